@@ -1,0 +1,71 @@
+// Lint, including the import boundaries of the architecture (see docs/architecture.md):
+// - libs never import apps; apps never import each other;
+// - only adapter files (*.adapter.ts, *.client.ts, *.server.ts, main/cli/bench/test code) talk to
+//   ioredis, kafkajs or @grpc/grpc-js: business code depends on ports.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const infrastructureClients = ['ioredis', 'kafkajs', '@grpc/grpc-js', '@grpc/proto-loader'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'libs/contracts/generated/**', 'coverage/**', '.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+    },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/apps/**', '@motlan/../apps/**'], message: 'libs must not import apps.' },
+            {
+              group: infrastructureClients,
+              message: 'Business code depends on ports; only *.adapter.ts / *.client.ts / *.server.ts files use infrastructure clients.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/gateway/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/registry-sim/**', '**/launcher/**'], message: 'apps must not import each other.' },
+            {
+              group: infrastructureClients,
+              message: 'Business code depends on ports; only *.adapter.ts / *.client.ts / *.server.ts files use infrastructure clients.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/registry-sim/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/gateway/**', '**/launcher/**'], message: 'apps must not import each other.' }] },
+      ],
+    },
+  },
+  {
+    // Adapters, servers and composition roots are where infrastructure clients belong.
+    files: ['**/*.adapter.ts', '**/*.client.ts', '**/*.server.ts', '**/grpc-contracts.ts', '**/*.spec.ts', 'test/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

@@ -1,0 +1,18 @@
+// Jest runs in native ESM mode (NestJS 12 ships ESM only): see package.json "test:jest".
+/** @type {import('jest').Config} */
+export default {
+  rootDir: '.',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  moduleNameMapper: {
+    // "@motlan/<lib>/src/<file>.js" -> "libs/<lib>/src/<file>.ts"; relative "./x.js" -> "./x.ts"
+    '^@motlan/(.*)\\.js$': '<rootDir>/libs/$1',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  testTimeout: 30000,
+};
