@@ -1,0 +1,72 @@
+/**
+ * Errors the gateway answers with on purpose. Each carries a stable machine `code` (documented,
+ * never renamed), the HTTP status it maps to, and a human `detail` that is safe to show a caller
+ * (no personal data, no internals). The HTTP edge turns them into RFC 9457 problem+json once.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    /** Extra members of the problem document (e.g. `invalidParams`, `registry`). */
+    readonly extensions: Record<string, unknown> = {},
+    /** Seconds a client should wait before retrying (503/429), sent as Retry-After. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export interface InvalidParam {
+  name: string;
+  reason: string;
+}
+
+/** 400: the request is malformed. */
+export class InvalidRequestError extends DomainError {
+  constructor(code: string, detail: string, invalidParams: InvalidParam[] = []) {
+    super(code, 400, 'Invalid request', detail, invalidParams.length ? { invalidParams } : {});
+  }
+}
+
+/** 403: the caller is known but not allowed. */
+export class ForbiddenError extends DomainError {
+  constructor(code: string, detail: string, extensions: Record<string, unknown> = {}) {
+    super(code, 403, 'Forbidden', detail, extensions);
+  }
+}
+
+/** 404: the registry answered that it has no such record, or the registry/dataset does not exist. */
+export class NotFoundError extends DomainError {
+  constructor(code: string, detail: string, extensions: Record<string, unknown> = {}) {
+    super(code, 404, 'Not found', detail, extensions);
+  }
+}
+
+/** 503: a registry (or a backing service) cannot answer now; the client may retry later. */
+export class UnavailableError extends DomainError {
+  constructor(code: string, detail: string, retryAfterSeconds = 5, extensions: Record<string, unknown> = {}) {
+    super(code, 503, 'Service unavailable', detail, extensions, retryAfterSeconds);
+  }
+}
+
+/** Stable error codes answered by the gateway. Documented in README ("Errors"). */
+export const ErrorCodes = {
+  validation: 'validation_failed',
+  malformedBody: 'malformed_body',
+  bodyTooLarge: 'body_too_large',
+  invalidSubjectId: 'invalid_subject_id',
+  invalidPurpose: 'invalid_purpose',
+  unknownRegistry: 'unknown_registry',
+  unknownDataset: 'unknown_dataset',
+  unknownField: 'unknown_field',
+  subjectNotFound: 'subject_not_found',
+  missingScope: 'missing_scope',
+  registryUnavailable: 'registry_unavailable',
+  registryTimeout: 'registry_timeout',
+  routeNotFound: 'route_not_found',
+  methodNotAllowed: 'method_not_allowed',
+  internal: 'internal_error',
+} as const;

@@ -1,0 +1,49 @@
+import type { JsonObject } from '@motlan/contracts/struct-codec.js';
+
+/** Identifies one record of one registry dataset. */
+export interface RecordKey {
+  registry: string;
+  dataset: string;
+  subjectId: string;
+}
+
+/**
+ * What the cache keeps for a record: the whole record as the registry returned it (every field),
+ * so one entry serves every field selection; the answer is minimized per request afterwards.
+ */
+export interface CachedRecord {
+  found: boolean;
+  /** The full record; null for a cached "not found". */
+  data: JsonObject | null;
+  /** Registry record version (decimal string, monotonic per record). */
+  version: string;
+  /** When the registry last changed the record (RFC 3339). */
+  asOf: string;
+  /** When the gateway fetched it from the registry (epoch ms). */
+  fetchedAt: number;
+  /** Until when it may be served without asking the registry (epoch ms); after it, only as STALE. */
+  freshUntil: number;
+}
+
+/**
+ * Cache port of the lookup path. Embedded profile: in-memory LRU; production: Redis.
+ * Implementations must never throw for a backing-store outage on `get` (answer undefined, so the
+ * gateway falls back to the registry) and must keep an entry at most `retainSeconds`.
+ */
+export abstract class RegistryCache {
+  abstract get(key: RecordKey): Promise<CachedRecord | undefined>;
+  /** Stores the entry unless the cache already holds a newer version of the record. */
+  abstract set(key: RecordKey, record: CachedRecord, retainSeconds: number): Promise<void>;
+  abstract delete(key: RecordKey): Promise<void>;
+}
+
+/** The in-process map key of a record: cheap to build, unambiguous (NUL never occurs in ids). */
+export function recordKeyString(key: RecordKey): string {
+  return `${key.registry}\u0000${key.dataset}\u0000${key.subjectId}`;
+}
+
+/** Compares decimal version strings without converting to Number (versions are uint64). */
+export function compareVersions(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
