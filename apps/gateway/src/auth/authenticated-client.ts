@@ -1,0 +1,6 @@
+/** What the lookup path needs to know about an authenticated client (a verified token). */
+export interface AuthenticatedClient {
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  communeCode?: string;
+}

@@ -1,0 +1,2 @@
+/** Injection token of the validated, frozen GatewayConfig. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,151 @@
+/**
+ * The gateway's configuration: read once from the environment at start-up, validated, typed and
+ * frozen. A bad value stops the process with one line naming the variable and what was expected.
+ */
+import path from 'node:path';
+
+export const REGISTRY_NAMES = ['population', 'residence', 'land', 'business', 'civil-status'] as const;
+
+export interface GatewayConfig {
+  profile: 'embedded' | 'production';
+  http: { host: string; port: number; bodyLimitBytes: number };
+  dataDir: string;
+  logLevel: string;
+  /** registry -> adapter endpoint host:port */
+  adapters: Record<string, string>;
+  registryTimeoutMs: number;
+  describeRetryMs: number;
+  auth: {
+    issuer: string;
+    audience: string;
+    jwks: { file: string } | { url: string };
+    algorithms: string[];
+    clockToleranceSec: number;
+  };
+  evidence: { issuer: string; keyDir: string; algorithm: 'EdDSA' | 'ES256' };
+  cache: { maxEntries: number; maxStaleSeconds: number; negativeTtlSeconds: number };
+  audit: { file: string; sync: boolean };
+  redisUrl?: string;
+  kafkaBrokers?: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    expected: string,
+  ) {
+    super(`invalid configuration: ${variable} ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_SIM_GRPC_BASE_PORT = 50051;
+export const DEFAULT_TOKEN_ISSUER = 'urn:motlan:dev-issuer';
+export const DEFAULT_TOKEN_AUDIENCE = 'motlan-gateway';
+
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const dataDir = path.resolve(str(env, 'MOTLAN_DATA_DIR', '.data'));
+  const redisUrl = optional(env, 'REDIS_URL');
+  const kafka = optional(env, 'KAFKA_BROKERS');
+  const jwksUrl = optional(env, 'MOTLAN_TOKEN_JWKS_URL');
+  const config: GatewayConfig = {
+    profile: redisUrl && kafka ? 'production' : 'embedded',
+    http: {
+      host: str(env, 'HOST', '127.0.0.1'),
+      port: int(env, 'PORT', 3000, 0, 65535),
+      bodyLimitBytes: int(env, 'MOTLAN_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    },
+    dataDir,
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    adapters: adapters(env),
+    registryTimeoutMs: int(env, 'MOTLAN_REGISTRY_TIMEOUT_MS', 2000, 10, 60000),
+    describeRetryMs: int(env, 'MOTLAN_DESCRIBE_RETRY_MS', 3000, 100, 600000),
+    auth: {
+      issuer: str(env, 'MOTLAN_TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
+      audience: str(env, 'MOTLAN_TOKEN_AUDIENCE', DEFAULT_TOKEN_AUDIENCE),
+      jwks: jwksUrl
+        ? { url: jwksUrl }
+        : { file: path.resolve(str(env, 'MOTLAN_TOKEN_JWKS_FILE', path.join(dataDir, 'dev-issuer', 'jwks.json'))) },
+      algorithms: list(env, 'MOTLAN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256']),
+      clockToleranceSec: int(env, 'MOTLAN_TOKEN_CLOCK_TOLERANCE_SEC', 30, 0, 300),
+    },
+    evidence: {
+      issuer: str(env, 'MOTLAN_EVIDENCE_ISSUER', 'urn:motlan:gateway'),
+      keyDir: path.resolve(str(env, 'MOTLAN_EVIDENCE_KEY_DIR', path.join(dataDir, 'evidence-keys'))),
+      algorithm: oneOf(env, 'MOTLAN_EVIDENCE_ALG', 'EdDSA', ['EdDSA', 'ES256']),
+    },
+    cache: {
+      maxEntries: int(env, 'MOTLAN_CACHE_MAX_ENTRIES', 200000, 1, 100_000_000),
+      maxStaleSeconds: int(env, 'MOTLAN_CACHE_MAX_STALE_SECONDS', 86400, 0, 30 * 86400),
+      negativeTtlSeconds: int(env, 'MOTLAN_CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 86400),
+    },
+    audit: {
+      file: path.resolve(str(env, 'MOTLAN_AUDIT_FILE', path.join(dataDir, 'audit', 'audit.jsonl'))),
+      sync: bool(env, 'MOTLAN_AUDIT_FSYNC', false),
+    },
+    redisUrl,
+    kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
+  };
+  if (config.auth.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
+    throw new ConfigError('MOTLAN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
+  }
+  return Object.freeze(config);
+}
+
+/** MOTLAN_ADAPTERS="population=host:port,residence=host:port,…"; default: the simulator's ports. */
+function adapters(env: Env): Record<string, string> {
+  const raw = optional(env, 'MOTLAN_ADAPTERS');
+  if (!raw) {
+    const base = int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530);
+    const host = str(env, 'SIM_HOST', '127.0.0.1');
+    return Object.fromEntries(REGISTRY_NAMES.map((name, i) => [name, `${host}:${base + i}`]));
+  }
+  const result: Record<string, string> = {};
+  for (const pair of raw.split(',').filter(Boolean)) {
+    const match = /^\s*([a-z][a-z0-9-]*)\s*=\s*([A-Za-z0-9.\-[\]:]+:\d{1,5})\s*$/.exec(pair);
+    if (!match) throw new ConfigError('MOTLAN_ADAPTERS', `expected "registry=host:port,…", got "${pair}"`);
+    result[match[1]] = match[2];
+  }
+  return result;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function str(env: Env, name: string, fallback: string): string {
+  return optional(env, name) ?? fallback;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = optional(env, name);
+  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+}

@@ -1,0 +1,48 @@
+import { Controller, Get, HttpException, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
+import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+
+/** Liveness (the process answers) and readiness (every registry adapter answers its health check). */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly registries: RegistryClient,
+    private readonly catalog: DatasetCatalogService,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'The process is up' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Every registry adapter is reachable, described and SERVING (503 with details otherwise)' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | object> {
+    const states = new Map(this.catalog.snapshot().map((s) => [s.registry, s]));
+    try {
+      return await this.health.check(
+        this.registries.registries().map((registry) => async () => {
+          const indicator = this.indicators.check(`registry:${registry}`);
+          const serving = await this.registries.health(registry);
+          const state = states.get(registry);
+          const details = { grpcHealth: serving, catalog: state?.state ?? 'unknown', datasets: state?.datasets.map((d) => d.name) ?? [] };
+          return serving === 'SERVING' && state?.state === 'described' ? indicator.up(details) : indicator.down({ ...details, reason: state?.reason });
+        }),
+      );
+    } catch (error) {
+      // Terminus reports "down" as a 503 HttpException whose body is the full check result: keep it.
+      if (error instanceof HttpException) {
+        void reply.status(error.getStatus());
+        return error.getResponse() as object;
+      }
+      throw error;
+    }
+  }
+}

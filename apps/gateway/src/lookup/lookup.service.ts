@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import type { AuditRecord } from '@motlan/audit/audit-record.js';
+import type { JsonObject } from '@motlan/contracts/struct-codec.js';
+import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError } from '@motlan/errors/domain-error.js';
+import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
+import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
+import type { DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
+import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
+import type { AuthenticatedClient } from '../auth/authenticated-client.js';
+import { RecordReaderService } from './record-reader.service.js';
+import type { LookupAnswerDto } from './lookup.dto.js';
+
+export interface LookupItem {
+  registry: string;
+  dataset: string;
+  subjectId: string;
+  fields?: string[];
+}
+
+export interface LookupHeadersValue {
+  purpose: string;
+  officerId: string;
+  dossierId?: string;
+  requestId: string;
+}
+
+/** Errors already written to the audit trail, so the HTTP edge does not record them twice. */
+export const auditedErrors = new WeakSet<object>();
+
+/**
+ * The lookup use case: validate what is asked against what the registry describes, authorize,
+ * read through the cache, minimize to the requested fields, sign, audit, answer.
+ */
+@Injectable()
+export class LookupService {
+  constructor(
+    private readonly catalog: DatasetCatalogService,
+    private readonly reader: RecordReaderService,
+    private readonly signer: EvidenceSignerService,
+    private readonly audit: AuditSink,
+  ) {}
+
+  async lookup(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+    try {
+      const answer = await this.answer(client, headers, item);
+      await this.audit.append(this.auditRecord(client, headers, item, { outcome: 'answered', status: 200, fields: Object.keys(answer.data), cache: answer.meta.cache, version: answer.meta.version }));
+      return answer;
+    } catch (error) {
+      await this.auditRefusal(client, headers, item, error);
+      throw error;
+    }
+  }
+
+  /** Each item is answered or fails on its own; one audit write for the whole batch. */
+  async lookupBatch(
+    client: AuthenticatedClient,
+    headers: LookupHeadersValue,
+    items: LookupItem[],
+  ): Promise<Array<{ ok: true; answer: LookupAnswerDto } | { ok: false; error: unknown }>> {
+    const results = await Promise.all(
+      items.map((item) =>
+        this.answer(client, headers, item).then(
+          (answer) => ({ ok: true as const, answer }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+      ),
+    );
+    await this.audit.appendMany(
+      results.map((result, i) =>
+        result.ok
+          ? this.auditRecord(client, headers, items[i], { outcome: 'answered', status: 200, fields: Object.keys(result.answer.data), cache: result.answer.meta.cache, version: result.answer.meta.version })
+          : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
+      ),
+    );
+    return results;
+  }
+
+  private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+    const descriptor = this.catalog.resolve(item.registry, item.dataset);
+    const problem = subjectIdProblem(descriptor.subjectKey.name, descriptor.subjectKey.pattern, item.subjectId);
+    if (problem) {
+      throw new InvalidRequestError(ErrorCodes.invalidSubjectId, `invalid ${descriptor.name} id: ${problem}`, [{ name: 'subjectId', reason: problem }]);
+    }
+    const fields = selectFields(descriptor, item.fields);
+    const scope = `${descriptor.registry}:read`;
+    if (!client.scopes.has(scope)) {
+      throw new ForbiddenError(ErrorCodes.missingScope, `this client lacks scope ${scope}`, { requiredScope: scope });
+    }
+    const { record, cache } = await this.reader.read(descriptor, item.subjectId, {
+      requestId: headers.requestId,
+      clientId: client.clientId,
+      officerId: headers.officerId,
+      purpose: headers.purpose,
+      dossierId: headers.dossierId,
+    });
+    if (!record.found || !record.data) {
+      throw new NotFoundError(ErrorCodes.subjectNotFound, `registry ${descriptor.registry} has no ${descriptor.name} record for this subject`);
+    }
+    const data = pick(record.data, fields);
+    const evidence = await this.signer.sign({
+      registry: descriptor.registry,
+      dataset: descriptor.name,
+      subjectId: item.subjectId,
+      version: record.version,
+      asOf: record.asOf,
+      fields,
+      data,
+    });
+    return {
+      registry: descriptor.registry,
+      dataset: descriptor.name,
+      subjectId: item.subjectId,
+      data,
+      meta: {
+        version: record.version,
+        asOf: record.asOf,
+        fetchedAt: new Date(record.fetchedAt).toISOString(),
+        cache,
+        maxAgeSeconds: descriptor.maxAgeSeconds,
+        ageSeconds: Math.max(0, Math.floor((Date.now() - record.fetchedAt) / 1000)),
+      },
+      evidence,
+    };
+  }
+
+  private async auditRefusal(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem, error: unknown): Promise<void> {
+    await this.audit.append(this.auditRecord(client, headers, item, refusal(error, item)));
+    if (error !== null && typeof error === 'object') auditedErrors.add(error);
+  }
+
+  private auditRecord(
+    client: AuthenticatedClient,
+    headers: LookupHeadersValue,
+    item: LookupItem,
+    result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version'>,
+  ): AuditRecord {
+    return {
+      time: new Date().toISOString(),
+      requestId: headers.requestId,
+      clientId: client.clientId,
+      officerId: headers.officerId,
+      purpose: headers.purpose,
+      dossierId: headers.dossierId ?? null,
+      registry: item.registry,
+      dataset: item.dataset,
+      subjectId: item.subjectId,
+      ...result,
+    };
+  }
+}
+
+function refusal(error: unknown, item: LookupItem): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code'> {
+  const coded = error instanceof DomainError ? error : undefined;
+  return { outcome: 'refused', status: coded?.status ?? 500, code: coded?.code ?? ErrorCodes.internal, fields: item.fields ?? [] };
+}
+
+/** Requested fields, de-duplicated and sorted (one evidence per field set), or all fields. */
+function selectFields(descriptor: DatasetDescriptor, requested: string[] | undefined): string[] {
+  if (!requested || requested.length === 0) return allFieldsSorted(descriptor);
+  const unknown = requested.filter((f) => !descriptor.fieldNames.has(f));
+  if (unknown.length > 0) {
+    throw new InvalidRequestError(
+      ErrorCodes.unknownField,
+      `dataset ${descriptor.registry}/${descriptor.name} has no field ${unknown.slice(0, 10).join(', ')}`,
+      unknown.slice(0, 10).map((name) => ({ name: `fields.${name}`, reason: 'unknown field' })),
+    );
+  }
+  return [...new Set(requested)].sort();
+}
+
+const sortedFieldsCache = new WeakMap<DatasetDescriptor, string[]>();
+function allFieldsSorted(descriptor: DatasetDescriptor): string[] {
+  let fields = sortedFieldsCache.get(descriptor);
+  if (!fields) {
+    fields = descriptor.fields.map((f) => f.name).sort();
+    sortedFieldsCache.set(descriptor, fields);
+  }
+  return fields;
+}
+
+function pick(record: JsonObject, fields: string[]): JsonObject {
+  const result: JsonObject = {};
+  for (const field of fields) if (field in record) result[field] = record[field];
+  return result;
+}

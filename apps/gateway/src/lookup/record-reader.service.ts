@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ErrorCodes, InvalidRequestError, UnavailableError } from '@motlan/errors/domain-error.js';
+import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
+import { RegistryCache, recordKeyString, type CachedRecord, type RecordKey } from '@motlan/registry-cache/registry-cache.port.js';
+import { RegistryCallError, RegistryClient, type DatasetDescriptor, type LookupContext } from '@motlan/registry-client/registry-client.port.js';
+
+export type CacheState = 'HIT' | 'MISS' | 'STALE';
+
+export interface ReadResult {
+  record: CachedRecord;
+  cache: CacheState;
+}
+
+export interface RecordReaderOptions {
+  /** How long past its max age a cached record may still be served when the registry fails. */
+  maxStaleSeconds: number;
+  /** How long a "not found" answer is remembered. */
+  negativeTtlSeconds: number;
+}
+
+/**
+ * Read-through access to registry records: fresh cache entries are served as HIT; otherwise one
+ * registry call per record is made however many requests wait for it (in-process coalescing), and
+ * when the registry cannot answer, a cached entry within the stale window is served as STALE.
+ */
+@Injectable()
+export class RecordReaderService {
+  private readonly logger = new Logger(RecordReaderService.name);
+  private readonly inFlight = new Map<string, Promise<CachedRecord>>();
+
+  constructor(
+    private readonly cache: RegistryCache,
+    private readonly registries: RegistryClient,
+    private readonly options: RecordReaderOptions,
+  ) {}
+
+  async read(descriptor: DatasetDescriptor, subjectId: string, context: LookupContext): Promise<ReadResult> {
+    const key: RecordKey = { registry: descriptor.registry, dataset: descriptor.name, subjectId };
+    const cached = await this.cache.get(key);
+    const now = Date.now();
+    if (cached && cached.freshUntil > now) return { record: cached, cache: 'HIT' };
+    try {
+      return { record: await this.fetchCoalesced(key, descriptor, context), cache: 'MISS' };
+    } catch (error) {
+      if (error instanceof RegistryCallError && error.kind === 'invalid_argument') {
+        throw new InvalidRequestError(ErrorCodes.invalidSubjectId, `registry ${key.registry} refused the subject id: ${error.message}`, [
+          { name: 'subjectId', reason: error.message },
+        ]);
+      }
+      if (cached && now - cached.freshUntil <= this.options.maxStaleSeconds * 1000) {
+        this.logger.warn({ registry: key.registry, dataset: key.dataset, subject: subjectTag(subjectId), reason: describe(error) }, 'serving stale record');
+        return { record: cached, cache: 'STALE' };
+      }
+      throw toUnavailable(key.registry, error);
+    }
+  }
+
+  private fetchCoalesced(key: RecordKey, descriptor: DatasetDescriptor, context: LookupContext): Promise<CachedRecord> {
+    const id = recordKeyString(key);
+    let pending = this.inFlight.get(id);
+    if (!pending) {
+      pending = this.fetch(key, descriptor, context).finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(key: RecordKey, descriptor: DatasetDescriptor, context: LookupContext): Promise<CachedRecord> {
+    const answer = await this.registries.lookup(key.registry, key.dataset, key.subjectId, context);
+    const fetchedAt = Date.now();
+    const ttlSeconds = answer.found ? descriptor.maxAgeSeconds : this.options.negativeTtlSeconds;
+    const record: CachedRecord = {
+      found: answer.found,
+      data: answer.data,
+      version: answer.version,
+      asOf: answer.asOf,
+      fetchedAt,
+      freshUntil: fetchedAt + ttlSeconds * 1000,
+    };
+    if (ttlSeconds > 0) {
+      const retain = answer.found ? ttlSeconds + this.options.maxStaleSeconds : ttlSeconds;
+      // A cache that cannot store must not fail the lookup: the registry answered.
+      await this.cache.set(key, record, retain).catch((error: Error) => this.logger.warn({ reason: error.message }, 'cache write failed'));
+    }
+    return record;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof RegistryCallError ? `${error.kind}: ${error.message}` : String((error as Error)?.message ?? error);
+}
+
+function toUnavailable(registry: string, error: unknown): UnavailableError {
+  if (error instanceof RegistryCallError && error.kind === 'timeout') {
+    return new UnavailableError(ErrorCodes.registryTimeout, `registry ${registry} did not answer in time`, 5, { registry });
+  }
+  return new UnavailableError(ErrorCodes.registryUnavailable, `registry ${registry} cannot answer now`, 5, { registry });
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
+import { ClientAuthGuard } from '../auth/client-auth.guard.js';
+
+/** What can be looked up: registries, their datasets, key formats and fields (from Describe). */
+@ApiTags('lookup')
+@ApiBearerAuth()
+@Controller('v1/registries')
+@UseGuards(ClientAuthGuard)
+export class RegistriesController {
+  constructor(private readonly catalog: DatasetCatalogService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Registries, their state and datasets (subject key format, fields, max age, sensitivity)' })
+  list(): object {
+    return {
+      registries: this.catalog.snapshot().map((s) => ({
+        registry: s.registry,
+        state: s.state,
+        reason: s.reason,
+        datasets: s.datasets.map((d) => ({
+          name: d.name,
+          description: d.description,
+          subjectKey: d.subjectKey,
+          maxAgeSeconds: d.maxAgeSeconds,
+          sensitivity: d.sensitivity,
+          fields: d.fields,
+        })),
+      })),
+    };
+  }
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { ConfigError, loadGatewayConfig } from './config/gateway.config.js';
+import { createGatewayApp } from './gateway-app.factory.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadGatewayConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`motlan-gateway: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { app, logger } = await createGatewayApp(config);
+  app.enableShutdownHooks();
+  await app.listen(config.http.port, config.http.host);
+  logger.info({ url: await app.getUrl(), profile: config.profile, adapters: config.adapters }, 'gateway listening');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`motlan-gateway: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import type { JsonObject } from '@motlan/contracts/struct-codec.js';
+
+/** Who asks and why; passed to the registry with every lookup (gRPC RequestContext). */
+export interface LookupContext {
+  requestId: string;
+  clientId: string;
+  officerId: string;
+  purpose: string;
+  dossierId?: string;
+}
+
+export interface FieldDescriptor {
+  name: string;
+  type: string;
+  description: string;
+  personal: boolean;
+}
+
+export interface DatasetDescriptor {
+  registry: string;
+  name: string;
+  subjectKey: { name: string; pattern: string; description: string };
+  fields: FieldDescriptor[];
+  /** Field names, for O(1) membership checks on the hot path. */
+  fieldNames: ReadonlySet<string>;
+  maxAgeSeconds: number;
+  sensitivity: 'normal' | 'sensitive';
+  description: string;
+}
+
+export interface RegistryDescription {
+  registry: string;
+  contractVersion: string;
+  adapterVersion: string;
+  datasets: DatasetDescriptor[];
+}
+
+export interface RegistryRecord {
+  found: boolean;
+  data: JsonObject | null;
+  version: string;
+  asOf: string;
+}
+
+export type RegistryHealth = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN';
+
+/** Why a registry call failed; decides between 503 (retry later) and 400 (caller's fault). */
+export type RegistryFailureKind = 'unavailable' | 'timeout' | 'invalid_argument' | 'internal';
+
+export class RegistryCallError extends Error {
+  constructor(
+    readonly registry: string,
+    readonly kind: RegistryFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RegistryCallError';
+  }
+}
+
+/**
+ * Port to the registries. The gRPC implementation speaks proto/motlan/adapter/v1; tests and later
+ * profiles may provide others. Lookups always fetch the whole record: the gateway caches it whole
+ * and minimizes the answer per request.
+ */
+export abstract class RegistryClient {
+  /** Registries this client can reach (configured adapters). */
+  abstract registries(): string[];
+  abstract describe(registry: string): Promise<RegistryDescription>;
+  abstract lookup(registry: string, dataset: string, subjectId: string, context: LookupContext): Promise<RegistryRecord>;
+  abstract health(registry: string): Promise<RegistryHealth>;
+}
