@@ -1,0 +1,301 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT, base64url, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { AuthError, type AuthErrorCode } from './auth.errors.js';
+import { TokenVerifierService, hasScopes, type TokenVerifierOptions } from './token-verifier.service.js';
+
+const ISSUER = 'urn:test:issuer';
+const AUDIENCE = 'motlan-gateway';
+
+interface TestKey {
+  kid: string;
+  alg: 'EdDSA' | 'ES256';
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+async function makeKey(kid: string, alg: 'EdDSA' | 'ES256' = 'EdDSA'): Promise<TestKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
+}
+
+async function sign(key: TestKey, claims: JWTPayload = {}, options: { iat?: number; exp?: number | null } = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ scope: 'population:read land:read', ...claims })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+    .setIssuedAt(options.iat ?? now);
+  if (claims.iss === undefined) jwt.setIssuer(ISSUER);
+  if (claims.aud === undefined) jwt.setAudience(AUDIENCE);
+  if (claims.sub === undefined) jwt.setSubject('client-1');
+  if (options.exp !== null) jwt.setExpirationTime(options.exp ?? now + 600);
+  return jwt.sign(key.privateKey);
+}
+
+async function expectCode(promise: Promise<unknown>, code: AuthErrorCode): Promise<AuthError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthError);
+  expect((error as AuthError).code).toBe(code);
+  expect((error as AuthError).status).toBe(code === 'jwks_unavailable' ? 503 : 401);
+  return error as AuthError;
+}
+
+let dir: string;
+let jwksFile: string;
+let key: TestKey;
+
+async function writeJwks(...keys: TestKey[]): Promise<void> {
+  await writeFile(jwksFile, JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
+}
+
+function verifier(overrides: Partial<TokenVerifierOptions> = {}, hooks = {}): TokenVerifierService {
+  return new TokenVerifierService({ issuer: ISSUER, audience: AUDIENCE, jwks: { file: jwksFile }, ...overrides }, hooks);
+}
+
+beforeAll(async () => {
+  key = await makeKey('key-1');
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'motlan-auth-'));
+  jwksFile = join(dir, 'jwks.json');
+  await writeJwks(key);
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('TokenVerifierService', () => {
+  it('accepts a valid token and parses the principal', async () => {
+    const token = await sign(key, { commune: '00004', jti: 'token-1' });
+    const principal = await verifier().verify(`Bearer ${token}`);
+    expect(principal.clientId).toBe('client-1');
+    expect([...principal.scopes].sort()).toEqual(['land:read', 'population:read']);
+    expect(principal.communeCode).toBe('00004');
+    expect(principal.tokenId).toBe('token-1');
+    expect(principal.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    expect(hasScopes(principal, ['population:read'])).toBe(true);
+    expect(hasScopes(principal, ['population:read', 'business:read'])).toBe(false);
+    expect(hasScopes(principal, [])).toBe(true);
+  });
+
+  it('accepts ES256 tokens and a case-insensitive scheme', async () => {
+    const es = await makeKey('key-es', 'ES256');
+    await writeJwks(key, es);
+    const principal = await verifier().verify(`bearer ${await sign(es)}`);
+    expect(principal.clientId).toBe('client-1');
+    expect(principal.communeCode).toBeUndefined();
+  });
+
+  it('returns the cached principal for a token seen before, without reading keys again', async () => {
+    let reads = 0;
+    const service = verifier({}, { readFile: (file: string) => (reads++, readFile(file, 'utf8')) });
+    const header = `Bearer ${await sign(key)}`;
+    const first = await service.verify(header);
+    const second = await service.verify(header);
+    expect(second).toBe(first);
+    expect(reads).toBe(1);
+  });
+
+  it('stops serving a cached principal once the token expires', async () => {
+    let now = Date.now();
+    const service = verifier({ clockToleranceSec: 0 }, { now: () => now });
+    const header = `Bearer ${await sign(key, {}, { exp: Math.floor(now / 1000) + 60 })}`;
+    await service.verify(header);
+    now += 61_000;
+    await expectCode(service.verify(header), 'token_expired');
+  });
+
+  it('refuses a missing or non-Bearer header', async () => {
+    await expectCode(verifier().verify(undefined), 'token_missing');
+    await expectCode(verifier().verify(''), 'token_missing');
+    await expectCode(verifier().verify('Bearer   '), 'token_missing');
+    await expectCode(verifier().verify('Basic dXNlcjpwYXNz'), 'token_invalid');
+    await expectCode(verifier().verify('Bearer not-a-jwt'), 'token_invalid');
+    await expectCode(verifier().verify(`Bearer ${'a'.repeat(9000)}`), 'token_invalid');
+  });
+
+  it('refuses an expired token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectCode(verifier().verify(`Bearer ${await sign(key, {}, { iat: now - 3600, exp: now - 120 })}`), 'token_expired');
+  });
+
+  it('tolerates clock skew within clockToleranceSec', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign(key, {}, { iat: now - 600, exp: now - 10 });
+    await expect(verifier({ clockToleranceSec: 30 }).verify(`Bearer ${token}`)).resolves.toBeDefined();
+    await expectCode(verifier({ clockToleranceSec: 0 }).verify(`Bearer ${token}`), 'token_expired');
+  });
+
+  it('refuses a wrong audience or issuer', async () => {
+    await expectCode(verifier().verify(`Bearer ${await sign(key, { aud: 'someone-else' })}`), 'token_audience');
+    await expectCode(verifier().verify(`Bearer ${await sign(key, { iss: 'urn:evil' })}`), 'token_issuer');
+  });
+
+  it('refuses a token without exp or sub', async () => {
+    const noExp = await expectCode(verifier().verify(`Bearer ${await sign(key, {}, { exp: null })}`), 'token_invalid');
+    expect(noExp.message).toMatch(/exp/);
+    const now = Math.floor(Date.now() / 1000);
+    const noSub = await new SignJWT({ scope: 'x' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(key.privateKey);
+    await expectCode(verifier().verify(`Bearer ${noSub}`), 'token_invalid');
+  });
+
+  it('refuses an unsigned alg:none token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const encode = (value: object) => base64url.encode(JSON.stringify(value));
+    const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ iss: ISSUER, aud: AUDIENCE, sub: 'client-1', iat: now, exp: now + 60, scope: 'population:read' })}.`;
+    const error = await expectCode(verifier().verify(`Bearer ${unsigned}`), 'token_algorithm');
+    expect(error.message).not.toContain(unsigned);
+  });
+
+  it('refuses an HS256 token signed with the public key bytes (algorithm confusion)', async () => {
+    const secret = new TextEncoder().encode(JSON.stringify(key.publicJwk));
+    const raw = base64url.decode(key.publicJwk.x as string);
+    for (const bytes of [secret, raw]) {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ scope: 'population:read' })
+        .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject('client-1')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(bytes);
+      await expectCode(verifier().verify(`Bearer ${token}`), 'token_algorithm');
+    }
+  });
+
+  it('refuses algorithms outside the allow-list', async () => {
+    const es = await makeKey('key-es', 'ES256');
+    await writeJwks(key, es);
+    await expectCode(verifier({ algorithms: ['EdDSA'] }).verify(`Bearer ${await sign(es)}`), 'token_algorithm');
+  });
+
+  it('refuses a token signed by an unknown key, and a forged signature for a known kid', async () => {
+    const stranger = await makeKey('stranger');
+    await expectCode(verifier().verify(`Bearer ${await sign(stranger)}`), 'key_unknown');
+    const impostor = { ...stranger, kid: key.kid };
+    const error = await expectCode(verifier().verify(`Bearer ${await sign(impostor)}`), 'token_invalid');
+    expect(error.message).toMatch(/signature/);
+  });
+
+  it('refuses tokens that live longer than maxTokenLifetimeSec', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectCode(verifier().verify(`Bearer ${await sign(key, {}, { iat: now, exp: now + 25 * 3600 })}`), 'token_lifetime');
+    await expectCode(verifier({ maxTokenLifetimeSec: 300 }).verify(`Bearer ${await sign(key, {}, { iat: now, exp: now + 600 })}`), 'token_lifetime');
+    // Without iat the remaining lifetime still counts.
+    const noIat = await new SignJWT({ scope: 'x' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('client-1')
+      .setExpirationTime(now + 3600)
+      .sign(key.privateKey);
+    await expectCode(verifier({ maxTokenLifetimeSec: 300 }).verify(`Bearer ${noIat}`), 'token_lifetime');
+  });
+
+  it('refuses claims of the wrong type', async () => {
+    await expectCode(verifier().verify(`Bearer ${await sign(key, { scope: ['population:read'] })}`), 'token_invalid');
+    await expectCode(verifier().verify(`Bearer ${await sign(key, { commune: 4 })}`), 'token_invalid');
+  });
+
+  it('reloads the key file for an unknown kid at most once per interval', async () => {
+    let reads = 0;
+    let now = Date.now();
+    const service = verifier({ jwks: { file: jwksFile, reloadIntervalSec: 30 } }, { readFile: (file: string) => (reads++, readFile(file, 'utf8')), now: () => now });
+    await service.verify(`Bearer ${await sign(key)}`);
+    expect(reads).toBe(1);
+
+    const rotated = await makeKey('key-2');
+    await writeJwks(key, rotated);
+    const forged = await makeKey('forged');
+    // The first unknown kid is less than 30 s after the initial load: no reload.
+    await expectCode(service.verify(`Bearer ${await sign(rotated)}`), 'key_unknown');
+    expect(reads).toBe(1);
+
+    now += 30_000;
+    // Concurrent requests with unknown kids share one reload.
+    const results = await Promise.allSettled([service.verify(`Bearer ${await sign(rotated)}`), service.verify(`Bearer ${await sign(forged, { sub: 'a' })}`)]);
+    expect(results[0].status).toBe('fulfilled');
+    expect(reads).toBe(2);
+    for (let i = 0; i < 5; i++) await expectCode(service.verify(`Bearer ${await sign(forged, { sub: `x${i}` })}`), 'key_unknown');
+    expect(reads).toBe(2);
+
+    now += 30_000;
+    await expectCode(service.verify(`Bearer ${await sign(forged)}`), 'key_unknown');
+    expect(reads).toBe(3);
+  });
+
+  it('treats a missing key file as an empty set and picks it up once it appears', async () => {
+    await rm(jwksFile);
+    let now = Date.now();
+    const service = verifier({}, { now: () => now });
+    const token = `Bearer ${await sign(key)}`;
+    await expectCode(service.verify(token), 'key_unknown');
+    await writeJwks(key);
+    now += 1000;
+    await expect(service.verify(token)).resolves.toBeDefined();
+  });
+
+  it('answers jwks_unavailable (503) when the key file is not a JWKS', async () => {
+    await writeFile(jwksFile, 'not json');
+    await expectCode(verifier().verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
+  });
+
+  it('rejects unsafe configuration', () => {
+    expect(() => verifier({ algorithms: ['EdDSA', 'none'] })).toThrow(/not allowed/);
+    expect(() => verifier({ algorithms: ['HS256'] })).toThrow(/not allowed/);
+    expect(() => verifier({ algorithms: [] })).toThrow(TypeError);
+    expect(() => verifier({ algorithms: ['XX1'] })).toThrow(/unsupported/);
+    expect(() => verifier({ clockToleranceSec: 301 })).toThrow(RangeError);
+    expect(() => verifier({ maxTokenLifetimeSec: 0 })).toThrow(RangeError);
+  });
+
+  describe('with a remote key set', () => {
+    let server: Server;
+    let requests = 0;
+    let served: TestKey[] = [];
+    let url: string;
+
+    beforeAll(async () => {
+      server = createServer((_req, res) => {
+        requests++;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys: served.map((k) => k.publicJwk) }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    });
+
+    afterAll(async () => {
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('verifies against the fetched set, with a cooldown on unknown kids', async () => {
+      served = [key];
+      requests = 0;
+      const service = verifier({ jwks: { url } });
+      await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
+      const stranger = await makeKey('stranger');
+      for (let i = 0; i < 3; i++) await expectCode(service.verify(`Bearer ${await sign(stranger, { sub: `s${i}` })}`), 'key_unknown');
+      expect(requests).toBeLessThanOrEqual(2);
+    });
+
+    it('answers jwks_unavailable when the issuer cannot be reached', async () => {
+      const service = verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } });
+      await expectCode(service.verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
+    });
+  });
+});
