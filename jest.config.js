@@ -7,7 +7,7 @@ export default {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   moduleNameMapper: {
-    // "@motlan/<lib>/src/<file>.js" -> "libs/<lib>/src/<file>.ts"; relative "./x.js" -> "./x.ts"
+    // "@motlan/<lib>/<file>.js" -> "libs/<lib>/<file>.ts"; relative "./x.js" -> "./x.ts"
     '^@motlan/(.*)\\.js$': '<rootDir>/libs/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

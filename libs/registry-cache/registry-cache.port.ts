@@ -35,6 +35,17 @@ export abstract class RegistryCache {
   /** Stores the entry unless the cache already holds a newer version of the record. */
   abstract set(key: RecordKey, record: CachedRecord, retainSeconds: number): Promise<void>;
   abstract delete(key: RecordKey): Promise<void>;
+
+  /** Whether the backing store is usable; 'degraded' means lookups bypass it (reported by /health/ready). */
+  availability(): CacheAvailability {
+    return { state: 'up', backend: 'memory' };
+  }
+}
+
+export interface CacheAvailability {
+  state: 'up' | 'degraded';
+  backend: string;
+  detail?: string;
 }
 
 /** The in-process map key of a record: cheap to build, unambiguous (NUL never occurs in ids). */

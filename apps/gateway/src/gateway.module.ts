@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TokenVerifierService } from '@motlan/auth/token-verifier.service.js';
 import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
+import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
@@ -44,9 +45,9 @@ export class GatewayModule {
         },
         {
           provide: RecordReaderService,
-          inject: [RegistryCache, RegistryClient],
-          useFactory: (cache: RegistryCache, client: RegistryClient) =>
-            new RecordReaderService(cache, client, { maxStaleSeconds: config.cache.maxStaleSeconds, negativeTtlSeconds: config.cache.negativeTtlSeconds }),
+          inject: [RegistryCache, RegistryClient, FetchCoordinator],
+          useFactory: (cache: RegistryCache, client: RegistryClient, coordinator: FetchCoordinator) =>
+            new RecordReaderService(cache, client, coordinator, { maxStaleSeconds: config.cache.maxStaleSeconds, negativeTtlSeconds: config.cache.negativeTtlSeconds }),
         },
         {
           provide: TokenVerifierService,

@@ -23,7 +23,13 @@ export interface GatewayConfig {
     clockToleranceSec: number;
   };
   evidence: { issuer: string; keyDir: string; algorithm: 'EdDSA' | 'ES256' };
-  cache: { maxEntries: number; maxStaleSeconds: number; negativeTtlSeconds: number };
+  cache: {
+    maxEntries: number;
+    maxStaleSeconds: number;
+    negativeTtlSeconds: number;
+    /** Production: secret sealing cached records in Redis; base64 in env or a file (created in the data dir for development). */
+    secret: { base64: string } | { file: string };
+  };
   audit: { file: string; sync: boolean };
   redisUrl?: string;
   kafkaBrokers?: string[];
@@ -80,6 +86,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxEntries: int(env, 'MOTLAN_CACHE_MAX_ENTRIES', 200000, 1, 100_000_000),
       maxStaleSeconds: int(env, 'MOTLAN_CACHE_MAX_STALE_SECONDS', 86400, 0, 30 * 86400),
       negativeTtlSeconds: int(env, 'MOTLAN_CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 86400),
+      secret: cacheSecret(env, dataDir),
     },
     audit: {
       file: path.resolve(str(env, 'MOTLAN_AUDIT_FILE', path.join(dataDir, 'audit', 'audit.jsonl'))),
@@ -109,6 +116,15 @@ function adapters(env: Env): Record<string, string> {
     result[match[1]] = match[2];
   }
   return result;
+}
+
+function cacheSecret(env: Env, dataDir: string): { base64: string } | { file: string } {
+  const raw = optional(env, 'MOTLAN_CACHE_SECRET');
+  if (raw) {
+    if (Buffer.from(raw, 'base64').length < 32) throw new ConfigError('MOTLAN_CACHE_SECRET', 'must be at least 32 bytes, base64-encoded (openssl rand -base64 32)');
+    return { base64: raw };
+  }
+  return { file: path.resolve(str(env, 'MOTLAN_CACHE_SECRET_FILE', path.join(dataDir, 'cache-secret.key'))) };
 }
 
 function optional(env: Env, name: string): string | undefined {

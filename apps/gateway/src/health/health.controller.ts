@@ -4,6 +4,7 @@ import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } fr
 import type { FastifyReply } from 'fastify';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 
 /** Liveness (the process answers) and readiness (every registry adapter answers its health check). */
 @ApiTags('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly registries: RegistryClient,
     private readonly catalog: DatasetCatalogService,
+    private readonly cache: RegistryCache,
   ) {}
 
   @Get('live')
@@ -27,15 +29,21 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | object> {
     const states = new Map(this.catalog.snapshot().map((s) => [s.registry, s]));
     try {
-      return await this.health.check(
-        this.registries.registries().map((registry) => async () => {
+      return await this.health.check([
+        // A degraded cache does not make the gateway unready: lookups go to the registries meanwhile.
+        async () => {
+          const { state, ...details } = this.cache.availability();
+          const indicator = this.indicators.check('cache');
+          return state === 'up' ? indicator.up(details) : indicator.degraded(details);
+        },
+        ...this.registries.registries().map((registry) => async () => {
           const indicator = this.indicators.check(`registry:${registry}`);
           const serving = await this.registries.health(registry);
           const state = states.get(registry);
           const details = { grpcHealth: serving, catalog: state?.state ?? 'unknown', datasets: state?.datasets.map((d) => d.name) ?? [] };
           return serving === 'SERVING' && state?.state === 'described' ? indicator.up(details) : indicator.down({ ...details, reason: state?.reason });
         }),
-      );
+      ]);
     } catch (error) {
       // Terminus reports "down" as a 503 HttpException whose body is the full check result: keep it.
       if (error instanceof HttpException) {

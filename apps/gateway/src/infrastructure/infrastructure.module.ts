@@ -1,31 +1,63 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { FileAuditSink } from '@motlan/audit/file-audit-sink.adapter.js';
+import { FetchCoordinator, LocalFetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { InMemoryRegistryCache } from '@motlan/registry-cache/in-memory-registry-cache.adapter.js';
+import { RedisFetchCoordinator } from '@motlan/registry-cache/redis-fetch-coordinator.adapter.js';
+import { RedisRegistryCache } from '@motlan/registry-cache/redis-registry-cache.adapter.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { GrpcRegistryClient } from '@motlan/registry-client/grpc-registry.client.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
+import { loadOrCreateSecret } from './secret-file.js';
 
 /**
  * The one place where ports are bound to adapters, from validated config: the embedded profile
- * uses in-process implementations, the production profile Redis and Kafka.
+ * uses in-process implementations, the production profile (REDIS_URL + KAFKA_BROKERS) Redis and Kafka.
  */
 @Module({})
 export class InfrastructureModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    const providers: Provider[] = [
+      {
+        provide: RegistryClient,
+        useFactory: () => new GrpcRegistryClient({ endpoints: config.adapters, timeoutMs: config.registryTimeoutMs }),
+      },
+      { provide: AuditSink, useFactory: () => new FileAuditSink({ file: config.audit.file, sync: config.audit.sync }) },
+      ...(config.redisUrl ? redisProviders(config, config.redisUrl) : embeddedCacheProviders(config)),
+    ];
     return {
       module: InfrastructureModule,
       global: true,
-      providers: [
-        {
-          provide: RegistryClient,
-          useFactory: () => new GrpcRegistryClient({ endpoints: config.adapters, timeoutMs: config.registryTimeoutMs }),
-        },
-        { provide: RegistryCache, useFactory: () => new InMemoryRegistryCache({ maxEntries: config.cache.maxEntries }) },
-        { provide: AuditSink, useFactory: () => new FileAuditSink({ file: config.audit.file, sync: config.audit.sync }) },
-      ],
-      exports: [RegistryClient, RegistryCache, AuditSink],
+      providers,
+      exports: [RegistryClient, RegistryCache, FetchCoordinator, AuditSink],
     };
   }
+}
+
+function embeddedCacheProviders(config: GatewayConfig): Provider[] {
+  return [
+    { provide: RegistryCache, useFactory: () => new InMemoryRegistryCache({ maxEntries: config.cache.maxEntries }) },
+    { provide: FetchCoordinator, useClass: LocalFetchCoordinator },
+  ];
+}
+
+function redisProviders(config: GatewayConfig, url: string): Provider[] {
+  const secret = () => ('base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : loadOrCreateSecret(config.cache.secret.file));
+  return [
+    {
+      provide: RegistryCache,
+      useFactory: async () => {
+        const cache = new RedisRegistryCache({ url, secret: secret() });
+        // Start even if Redis is down: lookups then go to the registries until it comes back.
+        if (!(await cache.waitUntilReady())) new Logger('Infrastructure').warn('redis not reachable at start-up: cache degraded');
+        return cache;
+      },
+    },
+    {
+      provide: FetchCoordinator,
+      useFactory: () =>
+        new RedisFetchCoordinator({ url, secret: secret(), lockTtlMs: config.registryTimeoutMs + 1000, waitMs: config.registryTimeoutMs + 500 }),
+    },
+  ];
 }

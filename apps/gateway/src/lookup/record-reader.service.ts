@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCodes, InvalidRequestError, UnavailableError } from '@motlan/errors/domain-error.js';
 import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
+import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache, recordKeyString, type CachedRecord, type RecordKey } from '@motlan/registry-cache/registry-cache.port.js';
 import { RegistryCallError, RegistryClient, type DatasetDescriptor, type LookupContext } from '@motlan/registry-client/registry-client.port.js';
 
@@ -20,7 +21,8 @@ export interface RecordReaderOptions {
 
 /**
  * Read-through access to registry records: fresh cache entries are served as HIT; otherwise one
- * registry call per record is made however many requests wait for it (in-process coalescing), and
+ * registry call per record is made however many requests wait for it (in-process coalescing, and
+ * across instances through the FetchCoordinator), and
  * when the registry cannot answer, a cached entry within the stale window is served as STALE.
  */
 @Injectable()
@@ -31,6 +33,7 @@ export class RecordReaderService {
   constructor(
     private readonly cache: RegistryCache,
     private readonly registries: RegistryClient,
+    private readonly coordinator: FetchCoordinator,
     private readonly options: RecordReaderOptions,
   ) {}
 
@@ -59,7 +62,17 @@ export class RecordReaderService {
     const id = recordKeyString(key);
     let pending = this.inFlight.get(id);
     if (!pending) {
-      pending = this.fetch(key, descriptor, context).finally(() => this.inFlight.delete(id));
+      pending = this.coordinator
+        .coordinate(
+          id,
+          () => this.fetch(key, descriptor, context),
+          async () => {
+            // Another instance fetched it meanwhile: take its result if it is fresh.
+            const cached = await this.cache.get(key);
+            return cached && cached.freshUntil > Date.now() ? cached : undefined;
+          },
+        )
+        .finally(() => this.inFlight.delete(id));
       this.inFlight.set(id, pending);
     }
     return pending;
