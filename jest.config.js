@@ -14,5 +14,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
+  // Decorator metadata polyfill, as main.ts files import it in production.
+  setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
 };

@@ -50,3 +50,19 @@ describe('InMemoryRegistryCache', () => {
     expect(compareVersions('5', '5')).toBe(0);
   });
 });
+
+describe('invalidate (change events)', () => {
+  it('replaces an older entry by a marker that keeps older fetches out, and ignores older events', async () => {
+    const cache = new InMemoryRegistryCache({ maxEntries: 10 });
+    await cache.set(key, record('3'), 60);
+    expect(await cache.invalidate(key, '3', '2026-01-01T00:00:00Z', 60)).toBe(false);
+    expect(await cache.invalidate(key, '2', '2026-01-01T00:00:00Z', 60)).toBe(false);
+    expect((await cache.get(key))?.invalidated).toBeUndefined();
+    expect(await cache.invalidate(key, '4', '2026-01-01T00:00:00Z', 60)).toBe(true);
+    expect(await cache.get(key)).toMatchObject({ invalidated: true, version: '4', data: null });
+    await cache.set(key, record('3'), 60); // a fetch that started before the change lands late
+    expect((await cache.get(key))?.invalidated).toBe(true);
+    await cache.set(key, record('4'), 60);
+    expect(await cache.get(key)).toMatchObject({ version: '4', data: { fullName: 'x' } });
+  });
+});

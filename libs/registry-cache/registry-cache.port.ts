@@ -23,6 +23,16 @@ export interface CachedRecord {
   fetchedAt: number;
   /** Until when it may be served without asking the registry (epoch ms); after it, only as STALE. */
   freshUntil: number;
+  /**
+   * Set when a registry announced a newer version than the one cached: the entry holds no data,
+   * is never served (not even STALE), and makes older in-flight fetches unable to overwrite it.
+   */
+  invalidated?: boolean;
+}
+
+/** The placeholder stored by {@link RegistryCache.invalidate}. */
+export function invalidationMarker(version: string, asOf: string): CachedRecord {
+  return { found: true, data: null, version, asOf, fetchedAt: Date.now(), freshUntil: 0, invalidated: true };
 }
 
 /**
@@ -35,6 +45,19 @@ export abstract class RegistryCache {
   /** Stores the entry unless the cache already holds a newer version of the record. */
   abstract set(key: RecordKey, record: CachedRecord, retainSeconds: number): Promise<void>;
   abstract delete(key: RecordKey): Promise<void>;
+
+  /**
+   * A registry announced `version` of this record. If the cache holds that version or a newer one,
+   * nothing happens (an older event never overwrites a newer entry) and false is returned;
+   * otherwise the entry is replaced by an invalidation marker, so the next lookup fetches the new
+   * version, and true is returned.
+   */
+  async invalidate(key: RecordKey, version: string, asOf: string, retainSeconds: number): Promise<boolean> {
+    const current = await this.get(key);
+    if (current && current.found && compareVersions(current.version, version) >= 0) return false;
+    await this.set(key, invalidationMarker(version, asOf), retainSeconds);
+    return true;
+  }
 
   /** Whether the backing store is usable; 'degraded' means lookups bypass it (reported by /health/ready). */
   availability(): CacheAvailability {

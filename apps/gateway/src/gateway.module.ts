@@ -8,6 +8,7 @@ import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+import { CacheSyncService } from './cache-sync/cache-sync.service.js';
 import { ClientAuthGuard } from './auth/client-auth.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
@@ -76,6 +77,7 @@ export class GatewayModule {
         ClientAuthGuard,
         LookupRefusalAuditFilter,
         LookupService,
+        CacheSyncService,
       ],
     };
   }

@@ -1,6 +1,10 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { FileAuditSink } from '@motlan/audit/file-audit-sink.adapter.js';
+import { ChangeEventSubscriber } from '@motlan/events/change-event-bus.port.js';
+import { embeddedDlqFile, embeddedEventFile } from '@motlan/events/embedded-bus-files.js';
+import { FileChangeEventSubscriber } from '@motlan/events/file-change-event-bus.adapter.js';
+import { KafkaChangeEventSubscriber } from '@motlan/events/kafka-change-event-bus.adapter.js';
 import { FetchCoordinator, LocalFetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { InMemoryRegistryCache } from '@motlan/registry-cache/in-memory-registry-cache.adapter.js';
 import { RedisFetchCoordinator } from '@motlan/registry-cache/redis-fetch-coordinator.adapter.js';
@@ -25,12 +29,19 @@ export class InfrastructureModule {
       },
       { provide: AuditSink, useFactory: () => new FileAuditSink({ file: config.audit.file, sync: config.audit.sync }) },
       ...(config.redisUrl ? redisProviders(config, config.redisUrl) : embeddedCacheProviders(config)),
+      {
+        provide: ChangeEventSubscriber,
+        useFactory: () =>
+          config.kafkaBrokers
+            ? new KafkaChangeEventSubscriber(config.kafkaBrokers)
+            : new FileChangeEventSubscriber(embeddedEventFile(config.dataDir), embeddedDlqFile(config.dataDir)),
+      },
     ];
     return {
       module: InfrastructureModule,
       global: true,
       providers,
-      exports: [RegistryClient, RegistryCache, FetchCoordinator, AuditSink],
+      exports: [RegistryClient, RegistryCache, FetchCoordinator, AuditSink, ChangeEventSubscriber],
     };
   }
 }

@@ -39,7 +39,9 @@ export class RecordReaderService {
 
   async read(descriptor: DatasetDescriptor, subjectId: string, context: LookupContext): Promise<ReadResult> {
     const key: RecordKey = { registry: descriptor.registry, dataset: descriptor.name, subjectId };
-    const cached = await this.cache.get(key);
+    const entry = await this.cache.get(key);
+    // An invalidated entry only guards the version floor; it is never served.
+    const cached = entry && !entry.invalidated ? entry : undefined;
     const now = Date.now();
     if (cached && cached.freshUntil > now) return { record: cached, cache: 'HIT' };
     try {
@@ -69,7 +71,7 @@ export class RecordReaderService {
           async () => {
             // Another instance fetched it meanwhile: take its result if it is fresh.
             const cached = await this.cache.get(key);
-            return cached && cached.freshUntil > Date.now() ? cached : undefined;
+            return cached && !cached.invalidated && cached.freshUntil > Date.now() ? cached : undefined;
           },
         )
         .finally(() => this.inFlight.delete(id));
