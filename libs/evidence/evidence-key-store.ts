@@ -1,0 +1,326 @@
+/**
+ * The gateway's evidence signing keys on disk: the current private key and the public keys of up
+ * to five previous ones, so that evidence handed out before a rotation keeps verifying against
+ * the published set. Several gateway processes may share the directory (replicas on one volume,
+ * or the gateway and a CLI): every file is replaced atomically and creation has a single winner.
+ *
+ * Layout of `dir`:
+ * - `keyset.json`: `{ current: kid, keys: [public JWK, ...] }`, current key first, then previous
+ *   keys newest first. The only file that changes; readers see the old or the new version.
+ * - `<kid>.private.jwk.json` (mode 0600): the current private key. Previous private keys are
+ *   deleted on rotation: old evidence only needs to be verified, never signed again.
+ */
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+
+/** Signature algorithms for evidence. */
+export type EvidenceAlgorithm = 'EdDSA' | 'ES256';
+
+export const EVIDENCE_ALGORITHMS: readonly EvidenceAlgorithm[] = ['EdDSA', 'ES256'];
+/** Previous public keys kept in the published set after rotations. */
+export const DEFAULT_PREVIOUS_KEYS_KEPT = 5;
+
+export interface EvidenceKeyStoreOptions {
+  /** Key directory, e.g. `<dataDir>/evidence-keys`; created (mode 0700) if missing. */
+  dir: string;
+  /** Algorithm of keys this store creates; default `EdDSA`. An existing current key of another algorithm stays current until {@link EvidenceKeyStore.rotate}. */
+  algorithm?: EvidenceAlgorithm;
+  /** How many previous public keys stay published; default 5. */
+  previousKeysKept?: number;
+}
+
+/** The key evidence is signed with now. */
+export interface EvidenceSigningKey {
+  readonly kid: string;
+  readonly alg: EvidenceAlgorithm;
+  readonly privateKey: CryptoKey;
+}
+
+/** A published verification key. */
+export interface EvidencePublicKey {
+  readonly kid: string;
+  readonly alg: EvidenceAlgorithm;
+  readonly key: CryptoKey;
+}
+
+interface KeySetFile {
+  current: string;
+  keys: JWK[];
+}
+
+interface LoadedKeys {
+  current: EvidenceSigningKey;
+  publicJwks: JWK[];
+  publicKeys: Map<string, EvidencePublicKey>;
+}
+
+const KEYSET_FILE = 'keyset.json';
+const LOCK_FILE = '.rotate.lock';
+/** A lock older than this was left by a crashed process. */
+const STALE_LOCK_MS = 30_000;
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Call {@link EvidenceKeyStore.init} (or use {@link EvidenceKeyStore.open}) before
+ * {@link EvidenceKeyStore.current} / {@link EvidenceKeyStore.jwks}.
+ */
+export class EvidenceKeyStore {
+  readonly algorithm: EvidenceAlgorithm;
+  private readonly previousKeysKept: number;
+  private loaded?: LoadedKeys;
+  private initializing?: Promise<void>;
+
+  constructor(private readonly options: EvidenceKeyStoreOptions) {
+    this.algorithm = options.algorithm ?? 'EdDSA';
+    if (!EVIDENCE_ALGORITHMS.includes(this.algorithm)) throw new TypeError(`evidence key store: unsupported algorithm "${String(this.algorithm)}"`);
+    this.previousKeysKept = options.previousKeysKept ?? DEFAULT_PREVIOUS_KEYS_KEPT;
+    if (!Number.isInteger(this.previousKeysKept) || this.previousKeysKept < 0) throw new RangeError('evidence key store: previousKeysKept must be >= 0');
+  }
+
+  /** A store with its keys loaded (created on first start). */
+  static async open(options: EvidenceKeyStoreOptions): Promise<EvidenceKeyStore> {
+    const store = new EvidenceKeyStore(options);
+    await store.init();
+    return store;
+  }
+
+  /** Loads the keys, creating the first key if the directory has none. Idempotent. */
+  init(): Promise<void> {
+    this.initializing ??= this.loadOrCreate().catch((error: unknown) => {
+      this.initializing = undefined;
+      throw error;
+    });
+    return this.initializing;
+  }
+
+  /** The key to sign with. */
+  current(): EvidenceSigningKey {
+    return this.keys().current;
+  }
+
+  /** The published set: current and previous public keys, each with `kid`, `alg` and `use: 'sig'`. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.keys().publicJwks.map((jwk) => ({ ...jwk })) };
+  }
+
+  /** The published verification key with this `kid`, if any. */
+  publicKey(kid: string): EvidencePublicKey | undefined {
+    return this.keys().publicKeys.get(kid);
+  }
+
+  /**
+   * Makes a new current key of {@link algorithm}; the previous current key's public half stays
+   * published (the oldest beyond `previousKeysKept` drop out). Serialised across processes by a
+   * lock file, and based on the set on disk, so a rotation by another process is never lost.
+   */
+  async rotate(): Promise<{ kid: string }> {
+    await this.init();
+    const dir = this.options.dir;
+    const state = await withLock(join(dir, LOCK_FILE), async () => {
+      const onDisk = await readKeySetFile(dir);
+      if (onDisk === undefined) throw new Error(`evidence key store: ${join(dir, KEYSET_FILE)} disappeared`);
+      const { privateJwk, publicJwk } = await generateKey(this.algorithm);
+      await writeFileAtomic(privateKeyFile(dir, publicJwk.kid as string), jsonText(privateJwk), 0o600);
+      const next: KeySetFile = {
+        current: publicJwk.kid as string,
+        keys: [publicJwk, ...onDisk.keys.filter((k) => k.kid !== publicJwk.kid)].slice(0, 1 + this.previousKeysKept),
+      };
+      await writeFileAtomic(join(dir, KEYSET_FILE), jsonText(next), 0o644);
+      // Previous private keys are no longer needed (and orphans of lost creation races).
+      await removePrivateKeysExcept(dir, next.current);
+      return next;
+    });
+    this.loaded = await this.load(state);
+    return { kid: state.current };
+  }
+
+  /**
+   * Re-reads the directory, picking up a rotation made by another process. The signer calls it
+   * when it meets an unknown `kid`; a gateway may also call it periodically.
+   */
+  async reload(): Promise<void> {
+    this.loaded = await this.load();
+  }
+
+  private keys(): LoadedKeys {
+    if (this.loaded === undefined) throw new Error('EvidenceKeyStore used before init()');
+    return this.loaded;
+  }
+
+  private async loadOrCreate(): Promise<void> {
+    const dir = this.options.dir;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    let state = await readKeySetFile(dir);
+    if (state === undefined) {
+      const { privateJwk, publicJwk } = await generateKey(this.algorithm);
+      const kid = publicJwk.kid as string;
+      await writeFileAtomic(privateKeyFile(dir, kid), jsonText(privateJwk), 0o600);
+      const created = await createFileExclusive(join(dir, KEYSET_FILE), jsonText({ current: kid, keys: [publicJwk] }), 0o644);
+      if (created) {
+        state = { current: kid, keys: [publicJwk] };
+      } else {
+        // Another process created the set first: use its key, drop ours.
+        await rm(privateKeyFile(dir, kid), { force: true });
+      }
+    }
+    this.loaded = await this.load(state);
+  }
+
+  private async load(known?: KeySetFile): Promise<LoadedKeys> {
+    const dir = this.options.dir;
+    let state = known;
+    // A concurrent rotation may delete the private key named by the set we just read: re-read.
+    for (let attempt = 0; ; attempt++) {
+      state ??= await readKeySetFile(dir);
+      if (state === undefined) throw new Error(`evidence key store: no ${KEYSET_FILE} in ${dir}`);
+      let privateText: string;
+      try {
+        privateText = await readFile(privateKeyFile(dir, state.current), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+        state = undefined;
+        await sleep(10);
+        continue;
+      }
+      return this.importKeys(state, JSON.parse(privateText) as JWK);
+    }
+  }
+
+  private async importKeys(state: KeySetFile, privateJwk: JWK): Promise<LoadedKeys> {
+    const previous = this.loaded?.publicKeys;
+    const publicKeys = new Map<string, EvidencePublicKey>();
+    for (const jwk of state.keys) {
+      const kid = jwk.kid as string;
+      const alg = jwk.alg as EvidenceAlgorithm;
+      const reusable = previous?.get(kid);
+      const key = reusable?.alg === alg ? reusable.key : ((await importJWK(jwk, alg)) as CryptoKey);
+      publicKeys.set(kid, { kid, alg, key });
+    }
+    const currentPublic = state.keys.find((k) => k.kid === state.current) as JWK;
+    if (privateJwk.kid !== state.current || privateJwk.alg !== currentPublic.alg || privateJwk.x !== currentPublic.x) {
+      throw new Error(`evidence key store: private key file of ${state.current} does not match the key set`);
+    }
+    const alg = currentPublic.alg as EvidenceAlgorithm;
+    const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+    return { current: { kid: state.current, alg, privateKey }, publicJwks: state.keys, publicKeys };
+  }
+}
+
+function privateKeyFile(dir: string, kid: string): string {
+  return join(dir, `${kid}.private.jwk.json`);
+}
+
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+async function generateKey(alg: EvidenceAlgorithm): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const exported = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(exported);
+  const { d: _d, ...publicPart } = exported;
+  return {
+    privateJwk: { ...exported, kid, alg, use: 'sig' },
+    publicJwk: { ...publicPart, kid, alg, use: 'sig' },
+  };
+}
+
+async function readKeySetFile(dir: string): Promise<KeySetFile | undefined> {
+  const file = join(dir, KEYSET_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const value = JSON.parse(text) as Partial<KeySetFile> | null;
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    typeof value.current === 'string' &&
+    Array.isArray(value.keys) &&
+    value.keys.every(
+      (k) => typeof k === 'object' && k !== null && typeof k.kid === 'string' && EVIDENCE_ALGORITHMS.includes(k.alg as EvidenceAlgorithm) && k.d === undefined,
+    ) &&
+    value.keys.some((k) => k.kid === value.current);
+  if (!valid) throw new Error(`evidence key store: ${file} is not a valid key set`);
+  return value as KeySetFile;
+}
+
+async function removePrivateKeysExcept(dir: string, kid: string): Promise<void> {
+  const keep = `${kid}.private.jwk.json`;
+  for (const name of await readdir(dir)) {
+    if (name.endsWith('.private.jwk.json') && name !== keep) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** Runs `fn` holding an exclusive lock file; breaks locks left behind by crashed processes. */
+async function withLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await (await open(lockFile, 'wx', 0o600)).close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const info = await stat(lockFile).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > STALE_LOCK_MS) {
+        await rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`evidence key store: timed out waiting for ${lockFile}`);
+      await sleep(20);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockFile, { force: true });
+  }
+}
+
+/** Replaces `file` atomically: readers see the old or the new content, never a partial write. */
+async function writeFileAtomic(file: string, content: string, mode: number): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temp, content, { mode, flag: 'wx' });
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Creates `file` unless it exists; returns whether this call created it. Hard-linking a complete
+ * temp file (rather than renaming it) never replaces an existing file, so exactly one of several
+ * racing processes wins and the others adopt its key.
+ */
+async function createFileExclusive(file: string, content: string, mode: number): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temp, content, { mode, flag: 'wx' });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV') {
+      // File systems without hard links: plain exclusive create.
+      try {
+        await writeFile(file, content, { mode, flag: 'wx' });
+        return true;
+      } catch (fallbackError) {
+        if ((fallbackError as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw fallbackError;
+      }
+    }
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
