@@ -9,6 +9,8 @@ import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
 import { CacheSyncService } from './cache-sync/cache-sync.service.js';
+import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { ClientAuthGuard } from './auth/client-auth.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
@@ -30,9 +32,10 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule, InfrastructureModule.forRoot(config)],
-      controllers: [LookupController, RegistriesController, JwksController, HealthController],
+      controllers: [LookupController, RegistriesController, JwksController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GatewayMetrics, useFactory: () => new GatewayMetrics() },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {
@@ -46,9 +49,9 @@ export class GatewayModule {
         },
         {
           provide: RecordReaderService,
-          inject: [RegistryCache, RegistryClient, FetchCoordinator],
-          useFactory: (cache: RegistryCache, client: RegistryClient, coordinator: FetchCoordinator) =>
-            new RecordReaderService(cache, client, coordinator, { maxStaleSeconds: config.cache.maxStaleSeconds, negativeTtlSeconds: config.cache.negativeTtlSeconds }),
+          inject: [RegistryCache, RegistryClient, FetchCoordinator, GatewayMetrics],
+          useFactory: (cache: RegistryCache, client: RegistryClient, coordinator: FetchCoordinator, metrics: GatewayMetrics) =>
+            new RecordReaderService(cache, client, coordinator, metrics, { maxStaleSeconds: config.cache.maxStaleSeconds, negativeTtlSeconds: config.cache.negativeTtlSeconds }),
         },
         {
           provide: TokenVerifierService,

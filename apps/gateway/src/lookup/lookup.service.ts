@@ -6,6 +6,7 @@ import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundE
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import type { DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
+import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { RecordReaderService } from './record-reader.service.js';
@@ -39,6 +40,7 @@ export class LookupService {
     private readonly reader: RecordReaderService,
     private readonly signer: EvidenceSignerService,
     private readonly audit: AuditSink,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async lookup(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
@@ -77,6 +79,22 @@ export class LookupService {
   }
 
   private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+    const started = performance.now();
+    try {
+      const answer = await this.answerUncounted(client, headers, item);
+      this.metrics.lookups.inc({ registry: answer.registry, dataset: answer.dataset, outcome: 'answered', detail: answer.meta.cache });
+      this.metrics.lookupSeconds.observe({ registry: answer.registry, cache: answer.meta.cache }, (performance.now() - started) / 1000);
+      return answer;
+    } catch (error) {
+      const code = error instanceof DomainError ? error.code : ErrorCodes.internal;
+      // Label values come from validated names only (unknown ones collapse), so callers cannot blow up cardinality.
+      const known = !(code === ErrorCodes.unknownRegistry || code === ErrorCodes.unknownDataset);
+      this.metrics.lookups.inc({ registry: known ? item.registry : 'unknown', dataset: known ? item.dataset : 'unknown', outcome: 'refused', detail: code });
+      throw error;
+    }
+  }
+
+  private async answerUncounted(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
     const descriptor = this.catalog.resolve(item.registry, item.dataset);
     const problem = subjectIdProblem(descriptor.subjectKey.name, descriptor.subjectKey.pattern, item.subjectId);
     if (problem) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCodes, InvalidRequestError, UnavailableError } from '@motlan/errors/domain-error.js';
 import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
+import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache, recordKeyString, type CachedRecord, type RecordKey } from '@motlan/registry-cache/registry-cache.port.js';
 import { RegistryCallError, RegistryClient, type DatasetDescriptor, type LookupContext } from '@motlan/registry-client/registry-client.port.js';
@@ -34,6 +35,7 @@ export class RecordReaderService {
     private readonly cache: RegistryCache,
     private readonly registries: RegistryClient,
     private readonly coordinator: FetchCoordinator,
+    private readonly metrics: GatewayMetrics,
     private readonly options: RecordReaderOptions,
   ) {}
 
@@ -81,7 +83,14 @@ export class RecordReaderService {
   }
 
   private async fetch(key: RecordKey, descriptor: DatasetDescriptor, context: LookupContext): Promise<CachedRecord> {
-    const answer = await this.registries.lookup(key.registry, key.dataset, key.subjectId, context);
+    let answer;
+    try {
+      answer = await this.registries.lookup(key.registry, key.dataset, key.subjectId, context);
+    } catch (error) {
+      this.metrics.registryCalls.inc({ registry: key.registry, result: error instanceof RegistryCallError ? error.kind : 'internal' });
+      throw error;
+    }
+    this.metrics.registryCalls.inc({ registry: key.registry, result: answer.found ? 'found' : 'not_found' });
     const fetchedAt = Date.now();
     const ttlSeconds = answer.found ? descriptor.maxAgeSeconds : this.options.negativeTtlSeconds;
     const record: CachedRecord = {

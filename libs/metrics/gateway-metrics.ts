@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (not prom-client's global one), so
+ * several gateway instances in one test process do not collide. Names are documented in
+ * docs/metrics.md; hot-path updates are a label lookup and an add.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly lookups = new Counter({
+    name: 'motlan_lookups_total',
+    help: 'Lookups answered or refused, by registry, dataset, outcome (answered|refused) and cache state or problem code',
+    labelNames: ['registry', 'dataset', 'outcome', 'detail'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lookupSeconds = new Histogram({
+    name: 'motlan_lookup_duration_seconds',
+    help: 'Time to answer one lookup item inside the gateway, by registry and cache state',
+    labelNames: ['registry', 'cache'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly registryCalls = new Counter({
+    name: 'motlan_registry_calls_total',
+    help: 'Calls made to registry adapters, by registry and result (found|not_found|unavailable|timeout|invalid_argument|internal)',
+    labelNames: ['registry', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheAvailable = new Gauge({
+    name: 'motlan_cache_available',
+    help: '1 when the record cache backend is usable, 0 when degraded (lookups then go to the registries)',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
+
+  readonly changeEvents = new Gauge({
+    name: 'motlan_change_events_total',
+    help: 'Registry change events consumed since start, by result (processed|dead_lettered|handler_error)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheInvalidations = new Gauge({
+    name: 'motlan_cache_invalidations_total',
+    help: 'Change events applied to the cache since start, by result (invalidated|ignored_older)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
