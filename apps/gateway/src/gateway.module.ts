@@ -51,7 +51,11 @@ export class GatewayModule {
           provide: RecordReaderService,
           inject: [RegistryCache, RegistryClient, FetchCoordinator, GatewayMetrics],
           useFactory: (cache: RegistryCache, client: RegistryClient, coordinator: FetchCoordinator, metrics: GatewayMetrics) =>
-            new RecordReaderService(cache, client, coordinator, metrics, { maxStaleSeconds: config.cache.maxStaleSeconds, negativeTtlSeconds: config.cache.negativeTtlSeconds }),
+            new RecordReaderService(cache, client, coordinator, metrics, {
+              maxStaleSeconds: config.cache.maxStaleSeconds,
+              negativeTtlSeconds: config.cache.negativeTtlSeconds,
+              maxAgeCapSeconds: config.cache.maxAgeCapSeconds,
+            }),
         },
         {
           provide: TokenVerifierService,

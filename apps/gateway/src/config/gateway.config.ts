@@ -27,10 +27,13 @@ export interface GatewayConfig {
     maxEntries: number;
     maxStaleSeconds: number;
     negativeTtlSeconds: number;
+    /** Operator policy: never treat a record as fresh for longer than this, whatever its dataset allows. */
+    maxAgeCapSeconds?: number;
     /** Production: secret sealing cached records in Redis; base64 in env or a file (created in the data dir for development). */
     secret: { base64: string } | { file: string };
   };
   audit: { file: string; sync: boolean };
+  events: { cacheSyncGroup: string };
   redisUrl?: string;
   kafkaBrokers?: string[];
 }
@@ -87,7 +90,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxStaleSeconds: int(env, 'MOTLAN_CACHE_MAX_STALE_SECONDS', 86400, 0, 30 * 86400),
       negativeTtlSeconds: int(env, 'MOTLAN_CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 86400),
       secret: cacheSecret(env, dataDir),
+      maxAgeCapSeconds: optional(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS') ? int(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS', 0, 0, 30 * 86400) : undefined,
     },
+    events: { cacheSyncGroup: str(env, 'MOTLAN_CACHE_SYNC_GROUP', 'motlan-cache-sync') },
     audit: {
       file: path.resolve(str(env, 'MOTLAN_AUDIT_FILE', path.join(dataDir, 'audit', 'audit.jsonl'))),
       sync: bool(env, 'MOTLAN_AUDIT_FSYNC', false),

@@ -33,7 +33,7 @@ export class InfrastructureModule {
         provide: ChangeEventSubscriber,
         useFactory: () =>
           config.kafkaBrokers
-            ? new KafkaChangeEventSubscriber(config.kafkaBrokers)
+            ? new KafkaChangeEventSubscriber(config.kafkaBrokers, config.events.cacheSyncGroup)
             : new FileChangeEventSubscriber(embeddedEventFile(config.dataDir), embeddedDlqFile(config.dataDir)),
       },
     ];

@@ -18,6 +18,8 @@ export interface RecordReaderOptions {
   maxStaleSeconds: number;
   /** How long a "not found" answer is remembered. */
   negativeTtlSeconds: number;
+  /** Upper bound on any dataset's max age (operator policy). */
+  maxAgeCapSeconds?: number;
 }
 
 /**
@@ -92,7 +94,8 @@ export class RecordReaderService {
     }
     this.metrics.registryCalls.inc({ registry: key.registry, result: answer.found ? 'found' : 'not_found' });
     const fetchedAt = Date.now();
-    const ttlSeconds = answer.found ? descriptor.maxAgeSeconds : this.options.negativeTtlSeconds;
+    const maxAge = Math.min(descriptor.maxAgeSeconds, this.options.maxAgeCapSeconds ?? Infinity);
+    const ttlSeconds = answer.found ? maxAge : this.options.negativeTtlSeconds;
     const record: CachedRecord = {
       found: answer.found,
       data: answer.data,

@@ -1,0 +1,302 @@
+/**
+ * The production profile against real servers: a real Redis (shared cache, coalescing), a real
+ * Kafka broker (change events, dead-letter topic) and the registry simulator over real gRPC.
+ * The test harness (test/support) starts private servers unless REDIS_URL / KAFKA_BROKERS are set.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { KafkaChangeEventPublisher } from '@motlan/events/kafka-change-event-bus.adapter.js';
+import { recordChangedEvent } from '@motlan/events/registry-change-event.js';
+import { DlqHeaders, Topics } from '@motlan/events/topics.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { requireKafkaBrokers, requireRedisUrl, restartKafka, restartRedis, stopKafka, stopRedis } from '../support/services.js';
+
+const SCOPES = 'population:read residence:read land:read business:read civil-status:read';
+const GROUP = `motlan-cache-sync-it-${randomUUID().slice(0, 8)}`;
+
+let redisUrl: string;
+let brokers: string[];
+let sim: RunningRegistrySim;
+let publisher: KafkaChangeEventPublisher;
+let dataDir: string;
+let token: string;
+const gateways: NestFastifyApplication[] = [];
+const urls: string[] = [];
+
+async function startGateway(): Promise<string> {
+  const config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dataDir,
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: brokers.join(','),
+    MOTLAN_CACHE_SYNC_GROUP: GROUP,
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_REGISTRY_TIMEOUT_MS: '1000',
+    // Records go stale after 2 s here, so the stale window can be observed in a test.
+    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '2',
+  });
+  const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  gateways.push(app);
+  return app.getUrl();
+}
+
+async function lookup(base: string, registry: string, dataset: string, id: string, fields = '') {
+  const response = await fetch(`${base}/v1/registries/${registry}/${dataset}/${id}${fields ? `?fields=${fields}` : ''}`, {
+    headers: { authorization: `Bearer ${token}`, 'x-purpose': '1.004222', 'x-officer-id': 'officer-it' },
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as { meta?: { cache: string; version: string; ageSeconds: number }; data?: Record<string, unknown>; code?: string } };
+}
+
+async function samples(registry: string, dataset: string, n: number): Promise<string[]> {
+  const body = (await (await fetch(`${sim.controlUrl}/sim/samples?registry=${registry}&dataset=${dataset}&n=${n}`)).json()) as { samples: string[] };
+  return body.samples;
+}
+
+async function registryCalls(registry: string): Promise<number> {
+  const body = (await (await fetch(`${sim.controlUrl}/sim/registries`)).json()) as { registries: Array<{ name: string; calls: { lookups: number } }> };
+  return body.registries.find((r) => r.name === registry)!.calls.lookups;
+}
+
+async function setFaults(registry: string, faults: object | null): Promise<void> {
+  await fetch(`${sim.controlUrl}/sim/registries/${registry}/faults`, {
+    method: faults ? 'PUT' : 'DELETE',
+    headers: faults ? { 'content-type': 'application/json' } : {},
+    body: faults ? JSON.stringify(faults) : undefined,
+  });
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Changes a record in the simulator and publishes its events (one per subject reading it). */
+async function changeRecord(registry: string, dataset: string, subjectId: string): Promise<string> {
+  const response = await fetch(`${sim.controlUrl}/sim/changes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ registry, dataset, subjectId }) });
+  const body = (await response.json()) as { version: number };
+  return String(body.version);
+}
+
+beforeAll(async () => {
+  redisUrl = requireRedisUrl();
+  brokers = requireKafkaBrokers();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-it-'));
+  sim = await startRegistrySim({ seed: 11, persons: 1_000_000, grpcBasePort: 0, controlPort: 0 });
+  publisher = new KafkaChangeEventPublisher(brokers, 'motlan-registry-sim-it');
+  sim.registries.onChange((change) => {
+    for (const subjectId of change.subjectIds) {
+      publisher
+        .publish(
+          change.registry,
+          recordChangedEvent({ registry: change.registry, dataset: change.dataset, subjectId, version: String(change.version), changedFields: [...change.changedFields], id: randomUUID() }),
+        )
+        .catch((error: Error) => process.stderr.write(`change event not published: ${error.message}\n`));
+    }
+  });
+  const issuer = new DevTokenIssuer({ dataDir });
+  token = await issuer.issue({ sub: 'commune-it', scope: SCOPES });
+  urls.push(await startGateway(), await startGateway());
+}, 120_000);
+
+afterAll(async () => {
+  for (const app of gateways) await app.close();
+  await publisher?.close();
+  await sim?.stop();
+});
+
+describe('production profile (real Redis + real Kafka)', () => {
+  it('miss then hit, shared by two gateway instances through Redis', async () => {
+    const [id] = await samples('population', 'person', 1);
+    const first = await lookup(urls[0], 'population', 'person', id);
+    expect(first.status).toBe(200);
+    expect(first.body.meta?.cache).toBe('MISS');
+    const second = await lookup(urls[1], 'population', 'person', id);
+    expect(second.body.meta?.cache).toBe('HIT');
+    expect(second.body.data).toEqual(first.body.data);
+  });
+
+  it('a change event shows the new version within 1 s; an older event does not overwrite it', async () => {
+    const [id] = await samples('population', 'person', 1);
+    const before = await lookup(urls[0], 'population', 'person', id);
+    // The consumer group may still be joining: wait until one change has gone through once.
+    const version = await changeRecord('population', 'person', id);
+    await eventually('first change applied', async () => {
+      const now = await lookup(urls[0], 'population', 'person', id);
+      return now.body.meta?.version === version ? now : undefined;
+    }, 30000);
+    expect(before.body.meta?.version).not.toBe(version);
+    const next = await changeRecord('population', 'person', id);
+    const started = Date.now();
+    const seen = await eventually('second change visible', async () => {
+      const now = await lookup(urls[1], 'population', 'person', id);
+      return now.body.meta?.version === next ? now : undefined;
+    }, 5000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(seen.body.meta?.version).toBe(next);
+    // An event announcing an older version arrives late: the newer cached entry stays a HIT.
+    await publisher.publish('population', recordChangedEvent({ registry: 'population', dataset: 'person', subjectId: id, version: version, changedFields: ['fullName'], id: randomUUID() }));
+    await new Promise((r) => setTimeout(r, 800));
+    const after = await lookup(urls[0], 'population', 'person', id);
+    expect(after.body.meta).toMatchObject({ cache: 'HIT', version: next });
+  });
+
+  it('200 concurrent identical lookups make one registry call, through one and through two instances', async () => {
+    const [a, b] = await samples('business', 'enterprise', 2);
+    await setFaults('business', { latencyMs: 100 });
+    try {
+      let calls = await registryCalls('business');
+      const one = await Promise.all(Array.from({ length: 200 }, () => lookup(urls[0], 'business', 'enterprise', a)));
+      expect(one.every((r) => r.status === 200)).toBe(true);
+      expect((await registryCalls('business')) - calls).toBe(1);
+      calls = await registryCalls('business');
+      const two = await Promise.all(Array.from({ length: 200 }, (_, i) => lookup(urls[i % 2], 'business', 'enterprise', b)));
+      expect(two.every((r) => r.status === 200)).toBe(true);
+      expect((await registryCalls('business')) - calls).toBe(1);
+    } finally {
+      await setFaults('business', null);
+    }
+  });
+
+  it('registry down: cached subjects answered STALE with their age, uncached get 503 + Retry-After', async () => {
+    const [cachedId, uncachedId] = await samples('residence', 'household', 2);
+    expect((await lookup(urls[0], 'residence', 'household', cachedId)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2500)); // past the 2 s max-age cap
+    await setFaults('residence', { down: true });
+    try {
+      const stale = await lookup(urls[1], 'residence', 'household', cachedId);
+      expect(stale.status).toBe(200);
+      expect(stale.headers.get('x-cache')).toBe('STALE');
+      expect(stale.body.meta?.ageSeconds).toBeGreaterThanOrEqual(2);
+      const missing = await lookup(urls[1], 'residence', 'household', uncachedId);
+      expect(missing.status).toBe(503);
+      expect(Number(missing.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await setFaults('residence', null);
+    }
+  });
+
+  it('Redis stopped mid-run: answers keep coming from the registry; Redis back: cache used again', async () => {
+    const ids = await samples('land', 'parcel', 3);
+    await stopRedis();
+    try {
+      const during = await lookup(urls[0], 'land', 'parcel', ids[0]);
+      expect(during.status).toBe(200);
+      expect(during.body.meta?.cache).toBe('MISS');
+      const ready = await (await fetch(`${urls[0]}/health/ready`)).json();
+      expect(JSON.stringify(ready)).toMatch(/degraded/);
+    } finally {
+      await restartRedis();
+    }
+    await eventually('cache used again', async () => {
+      await lookup(urls[0], 'land', 'parcel', ids[1]);
+      const again = await lookup(urls[0], 'land', 'parcel', ids[1]);
+      return again.body.meta?.cache === 'HIT' ? again : undefined;
+    });
+  });
+
+  it('a scan of every Redis key and value finds no CCCD number and no name of a looked-up person', async () => {
+    const ids = await samples('population', 'person', 20);
+    const names: string[] = [];
+    for (const id of ids) {
+      const answer = await lookup(urls[0], 'population', 'person', id);
+      names.push(String(answer.body.data?.fullName));
+    }
+    const redis = new Redis(redisUrl);
+    try {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+      expect(keys.length).toBeGreaterThan(20);
+      const dump: string[] = [];
+      for (const key of keys) {
+        dump.push(key);
+        const type = await redis.type(key);
+        if (type === 'hash') dump.push(...Object.values(await redis.hgetallBuffer(key)).map((b) => b.toString('latin1')));
+        else if (type === 'string') dump.push((await redis.getBuffer(key))?.toString('latin1') ?? '');
+      }
+      const text = dump.join('\n');
+      for (const id of ids) expect(text.includes(id)).toBe(false);
+      for (const name of names) {
+        expect(text.includes(name)).toBe(false);
+        expect(text.includes(Buffer.from(name, 'utf8').toString('latin1'))).toBe(false);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('a malformed change event lands in the DLQ with its reason and the consumer keeps going', async () => {
+    const kafka = new Kafka({ clientId: 'it-dlq', brokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: `it-dlq-${randomUUID()}` });
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic: Topics.registryChangesDlq, fromBeginning: true });
+    const marker = `poison-${randomUUID()}`;
+    const dead: Array<{ reason: string; value: string }> = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = message.value?.toString() ?? '';
+        if (value.includes(marker)) dead.push({ reason: message.headers?.[DlqHeaders.reason]?.toString() ?? '', value });
+      },
+    });
+    try {
+      await producer.send({ topic: Topics.registryChanges('population'), messages: [{ key: 'x', value: `{"broken": "${marker}"` }] });
+      const [id] = await samples('population', 'person', 1);
+      await lookup(urls[0], 'population', 'person', id);
+      const version = await changeRecord('population', 'person', id);
+      await eventually('poison message dead-lettered', async () => (dead.length > 0 ? dead : undefined));
+      expect(dead[0].reason).toMatch(/not JSON/);
+      await eventually('later events still applied', async () => {
+        const now = await lookup(urls[0], 'population', 'person', id);
+        return now.body.meta?.version === version ? now : undefined;
+      });
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+    }
+  });
+
+  it('Kafka stopped mid-run: lookups keep being answered; broker back: events published meanwhile are processed', async () => {
+    const [id] = await samples('population', 'person', 1);
+    await lookup(urls[0], 'population', 'person', id);
+    await stopKafka();
+    let version: string;
+    try {
+      const during = await lookup(urls[0], 'population', 'person', id);
+      expect(during.status).toBe(200);
+      const other = (await samples('population', 'person', 1))[0];
+      expect((await lookup(urls[1], 'population', 'person', other)).status).toBe(200);
+      // Changed while the broker is down: the simulator's producer retries until it is back.
+      version = await changeRecord('population', 'person', id);
+    } finally {
+      await restartKafka();
+    }
+    await eventually(
+      'event published during the outage processed',
+      async () => {
+        const now = await lookup(urls[0], 'population', 'person', id);
+        return now.body.meta?.version === version ? now : undefined;
+      },
+      60000,
+    );
+  }, 120_000);
+});
