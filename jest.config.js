@@ -1,4 +1,7 @@
 // Jest runs in native ESM mode (NestJS 12 ships ESM only): see package.json "test:jest".
+/** ESM-only packages that CommonJS dependencies require(): compiled for Jest only (see the transform). */
+const ESM_ONLY_REQUIRED = ['cookie/', 'content-disposition/'].join('|');
+
 /** @type {import('jest').Config} */
 export default {
   rootDir: '.',
@@ -13,7 +16,9 @@ export default {
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+    [`/node_modules/(${ESM_ONLY_REQUIRED}).+\\.js$`]: '<rootDir>/test/support/esm-to-cjs.transform.cjs',
   },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_REQUIRED}))`],
   // Decorator metadata polyfill, as main.ts files import it in production.
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,

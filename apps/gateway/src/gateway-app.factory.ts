@@ -6,8 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { PinoNestLogger } from '@motlan/logging/pino-nest-logger.js';
-import { ErrorCodes } from '@motlan/errors/domain-error.js';
-import { problemType, sendProblem } from './common/problem.js';
+import { sendProblem } from './common/problem.js';
 import { toProblem } from './common/problem.filter.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -54,20 +53,10 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
     );
   });
   // Errors raised by Fastify before Nest sees the request (unparseable JSON, body too large).
+  // Unknown routes are Nest's own not-found handler, which goes through ProblemFilter.
   fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { problem, retryAfterSeconds } = toProblem(error, request);
     sendProblem(reply, problem, retryAfterSeconds);
-  });
-  fastify.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    sendProblem(reply, {
-      type: problemType(ErrorCodes.routeNotFound),
-      title: 'Not found',
-      status: 404,
-      code: ErrorCodes.routeNotFound,
-      detail: 'no such route',
-      instance: request.url.split('?')[0],
-      requestId: request.id,
-    });
   });
 
   const document = SwaggerModule.createDocument(

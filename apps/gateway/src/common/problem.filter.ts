@@ -61,8 +61,19 @@ export function toProblem(error: unknown, request: { id: string; url: string }, 
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
+    // Our own refusals are DomainErrors; HttpExceptions come from the framework (routing, body parsing).
     const code =
-      status === 404 ? ErrorCodes.routeNotFound : status === 405 ? ErrorCodes.methodNotAllowed : status === 413 ? ErrorCodes.bodyTooLarge : `http_${status}`;
+      status === 404
+        ? ErrorCodes.routeNotFound
+        : status === 405
+          ? ErrorCodes.methodNotAllowed
+          : status === 413
+            ? ErrorCodes.bodyTooLarge
+            : status === 415
+              ? 'unsupported_media_type'
+              : status === 400
+                ? ErrorCodes.malformedBody
+                : `http_${status}`;
     if (status >= 500) logger?.error({ err: error }, 'http exception');
     return {
       problem: {
@@ -70,7 +81,7 @@ export function toProblem(error: unknown, request: { id: string; url: string }, 
         title: TITLES[status] ?? 'Error',
         status,
         code,
-        detail: status === 404 ? 'no such route' : status >= 500 ? 'internal error' : error.message,
+        detail: status === 404 ? 'no such route' : status >= 500 ? 'internal error' : status === 400 ? 'request body is not valid JSON' : error.message,
         ...base,
       },
     };

@@ -1,0 +1,287 @@
+/**
+ * The whole lookup path end to end on the embedded profile: the real gateway application against
+ * the real registry simulator over loopback gRPC, driven over real HTTP.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
+import type { AuditRecord } from '@motlan/audit/audit-record.js';
+import { isValidTaxCode, parseCccd, taxCodeCheckDigit } from '@motlan/identifiers/subject-id.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+
+const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
+
+let sim: RunningRegistrySim;
+let app: NestFastifyApplication;
+let base: string;
+let dataDir: string;
+let issuer: DevTokenIssuer;
+let token: string;
+
+const lookupHeaders = (extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${token}`,
+  'x-purpose': '1.004222',
+  'x-officer-id': 'officer-001',
+  ...extra,
+});
+
+async function get(url: string, headers: Record<string, string> = lookupHeaders()) {
+  const response = await fetch(base + url, { headers });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function post(url: string, body: string, headers: Record<string, string> = lookupHeaders()) {
+  const response = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function samples(registry: string, dataset: string, n: number, extra = ''): Promise<string[]> {
+  const response = await fetch(`${sim.controlUrl}/sim/samples?registry=${registry}&dataset=${dataset}&n=${n}${extra}`);
+  const body = (await response.json()) as { samples: string[] };
+  return body.samples;
+}
+
+async function jwks(): Promise<JSONWebKeySet> {
+  return (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+}
+
+function expectProblem(result: { status: number; headers: Headers; body: Record<string, unknown> }, status: number, code: string) {
+  expect(result.status).toBe(status);
+  expect(result.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(result.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-e2e-'));
+  sim = await startRegistrySim({ seed: 7, persons: 1_000_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
+  issuer = new DevTokenIssuer({ dataDir });
+  await issuer.ensureKeys();
+  token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES });
+  const config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dataDir,
+    PORT: '0',
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
+    MOTLAN_BODY_LIMIT_BYTES: String(64 * 1024),
+  });
+  ({ app } = await createGatewayApp(config, pino({ level: 'silent' })));
+  await app.listen(0, '127.0.0.1');
+  base = await app.getUrl();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await sim?.stop();
+});
+
+describe('lookup of persons', () => {
+  it('answers persons born in several provinces, MISS then HIT, with the request id echoed', async () => {
+    const ids = await samples('population', 'person', 40);
+    const provinces = new Set(ids.map((id) => parseCccd(id)?.birthProvinceCode));
+    expect(provinces.size).toBeGreaterThanOrEqual(5);
+    for (const id of ids.slice(0, 10)) {
+      const first = await get(`/v1/registries/population/person/${id}`, lookupHeaders({ 'x-request-id': `req-${id}` }));
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-request-id')).toBe(`req-${id}`);
+      expect(first.headers.get('x-cache')).toBe('MISS');
+      expect(first.body).toMatchObject({ registry: 'population', dataset: 'person', subjectId: id, meta: { cache: 'MISS', version: expect.any(String) } });
+      const data = first.body.data as Record<string, unknown>;
+      expect(data.personId).toBe(id);
+      expect(typeof data.fullName).toBe('string');
+      expect(String(data.dateOfBirth).slice(0, 4)).toBe(String(parseCccd(id)?.birthYear));
+      const second = await get(`/v1/registries/population/person/${id}`);
+      expect(second.headers.get('x-cache')).toBe('HIT');
+      expect(second.body.data).toEqual(first.body.data);
+      expect(second.body.evidence).toBe(first.body.evidence);
+    }
+  });
+
+  it('returns only the requested fields', async () => {
+    const [id] = await samples('population', 'person', 1);
+    const result = await get(`/v1/registries/population/person/${id}?fields=fullName,dateOfBirth`);
+    expect(result.status).toBe(200);
+    expect(Object.keys(result.body.data as object).sort()).toEqual(['dateOfBirth', 'fullName']);
+  });
+
+  it('answers the other registries with their real identifier formats', async () => {
+    const [person] = await samples('population', 'person', 1);
+    const [taxCode] = await samples('business', 'enterprise', 1);
+    const [parcel] = await samples('land', 'parcel', 1);
+    expect(isValidTaxCode(taxCode)).toBe(true);
+    for (const url of [
+      `/v1/registries/residence/household/${person}`,
+      `/v1/registries/business/enterprise/${taxCode}`,
+      `/v1/registries/land/parcel/${parcel}`,
+      `/v1/registries/civil-status/birth/${person}`,
+    ]) {
+      const result = await get(url);
+      expect({ url, status: result.status }).toEqual({ url, status: 200 });
+    }
+  });
+});
+
+describe('batch', () => {
+  it('answers each item on its own', async () => {
+    const [a, b] = await samples('population', 'person', 2);
+    const result = await post(
+      '/v1/lookups',
+      JSON.stringify({
+        items: [
+          { registry: 'population', dataset: 'person', subjectId: a, fields: ['fullName'] },
+          { registry: 'population', dataset: 'person', subjectId: b },
+          { registry: 'population', dataset: 'person', subjectId: '12345' },
+          { registry: 'population', dataset: 'pets', subjectId: a },
+        ],
+      }),
+    );
+    expect(result.status).toBe(200);
+    const results = result.body.results as Array<{ status: number; answer?: { data: object; subjectId: string }; problem?: { code: string } }>;
+    expect(results.map((r) => r.status)).toEqual([200, 200, 400, 400]);
+    expect(Object.keys(results[0].answer!.data)).toEqual(['fullName']);
+    expect(results[1].answer!.subjectId).toBe(b);
+    expect(results[2].problem!.code).toBe('invalid_subject_id');
+    expect(results[3].problem!.code).toBe('unknown_dataset');
+  });
+
+  it('refuses more than 50 items', async () => {
+    const items = Array.from({ length: 51 }, () => ({ registry: 'population', dataset: 'person', subjectId: '001099012345' }));
+    expectProblem(await post('/v1/lookups', JSON.stringify({ items })), 400, 'validation_failed');
+  });
+});
+
+describe('evidence', () => {
+  it('verifies against the served key set, with data deep-equal to the answer', async () => {
+    const [id] = await samples('population', 'person', 1, '&province=79');
+    const result = await get(`/v1/registries/population/person/${id}?fields=fullName,permanentAddress`);
+    const { payload } = await compactVerify(result.body.evidence as string, createLocalJWKSet(await jwks()));
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+    expect(claims).toMatchObject({ registry: 'population', dataset: 'person', subjectId: id, version: (result.body.meta as { version: string }).version });
+    expect(claims.iss).toEqual(expect.any(String));
+    expect(claims.iat).toEqual(expect.any(Number));
+    expect(claims.asOf).toBe((result.body.meta as { asOf: string }).asOf);
+    expect(claims.data).toEqual(result.body.data);
+  });
+
+  it('still verifies evidence signed before a key rotation', async () => {
+    const [id] = await samples('population', 'person', 1, '&province=01');
+    const before = await get(`/v1/registries/population/person/${id}?fields=fullName`);
+    const oldKid = decodeProtectedHeader(before.body.evidence as string).kid;
+    const { kid: newKid } = await app.get(EvidenceKeyStore).rotate();
+    expect(newKid).not.toBe(oldKid);
+    const keySet = await jwks();
+    expect(keySet.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
+    await expect(compactVerify(before.body.evidence as string, createLocalJWKSet(keySet))).resolves.toBeDefined();
+    const after = await get(`/v1/registries/population/person/${id}?fields=fullName,sex`);
+    expect(decodeProtectedHeader(after.body.evidence as string).kid).toBe(newKid);
+    await expect(compactVerify(after.body.evidence as string, createLocalJWKSet(keySet))).resolves.toBeDefined();
+  });
+});
+
+describe('errors are problem+json with a stable code', () => {
+  let person: string;
+  beforeAll(async () => {
+    [person] = await samples('population', 'person', 1);
+  });
+
+  it('400 for malformed input', async () => {
+    expectProblem(await get('/v1/registries/population/person/12345'), 400, 'invalid_subject_id');
+    expectProblem(await get('/v1/registries/population/person/00109901234X'), 400, 'invalid_subject_id');
+    const first9 = '010023348';
+    const wrongDigit = (taxCodeCheckDigit(first9)! + 1) % 10;
+    expectProblem(await get(`/v1/registries/business/enterprise/${first9}${wrongDigit}`), 400, 'invalid_subject_id');
+    expectProblem(await get(`/v1/registries/population/person/${person}?fields=fullName,shoeSize`), 400, 'unknown_field');
+    expectProblem(await get(`/v1/registries/population/pets/${person}`), 400, 'unknown_dataset');
+    expectProblem(await get(`/v1/registries/cadastre/person/${person}`), 400, 'unknown_registry');
+    expectProblem(await get(`/v1/registries/population/person/${person}`, lookupHeaders({ 'x-purpose': 'residence' })), 400, 'invalid_purpose');
+    expectProblem(await get(`/v1/registries/population/person/${person}?fields=a;b`), 400, 'validation_failed');
+    const noOfficer = lookupHeaders();
+    delete (noOfficer as Record<string, string>)['x-officer-id'];
+    expectProblem(await get(`/v1/registries/population/person/${person}`, noOfficer), 400, 'validation_failed');
+    expectProblem(await post('/v1/lookups', '{"items": ['), 400, 'malformed_body');
+    expectProblem(await post('/v1/lookups', JSON.stringify({ items: [], extra: 1 })), 400, 'validation_failed');
+  });
+
+  it('413 for an oversized body', async () => {
+    const big = JSON.stringify({ items: [{ registry: 'population', dataset: 'person', subjectId: 'x'.repeat(70 * 1024) }] });
+    expectProblem(await post('/v1/lookups', big), 413, 'body_too_large');
+  });
+
+  it('401 for a missing, malformed, foreign or expired token', async () => {
+    const url = `/v1/registries/population/person/${person}`;
+    const without = lookupHeaders();
+    delete (without as Record<string, string>).authorization;
+    expectProblem(await get(url, without), 401, 'token_missing');
+    expectProblem(await get(url, lookupHeaders({ authorization: 'Bearer not.a.jwt' })), 401, 'token_invalid');
+    const foreign = new DevTokenIssuer({ dataDir: mkdtempSync(path.join(tmpdir(), 'motlan-foreign-')) });
+    const foreignToken = await foreign.issue({ sub: 'intruder', scope: ALL_SCOPES });
+    const foreignResult = await get(url, lookupHeaders({ authorization: `Bearer ${foreignToken}` }));
+    expect(foreignResult.status).toBe(401);
+    // Expired an hour ago, signed with the trusted development key: refused beyond the clock tolerance.
+    const privateJwk = JSON.parse(readFileSync(path.join(dataDir, 'dev-issuer', 'private-key.jwk.json'), 'utf8')) as JWK;
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ scope: ALL_SCOPES })
+      .setProtectedHeader({ alg: 'EdDSA', kid: privateJwk.kid })
+      .setIssuer('urn:motlan:dev-issuer')
+      .setAudience('motlan-gateway')
+      .setSubject('commune-00004')
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(await importJWK(privateJwk, 'EdDSA'));
+    expectProblem(await get(url, lookupHeaders({ authorization: `Bearer ${expired}` })), 401, 'token_expired');
+  });
+
+  it('403 for a missing scope', async () => {
+    const landOnly = await issuer.issue({ sub: 'commune-00004', scope: 'land:read' });
+    expectProblem(await get(`/v1/registries/population/person/${person}`, lookupHeaders({ authorization: `Bearer ${landOnly}` })), 403, 'missing_scope');
+  });
+
+  it('404 for an unknown subject and an unknown route', async () => {
+    // A valid CCCD structure the simulator does not hold: serial block beyond the population.
+    const unknown = await findUnknownPerson();
+    expectProblem(await get(`/v1/registries/population/person/${unknown}`), 404, 'subject_not_found');
+    expectProblem(await get('/v1/nothing-here'), 404, 'route_not_found');
+  });
+
+  it('503 with Retry-After when the registry cannot answer, never a 500', async () => {
+    const [fresh] = await samples('residence', 'household', 1, '&province=48');
+    await fetch(`${sim.controlUrl}/sim/registries/residence/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ down: true }) });
+    try {
+      const result = await get(`/v1/registries/residence/household/${fresh}`);
+      expectProblem(result, 503, 'registry_unavailable');
+      expect(Number(result.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await fetch(`${sim.controlUrl}/sim/registries/residence/faults`, { method: 'DELETE' });
+    }
+  });
+});
+
+describe('audit', () => {
+  it('recorded every lookup, answered and refused, with who, why and what', async () => {
+    const records = readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRecord);
+    expect(records.some((r) => r.outcome === 'answered' && r.clientId === 'commune-00004' && r.officerId === 'officer-001' && r.purpose === '1.004222')).toBe(true);
+    const refusedCodes = new Set(records.filter((r) => r.outcome === 'refused').map((r) => r.code));
+    for (const code of ['invalid_subject_id', 'unknown_field', 'token_missing', 'missing_scope', 'subject_not_found', 'registry_unavailable', 'invalid_purpose']) {
+      expect({ code, audited: refusedCodes.has(code) }).toEqual({ code, audited: true });
+    }
+  });
+});
+
+async function findUnknownPerson(): Promise<string> {
+  for (let serial = 999999; serial > 0; serial -= 7) {
+    const id = `001099${String(serial).padStart(6, '0')}`;
+    const response = await get(`/v1/registries/population/person/${id}?fields=fullName`);
+    if (response.status === 404) return id;
+  }
+  throw new Error('no unknown person id found');
+}
