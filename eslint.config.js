@@ -64,6 +64,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Adapters, servers and composition roots are where infrastructure clients belong.
     files: ['**/*.adapter.ts', '**/*.client.ts', '**/*.server.ts', '**/grpc-contracts.ts', '**/*.spec.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
