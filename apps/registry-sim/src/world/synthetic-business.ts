@@ -89,9 +89,14 @@ export class SyntheticBusiness {
     this.positionsByProvince = positions;
   }
 
+  /** First 9 digits of the tax code of enterprise `index`: a leading 0 and 8 permuted digits. */
+  taxBaseOf(index: number): string {
+    return '0' + String((mulMod(this.a, index, SPACE) + this.b) % SPACE).padStart(8, '0');
+  }
+
   /** Tax code of enterprise `index`, or null when that base would fail the check digit (never issued). */
   taxCodeOf(index: number): string | null {
-    const base = '0' + String((mulMod(this.a, index, SPACE) + this.b) % SPACE).padStart(8, '0');
+    const base = this.taxBaseOf(index);
     const check = taxCodeCheckDigit(base);
     return check === null ? null : base + String(check);
   }
