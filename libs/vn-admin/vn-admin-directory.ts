@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsvRecords } from './csv-parser.js';
-import { PROVINCE_MERGER_2025 } from './province-merger-2025.js';
+import { PROVINCE_MERGER_2025 } from './province-merger-2025.data.js';
 import type {
   CccdProvince,
   Commune,

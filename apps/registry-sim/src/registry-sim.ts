@@ -30,6 +30,7 @@ export interface RegistrySimOptions {
   faults?: SimFaults;
   /** Background changes of random records per second (default 0). */
   changesPerSecond?: number;
+  /** Structured logger; default pino at level warn. Never given names or full ids. */
   logger?: Logger;
   /** Administrative units; default: the official files found by VnAdminDirectory.load(). */
   vnAdmin?: VnAdminDirectory;
@@ -47,7 +48,8 @@ export interface RunningRegistrySim {
 }
 
 export async function startRegistrySim(options: RegistrySimOptions = {}): Promise<RunningRegistrySim> {
-  const logger = options.logger ?? pino({ name: 'registry-sim', level: process.env.LOG_LEVEL ?? 'info' });
+  // Embedded in tests by default: quiet unless something goes wrong. main.ts passes its configured logger.
+  const logger = options.logger ?? pino({ name: 'registry-sim', level: 'warn' });
   const host = options.host ?? SIM_DEFAULTS.host;
   const basePort = port(options.grpcBasePort ?? SIM_DEFAULTS.grpcBasePort, 'grpcBasePort', REGISTRY_NAMES.length - 1);
   const controlPort = port(options.controlPort ?? SIM_DEFAULTS.controlPort, 'controlPort', 0);

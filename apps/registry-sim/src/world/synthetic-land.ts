@@ -137,7 +137,7 @@ export class SyntheticLand {
       const spouse = this.population.relative(holder.plan, holder.person.spouseSlot);
       if (spouse && spouse.person.dateOfDeath === null && rng.chance(0.6)) {
         owners.push({ kind: 'person', id: spouse.id, name: spouse.person.fullName });
-        earliestIssue = Math.max(earliestIssue, Number(holder.person.marriageDate?.slice(0, 4)));
+        earliestIssue = Math.max(earliestIssue, Number((holder.person.marriageDate ?? '1995').slice(0, 4)));
       }
     }
     const issueYear = rng.int(Math.min(Math.max(1995, earliestIssue), REFERENCE_YEAR - 1), REFERENCE_YEAR - 1);
