@@ -14,7 +14,10 @@ import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import { isValidTaxCode, parseCccd, taxCodeCheckDigit } from '@motlan/identifiers/subject-id.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-event-relay.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { embeddedEventFile } from '@motlan/events/embedded-bus-files.js';
+import { FileChangeEventPublisher } from '@motlan/events/file-change-event-bus.adapter.js';
 
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
 
@@ -259,6 +262,29 @@ describe('errors are problem+json with a stable code', () => {
       expect(Number(result.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
       await fetch(`${sim.controlUrl}/sim/registries/residence/faults`, { method: 'DELETE' });
+    }
+  });
+});
+
+describe('change events on the embedded bus', () => {
+  it('a record changed in the registry is looked up in its new version, not the cached one', async () => {
+    const relay = new ChangeEventRelay(sim.registries, new FileChangeEventPublisher(embeddedEventFile(dataDir)), pino({ level: 'silent' }));
+    try {
+      const [id] = await samples('population', 'person', 1, '&province=31');
+      const before = await get(`/v1/registries/population/person/${id}?fields=occupation`);
+      expect((await get(`/v1/registries/population/person/${id}?fields=occupation`)).headers.get('x-cache')).toBe('HIT');
+      const change = sim.registries.changeRecord('population', 'person', id);
+      const deadline = Date.now() + 3000;
+      let after = await get(`/v1/registries/population/person/${id}?fields=occupation`);
+      while ((after.body.meta as { version: string }).version !== String(change.version) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = await get(`/v1/registries/population/person/${id}?fields=occupation`);
+      }
+      expect((after.body.meta as { version: string }).version).toBe(String(change.version));
+      expect((before.body.meta as { version: string }).version).not.toBe(String(change.version));
+      expect(after.headers.get('x-cache')).toBe('MISS');
+    } finally {
+      await relay.close();
     }
   });
 });

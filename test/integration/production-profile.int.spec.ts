@@ -17,6 +17,7 @@ import { recordChangedEvent } from '@motlan/events/registry-change-event.js';
 import { DlqHeaders, Topics } from '@motlan/events/topics.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-event-relay.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { requireKafkaBrokers, requireRedisUrl, restartKafka, restartRedis, stopKafka, stopRedis } from '../support/services.js';
 
@@ -27,6 +28,7 @@ let redisUrl: string;
 let brokers: string[];
 let sim: RunningRegistrySim;
 let publisher: KafkaChangeEventPublisher;
+let relay: ChangeEventRelay;
 let dataDir: string;
 let token: string;
 const gateways: NestFastifyApplication[] = [];
@@ -95,18 +97,9 @@ beforeAll(async () => {
   redisUrl = requireRedisUrl();
   brokers = requireKafkaBrokers();
   dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-it-'));
-  sim = await startRegistrySim({ seed: 11, persons: 1_000_000, grpcBasePort: 0, controlPort: 0 });
+  sim = await startRegistrySim({ seed: 11, persons: 1_000_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
   publisher = new KafkaChangeEventPublisher(brokers, 'motlan-registry-sim-it');
-  sim.registries.onChange((change) => {
-    for (const subjectId of change.subjectIds) {
-      publisher
-        .publish(
-          change.registry,
-          recordChangedEvent({ registry: change.registry, dataset: change.dataset, subjectId, version: String(change.version), changedFields: [...change.changedFields], id: randomUUID() }),
-        )
-        .catch((error: Error) => process.stderr.write(`change event not published: ${error.message}\n`));
-    }
-  });
+  relay = new ChangeEventRelay(sim.registries, publisher, pino({ level: 'silent' }));
   const issuer = new DevTokenIssuer({ dataDir });
   token = await issuer.issue({ sub: 'commune-it', scope: SCOPES });
   urls.push(await startGateway(), await startGateway());
@@ -114,7 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const app of gateways) await app.close();
-  await publisher?.close();
+  await relay?.close();
   await sim?.stop();
 });
 
