@@ -21,5 +21,8 @@ export default {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_REQUIRED}))`],
   // Decorator metadata polyfill, as main.ts files import it in production.
   setupFiles: ['reflect-metadata'],
+  // Integration suites: a real Redis and Kafka, started here unless REDIS_URL / KAFKA_BROKERS are set.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,
 };

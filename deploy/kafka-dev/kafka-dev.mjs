@@ -1,0 +1,178 @@
+// Real Apache Kafka (3.9.x, from Maven Central via Maven) as a single-node KRaft broker for
+// development and tests. Used by kafka-dev.sh, deploy/services.mjs, the Jest harness and the bench.
+// Plain ESM JavaScript so it runs without a build.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..', '..');
+const stateRoot = path.join(repoRoot, '.data', 'kafka-dev');
+const classpathFile = path.join(stateRoot, 'classpath.txt');
+
+/** Resolves the broker's jars with Maven (cached in ~/.m2) and returns the Java classpath. */
+export function kafkaClasspath({ quiet = true } = {}) {
+  if (existsSync(classpathFile)) {
+    const cached = readFileSync(classpathFile, 'utf8').trim();
+    if (cached && cached.split(path.delimiter).every((jar) => existsSync(jar))) return cached;
+  }
+  mkdirSync(stateRoot, { recursive: true });
+  if (!quiet) process.stderr.write('kafka-dev: resolving Apache Kafka from Maven Central (first run only)\n');
+  try {
+    execFileSync('mvn', ['-q', '-B', '-f', path.join(here, 'pom.xml'), 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (error) {
+    throw new Error(`kafka-dev: could not resolve Kafka with Maven (is 'mvn' installed and Maven Central reachable?): ${error.stderr?.toString().slice(-2000) ?? error.message}`);
+  }
+  return readFileSync(classpathFile, 'utf8').trim();
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function render(template, values) {
+  let text = readFileSync(path.join(here, template), 'utf8');
+  for (const [key, value] of Object.entries(values)) text = text.replaceAll(`@${key}@`, value);
+  return text;
+}
+
+/** Runs a Kafka command-line tool (e.g. ConsumerGroupCommand) from the same classpath; returns stdout. */
+export function runKafkaTool(mainClass, args) {
+  return execFileSync('java', ['-Xmx256m', `-Dlog4j.configuration=file:${path.join(here, 'tools-log4j.properties')}`, '-cp', kafkaClasspath(), mainClass, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function waitUntilReady(brokers, pid, logFile, timeoutMs) {
+  const kafka = new kafkajs.Kafka({ clientId: 'kafka-dev-probe', brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 } });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive(pid)) break;
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      await admin.disconnect();
+      return;
+    } catch {
+      await admin.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '(no log)';
+  throw new Error(`kafka-dev: broker on ${brokers[0]} not ready within ${timeoutMs / 1000}s (alive: ${alive(pid)}). Log tail:\n${tail}`);
+}
+
+export function alive(pid) {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. Works from any process. */
+export async function terminate(pid, graceMs = 20_000) {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function javaArgs(dataDir) {
+  return ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, '-cp', kafkaClasspath()];
+}
+
+/** Launches the broker of an already prepared data directory; the child does not keep the caller alive. */
+async function launch(dataDir, brokers, timeoutMs) {
+  const out = openSync(path.join(dataDir, 'stdout.log'), 'a');
+  const child = spawn('java', [...javaArgs(dataDir), 'kafka.Kafka', path.join(dataDir, 'server.properties')], { stdio: ['ignore', out, out], detached: true });
+  child.unref();
+  writeFileSync(path.join(dataDir, 'broker.pid'), String(child.pid));
+  try {
+    await waitUntilReady(brokers, child.pid, path.join(dataDir, 'server.log'), timeoutMs);
+  } catch (error) {
+    await terminate(child.pid, 5000);
+    throw error;
+  }
+  return child.pid;
+}
+
+/**
+ * A handle on a running broker: { brokers, port, dir, pid, stop(), restart() }. restart() brings
+ * the same broker back on the same port with its data. The handle can be re-created in another
+ * process from { port, dir, pid } (the test harness passes it to test files that way).
+ */
+export function attachKafka({ port, dir, pid, timeoutMs = 90_000 }) {
+  const brokers = [`127.0.0.1:${port}`];
+  const handle = {
+    brokers,
+    port,
+    dir,
+    pid,
+    async stop() {
+      await terminate(handle.pid);
+    },
+    async restart() {
+      await terminate(handle.pid);
+      handle.pid = await launch(dir, brokers, timeoutMs);
+    },
+  };
+  return handle;
+}
+
+/**
+ * Starts a broker. `port` 0/undefined = a free port; `dir` = its own data directory (formatted on
+ * first use, reused after).
+ */
+export async function startKafka({ port, dir, timeoutMs = 90_000 } = {}) {
+  kafkaClasspath({ quiet: false });
+  const brokerPort = port || (await freePort());
+  const controllerPort = await freePort();
+  const dataDir = path.resolve(dir ?? path.join(stateRoot, `broker-${brokerPort}`));
+  mkdirSync(dataDir, { recursive: true });
+  const config = path.join(dataDir, 'server.properties');
+  const values = { BROKER_PORT: String(brokerPort), CONTROLLER_PORT: String(controllerPort), DATA_DIR: dataDir, LOG_DIR: dataDir };
+  writeFileSync(config, render('server.properties.template', values));
+  writeFileSync(path.join(dataDir, 'log4j.properties'), render('log4j.properties.template', values));
+  const clusterIdFile = path.join(dataDir, 'cluster-id');
+  if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, randomBytes(16).toString('base64url'));
+  const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
+  execFileSync('java', [...javaArgs(dataDir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const brokers = [`127.0.0.1:${brokerPort}`];
+  const pid = await launch(dataDir, brokers, timeoutMs);
+  return attachKafka({ port: brokerPort, dir: dataDir, pid, timeoutMs });
+}
+
+// `node deploy/kafka-dev/kafka-dev.mjs fetch` resolves the jars (used by kafka-dev.sh and .ci/run).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv[2] === 'fetch') {
+  kafkaClasspath({ quiet: false });
+  process.stdout.write('kafka-dev: Kafka jars resolved\n');
+}

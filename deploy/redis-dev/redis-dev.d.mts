@@ -1,0 +1,9 @@
+export interface RedisHandle {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+export function attachRedis(state: { port: number; pid: number; timeoutMs?: number }): RedisHandle;
+export function startRedis(options?: { port?: number; timeoutMs?: number }): Promise<RedisHandle>;

@@ -1,0 +1,74 @@
+// A private redis-server (Debian package redis-server) for development and tests, on a free port,
+// keeping nothing on disk. Plain ESM JavaScript so it runs without a build.
+import { spawn, spawnSync } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+import { alive, terminate } from '../kafka-dev/kafka-dev.mjs';
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ping(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    socket.setTimeout(500, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function launch(port, timeoutMs) {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.unref();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive(child.pid)) throw new Error(`redis-dev: redis-server exited at start (port ${port} taken?)`);
+    if (await ping(port)) return child.pid;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await terminate(child.pid, 2000);
+  throw new Error(`redis-dev: redis-server not answering on port ${port} within ${timeoutMs / 1000}s`);
+}
+
+/** A handle { url, port, pid, stop(), restart() }; re-creatable in another process from { port, pid }. */
+export function attachRedis({ port, pid, timeoutMs = 10_000 }) {
+  const handle = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
+    async stop() {
+      await terminate(handle.pid, 5000);
+    },
+    async restart() {
+      await terminate(handle.pid, 5000);
+      handle.pid = await launch(port, timeoutMs);
+    },
+  };
+  return handle;
+}
+
+/** Starts redis-server on `port` (0/undefined = a free port). */
+export async function startRedis({ port, timeoutMs = 10_000 } = {}) {
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error('redis-dev: redis-server not found; install it with `apt-get install -y redis-server` (or set REDIS_URL)');
+  }
+  const redisPort = port || (await freePort());
+  const pid = await launch(redisPort, timeoutMs);
+  return attachRedis({ port: redisPort, pid, timeoutMs });
+}
