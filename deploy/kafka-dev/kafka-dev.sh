@@ -18,7 +18,11 @@ while [ $# -gt 0 ]; do
 done
 case "$cmd" in
   fetch)
-    node "$here/kafka-dev.mjs" fetch ;;
+    # Maven only (no Node modules needed yet on a fresh clone); kafka-dev.mjs reads the same file.
+    mkdir -p "$repo/.data/kafka-dev"
+    echo "kafka-dev: resolving Apache Kafka from Maven Central (cached in ~/.m2)"
+    mvn -q -B -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$repo/.data/kafka-dev/classpath.txt"
+    echo "kafka-dev: $(tr ':' '\n' < "$repo/.data/kafka-dev/classpath.txt" | wc -l) jars ready" ;;
   start)
     node --input-type=module -e "
       import { startKafka } from '$here/kafka-dev.mjs';
