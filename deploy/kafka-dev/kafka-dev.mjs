@@ -43,6 +43,14 @@ export async function freePort() {
   });
 }
 
+/** A Kafka cluster id: 16 random bytes, base64url; like Kafka's own Uuid, never starting with '-'. */
+function clusterUuid() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function render(template, values) {
   let text = readFileSync(path.join(here, template), 'utf8');
   for (const [key, value] of Object.entries(values)) text = text.replaceAll(`@${key}@`, value);
@@ -161,9 +169,9 @@ export async function startKafka({ port, dir, timeoutMs = 90_000 } = {}) {
   writeFileSync(config, render('server.properties.template', values));
   writeFileSync(path.join(dataDir, 'log4j.properties'), render('log4j.properties.template', values));
   const clusterIdFile = path.join(dataDir, 'cluster-id');
-  if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, randomBytes(16).toString('base64url'));
+  if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, clusterUuid());
   const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
-  execFileSync('java', [...javaArgs(dataDir), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted'], {
+  execFileSync('java', [...javaArgs(dataDir), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config, '--ignore-formatted'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const brokers = [`127.0.0.1:${brokerPort}`];

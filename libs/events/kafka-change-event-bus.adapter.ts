@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { ChangeEventPublisher, ChangeEventSubscriber, type ChangeEventHandler } from './change-event-bus.port.js';
-import { createKafka } from './kafka-client.adapter.js';
+import { createIdempotentProducer, createKafka } from './kafka-client.adapter.js';
 import { parseRegistryChangeEvent, type RegistryChangeEvent } from './registry-change-event.js';
 import { ConsumerGroups, DlqHeaders, Topics } from './topics.js';
 
@@ -27,7 +27,7 @@ export class KafkaChangeEventPublisher extends ChangeEventPublisher {
   constructor(brokers: string[], clientId = 'motlan-registry-sim') {
     super();
     this.kafka = createKafka(clientId, brokers);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createIdempotentProducer(this.kafka);
   }
 
   async publish(registry: string, event: RegistryChangeEvent): Promise<void> {
@@ -74,7 +74,7 @@ export class KafkaChangeEventSubscriber extends ChangeEventSubscriber {
       heartbeatInterval: 1000,
       retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
     });
-    this.dlqProducer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.dlqProducer = createIdempotentProducer(this.kafka);
   }
 
   /** Resolves once subscribed, or keeps trying in the background if Kafka is not reachable yet. */

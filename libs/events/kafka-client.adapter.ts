@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
 
 /**
  * One way to build kafkajs clients: its logs go to the Nest/pino logger at warn and above (kafkajs
@@ -17,10 +17,27 @@ export function createKafka(clientId: string, brokers: string[]): Kafka {
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        const fields = { broker: extra.broker, error: extra.error, groupId: extra.groupId };
-        if (level <= logLevel.ERROR) logger.error(fields, message);
-        else logger.warn(fields, message);
+        const { message, broker, error, groupId } = log as { message: string; broker?: string; error?: string; groupId?: string };
+        const context = Object.entries({ broker, error, groupId })
+          .filter(([, value]) => value !== undefined)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(' ');
+        const line = context ? `${message} (${context})` : message;
+        if (level <= logLevel.ERROR) logger.error(line);
+        else logger.warn(line);
       },
+  });
+}
+
+/**
+ * Idempotent producer with acks=all semantics at the call sites. Retries are not limited (kafkajs
+ * warns that limiting them may break exactly-once): a send waits out a broker restart instead of failing.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
   });
 }
