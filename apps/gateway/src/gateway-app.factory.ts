@@ -3,11 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { PinoNestLogger } from '@motlan/logging/pino-nest-logger.js';
-import { sendProblem } from './common/problem.js';
-import { toProblem } from './common/problem.filter.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 
@@ -29,7 +27,7 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
     loggerInstance: log,
     // Request logs are written by the onResponse hook below with the route pattern, never the raw
     // URL: lookup URLs contain personal ids.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
@@ -52,12 +50,8 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
       'request completed',
     );
   });
-  // Errors raised by Fastify before Nest sees the request (unparseable JSON, body too large).
-  // Unknown routes are Nest's own not-found handler, which goes through ProblemFilter.
-  fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { problem, retryAfterSeconds } = toProblem(error, request);
-    sendProblem(reply, problem, retryAfterSeconds);
-  });
+  // Errors Fastify raises before a route runs (unparseable JSON, body too large) reach Nest's
+  // exception layer, hence ProblemFilter, like every other error.
 
   const document = SwaggerModule.createDocument(
     app,
