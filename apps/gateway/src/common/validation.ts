@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { validateSync } from 'class-validator';
 import { ErrorCodes, InvalidRequestError, type InvalidParam } from '@motlan/errors/domain-error.js';
 
 /** Flattens class-validator errors to `{ name: "items.3.subjectId", reason }` entries. */
@@ -21,12 +22,25 @@ export function validationFailure(errors: ValidationError[]): InvalidRequestErro
   return new InvalidRequestError(code, detail.length > 500 ? detail.slice(0, 500) + '…' : detail, params.slice(0, 50));
 }
 
+/**
+ * Validates a flat DTO assembled by a custom parameter decorator (headers, path and query of the
+ * lookup hot path): the same class-validator rules and whitelist as the ValidationPipe, without
+ * its class-transformer round trip, which these string-only DTOs do not need.
+ */
+export function validateFlatDto<T extends object>(dto: new () => T, plain: Record<string, unknown>): T {
+  const instance = Object.assign(new dto(), plain);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length > 0) throw validationFailure(errors);
+  return instance;
+}
+
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    validateCustomDecorators: true,
+    // Custom parameter decorators validate their own DTOs (validateFlatDto).
+    validateCustomDecorators: false,
     stopAtFirstError: false,
     exceptionFactory: validationFailure,
   });

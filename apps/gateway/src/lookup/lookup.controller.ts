@@ -1,19 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Req } from '@nestjs/common';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client, ClientAuthGuard } from '../auth/client-auth.guard.js';
 import { toProblem } from '../common/problem.filter.js';
-import { LookupHeaders, LookupHeadersDto } from './lookup-headers.dto.js';
+import { LookupHeaders, LookupHeadersDto, SingleLookupRequest, SingleLookupRequestDto } from './lookup-request.dto.js';
 import { LookupRefusalAuditFilter } from './lookup-refusal-audit.filter.js';
 import { LookupService } from './lookup.service.js';
 import {
   BatchLookupRequestDto,
   BatchLookupResponseDto,
   LookupAnswerDto,
-  LookupPathDto,
-  LookupQueryDto,
 } from './lookup.dto.js';
 
 const LOOKUP_HEADERS = [
@@ -36,18 +34,20 @@ export class LookupController {
   @ApiOperation({ summary: 'One record of a registry dataset, minimized to the requested fields, with signed evidence' })
   @ApiOkResponse({ type: LookupAnswerDto, headers: { 'X-Cache': { description: 'HIT, MISS or STALE' } } })
   @ApiHeaders()
+  @ApiParam({ name: 'registry', example: 'population', description: 'Registry: population, residence, land, business, civil-status' })
+  @ApiParam({ name: 'dataset', example: 'person', description: 'Dataset of the registry (see GET /v1/registries)' })
+  @ApiParam({ name: 'subjectId', example: '001099012345', description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)' })
+  @ApiQuery({ name: 'fields', required: false, example: 'fullName,dateOfBirth', description: 'Comma-separated fields; all fields the caller may see when absent' })
   async lookup(
     @Client() client: AuthenticatedClient,
-    @LookupHeaders() headers: LookupHeadersDto,
-    @Param() path: LookupPathDto,
-    @Query() query: LookupQueryDto,
+    @SingleLookupRequest() request: SingleLookupRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LookupAnswerDto> {
-    const answer = await this.lookups.lookup(client, headers, {
-      registry: path.registry,
-      dataset: path.dataset,
-      subjectId: path.subjectId,
-      fields: query.fields?.split(','),
+    const answer = await this.lookups.lookup(client, request, {
+      registry: request.registry,
+      dataset: request.dataset,
+      subjectId: request.subjectId,
+      fields: request.fields?.split(','),
     });
     void reply.header('x-cache', answer.meta.cache);
     return answer;

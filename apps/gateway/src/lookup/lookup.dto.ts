@@ -2,32 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 
-const NAME = /^[a-z][a-z0-9-]{0,39}$/;
-const FIELD_LIST = /^[A-Za-z][A-Za-z0-9]{0,63}(,[A-Za-z][A-Za-z0-9]{0,63}){0,99}$/;
+export const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
-
-/** Path of GET /v1/registries/{registry}/{dataset}/{subjectId}. */
-export class LookupPathDto {
-  @ApiProperty({ example: 'population', description: 'Registry: population, residence, land, business, civil-status' })
-  @Matches(NAME, { message: 'registry must be a lower-case name' })
-  registry!: string;
-
-  @ApiProperty({ example: 'person', description: 'Dataset of the registry (see GET /v1/registries)' })
-  @Matches(NAME, { message: 'dataset must be a lower-case name' })
-  dataset!: string;
-
-  @ApiProperty({ example: '001099012345', description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)' })
-  @IsString()
-  @MaxLength(64)
-  subjectId!: string;
-}
-
-export class LookupQueryDto {
-  @ApiPropertyOptional({ example: 'fullName,dateOfBirth', description: 'Comma-separated fields; all fields the caller may see when absent' })
-  @IsOptional()
-  @Matches(FIELD_LIST, { message: 'fields must be a comma-separated list of field names' })
-  fields?: string;
-}
 
 export class BatchLookupItemDto {
   @ApiProperty({ example: 'population' })
