@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { RecordSealer } from './record-sealer.js';
 import { RegistryCache, recordKeyString, type CacheAvailability, type CachedRecord, type RecordKey } from './registry-cache.port.js';
 
@@ -11,6 +12,13 @@ export interface RedisRegistryCacheOptions {
   prefix?: string;
   /** Per-command timeout: a slow Redis must not slow lookups down, the registry is the fallback. */
   commandTimeoutMs?: number;
+  /**
+   * In-process near cache in front of Redis (0 disables): hot records are served without a Redis
+   * round trip, decryption and parsing. Entries live at most this long, and are dropped at once on
+   * every instance when any instance invalidates or replaces the record (Redis pub/sub).
+   */
+  localTtlMs?: number;
+  localMaxEntries?: number;
 }
 
 /** Sets the entry unless a newer version of a found record is already cached (versions are decimal strings). */
@@ -35,6 +43,7 @@ type RedisWithScripts = Redis & {
  * keyed hashes: a Redis dump shows neither names nor CCCD numbers. When Redis is unreachable the
  * cache reports itself degraded and answers "miss" at once (no offline queue), so lookups go to
  * the registries; ioredis reconnects by itself and the cache is used again without a restart.
+ * A short-lived in-process near cache spares hot records the Redis round trip (see localTtlMs).
  */
 @Injectable()
 export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy {
@@ -42,10 +51,13 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
   private readonly redis: RedisWithScripts;
   private readonly sealer: RecordSealer;
   private readonly prefix: string;
+  private readonly subscriber?: Redis;
+  private readonly local?: LRUCache<string, CachedRecord>;
+  private readonly channel: string;
   private lastError?: string;
   private ready = false;
   /** Counters for /metrics. */
-  readonly stats = { errors: 0, hits: 0, misses: 0 };
+  readonly stats = { errors: 0, hits: 0, misses: 0, localHits: 0 };
 
   constructor(options: RedisRegistryCacheOptions) {
     super();
@@ -73,7 +85,19 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
     });
     this.redis.on('close', () => {
       this.ready = false;
+      // Invalidations published while we cannot hear them would be missed: start the near cache afresh.
+      this.local?.clear();
     });
+    this.channel = `${this.prefix}changed`;
+    const localTtlMs = options.localTtlMs ?? 1000;
+    if (localTtlMs > 0) {
+      this.local = new LRUCache<string, CachedRecord>({ max: options.localMaxEntries ?? 10_000, ttl: localTtlMs, ttlAutopurge: false });
+      // The subscriber keeps an offline queue so it re-subscribes by itself after a reconnect.
+      this.subscriber = new Redis(options.url, { retryStrategy: (n: number) => Math.min(100 * n, 2000), maxRetriesPerRequest: null });
+      this.subscriber.on('error', () => undefined);
+      this.subscriber.on('message', (_channel: string, hash: string) => this.local?.delete(hash));
+      void this.subscriber.subscribe(this.channel).catch(() => undefined);
+    }
   }
 
   /** Resolves once connected (or rejects after the timeout); the gateway starts either way. */
@@ -91,6 +115,11 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
   async get(key: RecordKey): Promise<CachedRecord | undefined> {
     if (this.redis.status !== 'ready') return undefined;
     const hash = this.sealer.hashKey(recordKeyString(key));
+    const near = this.local?.get(hash);
+    if (near) {
+      this.stats.localHits++;
+      return near;
+    }
     try {
       const sealed = await this.redis.hgetBuffer(this.prefix + hash, 'e');
       if (!sealed) {
@@ -98,7 +127,9 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
         return undefined;
       }
       this.stats.hits++;
-      return JSON.parse(this.sealer.open(sealed, hash)) as CachedRecord;
+      const record = JSON.parse(this.sealer.open(sealed, hash)) as CachedRecord;
+      if (!record.invalidated) this.local?.set(hash, record);
+      return record;
     } catch (error) {
       this.fail(error);
       return undefined;
@@ -110,7 +141,12 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
     const hash = this.sealer.hashKey(recordKeyString(key));
     try {
       const sealed = this.sealer.seal(JSON.stringify(record), hash);
-      await this.redis.setIfNewer(this.prefix + hash, record.version, sealed, record.found ? '1' : '0', Math.max(1, retainSeconds) * 1000);
+      const stored = await this.redis.setIfNewer(this.prefix + hash, record.version, sealed, record.found ? '1' : '0', Math.max(1, retainSeconds) * 1000);
+      if (stored === 1) {
+        this.local?.delete(hash);
+        // Other instances drop their near copy of this record (a newer version or an invalidation).
+        await this.redis.publish(this.channel, hash);
+      }
     } catch (error) {
       this.fail(error);
     }
@@ -118,8 +154,11 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
 
   async delete(key: RecordKey): Promise<void> {
     if (this.redis.status !== 'ready') return;
+    const hash = this.sealer.hashKey(recordKeyString(key));
+    this.local?.delete(hash);
     try {
-      await this.redis.del(this.prefix + this.sealer.hashKey(recordKeyString(key)));
+      await this.redis.del(this.prefix + hash);
+      await this.redis.publish(this.channel, hash);
     } catch (error) {
       this.fail(error);
     }
@@ -138,5 +177,6 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
 
   async onModuleDestroy(): Promise<void> {
     this.redis.disconnect(false);
+    this.subscriber?.disconnect(false);
   }
 }

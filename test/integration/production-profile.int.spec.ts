@@ -194,9 +194,15 @@ describe('production profile (real Redis + real Kafka)', () => {
     } finally {
       await restartRedis();
     }
+    await eventually('Redis up again in readiness', async () => {
+      const ready = (await (await fetch(`${urls[1]}/health/ready`)).json()) as { info?: { cache?: { status: string } } };
+      return ready.info?.cache?.status === 'up' ? ready : undefined;
+    });
+    // Fetched through one instance, a HIT on the other: the shared cache in Redis is used again.
     await eventually('cache used again', async () => {
-      await lookup(urls[0], 'land', 'parcel', ids[1]);
-      const again = await lookup(urls[0], 'land', 'parcel', ids[1]);
+      const id = (await samples('land', 'parcel', 30))[10 + Math.floor(Math.random() * 20)];
+      await lookup(urls[0], 'land', 'parcel', id);
+      const again = await lookup(urls[1], 'land', 'parcel', id);
       return again.body.meta?.cache === 'HIT' ? again : undefined;
     });
   });

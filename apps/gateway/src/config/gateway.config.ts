@@ -29,6 +29,8 @@ export interface GatewayConfig {
     negativeTtlSeconds: number;
     /** Operator policy: never treat a record as fresh for longer than this, whatever its dataset allows. */
     maxAgeCapSeconds?: number;
+    /** Production: lifetime of the in-process near cache in front of Redis (0 disables it). */
+    localTtlMs: number;
     /** Production: secret sealing cached records in Redis; base64 in env or a file (created in the data dir for development). */
     secret: { base64: string } | { file: string };
   };
@@ -90,6 +92,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxStaleSeconds: int(env, 'MOTLAN_CACHE_MAX_STALE_SECONDS', 86400, 0, 30 * 86400),
       negativeTtlSeconds: int(env, 'MOTLAN_CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 86400),
       secret: cacheSecret(env, dataDir),
+      localTtlMs: int(env, 'MOTLAN_CACHE_LOCAL_TTL_MS', 1000, 0, 60000),
       maxAgeCapSeconds: optional(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS') ? int(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS', 0, 0, 30 * 86400) : undefined,
     },
     events: { cacheSyncGroup: str(env, 'MOTLAN_CACHE_SYNC_GROUP', 'motlan-cache-sync') },

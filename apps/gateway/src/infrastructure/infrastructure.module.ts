@@ -59,7 +59,7 @@ function redisProviders(config: GatewayConfig, url: string): Provider[] {
     {
       provide: RegistryCache,
       useFactory: async () => {
-        const cache = new RedisRegistryCache({ url, secret: secret() });
+        const cache = new RedisRegistryCache({ url, secret: secret(), localTtlMs: config.cache.localTtlMs });
         // Start even if Redis is down: lookups then go to the registries until it comes back.
         if (!(await cache.waitUntilReady())) new Logger('Infrastructure').warn('redis not reachable at start-up: cache degraded');
         return cache;
