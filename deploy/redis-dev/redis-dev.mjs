@@ -1,19 +1,8 @@
 // A private redis-server (Debian package redis-server) for development and tests, on a free port,
 // keeping nothing on disk. Plain ESM JavaScript so it runs without a build.
 import { spawn, spawnSync } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
-import { alive, terminate } from '../kafka-dev/kafka-dev.mjs';
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { createConnection } from 'node:net';
+import { alive, freePort, terminate } from '../kafka-dev/kafka-dev.mjs';
 
 function ping(port) {
   return new Promise((resolve) => {

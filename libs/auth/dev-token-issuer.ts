@@ -4,9 +4,10 @@
  * next to it. Production deployments use a real identity provider instead and never run this.
  */
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { createFileExclusive, readJsonIfExists, writeFileAtomic } from '@motlan/files/atomic-file.js';
 
 /** Issuer (`iss`) of development tokens. */
 export const DEFAULT_DEV_ISSUER = 'urn:motlan:dev-issuer';
@@ -163,57 +164,4 @@ function asEd25519PrivateJwk(value: unknown, file: string): JWK {
     throw new Error(`${file} is not an Ed25519 private JWK with a kid; delete it to create a new dev issuer key`);
   }
   return jwk;
-}
-
-async function readJsonIfExists(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return JSON.parse(text) as unknown;
-}
-
-/** Replaces `file` atomically: readers see the old or the new content, never a partial write. */
-async function writeFileAtomic(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode, flag: 'wx' });
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * Creates `file` with `content` unless it exists; returns whether this call created it. Written to
- * a temp file and hard-linked into place, so the file appears complete, and (unlike rename) an
- * existing file is never replaced: two racing processes cannot end up signing with different keys.
- */
-async function createFileExclusive(file: string, content: string, mode: number): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode, flag: 'wx' });
-  try {
-    await link(temp, file);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV') {
-      // File systems without hard links (some container volume drivers): exclusive create instead.
-      try {
-        await writeFile(file, content, { mode, flag: 'wx' });
-        return true;
-      } catch (fallbackError) {
-        if ((fallbackError as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw fallbackError;
-      }
-    }
-    throw error;
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
 }

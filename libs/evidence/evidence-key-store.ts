@@ -10,11 +10,11 @@
  * - `<kid>.private.jwk.json` (mode 0600): the current private key. Previous private keys are
  *   deleted on rotation: old evidence only needs to be verified, never signed again.
  */
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createFileExclusive, writeFileAtomic } from '@motlan/files/atomic-file.js';
 
 /** Signature algorithms for evidence. */
 export type EvidenceAlgorithm = 'EdDSA' | 'ES256';
@@ -280,47 +280,5 @@ async function withLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     await rm(lockFile, { force: true });
-  }
-}
-
-/** Replaces `file` atomically: readers see the old or the new content, never a partial write. */
-async function writeFileAtomic(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode, flag: 'wx' });
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * Creates `file` unless it exists; returns whether this call created it. Hard-linking a complete
- * temp file (rather than renaming it) never replaces an existing file, so exactly one of several
- * racing processes wins and the others adopt its key.
- */
-async function createFileExclusive(file: string, content: string, mode: number): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode, flag: 'wx' });
-  try {
-    await link(temp, file);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV') {
-      // File systems without hard links: plain exclusive create.
-      try {
-        await writeFile(file, content, { mode, flag: 'wx' });
-        return true;
-      } catch (fallbackError) {
-        if ((fallbackError as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw fallbackError;
-      }
-    }
-    throw error;
-  } finally {
-    await unlink(temp).catch(() => undefined);
   }
 }

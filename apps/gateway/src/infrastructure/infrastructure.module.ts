@@ -54,12 +54,12 @@ function embeddedCacheProviders(config: GatewayConfig): Provider[] {
 }
 
 function redisProviders(config: GatewayConfig, url: string): Provider[] {
-  const secret = () => ('base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : loadOrCreateSecret(config.cache.secret.file));
+  const secret = async () => ('base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : loadOrCreateSecret(config.cache.secret.file));
   return [
     {
       provide: RegistryCache,
       useFactory: async () => {
-        const cache = new RedisRegistryCache({ url, secret: secret(), localTtlMs: config.cache.localTtlMs });
+        const cache = new RedisRegistryCache({ url, secret: await secret(), localTtlMs: config.cache.localTtlMs });
         // Start even if Redis is down: lookups then go to the registries until it comes back.
         if (!(await cache.waitUntilReady())) new Logger('Infrastructure').warn('redis not reachable at start-up: cache degraded');
         return cache;
@@ -67,8 +67,8 @@ function redisProviders(config: GatewayConfig, url: string): Provider[] {
     },
     {
       provide: FetchCoordinator,
-      useFactory: () =>
-        new RedisFetchCoordinator({ url, secret: secret(), lockTtlMs: config.registryTimeoutMs + 1000, waitMs: config.registryTimeoutMs + 500 }),
+      useFactory: async () =>
+        new RedisFetchCoordinator({ url, secret: await secret(), lockTtlMs: config.registryTimeoutMs + 1000, waitMs: config.registryTimeoutMs + 500 }),
     },
   ];
 }
