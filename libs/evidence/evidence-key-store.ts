@@ -14,7 +14,7 @@ import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { createFileExclusive, writeFileAtomic } from '@motlan/files/atomic-file.js';
+import { createFileExclusive, readJsonIfExists, writeFileAtomic } from '@motlan/files/atomic-file.js';
 
 /** Signature algorithms for evidence. */
 export type EvidenceAlgorithm = 'EdDSA' | 'ES256';
@@ -230,14 +230,8 @@ async function generateKey(alg: EvidenceAlgorithm): Promise<{ privateJwk: JWK; p
 
 async function readKeySetFile(dir: string): Promise<KeySetFile | undefined> {
   const file = join(dir, KEYSET_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const value = JSON.parse(text) as Partial<KeySetFile> | null;
+  const value = (await readJsonIfExists(file)) as Partial<KeySetFile> | null | undefined;
+  if (value === undefined) return undefined;
   const valid =
     typeof value === 'object' &&
     value !== null &&
