@@ -66,6 +66,7 @@ export const ErrorCodes = {
   missingScope: 'missing_scope',
   registryUnavailable: 'registry_unavailable',
   registryTimeout: 'registry_timeout',
+  auditUnavailable: 'audit_unavailable',
   routeNotFound: 'route_not_found',
   methodNotAllowed: 'method_not_allowed',
   internal: 'internal_error',

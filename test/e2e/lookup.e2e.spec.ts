@@ -2,7 +2,7 @@
  * The whole lookup path end to end on the embedded profile: the real gateway application against
  * the real registry simulator over loopback gRPC, driven over real HTTP.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
@@ -290,6 +290,30 @@ describe('change events on the embedded bus', () => {
 });
 
 describe('audit', () => {
+  it('refuses with 503 and releases no data when the audit trail cannot be written', async () => {
+    const blocker = path.join(dataDir, 'not-a-directory');
+    writeFileSync(blocker, 'a file where the audit directory should be');
+    const config = loadGatewayConfig({
+      MOTLAN_DATA_DIR: dataDir,
+      MOTLAN_AUDIT_FILE: path.join(blocker, 'audit.jsonl'),
+      MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    });
+    const { app: unaudited } = await createGatewayApp(config, pino({ level: 'silent' }));
+    await unaudited.listen(0, '127.0.0.1');
+    try {
+      const [id] = await samples('population', 'person', 1);
+      const response = await fetch(`${await unaudited.getUrl()}/v1/registries/population/person/${id}`, { headers: lookupHeaders() });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status).toBe(503);
+      expect(body.code).toBe('audit_unavailable');
+      // A problem document and nothing else: no data, no evidence.
+      expect(Object.keys(body).sort()).toEqual(['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type']);
+    } finally {
+      await unaudited.close();
+    }
+  });
+
+
   it('recorded every lookup, answered and refused, with who, why and what', async () => {
     const records = readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
       .trim()

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
-import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError } from '@motlan/errors/domain-error.js';
+import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '@motlan/errors/domain-error.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import type { DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
@@ -35,6 +35,8 @@ export const auditedErrors = new WeakSet<object>();
  */
 @Injectable()
 export class LookupService {
+  private readonly logger = new Logger(LookupService.name);
+
   constructor(
     private readonly catalog: DatasetCatalogService,
     private readonly reader: RecordReaderService,
@@ -44,13 +46,25 @@ export class LookupService {
   ) {}
 
   async lookup(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+    let answer: LookupAnswerDto;
     try {
-      const answer = await this.answer(client, headers, item);
-      await this.audit.append(this.auditRecord(client, headers, item, { outcome: 'answered', status: 200, fields: Object.keys(answer.data), cache: answer.meta.cache, version: answer.meta.version }));
-      return answer;
+      answer = await this.answer(client, headers, item);
     } catch (error) {
       await this.auditRefusal(client, headers, item, error);
       throw error;
+    }
+    await this.recordOrRefuse(() =>
+      this.audit.append(this.auditRecord(client, headers, item, { outcome: 'answered', status: 200, fields: Object.keys(answer.data), cache: answer.meta.cache, version: answer.meta.version })),
+    );
+    return answer;
+  }
+
+  /** No data leaves unrecorded: an audit write that fails turns the answer into a 503. */
+  private async recordOrRefuse(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch {
+      throw new UnavailableError(ErrorCodes.auditUnavailable, 'the audit trail cannot be written now; no data is released unrecorded', 5);
     }
   }
 
@@ -68,13 +82,12 @@ export class LookupService {
         ),
       ),
     );
-    await this.audit.appendMany(
-      results.map((result, i) =>
-        result.ok
-          ? this.auditRecord(client, headers, items[i], { outcome: 'answered', status: 200, fields: Object.keys(result.answer.data), cache: result.answer.meta.cache, version: result.answer.meta.version })
-          : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
-      ),
+    const records = results.map((result, i) =>
+      result.ok
+        ? this.auditRecord(client, headers, items[i], { outcome: 'answered', status: 200, fields: Object.keys(result.answer.data), cache: result.answer.meta.cache, version: result.answer.meta.version })
+        : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
     );
+    await this.recordOrRefuse(() => this.audit.appendMany(records));
     return results;
   }
 
@@ -142,9 +155,12 @@ export class LookupService {
     };
   }
 
+  /** Records a refusal; if even that cannot be written, the refusal still stands (it releases nothing). */
   private async auditRefusal(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem, error: unknown): Promise<void> {
-    await this.audit.append(this.auditRecord(client, headers, item, refusal(error, item)));
     if (error !== null && typeof error === 'object') auditedErrors.add(error);
+    await this.audit
+      .append(this.auditRecord(client, headers, item, refusal(error, item)))
+      .catch((auditError: Error) => this.logger.error({ reason: auditError.message }, 'audit write failed for a refused lookup'));
   }
 
   private auditRecord(
