@@ -66,6 +66,8 @@ export const ErrorCodes = {
   missingScope: 'missing_scope',
   registryUnavailable: 'registry_unavailable',
   registryTimeout: 'registry_timeout',
+  registryBusy: 'registry_busy',
+  registryCircuitOpen: 'registry_circuit_open',
   auditUnavailable: 'audit_unavailable',
   routeNotFound: 'route_not_found',
   methodNotAllowed: 'method_not_allowed',

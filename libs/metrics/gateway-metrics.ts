@@ -51,6 +51,42 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly adapterCallSeconds = new Histogram({
+    name: 'motlan_adapter_call_duration_seconds',
+    help: 'One call to a registry adapter (each retry attempt counts), by registry and outcome (success|unavailable|timeout|invalid_argument|internal)',
+    labelNames: ['registry', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly adapterErrors = new Counter({
+    name: 'motlan_adapter_errors_total',
+    help: 'Failed calls to a registry adapter, by registry and kind (unavailable|timeout|invalid_argument|internal)',
+    labelNames: ['registry', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly adapterBreakerState = new Gauge({
+    name: 'motlan_adapter_breaker_state',
+    help: 'Circuit breaker of each registry adapter: 0 closed, 1 half-open, 2 open',
+    labelNames: ['registry'] as const,
+    registers: [this.registry],
+  });
+
+  readonly adapterInFlight = new Gauge({
+    name: 'motlan_adapter_in_flight',
+    help: 'Calls in flight to each registry adapter (bounded by MOTLAN_ADAPTER_MAX_CONCURRENCY)',
+    labelNames: ['registry'] as const,
+    registers: [this.registry],
+  });
+
+  readonly adapterRejected = new Counter({
+    name: 'motlan_adapter_rejected_total',
+    help: 'Calls refused by the gateway before reaching a registry adapter, by registry and reason (busy|circuit_open)',
+    labelNames: ['registry', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   async render(): Promise<string> {
     return this.registry.metrics();
   }

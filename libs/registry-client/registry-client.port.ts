@@ -44,8 +44,12 @@ export interface RegistryRecord {
 
 export type RegistryHealth = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN';
 
-/** Why a registry call failed; decides between 503 (retry later) and 400 (caller's fault). */
-export type RegistryFailureKind = 'unavailable' | 'timeout' | 'invalid_argument' | 'internal';
+/**
+ * Why a registry call failed; decides between 503 (retry later) and 400 (caller's fault). `busy`
+ * (too many calls in flight) and `circuit_open` (the registry kept failing) are refusals by the
+ * gateway itself before any call is made (see ResilientRegistryClient).
+ */
+export type RegistryFailureKind = 'unavailable' | 'timeout' | 'invalid_argument' | 'internal' | 'busy' | 'circuit_open';
 
 export class RegistryCallError extends Error {
   constructor(

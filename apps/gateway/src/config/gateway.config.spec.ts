@@ -17,6 +17,42 @@ describe('loadGatewayConfig', () => {
     expect(config.kafkaBrokers).toEqual(['a:9092', 'b:9092']);
   });
 
+  it('defaults the per-adapter resilience settings and reads them from the environment', () => {
+    expect(loadGatewayConfig({}).resilience).toEqual({
+      maxConcurrency: 64,
+      retry: { attempts: 2, backoffMs: 50 },
+      breaker: { failureThreshold: 5, errorRate: 0.5, minCalls: 20, windowMs: 10000, openMs: 5000, halfOpenProbes: 1 },
+    });
+    const config = loadGatewayConfig({
+      MOTLAN_ADAPTER_MAX_CONCURRENCY: '2',
+      MOTLAN_ADAPTER_RETRY_ATTEMPTS: '1',
+      MOTLAN_ADAPTER_RETRY_BACKOFF_MS: '10',
+      MOTLAN_BREAKER_FAILURE_THRESHOLD: '3',
+      MOTLAN_BREAKER_ERROR_RATE: '0.25',
+      MOTLAN_BREAKER_MIN_CALLS: '4',
+      MOTLAN_BREAKER_WINDOW_MS: '2000',
+      MOTLAN_BREAKER_OPEN_MS: '300',
+      MOTLAN_BREAKER_HALF_OPEN_PROBES: '2',
+    });
+    expect(config.resilience).toEqual({
+      maxConcurrency: 2,
+      retry: { attempts: 1, backoffMs: 10 },
+      breaker: { failureThreshold: 3, errorRate: 0.25, minCalls: 4, windowMs: 2000, openMs: 300, halfOpenProbes: 2 },
+    });
+  });
+
+  it.each([
+    [{ MOTLAN_ADAPTER_MAX_CONCURRENCY: '0' }, /MOTLAN_ADAPTER_MAX_CONCURRENCY must be an integer/],
+    [{ MOTLAN_ADAPTER_RETRY_ATTEMPTS: '0' }, /MOTLAN_ADAPTER_RETRY_ATTEMPTS must be an integer/],
+    [{ MOTLAN_BREAKER_ERROR_RATE: '0' }, /MOTLAN_BREAKER_ERROR_RATE must be a number greater than 0/],
+    [{ MOTLAN_BREAKER_ERROR_RATE: '1.5' }, /MOTLAN_BREAKER_ERROR_RATE must be a number/],
+    [{ MOTLAN_BREAKER_ERROR_RATE: 'half' }, /MOTLAN_BREAKER_ERROR_RATE must be a number/],
+    [{ MOTLAN_BREAKER_HALF_OPEN_PROBES: '0' }, /MOTLAN_BREAKER_HALF_OPEN_PROBES must be an integer/],
+  ])('refuses the resilience setting %j', (env, message) => {
+    expect(() => loadGatewayConfig(env)).toThrow(ConfigError);
+    expect(() => loadGatewayConfig(env)).toThrow(message);
+  });
+
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ MOTLAN_ADAPTERS: 'population' }, /MOTLAN_ADAPTERS expected/],

@@ -15,6 +15,12 @@ export interface GatewayConfig {
   adapters: Record<string, string>;
   registryTimeoutMs: number;
   describeRetryMs: number;
+  /** Per-adapter protection (see ResilientRegistryClient). */
+  resilience: {
+    maxConcurrency: number;
+    retry: { attempts: number; backoffMs: number };
+    breaker: { failureThreshold: number; errorRate: number; minCalls: number; windowMs: number; openMs: number; halfOpenProbes: number };
+  };
   auth: {
     issuer: string;
     audience: string;
@@ -73,6 +79,21 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     adapters: adapters(env),
     registryTimeoutMs: int(env, 'MOTLAN_REGISTRY_TIMEOUT_MS', 2000, 10, 60000),
     describeRetryMs: int(env, 'MOTLAN_DESCRIBE_RETRY_MS', 3000, 100, 600000),
+    resilience: {
+      maxConcurrency: int(env, 'MOTLAN_ADAPTER_MAX_CONCURRENCY', 64, 1, 100000),
+      retry: {
+        attempts: int(env, 'MOTLAN_ADAPTER_RETRY_ATTEMPTS', 2, 1, 10),
+        backoffMs: int(env, 'MOTLAN_ADAPTER_RETRY_BACKOFF_MS', 50, 0, 60000),
+      },
+      breaker: {
+        failureThreshold: int(env, 'MOTLAN_BREAKER_FAILURE_THRESHOLD', 5, 1, 100000),
+        errorRate: fraction(env, 'MOTLAN_BREAKER_ERROR_RATE', 0.5),
+        minCalls: int(env, 'MOTLAN_BREAKER_MIN_CALLS', 20, 1, 1000000),
+        windowMs: int(env, 'MOTLAN_BREAKER_WINDOW_MS', 10000, 100, 3600000),
+        openMs: int(env, 'MOTLAN_BREAKER_OPEN_MS', 5000, 10, 3600000),
+        halfOpenProbes: int(env, 'MOTLAN_BREAKER_HALF_OPEN_PROBES', 1, 1, 1000),
+      },
+    },
     auth: {
       issuer: str(env, 'MOTLAN_TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
       audience: str(env, 'MOTLAN_TOKEN_AUDIENCE', DEFAULT_TOKEN_AUDIENCE),
@@ -151,6 +172,15 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
   }
+  return value;
+}
+
+/** A rate in (0, 1]: 0 would open the breaker on the first failure counted, which is what the threshold is for. */
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) throw new ConfigError(name, `must be a number greater than 0 and at most 1, got "${raw}"`);
   return value;
 }
 

@@ -4,6 +4,7 @@ import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } fr
 import type { FastifyReply } from 'fastify';
 import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+import { ResilientRegistryClient } from '@motlan/registry-client/resilient-registry.client.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 
 /** Liveness (the process answers) and readiness (every registry adapter answers its health check). */
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly registries: RegistryClient,
     private readonly catalog: DatasetCatalogService,
     private readonly cache: RegistryCache,
+    private readonly resilience: ResilientRegistryClient,
   ) {}
 
   @Get('live')
@@ -40,7 +42,11 @@ export class HealthController {
           const indicator = this.indicators.check(`registry:${registry}`);
           const serving = await this.registries.health(registry);
           const state = states.get(registry);
-          const details = { grpcHealth: serving, catalog: state?.state ?? 'unknown', datasets: state?.datasets.map((d) => d.name) ?? [] };
+          const guard = this.resilience.state(registry);
+          // The breaker informs but does not decide readiness: an open breaker is the gateway protecting itself (and
+          // serving STALE), and the adapter's own health check already says whether it can answer.
+          const breaker = guard && { state: guard.breaker.state, remainingOpenMs: guard.breaker.remainingOpenMs, inFlight: guard.inFlight };
+          const details = { grpcHealth: serving, catalog: state?.state ?? 'unknown', datasets: state?.datasets.map((d) => d.name) ?? [], breaker };
           return serving === 'SERVING' && state?.state === 'described' ? indicator.up(details) : indicator.down({ ...details, reason: state?.reason });
         }),
       ]);

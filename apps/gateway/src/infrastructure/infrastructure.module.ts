@@ -12,6 +12,7 @@ import { RedisRegistryCache } from '@motlan/registry-cache/redis-registry-cache.
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { GrpcRegistryClient } from '@motlan/registry-client/grpc-registry.client.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+import { ResilientRegistryClient } from '@motlan/registry-client/resilient-registry.client.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { loadOrCreateSecret } from './secret-file.js';
 
@@ -24,9 +25,15 @@ export class InfrastructureModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const providers: Provider[] = [
       {
-        provide: RegistryClient,
-        useFactory: () => new GrpcRegistryClient({ endpoints: config.adapters, timeoutMs: config.registryTimeoutMs }),
+        // Every registry call goes through the per-adapter deadline, bulkhead, breaker and lookup retries.
+        provide: ResilientRegistryClient,
+        useFactory: () =>
+          new ResilientRegistryClient(new GrpcRegistryClient({ endpoints: config.adapters, timeoutMs: config.registryTimeoutMs }), {
+            timeoutMs: config.registryTimeoutMs,
+            ...config.resilience,
+          }),
       },
+      { provide: RegistryClient, useExisting: ResilientRegistryClient },
       { provide: AuditSink, useFactory: () => new FileAuditSink({ file: config.audit.file, sync: config.audit.sync }) },
       ...(config.redisUrl ? redisProviders(config, config.redisUrl) : embeddedCacheProviders(config)),
       {
@@ -41,7 +48,7 @@ export class InfrastructureModule {
       module: InfrastructureModule,
       global: true,
       providers,
-      exports: [RegistryClient, RegistryCache, FetchCoordinator, AuditSink, ChangeEventSubscriber],
+      exports: [RegistryClient, ResilientRegistryClient, RegistryCache, FetchCoordinator, AuditSink, ChangeEventSubscriber],
     };
   }
 }

@@ -5,6 +5,7 @@ import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache, recordKeyString, type CachedRecord, type RecordKey } from '@motlan/registry-cache/registry-cache.port.js';
 import { RegistryCallError, RegistryClient, type DatasetDescriptor, type LookupContext } from '@motlan/registry-client/registry-client.port.js';
+import { RegistryRejectedError } from '@motlan/registry-client/resilient-registry.client.js';
 
 export type CacheState = 'HIT' | 'MISS' | 'STALE';
 
@@ -118,6 +119,14 @@ function describe(error: unknown): string {
 }
 
 function toUnavailable(registry: string, error: unknown): UnavailableError {
+  if (error instanceof RegistryRejectedError) {
+    // Tell the client when trying again makes sense: when the breaker lets probes through, or
+    // (busy) about one call later. Retry-After is whole seconds, at least 1.
+    const retryAfter = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return error.kind === 'circuit_open'
+      ? new UnavailableError(ErrorCodes.registryCircuitOpen, `registry ${registry} keeps failing; calls to it are paused`, retryAfter, { registry })
+      : new UnavailableError(ErrorCodes.registryBusy, `registry ${registry} has too many requests in flight`, retryAfter, { registry });
+  }
   if (error instanceof RegistryCallError && error.kind === 'timeout') {
     return new UnavailableError(ErrorCodes.registryTimeout, `registry ${registry} did not answer in time`, 5, { registry });
   }
