@@ -7,10 +7,18 @@ import { startRedis } from './redis-dev/redis-dev.mjs';
 const redisPort = Number(process.env.REDIS_PORT ?? 0);
 const kafkaPort = Number(process.env.KAFKA_PORT ?? 0);
 process.stderr.write('services: starting redis-server and Apache Kafka (KRaft, single node)…\n');
-const [redis, kafka] = await Promise.all([
+const results = await Promise.allSettled([
   startRedis({ port: redisPort }),
   startKafka({ port: kafkaPort, dir: path.join(repoRoot, '.data', 'kafka-dev', 'local') }),
 ]);
+const failed = results.filter((r) => r.status === 'rejected');
+if (failed.length > 0) {
+  // Leave nothing running behind a failed start.
+  await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  for (const r of failed) process.stderr.write(`services: ${r.reason instanceof Error ? r.reason.message : r.reason}\n`);
+  process.exit(1);
+}
+const [redis, kafka] = results.map((r) => r.value);
 process.stdout.write(`REDIS_URL=${redis.url}\nKAFKA_BROKERS=${kafka.brokers.join(',')}\n`);
 process.stderr.write(`services: running (Kafka data and logs in ${kafka.dir}). Start Motlan on them with:\n`);
 process.stderr.write(`  REDIS_URL=${redis.url} KAFKA_BROKERS=${kafka.brokers.join(',')} npm start\nCtrl-C stops both.\n`);

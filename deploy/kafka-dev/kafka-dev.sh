@@ -4,11 +4,14 @@
 #   kafka-dev.sh start [--port N] [--dir D] start a broker in the background, print KAFKA_BROKERS=…
 #   kafka-dev.sh stop  [--dir D]           stop it
 #   kafka-dev.sh status [--dir D]          is it running, where
+# State: $KAFKA_DEV_HOME (default <repo>/.data/kafka-dev): classpath.txt, and the broker's data,
+# logs (server.log) and broker.pid in --dir (default $KAFKA_DEV_HOME/cli). Port 0 = a free port.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+home="${KAFKA_DEV_HOME:-$repo/.data/kafka-dev}"
 cmd="${1:-}"; shift || true
-port=0; dir="$repo/.data/kafka-dev/cli"
+port=0; dir="$home/cli"
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -19,14 +22,24 @@ done
 case "$cmd" in
   fetch)
     # Maven only (no Node modules needed yet on a fresh clone); kafka-dev.mjs reads the same file.
-    mkdir -p "$repo/.data/kafka-dev"
+    mkdir -p "$home"
     echo "kafka-dev: resolving Apache Kafka from Maven Central (cached in ~/.m2)"
-    mvn -q -B -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$repo/.data/kafka-dev/classpath.txt"
-    echo "kafka-dev: $(tr ':' '\n' < "$repo/.data/kafka-dev/classpath.txt" | wc -l) jars ready" ;;
+    # -q still prints bare colour resets (and errors go to stdout): keep only the lines with text.
+    mvn -q -B -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$home/classpath.txt.$$" 2>&1 \
+      | sed 's/\x1b\[[0-9;]*m//g' | { grep -v '^[[:space:]]*$' || true; }
+    mv "$home/classpath.txt.$$" "$home/classpath.txt"
+    echo "kafka-dev: $(tr ':' '\n' < "$home/classpath.txt" | wc -l) jars ready in ~/.m2 ($home/classpath.txt)" ;;
   start)
-    node --input-type=module -e "
-      import { startKafka } from '$here/kafka-dev.mjs';
-      const k = await startKafka({ port: $port, dir: '$dir' });
+    if [ -f "$dir/broker.pid" ] && kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null; then
+      echo "kafka-dev: already running in $dir (pid $(cat "$dir/broker.pid")); stop it first" >&2
+      grep -o 'PLAINTEXT://[^,]*' "$dir/server.properties" | head -1 | sed 's#PLAINTEXT://#KAFKA_BROKERS=#'
+      exit 1
+    fi
+    mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
+    KAFKA_DEV_HOME="$home" KAFKA_DEV_PORT="$port" KAFKA_DEV_DIR="$dir" KAFKA_DEV_MJS="$here/kafka-dev.mjs" node --input-type=module -e "
+      const { startKafka } = await import(process.env.KAFKA_DEV_MJS);
+      const k = await startKafka({ port: Number(process.env.KAFKA_DEV_PORT), dir: process.env.KAFKA_DEV_DIR });
+      console.error('kafka-dev: started, pid ' + k.pid + ', data and logs in ' + k.dir);
       console.log('KAFKA_BROKERS=' + k.brokers.join(','));
       process.exit(0);" ;;
   stop)

@@ -5,5 +5,5 @@ export interface RedisHandle {
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
-export function attachRedis(state: { port: number; pid: number; timeoutMs?: number }): RedisHandle;
-export function startRedis(options?: { port?: number; timeoutMs?: number }): Promise<RedisHandle>;
+export function attachRedis(state: { port: number; pid: number; timeoutMs?: number; detached?: boolean }): RedisHandle;
+export function startRedis(options?: { port?: number; timeoutMs?: number; detached?: boolean }): Promise<RedisHandle>;
