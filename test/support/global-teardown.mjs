@@ -1,13 +1,17 @@
-// Stops the servers global-setup.mjs started (by the pids in the state file: test files may have
-// restarted them, with new pids, in the meantime).
+// Stops the servers global-setup.mjs started, by the pids in this run's state file (test files may
+// have restarted them, with new pids, in the meantime), and removes the run's directory.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { terminate } from '../../deploy/kafka-dev/kafka-dev.mjs';
-import { STATE_FILE } from './global-setup.mjs';
+import path from 'node:path';
+import { STATE_ENV, stopOwned } from './global-setup.mjs';
 
 export default async function globalTeardown() {
-  if (!existsSync(STATE_FILE)) return;
-  const state = JSON.parse(readFileSync(STATE_FILE, 'utf8'));
-  await Promise.all([terminate(state.owned?.redis?.pid, 5000), terminate(state.owned?.kafka?.pid, 20000)]);
-  if (state.owned?.kafka?.dir) rmSync(state.owned.kafka.dir, { recursive: true, force: true });
-  rmSync(STATE_FILE, { force: true });
+  const stateFile = process.env[STATE_ENV];
+  if (!stateFile || !existsSync(stateFile)) return;
+  const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  await stopOwned(state);
+  // A later run in the same process (jest --watch) starts its own again.
+  if (state.owned?.redis) delete process.env.REDIS_URL;
+  if (state.owned?.kafka) delete process.env.KAFKA_BROKERS;
+  rmSync(path.dirname(stateFile), { recursive: true, force: true });
+  delete process.env[STATE_ENV];
 }
