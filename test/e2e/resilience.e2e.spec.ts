@@ -1,0 +1,237 @@
+/**
+ * Resilience per adapter end to end: the real gateway against the real registry simulator, faults
+ * injected through the simulator's control API, driven over real HTTP. Gateway A has small breaker
+ * and bulkhead settings; gateway B (same simulator) has a breaker that cannot trip, so its retry
+ * figures are not cut short by it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+
+/** Long enough that every check made while the breaker is open runs before it half-opens, even on a busy machine. */
+const OPEN_MS = 1000;
+const FAILURE_THRESHOLD = 3;
+
+let sim: RunningRegistrySim;
+let gatewayA: NestFastifyApplication;
+let gatewayB: NestFastifyApplication;
+let baseA: string;
+let baseB: string;
+let token: string;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+  ms: number;
+}
+
+async function get(base: string, url: string): Promise<Answer> {
+  const started = performance.now();
+  const response = await fetch(base + url, {
+    headers: { authorization: `Bearer ${token}`, 'x-purpose': '1.004222', 'x-officer-id': 'officer-001' },
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: performance.now() - started };
+}
+
+async function control(method: string, url: string, body?: unknown): Promise<void> {
+  const response = await fetch(sim.controlUrl + url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+}
+
+async function samples(registry: string, dataset: string, n: number): Promise<string[]> {
+  const response = await fetch(`${sim.controlUrl}/sim/samples?registry=${registry}&dataset=${dataset}&n=${n}`);
+  return ((await response.json()) as { samples: string[] }).samples;
+}
+
+async function simCalls(registry: string): Promise<{ lookups: number; failedLookups: number; lookupsByDataset: Record<string, number> }> {
+  const body = (await (await fetch(`${sim.controlUrl}/sim/registries`)).json()) as {
+    registries: { name: string; calls: { lookups: number; failedLookups: number; lookupsByDataset: Record<string, number> } }[];
+  };
+  return body.registries.find((r) => r.name === registry)!.calls;
+}
+
+async function metric(base: string, line: RegExp): Promise<number | undefined> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const match = text.split('\n').find((l) => line.test(l));
+  return match === undefined ? undefined : Number(match.split(' ').at(-1));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startGateway(dataDir: string, jwksFile: string, extra: Record<string, string>): Promise<NestFastifyApplication> {
+  const config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dataDir,
+    MOTLAN_TOKEN_JWKS_FILE: jwksFile,
+    PORT: '0',
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
+    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '1',
+    MOTLAN_ADAPTER_RETRY_BACKOFF_MS: '5',
+    ...extra,
+  });
+  const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-resilience-'));
+  sim = await startRegistrySim({ seed: 11, persons: 100_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
+  const issuer = new DevTokenIssuer({ dataDir });
+  await issuer.ensureKeys();
+  token = await issuer.issue({ sub: 'commune-00004', scope: 'population:read land:read business:read' });
+  const jwksFile = path.join(dataDir, 'dev-issuer', 'jwks.json');
+  gatewayA = await startGateway(path.join(dataDir, 'a'), jwksFile, {
+    MOTLAN_ADAPTER_MAX_CONCURRENCY: '2',
+    MOTLAN_BREAKER_FAILURE_THRESHOLD: String(FAILURE_THRESHOLD),
+    MOTLAN_BREAKER_OPEN_MS: String(OPEN_MS),
+  });
+  gatewayB = await startGateway(path.join(dataDir, 'b'), jwksFile, {
+    MOTLAN_BREAKER_FAILURE_THRESHOLD: '100000',
+    MOTLAN_BREAKER_MIN_CALLS: '1000000',
+  });
+  baseA = await gatewayA.getUrl();
+  baseB = await gatewayB.getUrl();
+});
+
+afterAll(async () => {
+  await gatewayA?.close();
+  await gatewayB?.close();
+  await sim?.stop();
+});
+
+describe('circuit breaker', () => {
+  it('opens within the threshold, fails fast or serves STALE while open, and closes after a successful probe', async () => {
+    const [cachedParcel, ...parcels] = await samples('land', 'parcel', 12);
+    expect((await get(baseA, `/v1/registries/land/parcel/${cachedParcel}`)).body).toMatchObject({ meta: { cache: 'MISS' } });
+    // Let the cached record pass its (capped, 1 s) max age, so that later it can only be served STALE.
+    await sleep(1100);
+
+    await control('PUT', '/sim/registries/land/faults', { errorRate: 1, latencyMs: 300 });
+    try {
+      // Failing lookups (each retried once) until the breaker refuses: that must happen within the threshold.
+      let refusal: Answer | undefined;
+      for (const parcel of parcels.slice(0, FAILURE_THRESHOLD)) {
+        const answer = await get(baseA, `/v1/registries/land/parcel/${parcel}`);
+        expect(answer.status).toBe(503);
+        if (answer.body.code === 'registry_circuit_open') {
+          refusal = answer;
+          break;
+        }
+        expect(answer.body.code).toBe('registry_unavailable');
+      }
+      expect(refusal).toBeDefined();
+      expect(refusal!.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect((await simCalls('land')).failedLookups).toBe(FAILURE_THRESHOLD);
+
+      // While open: no call reaches the registry, the answer comes at once despite its 300 ms latency.
+      const callsWhenOpened = (await simCalls('land')).lookups;
+      for (const parcel of parcels.slice(FAILURE_THRESHOLD, FAILURE_THRESHOLD + 3)) {
+        const answer = await get(baseA, `/v1/registries/land/parcel/${parcel}`);
+        expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 503, code: 'registry_circuit_open' });
+        expect(answer.ms).toBeLessThan(50);
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+      expect((await simCalls('land')).lookups).toBe(callsWhenOpened);
+
+      // The cached record is past its max age and the registry is refused: served STALE instead of a 503.
+      const stale = await get(baseA, `/v1/registries/land/parcel/${cachedParcel}`);
+      expect(stale.status).toBe(200);
+      expect(stale.headers.get('x-cache')).toBe('STALE');
+
+      expect(await metric(baseA, /^motlan_adapter_breaker_state\{registry="land"\}/)).toBe(2);
+      expect(await metric(baseA, /^motlan_adapter_breaker_state\{registry="population"\}/)).toBe(0);
+      expect(await metric(baseA, /^motlan_adapter_rejected_total\{registry="land",reason="circuit_open"\}/)).toBeGreaterThanOrEqual(4);
+      expect(await metric(baseA, /^motlan_adapter_errors_total\{registry="land",kind="unavailable"\}/)).toBe(FAILURE_THRESHOLD);
+      expect(await metric(baseA, /^motlan_adapter_call_duration_seconds_count\{registry="land",outcome="unavailable"\}/)).toBe(FAILURE_THRESHOLD);
+      const ready = (await (await fetch(`${baseA}/health/ready`)).json()) as { details: Record<string, { breaker?: { state: string } }> };
+      expect(ready.details['registry:land'].breaker?.state).toBe('open');
+      expect(ready.details['registry:population'].breaker?.state).toBe('closed');
+    } finally {
+      await control('DELETE', '/sim/registries/land/faults');
+    }
+
+    // Faults gone: after openMs one probe goes through, succeeds, and closes the breaker.
+    await sleep(OPEN_MS + 50);
+    expect(await metric(baseA, /^motlan_adapter_breaker_state\{registry="land"\}/)).toBe(1);
+    const probe = await get(baseA, `/v1/registries/land/parcel/${parcels[parcels.length - 1]}`);
+    expect(probe.status).toBe(200);
+    expect(probe.headers.get('x-cache')).toBe('MISS');
+    expect(await metric(baseA, /^motlan_adapter_breaker_state\{registry="land"\}/)).toBe(0);
+    expect((await get(baseA, `/v1/registries/land/parcel/${parcels[0]}`)).status).toBe(200);
+  });
+});
+
+describe('bulkhead', () => {
+  it('answers the calls beyond maxConcurrency with 503 registry_busy at once, without tripping the breaker', async () => {
+    const ids = await samples('population', 'person', 10);
+    await control('PUT', '/sim/registries/population/faults', { latencyMs: 300 });
+    let answers: Answer[];
+    try {
+      answers = await Promise.all(ids.map((id) => get(baseA, `/v1/registries/population/person/${id}`)));
+    } finally {
+      await control('DELETE', '/sim/registries/population/faults');
+    }
+    const answered = answers.filter((a) => a.status === 200);
+    const busy = answers.filter((a) => a.body.code === 'registry_busy');
+    expect(answered).toHaveLength(2);
+    expect(busy).toHaveLength(8);
+    for (const a of answered) expect(a.ms).toBeGreaterThanOrEqual(290);
+    for (const a of busy) {
+      expect(a.status).toBe(503);
+      expect(a.ms).toBeLessThan(100);
+      expect(a.headers.get('retry-after')).toBe('1');
+    }
+    expect(await metric(baseA, /^motlan_adapter_rejected_total\{registry="population",reason="busy"\}/)).toBe(8);
+    expect(await metric(baseA, /^motlan_adapter_in_flight\{registry="population"\}/)).toBe(0);
+    expect(await metric(baseA, /^motlan_adapter_breaker_state\{registry="population"\}/)).toBe(0);
+  });
+});
+
+describe('retries', () => {
+  it('at a 50 % registry error rate, most lookups still succeed thanks to one jittered retry', async () => {
+    const taxCodes = await samples('business', 'enterprise', 40);
+    await control('POST', '/sim/stats/reset');
+    await control('PUT', '/sim/registries/business/faults', { errorRate: 0.5 });
+    const answers: Answer[] = [];
+    try {
+      for (const taxCode of taxCodes) answers.push(await get(baseB, `/v1/registries/business/enterprise/${taxCode}`));
+    } finally {
+      await control('DELETE', '/sim/registries/business/faults');
+    }
+    const ok = answers.filter((a) => a.status === 200).length;
+    // Each lookup succeeds with probability 0.75 (two tries at 0.5); without retries it would be 0.5.
+    expect(ok).toBeGreaterThanOrEqual(24);
+    for (const a of answers.filter((x) => x.status !== 200)) expect(a.body.code).toBe('registry_unavailable');
+    const calls = await simCalls('business');
+    // Calls = one per lookup + one retry per failed first attempt; a failed retry is the lookup's final failure.
+    expect(calls.lookups).toBeGreaterThan(taxCodes.length);
+    expect(calls.lookups).toBe(taxCodes.length + (calls.failedLookups - (taxCodes.length - ok)));
+    expect(await metric(baseB, /^motlan_adapter_errors_total\{registry="business",kind="unavailable"\}/)).toBe(calls.failedLookups);
+  });
+
+  it('never retries a lookup the registry refuses as invalid_argument', async () => {
+    // The HTTP edge validates subject ids and datasets before any registry call, so the registry's
+    // own refusal is reached through the gateway's registry client (the real one, over gRPC).
+    const client = gatewayB.get(RegistryClient);
+    const [id] = await samples('population', 'person', 1);
+    await control('POST', '/sim/stats/reset');
+    await expect(client.lookup('population', 'pets', id, { requestId: 'r', clientId: 'c', officerId: 'o', purpose: '1.004222' })).rejects.toMatchObject({
+      kind: 'invalid_argument',
+    });
+    expect((await simCalls('population')).lookupsByDataset).toEqual({ pets: 1 });
+  });
+});
