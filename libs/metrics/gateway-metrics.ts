@@ -25,7 +25,7 @@ export class GatewayMetrics {
 
   readonly registryCalls = new Counter({
     name: 'motlan_registry_calls_total',
-    help: 'Calls made to registry adapters, by registry and result (found|not_found|unavailable|timeout|invalid_argument|internal)',
+    help: 'Registry reads attempted by the lookup path, by registry and result (found|not_found|unavailable|timeout|invalid_argument|internal, or busy|circuit_open when refused before reaching the adapter)',
     labelNames: ['registry', 'result'] as const,
     registers: [this.registry],
   });
