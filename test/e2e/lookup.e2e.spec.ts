@@ -49,8 +49,15 @@ async function post(url: string, body: string, headers: Record<string, string> =
 async function samples(registry: string, dataset: string, n: number, extra = ''): Promise<string[]> {
   const response = await fetch(`${sim.controlUrl}/sim/samples?registry=${registry}&dataset=${dataset}&n=${n}${extra}`);
   const body = (await response.json()) as { samples: string[] };
+  for (const id of body.samples) subjectsUsed.add(id);
   return body.samples;
 }
+
+/** Every subject id the tests looked up, and every line the gateway logged (at debug level). */
+const subjectsUsed = new Set<string>();
+const gatewayLogLines: string[] = [];
+const capturedLogger = () =>
+  pino({ level: 'debug' }, { write: (line: string) => void gatewayLogLines.push(line) });
 
 async function jwks(): Promise<JSONWebKeySet> {
   return (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
@@ -75,7 +82,7 @@ beforeAll(async () => {
     MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
     MOTLAN_BODY_LIMIT_BYTES: String(64 * 1024),
   });
-  ({ app } = await createGatewayApp(config, pino({ level: 'silent' })));
+  ({ app } = await createGatewayApp(config, capturedLogger()));
   await app.listen(0, '127.0.0.1');
   base = await app.getUrl();
 });
@@ -90,10 +97,10 @@ describe('lookup of persons', () => {
     const ids = await samples('population', 'person', 40);
     const provinces = new Set(ids.map((id) => parseCccd(id)?.birthProvinceCode));
     expect(provinces.size).toBeGreaterThanOrEqual(5);
-    for (const id of ids.slice(0, 10)) {
-      const first = await get(`/v1/registries/population/person/${id}`, lookupHeaders({ 'x-request-id': `req-${id}` }));
+    for (const [index, id] of ids.slice(0, 10).entries()) {
+      const first = await get(`/v1/registries/population/person/${id}`, lookupHeaders({ 'x-request-id': `req-${index}` }));
       expect(first.status).toBe(200);
-      expect(first.headers.get('x-request-id')).toBe(`req-${id}`);
+      expect(first.headers.get('x-request-id')).toBe(`req-${index}`);
       expect(first.headers.get('x-cache')).toBe('MISS');
       expect(first.body).toMatchObject({ registry: 'population', dataset: 'person', subjectId: id, meta: { cache: 'MISS', version: expect.any(String) } });
       const data = first.body.data as Record<string, unknown>;
@@ -286,6 +293,24 @@ describe('change events on the embedded bus', () => {
     } finally {
       await relay.close();
     }
+  });
+});
+
+describe('logs', () => {
+  it('carry the request id and no personal data: no subject id that was looked up, no name returned', async () => {
+    const [id] = await samples('population', 'person', 1, '&province=01');
+    const answer = await get(`/v1/registries/population/person/${id}`, lookupHeaders({ 'x-request-id': 'log-check-1' }));
+    const name = String((answer.body.data as { fullName: string }).fullName);
+    await get('/v1/registries/population/person/12345', lookupHeaders({ 'x-request-id': 'log-check-2' }));
+    // A request id that could carry a personal id is replaced, not echoed or logged.
+    const personalRequestId = await get(`/v1/registries/population/person/${id}?fields=sex`, lookupHeaders({ 'x-request-id': `dossier-${id}` }));
+    expect(personalRequestId.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const logs = gatewayLogLines.join('');
+    expect(logs).toContain('"reqId":"log-check-1"');
+    expect(subjectsUsed.size).toBeGreaterThan(20);
+    for (const subject of subjectsUsed) expect({ subject, loggedIn: gatewayLogLines.find((line) => line.includes(subject)) }).toEqual({ subject, loggedIn: undefined });
+    expect(logs.includes(name)).toBe(false);
+    expect(logs.includes('12345')).toBe(false);
   });
 });
 

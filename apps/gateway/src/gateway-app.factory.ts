@@ -11,6 +11,8 @@ import { GatewayModule } from './gateway.module.js';
 
 /** Accept a caller's request id only if it is short and harmless to echo and log. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A run of 9+ digits could be a personal id (CCCD: 12) put in the request id: never log it. */
+const LOOKS_PERSONAL = /\d{9,}/;
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -31,7 +33,7 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
-      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+      return typeof header === 'string' && REQUEST_ID.test(header) && !LOOKS_PERSONAL.test(header) ? header : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
   });
