@@ -14,7 +14,8 @@ import type { HealthCheckRequest__Output } from '@motlan/contracts/generated/grp
 import type { HealthCheckResponse } from '@motlan/contracts/generated/grpc/health/v1/HealthCheckResponse.js';
 import type { RegistryName } from '../registries/sim-dataset.js';
 import { InvalidRequestError, RegistryUnavailableError } from '../registries/sim-errors.js';
-import { subjectTag, type LookupOutcome, type SimRegistries } from '../registries/sim-registries.js';
+import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
+import type { LookupOutcome, SimRegistries } from '../registries/sim-registries.js';
 
 /** Release of the simulator reported by Describe. */
 export const SIM_ADAPTER_VERSION = 'registry-sim-0.1.0';

@@ -3,6 +3,7 @@
  * run-time record changes with a change hook (for change events), faults and call statistics.
  * Transport-free: the gRPC servers and the control API call into this.
  */
+import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
 import type { Logger } from 'pino';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
@@ -288,9 +289,4 @@ export class SimRegistries {
 
 function overrideKey(registry: string, dataset: string, recordKey: string): string {
   return `${registry}/${dataset}/${recordKey}`;
-}
-
-/** A short, non-reversible tag of a subject id for logs: ids are personal data and never logged. */
-export function subjectTag(subjectId: string): string {
-  return hashString(subjectId).toString(16).padStart(8, '0');
 }
