@@ -63,14 +63,23 @@ export class RegistryCallError extends Error {
 }
 
 /**
- * Port to the registries. The gRPC implementation speaks proto/motlan/adapter/v1; tests and later
- * profiles may provide others. Lookups always fetch the whole record: the gateway caches it whole
- * and minimizes the answer per request.
+ * Port to the registries as the lookup path sees them: by registry name, whatever adapters
+ * (replicas, shards) serve each one. Lookups always fetch the whole record: the gateway caches it
+ * whole and minimizes the answer per request. Implemented by AdapterPool.
  */
 export abstract class RegistryClient {
-  /** Registries this client can reach (configured adapters). */
+  /** Registries this client can route to now. */
   abstract registries(): string[];
-  abstract describe(registry: string): Promise<RegistryDescription>;
   abstract lookup(registry: string, dataset: string, subjectId: string, context: LookupContext): Promise<RegistryRecord>;
-  abstract health(registry: string): Promise<RegistryHealth>;
+}
+
+/**
+ * One connection to one adapter endpoint (speaking proto/motlan/adapter/v1). The gRPC
+ * implementation is GrpcAdapterConnection; tests script their own.
+ */
+export interface AdapterConnection {
+  describe(timeoutMs: number): Promise<RegistryDescription>;
+  lookup(dataset: string, subjectId: string, context: LookupContext, timeoutMs: number): Promise<RegistryRecord>;
+  health(timeoutMs: number): Promise<RegistryHealth>;
+  close(): void;
 }

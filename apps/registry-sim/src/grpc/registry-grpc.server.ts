@@ -1,80 +1,90 @@
 /**
  * One gRPC endpoint per simulated registry, like the real registries would each run their own
  * adapter: motlan.adapter.v1.RegistryAdapter (Describe, Lookup) and grpc.health.v1.Health.
+ * The same server also plays an extra adapter of a registry (see RegistryGrpcServerOptions): a
+ * replica, or a shard that holds only some provinces' records.
  */
 import * as grpc from '@grpc/grpc-js';
+import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { ADAPTER_CONTRACT_VERSION, adapterContract, healthContract } from '@motlan/contracts/grpc-contracts.js';
+import { ADAPTER_CONTRACT_VERSION, adapterContract } from '@motlan/contracts/grpc-contracts.js';
 import { toStruct } from '@motlan/contracts/struct-codec.js';
 import type { DescribeResponse } from '@motlan/contracts/generated/motlan/adapter/v1/DescribeResponse.js';
 import type { LookupResponse } from '@motlan/contracts/generated/motlan/adapter/v1/LookupResponse.js';
 import type { RegistryAdapterHandlers } from '@motlan/contracts/generated/motlan/adapter/v1/RegistryAdapter.js';
-import type { HealthHandlers } from '@motlan/contracts/generated/grpc/health/v1/Health.js';
-import type { HealthCheckRequest__Output } from '@motlan/contracts/generated/grpc/health/v1/HealthCheckRequest.js';
-import type { HealthCheckResponse } from '@motlan/contracts/generated/grpc/health/v1/HealthCheckResponse.js';
+import type { AdapterStats } from '../registries/adapter-stats.js';
 import type { RegistryName } from '../registries/sim-dataset.js';
 import { InvalidRequestError, RegistryUnavailableError } from '../registries/sim-errors.js';
 import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
 import type { LookupOutcome, SimRegistries } from '../registries/sim-registries.js';
+import type { ExtraAdapterTls } from '../sim-config.js';
+import { RestartableGrpcServer, type ServingState } from './restartable-grpc.server.js';
 
 /** Release of the simulator reported by Describe. */
 export const SIM_ADAPTER_VERSION = 'registry-sim-0.1.0';
 const ADAPTER_SERVICE_NAME = 'motlan.adapter.v1.RegistryAdapter';
-/** How long a graceful shutdown may wait for calls in flight (injected latency included). */
-const SHUTDOWN_GRACE_MS = 2000;
 
-export class RegistryGrpcServer {
-  private readonly server = new grpc.Server();
-  private readonly watchers = new Set<grpc.ServerWritableStream<HealthCheckRequest__Output, HealthCheckResponse>>();
-  private endpointValue: string | undefined;
+export interface RegistryGrpcServerOptions {
+  /** Name in logs and errors; default the registry name. */
+  id?: string;
+  /**
+   * Current (2025) province codes whose records this adapter holds, like a registry split by
+   * province; any other subject is answered found = false. Absent: the whole registry.
+   */
+  provinces?: readonly string[];
+  /** What Describe reports instead of ADAPTER_CONTRACT_VERSION, to play an adapter of another contract. */
+  contractVersion?: string;
+  /** Counters of this adapter alone; owned by the caller so they outlive a restart. */
+  stats?: AdapterStats;
+  /**
+   * Mutual TLS (PEM text): `ca` signs the client certificates accepted, `cert`/`key` are the
+   * server's. A client without a certificate signed by `ca` fails the handshake. Absent: plaintext.
+   */
+  tls?: ExtraAdapterTls;
+}
+
+export class RegistryGrpcServer extends RestartableGrpcServer {
+  readonly id: string;
+  /** Null for an adapter that serves the whole registry. */
+  readonly provinces: ReadonlySet<string> | null;
+  readonly contractVersion: string;
+  private readonly stats: AdapterStats | undefined;
 
   constructor(
     readonly registry: RegistryName,
     private readonly registries: SimRegistries,
     private readonly logger: Logger,
+    options: RegistryGrpcServerOptions = {},
   ) {
-    this.server.addService(adapterContract().RegistryAdapter.service, this.adapterHandlers());
-    this.server.addService(healthContract().Health.service, this.healthHandlers());
+    const id = options.id ?? registry;
+    super(id, options.tls ? serverTlsCredentials(id, options.tls) : grpc.ServerCredentials.createInsecure());
+    this.id = id;
+    this.provinces = options.provinces ? new Set(options.provinces) : null;
+    this.contractVersion = options.contractVersion ?? ADAPTER_CONTRACT_VERSION;
+    this.stats = options.stats;
   }
 
-  /** host:port the server listens on, once started. */
-  get endpoint(): string {
-    if (this.endpointValue === undefined) throw new Error(`${this.registry} gRPC server not started`);
-    return this.endpointValue;
+  protected addServices(server: grpc.Server): void {
+    server.addService(adapterContract().RegistryAdapter.service, this.adapterHandlers());
   }
 
-  /** Binds `host:port` (port 0 picks a free one) and resolves with the endpoint. */
-  start(host: string, port: number): Promise<string> {
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
-        if (error) return reject(new Error(`${this.registry}: cannot listen on ${address}: ${error.message}`));
-        this.endpointValue = host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}`;
-        resolve(this.endpointValue);
-      });
-    });
+  protected serviceName(): string {
+    return ADAPTER_SERVICE_NAME;
   }
 
-  /** Ends health watches, lets calls in flight finish for a moment, then closes the rest. */
-  async stop(): Promise<void> {
-    for (const call of this.watchers) call.end();
-    this.watchers.clear();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, SHUTDOWN_GRACE_MS);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  protected servingState(): ServingState {
+    return this.registries.faults(this.registry);
+  }
+
+  protected override onHealthCheck(): void {
+    this.registries.stats.healthCheck(this.registry);
   }
 
   private adapterHandlers(): RegistryAdapterHandlers {
     return {
       Describe: (_call, callback) => {
         this.registries.stats.describe(this.registry);
+        this.stats?.describe();
         this.registries
           .faults(this.registry)
           .apply('describe')
@@ -84,57 +94,51 @@ export class RegistryGrpcServer {
       Lookup: (call, callback) => {
         const { dataset, subjectId, fields, context } = call.request;
         this.registries.stats.lookup(this.registry, dataset);
+        this.stats?.lookup();
         this.registries
           .faults(this.registry)
           .apply('lookup')
           .then(() => {
+            // Killed while the call waited out its latency: a crashed adapter answers nothing, nor counts it served.
+            if (call.cancelled) return;
+            // Looked up first even by a shard, so a malformed request fails the same way everywhere.
             const outcome = this.registries.lookup(this.registry, { dataset, subjectId, fields });
+            const inShard = this.admit(dataset, subjectId);
+            const found = inShard && outcome.found;
             this.logger.debug(
-              { registry: this.registry, dataset, subject: subjectTag(subjectId), found: outcome.found, requestId: context?.requestId },
+              { registry: this.registry, adapter: this.id, dataset, subject: subjectTag(subjectId), found, inShard, requestId: context?.requestId },
               'lookup',
             );
-            callback(null, toLookupResponse(outcome));
+            callback(null, inShard ? toLookupResponse(outcome) : NOT_FOUND);
           })
           .catch((error: unknown) => {
             this.registries.stats.failedLookup(this.registry);
+            this.stats?.failedLookup();
             callback(this.toStatus(error));
           });
       },
     };
   }
 
-  private healthHandlers(): HealthHandlers {
-    const injector = this.registries.faults(this.registry);
-    const status = (): HealthCheckResponse => ({ status: injector.serving ? 'SERVING' : 'NOT_SERVING' });
-    const known = (service: string): boolean => service === '' || service === ADAPTER_SERVICE_NAME;
-    return {
-      Check: (call, callback) => {
-        this.registries.stats.healthCheck(this.registry);
-        if (!known(call.request.service)) {
-          return callback({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
-        }
-        callback(null, status());
-      },
-      Watch: (call) => {
-        if (!known(call.request.service)) {
-          call.write({ status: 'SERVICE_UNKNOWN' });
-          return;
-        }
-        call.write(status());
-        this.watchers.add(call);
-        const unsubscribe = injector.onServingChange(() => call.write(status()));
-        call.on('cancelled', () => {
-          unsubscribe();
-          this.watchers.delete(call);
-        });
-      },
-    };
+  /**
+   * Whether this adapter holds the subject's record, counting the lookup by province. Province work
+   * is skipped for the registry's own endpoints, which keep no per-adapter counts.
+   */
+  private admit(dataset: string, subjectId: string): boolean {
+    if (this.provinces === null && this.stats === undefined) return true;
+    const province = this.registries.subjectProvince(this.registry, dataset, subjectId);
+    if (this.provinces !== null && (province === null || !this.provinces.has(province))) {
+      this.stats?.outsideShard();
+      return false;
+    }
+    this.stats?.served(province);
+    return true;
   }
 
   private describe(): DescribeResponse {
     return {
       registry: this.registry,
-      contractVersion: ADAPTER_CONTRACT_VERSION,
+      contractVersion: this.contractVersion,
       adapterVersion: SIM_ADAPTER_VERSION,
       datasets: this.registries.registry(this.registry).datasets.map(({ spec }) => ({
         name: spec.name,
@@ -150,13 +154,31 @@ export class RegistryGrpcServer {
   private toStatus(error: unknown): Partial<grpc.StatusObject> {
     if (error instanceof InvalidRequestError) return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
     if (error instanceof RegistryUnavailableError) return { code: grpc.status.UNAVAILABLE, details: error.message };
-    this.logger.error({ err: error, registry: this.registry }, 'lookup failed');
+    this.logger.error({ err: error, registry: this.registry, adapter: this.id }, 'lookup failed');
     return { code: grpc.status.INTERNAL, details: 'internal error in the registry simulator' };
   }
 }
 
+/**
+ * Server credentials that require a client certificate. The PEM is parsed here, once, so a bad
+ * certificate or a key that does not match fails the simulator's start naming the adapter, not
+ * each handshake later with nothing in the logs.
+ * @throws RangeError
+ */
+function serverTlsCredentials(id: string, pem: ExtraAdapterTls): grpc.ServerCredentials {
+  const [ca, cert, key] = [pem.ca, pem.cert, pem.key].map((text) => Buffer.from(text));
+  try {
+    createSecureContext({ ca, cert, key });
+  } catch (error) {
+    throw new RangeError(`${id}: unusable TLS material: ${(error as Error).message}`);
+  }
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+}
+
+const NOT_FOUND: LookupResponse = { found: false, recordVersion: 0 };
+
 function toLookupResponse(outcome: LookupOutcome): LookupResponse {
-  if (!outcome.found || outcome.record === null || outcome.asOf === null) return { found: false, recordVersion: 0 };
+  if (!outcome.found || outcome.record === null || outcome.asOf === null) return NOT_FOUND;
   const millis = outcome.asOf.getTime();
   return {
     found: true,

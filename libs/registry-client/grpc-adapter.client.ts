@@ -1,4 +1,3 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { adapterContract, healthContract } from '@motlan/contracts/grpc-contracts.js';
 import { fromStruct } from '@motlan/contracts/struct-codec.js';
@@ -7,7 +6,7 @@ import type { HealthClient } from '@motlan/contracts/generated/grpc/health/v1/He
 import type { DescribeResponse__Output } from '@motlan/contracts/generated/motlan/adapter/v1/DescribeResponse.js';
 import {
   RegistryCallError,
-  RegistryClient,
+  type AdapterConnection,
   type DatasetDescriptor,
   type LookupContext,
   type RegistryDescription,
@@ -16,63 +15,60 @@ import {
   type RegistryRecord,
 } from './registry-client.port.js';
 
-export interface GrpcRegistryClientOptions {
-  /** registry name -> "host:port" of its adapter. */
-  endpoints: Record<string, string>;
-  /** Deadline of one Lookup call. */
-  timeoutMs: number;
+/** PEM material of a mutual-TLS connection: the pinned CA and the gateway's client certificate. */
+export interface AdapterTlsMaterial {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
 }
 
-interface Connection {
-  adapter: RegistryAdapterClient;
-  health: HealthClient;
+export interface GrpcAdapterConnectionOptions {
+  /** Registry the adapter serves (for error messages and problem documents). */
+  registry: string;
+  /** host:port */
+  endpoint: string;
+  /** Plaintext when absent (loopback development), mutual TLS otherwise. */
+  tls?: AdapterTlsMaterial;
 }
 
-/** Talks to registry adapters over gRPC (plaintext on loopback in the embedded profile). */
-@Injectable()
-export class GrpcRegistryClient extends RegistryClient implements OnModuleDestroy {
-  private readonly connections = new Map<string, Connection>();
+/** One gRPC channel to one adapter endpoint, shared by the adapter and health stubs. */
+export class GrpcAdapterConnection implements AdapterConnection {
+  private readonly adapter: RegistryAdapterClient;
+  private readonly healthStub: HealthClient;
+  private readonly registry: string;
 
-  constructor(private readonly options: GrpcRegistryClientOptions) {
-    super();
+  constructor(options: GrpcAdapterConnectionOptions) {
+    this.registry = options.registry;
+    const credentials = options.tls
+      ? grpc.credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert)
+      : grpc.credentials.createInsecure();
     const { RegistryAdapter } = adapterContract();
     const { Health } = healthContract();
-    for (const [registry, endpoint] of Object.entries(options.endpoints)) {
-      const credentials = grpc.credentials.createInsecure();
-      const adapter = new RegistryAdapter(endpoint, credentials) as unknown as RegistryAdapterClient;
-      // Share the channel between the adapter and health stubs: one connection per registry.
-      const health = new Health(endpoint, credentials, {
-        channelOverride: (adapter as unknown as grpc.Client).getChannel(),
-      }) as unknown as HealthClient;
-      this.connections.set(registry, { adapter, health });
-    }
+    this.adapter = new RegistryAdapter(options.endpoint, credentials) as unknown as RegistryAdapterClient;
+    this.healthStub = new Health(options.endpoint, credentials, {
+      channelOverride: (this.adapter as unknown as grpc.Client).getChannel(),
+    }) as unknown as HealthClient;
   }
 
-  registries(): string[] {
-    return [...this.connections.keys()];
-  }
-
-  describe(registry: string): Promise<RegistryDescription> {
-    const { adapter } = this.connection(registry);
+  describe(timeoutMs: number): Promise<RegistryDescription> {
     return new Promise((resolve, reject) => {
-      adapter.describe({}, { deadline: Date.now() + this.options.timeoutMs }, (error, response) => {
-        if (error || !response) return reject(toCallError(registry, error));
+      this.adapter.describe({}, { deadline: Date.now() + timeoutMs }, (error, response) => {
+        if (error || !response) return reject(toCallError(this.registry, error));
         resolve(toDescription(response));
       });
     });
   }
 
-  lookup(registry: string, dataset: string, subjectId: string, context: LookupContext): Promise<RegistryRecord> {
-    const { adapter } = this.connection(registry);
+  lookup(dataset: string, subjectId: string, context: LookupContext, timeoutMs: number): Promise<RegistryRecord> {
     const metadata = new grpc.Metadata();
     metadata.set('x-request-id', context.requestId);
     return new Promise((resolve, reject) => {
-      adapter.lookup(
+      this.adapter.lookup(
         { dataset, subjectId, fields: [], context: { ...context, dossierId: context.dossierId ?? '' } },
         metadata,
-        { deadline: Date.now() + this.options.timeoutMs },
+        { deadline: Date.now() + timeoutMs },
         (error, response) => {
-          if (error || !response) return reject(toCallError(registry, error));
+          if (error || !response) return reject(toCallError(this.registry, error));
           resolve({
             found: response.found,
             data: response.found ? fromStruct(response.record) : null,
@@ -84,25 +80,17 @@ export class GrpcRegistryClient extends RegistryClient implements OnModuleDestro
     });
   }
 
-  health(registry: string): Promise<RegistryHealth> {
-    const { health } = this.connection(registry);
+  health(timeoutMs: number): Promise<RegistryHealth> {
     return new Promise((resolve) => {
-      health.check({ service: '' }, { deadline: Date.now() + this.options.timeoutMs }, (error, response) => {
+      this.healthStub.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (error, response) => {
         if (error || !response) return resolve('UNKNOWN');
         resolve(response.status === 'SERVING' ? 'SERVING' : response.status === 'NOT_SERVING' ? 'NOT_SERVING' : 'UNKNOWN');
       });
     });
   }
 
-  onModuleDestroy(): void {
-    for (const { adapter } of this.connections.values()) (adapter as unknown as grpc.Client).close();
-    this.connections.clear();
-  }
-
-  private connection(registry: string): Connection {
-    const connection = this.connections.get(registry);
-    if (!connection) throw new RegistryCallError(registry, 'unavailable', `no adapter configured for registry ${registry}`);
-    return connection;
+  close(): void {
+    (this.adapter as unknown as grpc.Client).close();
   }
 }
 

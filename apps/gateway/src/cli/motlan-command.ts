@@ -1,0 +1,360 @@
+/**
+ * The operator CLI: `npm run -s motlan -- adapters <command>`. Talks to a running gateway's
+ * operator API; testable as a function (streams and fetch are injected). Exit codes: 0 success,
+ * 1 the gateway refused or could not be reached, 2 bad usage. `audit verify` reads the audit trail
+ * itself (audit-verify.command.ts): 0 intact, 1 not intact or unreadable.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { resolveDataDir } from '@motlan/auth/data-dir.js';
+import { DEFAULT_DEV_ISSUER, DEFAULT_TOKEN_AUDIENCE, DevTokenIssuer, devIssuerPrivateKeyFile } from '@motlan/auth/dev-token-issuer.js';
+import type { TextSink } from '@motlan/auth/token-command.js';
+import { EVIDENCE_CLI_USAGE, runEvidenceCommand } from './evidence-command.js';
+import { runAuditVerify } from './audit-verify.command.js';
+
+export const MOTLAN_CLI_USAGE = `Usage: npm run -s motlan -- adapters <command> [options]
+       npm run -s motlan -- sync <command> [options]
+       npm run -s motlan -- evidence <command> [options]
+       npm run -s motlan -- audit verify [--from <iso time>] [--to <iso time>] [--file <path>] [--json]
+
+Adapter commands:
+  register <manifest.json>   register an adapter (the gateway checks it with Describe first)
+  update <manifest.json>     switch an adapter (same id) to a new endpoint or settings
+  list                       every adapter with its state
+  show <id>                  one adapter in full
+  health <id>                gRPC health, breaker, recent latency and errors
+  remove <id>                remove an adapter (waits for its calls in flight)
+
+Sync commands:
+  sync status                dossier sync: consumer-group lag and provinces not all GREEN
+  sync replay-dead-letters   send dead-lettered dossier statuses back to the portal sync
+
+${EVIDENCE_CLI_USAGE}
+Audit commands (read the trail itself, no gateway needed):
+  audit verify               check the hash chains of the audit trail: removed, altered or reordered
+                             records; exit 0 when intact, 1 otherwise. Reads the Kafka topic when
+                             KAFKA_BROKERS is set ($MOTLAN_AUDIT_TOPIC, default motlan.audit.v1), else
+                             $MOTLAN_AUDIT_FILE (default <data dir>/audit/audit.jsonl)
+    --from, --to <iso time>  verify a time range only (its first record is taken as the start)
+    --file <path>            verify this file (an exported copy of the trail, say)
+
+Options:
+  --url <url>     gateway base URL (default $MOTLAN_URL, else http://127.0.0.1:$PORT or :3000)
+  --json          print the gateway's JSON answer instead of a table
+  -h, --help      this help
+
+Token: $MOTLAN_TOKEN (scopes adapters:read adapters:write ops:read ops:write as needed). Without it,
+on the embedded profile, a 5-minute token for client "operator-cli" is issued by the local dev
+issuer (<data dir>/dev-issuer).
+`;
+
+type Fetch = typeof fetch;
+type Env = Readonly<Record<string, string | undefined>>;
+
+class UsageError extends Error {}
+class CliError extends Error {}
+
+export async function runMotlanCli(argv: readonly string[], env: Env, stdout: TextSink, stderr: TextSink, fetchImpl: Fetch = fetch, cwd = process.cwd()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(argv, env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    stderr.write(`motlan: ${error.message}\n\n${MOTLAN_CLI_USAGE}`);
+    return 2;
+  }
+  if (!parsed) {
+    stdout.write(MOTLAN_CLI_USAGE);
+    return 0;
+  }
+  const { command, arg, url, json } = parsed;
+  if (command.startsWith('evidence-')) return runEvidenceCommand(command.slice('evidence-'.length), arg, { reason: parsed.reason, json }, env, stdout, stderr, cwd);
+  if (command === 'audit-verify') return runAuditVerify({ ...parsed.audit, json }, env, stdout, stderr, cwd);
+  try {
+    const token = await resolveToken(env, cwd);
+    const call = (method: string, path: string, body?: unknown) => request(fetchImpl, url, token, method, path, body);
+    switch (command) {
+      case 'register': {
+        const manifest = readManifest(arg!);
+        const view = await call('POST', '/v1/adapters', manifest);
+        stdout.write(json ? pretty(view) : `registered ${describeAdapter(view as AdapterView)}\n`);
+        return 0;
+      }
+      case 'update': {
+        const manifest = readManifest(arg!) as { id?: unknown };
+        if (typeof manifest.id !== 'string') throw new CliError(`${arg}: the manifest has no "id"`);
+        const view = await call('PUT', `/v1/adapters/${encodeURIComponent(manifest.id)}`, manifest);
+        stdout.write(json ? pretty(view) : `updated ${describeAdapter(view as AdapterView)}\n`);
+        return 0;
+      }
+      case 'list': {
+        const { adapters } = (await call('GET', '/v1/adapters')) as { adapters: AdapterView[] };
+        stdout.write(json ? pretty({ adapters }) : table(adapters));
+        return 0;
+      }
+      case 'show': {
+        const view = await call('GET', `/v1/adapters/${encodeURIComponent(arg!)}`);
+        stdout.write(json ? pretty(view) : details(view as AdapterView));
+        return 0;
+      }
+      case 'health': {
+        const health = await call('GET', `/v1/adapters/${encodeURIComponent(arg!)}/health`);
+        stdout.write(json ? pretty(health) : healthReport(health as HealthView));
+        return 0;
+      }
+      case 'sync-status': {
+        const lag = (await call('GET', '/v1/ops/sync/lag')) as LagView;
+        const provinces = (await call('GET', '/v1/ops/sync/provinces')) as ProvincesView;
+        stdout.write(json ? pretty({ lag, provinces }) : syncReport(lag, provinces));
+        return 0;
+      }
+      case 'sync-replay-dead-letters': {
+        const result = (await call('POST', '/v1/ops/sync/dead-letters/replay')) as { replayed: number };
+        stdout.write(json ? pretty(result) : `replayed ${result.replayed} dead-lettered status${result.replayed === 1 ? '' : 'es'}\n`);
+        return 0;
+      }
+      case 'remove': {
+        const result = (await call('DELETE', `/v1/adapters/${encodeURIComponent(arg!)}`)) as { id: string; drained: boolean; waitedMs: number };
+        stdout.write(
+          json ? pretty(result) : `removed ${result.id} (${result.drained ? 'drained' : 'not fully drained'} after ${result.waitedMs} ms)\n`,
+        );
+        return 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      stderr.write(`motlan: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  return 2;
+}
+
+interface AdapterView {
+  id: string;
+  registry: string;
+  endpoint: string;
+  tls: string;
+  source: string;
+  state: string;
+  reason: string;
+  revision: number | null;
+  updatedBy: string | null;
+  updatedAt: string | null;
+  timeoutMs: number;
+  maxConcurrency: number;
+  retry: { attempts: number; backoffMs: number };
+  breaker: Record<string, number>;
+  routing: { provinces: string[] } | null;
+  contractVersion: string | null;
+  adapterVersion: string | null;
+  datasets: string[];
+}
+
+interface HealthView {
+  id: string;
+  registry: string;
+  endpoint: string;
+  state: string;
+  grpcHealth: string;
+  resilience: {
+    breaker: { state: string; consecutiveFailures: number; remainingOpenMs: number; opened: number };
+    inFlight: number;
+    maxConcurrency: number;
+    calls: number;
+    retries: number;
+    errors: Record<string, number>;
+    rejected: Record<string, number>;
+    recent: { windowMs: number; calls: number; errors: number; errorRate: number; latencyMs: { p50: number; p95: number; p99: number; max: number } | null };
+  };
+}
+
+const COMMANDS: Record<string, Set<string>> = {
+  adapters: new Set(['register', 'update', 'list', 'show', 'health', 'remove']),
+  sync: new Set(['status', 'replay-dead-letters']),
+  evidence: new Set(['keys', 'rotate-key', 'revoke-key']),
+  audit: new Set(['verify']),
+};
+const NEEDS_ARG: Record<string, string> = { register: '<manifest.json>', update: '<manifest.json>', show: '<id>', health: '<id>', remove: '<id>' };
+
+function parse(argv: readonly string[], env: Env): { command: string; arg?: string; url: string; json: boolean; reason?: string; audit?: { from?: Date; to?: Date; file?: string } } | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, reason: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, file: { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    if (String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return undefined;
+  const [group, command, arg, ...rest] = positionals;
+  const commands = COMMANDS[group];
+  if (!commands) throw new UsageError(`unknown command "${group}" (the CLI has: ${Object.keys(COMMANDS).join(', ')})`);
+  if (!command || !commands.has(command)) throw new UsageError(command ? `unknown ${group} command "${command}"` : `which ${group} command?`);
+  const needs = group === 'adapters' ? NEEDS_ARG[command] : group === 'evidence' && command === 'revoke-key' ? '<kid>' : undefined;
+  if (needs && !arg) throw new UsageError(`${group} ${command} needs ${needs}`);
+  if (!needs && arg) throw new UsageError(`${group} ${command} takes no argument`);
+  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (group !== 'audit' && (values.from !== undefined || values.to !== undefined || values.file !== undefined)) throw new UsageError('--from, --to and --file are options of audit verify');
+  if (values.reason !== undefined && !(group === 'evidence' && command === 'revoke-key')) throw new UsageError('--reason is an option of evidence revoke-key');
+  if (group === 'audit') {
+    const from = isoTime('--from', values.from);
+    const to = isoTime('--to', values.to);
+    if (from && to && from > to) throw new UsageError('--from is after --to');
+    return { command: 'audit-verify', url: '', json: values.json === true, audit: { from, to, file: values.file } };
+  }
+  if (group === 'evidence') return { command: `evidence-${command}`, arg, url: '', json: values.json === true, reason: values.reason };
+  return { command: group === 'sync' ? `sync-${command}` : command, arg, url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''), json: values.json === true };
+}
+
+function isoTime(option: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(time.getTime())) throw new UsageError(`${option} must be an ISO 8601 time such as 2025-06-01T08:00:00Z, got "${value}"`);
+  return time;
+}
+
+function defaultUrl(env: Env): string {
+  return env.MOTLAN_URL || `http://127.0.0.1:${env.PORT || 3000}`;
+}
+
+async function resolveToken(env: Env, cwd: string): Promise<string> {
+  if (env.MOTLAN_TOKEN) return env.MOTLAN_TOKEN.trim();
+  const dataDir = resolveDataDir(env, cwd);
+  if (!existsSync(devIssuerPrivateKeyFile(dataDir))) {
+    throw new CliError(`no token: set MOTLAN_TOKEN to a token with scopes adapters:read adapters:write (no dev issuer in ${dataDir} to issue one)`);
+  }
+  return new DevTokenIssuer({ dataDir }).issue({
+    sub: 'operator-cli',
+    scope: 'adapters:read adapters:write ops:read ops:write',
+    ttlSec: 300,
+    issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
+    audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
+  });
+}
+
+function readManifest(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function request(fetchImpl: Fetch, base: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetchImpl(base + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new CliError(`cannot reach the gateway at ${base} (${cause}); is it running? (npm start)`);
+  }
+  const text = await response.text();
+  let payload: unknown = undefined;
+  try {
+    payload = text ? JSON.parse(text) : undefined;
+  } catch {
+    payload = text;
+  }
+  if (!response.ok) throw new CliError(problemText(response.status, payload));
+  return payload;
+}
+
+function problemText(status: number, payload: unknown): string {
+  if (payload && typeof payload === 'object' && 'code' in payload) {
+    const problem = payload as { code: string; detail?: string; invalidParams?: { name: string; reason: string }[] };
+    const params = (problem.invalidParams ?? []).map((p) => `\n  - ${p.name}: ${p.reason}`).join('');
+    return `${status} ${problem.code}: ${problem.detail ?? ''}${params}`;
+  }
+  return `${status}: ${typeof payload === 'string' ? payload.slice(0, 200) : 'no details'}`;
+}
+
+function describeAdapter(view: AdapterView): string {
+  const shard = view.routing ? ` provinces ${view.routing.provinces.join(',')}` : '';
+  return `${view.id} → ${view.registry} at ${view.endpoint}${shard}: ${view.state}, datasets ${view.datasets.join(', ') || '-'}`;
+}
+
+function table(adapters: AdapterView[]): string {
+  if (adapters.length === 0) return 'no adapters\n';
+  const rows = [
+    ['ID', 'REGISTRY', 'ENDPOINT', 'TLS', 'PROVINCES', 'STATE', 'SOURCE', 'REV'],
+    ...adapters.map((a) => [a.id, a.registry, a.endpoint, a.tls, a.routing?.provinces.join(',') ?? 'all', a.state, a.source, a.revision === null ? '-' : String(a.revision)]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function details(view: AdapterView): string {
+  const lines: [string, string][] = [
+    ['id', view.id],
+    ['registry', view.registry],
+    ['endpoint', view.endpoint],
+    ['tls', view.tls],
+    ['provinces', view.routing?.provinces.join(', ') ?? 'all'],
+    ['state', `${view.state} (${view.reason})`],
+    ['contract', `${view.contractVersion ?? '-'} (adapter ${view.adapterVersion ?? '-'})`],
+    ['datasets', view.datasets.join(', ') || '-'],
+    ['timeout', `${view.timeoutMs} ms`],
+    ['max concurrency', String(view.maxConcurrency)],
+    ['retry', `${view.retry.attempts} attempts, backoff ${view.retry.backoffMs} ms`],
+    ['breaker', Object.entries(view.breaker).map(([k, v]) => `${k}=${v}`).join(' ')],
+    ['source', view.source],
+    ['revision', view.revision === null ? '-' : `${view.revision} by ${view.updatedBy} at ${view.updatedAt}`],
+  ];
+  return lines.map(([k, v]) => `${(k + ':').padEnd(17)}${v}`).join('\n') + '\n';
+}
+
+function healthReport(health: HealthView): string {
+  const r = health.resilience;
+  const latency = r.recent.latencyMs ? `p50 ${r.recent.latencyMs.p50} ms, p95 ${r.recent.latencyMs.p95} ms, p99 ${r.recent.latencyMs.p99} ms, max ${r.recent.latencyMs.max} ms` : 'no calls';
+  const errors = Object.entries(r.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const lines: [string, string][] = [
+    ['adapter', `${health.id} (${health.registry} at ${health.endpoint})`],
+    ['grpc health', health.grpcHealth],
+    ['describe', health.state],
+    ['breaker', `${r.breaker.state}${r.breaker.state === 'open' ? `, probes in ${r.breaker.remainingOpenMs} ms` : ''} (opened ${r.breaker.opened} times, ${r.breaker.consecutiveFailures} failures in a row)`],
+    ['in flight', `${r.inFlight} of ${r.maxConcurrency}`],
+    [`last ${r.recent.windowMs / 1000} s`, `${r.recent.calls} calls, ${r.recent.errors} errors (${(r.recent.errorRate * 100).toFixed(1)} %), ${latency}`],
+    ['since start', `${r.calls} calls, ${r.retries} retries, errors: ${errors}, refused: busy ${r.rejected.busy}, circuit open ${r.rejected.circuit_open}`],
+  ];
+  return lines.map(([k, v]) => `${(k + ':').padEnd(14)}${v}`).join('\n') + '\n';
+}
+
+interface LagView {
+  groups: { group: string; status: string; totalLag: number; maxTimeLagMs: number; partitions: { topic: string; partition: number; lag: number; status: string }[] }[];
+}
+interface ProvincesView {
+  totals: { provinces: number; provincesAllGreen: number; communes: Record<string, number> };
+  provinces: { code: string; name: string; communes: number; green: number; yellow: number; red: number; pending: number; failed: number }[];
+}
+
+function syncReport(lag: LagView, provinces: ProvincesView): string {
+  const lines = lag.groups.map((g) => `${g.group.padEnd(28)} ${g.status.padEnd(4)} lag ${g.totalLag} (time lag ${(g.maxTimeLagMs / 1000).toFixed(1)} s)`);
+  const { totals } = provinces;
+  lines.push('', `${totals.provincesAllGreen} of ${totals.provinces} provinces with 100 % of communes GREEN; communes: ${totals.communes.GREEN} GREEN, ${totals.communes.YELLOW} YELLOW, ${totals.communes.RED} RED`);
+  for (const p of provinces.provinces.filter((p) => p.green < p.communes).sort((a, b) => b.red - a.red || b.yellow - a.yellow)) {
+    lines.push(`  ${p.code} ${p.name}: ${p.red} RED, ${p.yellow} YELLOW of ${p.communes}; pending ${p.pending}, failed ${p.failed}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function pretty(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}

@@ -1,0 +1,175 @@
+/**
+ * Mutual TLS between the gateway and an adapter, end to end on the embedded profile: the registry
+ * simulator serves an extra adapter that requires a client certificate, certificates are made here
+ * with openssl, and adapters are registered through the operator API over real HTTP. Shows that
+ * only the right CA and client certificate connect, that unreadable key material is refused before
+ * any connection, and that the private key never reaches the catalog or the audit trail.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { httpCall, officerHeaders } from '../support/http.js';
+import { simSamples } from '../support/sim-control.js';
+
+const ADAPTER = 'pop-tls';
+/** Where the test puts the client key for `env:` references; the gateway reads process.env. */
+const KEY_VAR = 'MOTLAN_E2E_TLS_CLIENT_KEY';
+const UNSET_VAR = 'MOTLAN_E2E_TLS_NO_SUCH_KEY';
+
+let sim: RunningRegistrySim;
+let gateway: NestFastifyApplication;
+let base: string;
+let dataDir: string;
+let pkiDir: string;
+let lookupToken: string;
+let operatorToken: string;
+
+const call = (method: string, url: string, token: string, body?: unknown) => httpCall(base, method, url, { token, headers: officerHeaders(), body });
+const admin = (method: string, url: string, body?: unknown) => call(method, url, operatorToken, body);
+
+/** A manifest for the TLS adapter; retries off so a refused handshake is answered at once. */
+function manifest(id: string, tls: Record<string, unknown>): Record<string, unknown> {
+  return { id, registry: 'population', endpoint: sim.extraEndpoints[ADAPTER], tls, timeoutMs: 1500, maxConcurrency: 8, retry: { attempts: 1, backoffMs: 0 } };
+}
+
+const pki = (name: string) => path.join(pkiDir, name);
+const file = (name: string) => `file:${pki(name)}`;
+
+function openssl(...args: string[]): void {
+  execFileSync('/usr/bin/openssl', args, { cwd: pkiDir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** P-256 keys: quick to make, and accepted by Node's TLS on both sides. */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function makeCa(name: string): void {
+  openssl('req', '-x509', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
+}
+
+/** A leaf certificate signed by `ca`, with the given X.509v3 extensions. */
+function makeLeaf(name: string, ca: string, serial: number, extensions: string): void {
+  openssl('req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+  writeFileSync(pki(`${name}.ext`), extensions);
+  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+}
+
+function makePki(): void {
+  makeCa('ca');
+  makeLeaf('server', 'ca', 1, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  makeLeaf('client', 'ca', 2, 'extendedKeyUsage=clientAuth\n');
+  // Trusted by no one: stands for a CA the adapter's certificate does not come from.
+  makeCa('other-ca');
+  // A client certificate the adapter's CA never signed.
+  openssl('req', '-x509', ...EC_KEY, '-keyout', 'rogue.key', '-out', 'rogue.pem', '-days', '2', '-subj', '/CN=rogue-gateway');
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-adapters-tls-'));
+  pkiDir = mkdtempSync(path.join(tmpdir(), 'motlan-pki-'));
+  makePki();
+  process.env[KEY_VAR] = readFileSync(pki('client.key'), 'utf8');
+  delete process.env[UNSET_VAR];
+
+  sim = await startRegistrySim({
+    seed: 7,
+    persons: 20_000,
+    grpcBasePort: 0,
+    controlPort: 0,
+    logger: pino({ level: 'silent' }),
+    extraAdapters: [
+      {
+        id: ADAPTER,
+        registry: 'population',
+        tls: { ca: readFileSync(pki('ca.pem'), 'utf8'), cert: readFileSync(pki('server.pem'), 'utf8'), key: readFileSync(pki('server.key'), 'utf8') },
+      },
+    ],
+  });
+  const issuer = new DevTokenIssuer({ dataDir });
+  await issuer.ensureKeys();
+  lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
+  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: 'adapters:read adapters:write' });
+  const config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dataDir,
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    PORT: '0',
+    MOTLAN_ADAPTERS: 'none',
+    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '0',
+  });
+  const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
+  gateway = app;
+  await gateway.listen(0, '127.0.0.1');
+  base = await gateway.getUrl();
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await sim?.stop();
+  delete process.env[KEY_VAR];
+  for (const dir of [dataDir, pkiDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('adapters over mutual TLS', () => {
+  it('refuses at the handshake: plaintext, an untrusted server certificate, a client certificate the adapter does not trust (422)', async () => {
+    const describes = sim.adapterStats(ADAPTER).describes;
+    const refusals: [string, Record<string, unknown>][] = [
+      ['plaintext', { insecure: true }],
+      ['unrelated CA pinned', { ca: file('other-ca.pem'), cert: file('client.pem'), key: `env:${KEY_VAR}` }],
+      ['self-signed client certificate', { ca: file('ca.pem'), cert: file('rogue.pem'), key: file('rogue.key') }],
+    ];
+    for (const [label, tls] of refusals) {
+      const answer = await admin('POST', '/v1/adapters', manifest('pop-refused', tls));
+      expect({ label, status: answer.status, code: answer.body.code, failure: answer.body.failure }).toEqual({
+        label,
+        status: 422,
+        code: 'adapter_unreachable',
+        failure: 'unreachable',
+      });
+    }
+    // None got as far as a call: the adapter answered no Describe.
+    expect(sim.adapterStats(ADAPTER).describes).toBe(describes);
+    expect((await admin('GET', '/v1/adapters/pop-refused')).status).toBe(404);
+  });
+
+  it('refuses key material it cannot read (400 naming tls.key) before connecting', async () => {
+    for (const key of ['file:/nonexistent', `env:${UNSET_VAR}`]) {
+      const answer = await admin('POST', '/v1/adapters', manifest('pop-nokey', { ca: file('ca.pem'), cert: file('client.pem'), key }));
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('tls_material_unreadable');
+      expect(answer.body.invalidParams).toEqual([{ name: 'tls.key', reason: expect.stringContaining(key.slice(key.indexOf(':') + 1)) }]);
+    }
+  });
+
+  it('registers with the right CA and client certificate, and lookups go through the adapter', async () => {
+    const registered = await admin('POST', '/v1/adapters', manifest(ADAPTER, { ca: file('ca.pem'), cert: file('client.pem'), key: `env:${KEY_VAR}` }));
+    expect(registered.status).toBe(201);
+    expect(registered.body).toMatchObject({ id: ADAPTER, tls: 'mutual-tls', state: 'described', datasets: ['person'] });
+
+    const people = await simSamples(sim.controlUrl, 'population', 'person', 3);
+    const before = sim.adapterStats(ADAPTER).lookups;
+    for (const id of people) {
+      const answer = await call('GET', `/v1/registries/population/person/${id}`, lookupToken);
+      expect(answer.status).toBe(200);
+    }
+    expect(sim.adapterStats(ADAPTER).lookups).toBe(before + people.length);
+
+    const shown = await admin('GET', `/v1/adapters/${ADAPTER}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: ADAPTER, tls: 'mutual-tls', endpoint: sim.extraEndpoints[ADAPTER] });
+    expect(JSON.stringify(shown.body)).not.toContain('PRIVATE KEY');
+  });
+
+  it('stores the references, never the private key: catalog file and audit trail', () => {
+    const catalog = readFileSync(path.join(dataDir, 'adapters', 'catalog.jsonl'), 'utf8');
+    expect(catalog).toContain(ADAPTER);
+    expect(catalog).toContain(`env:${KEY_VAR}`);
+    expect(catalog).not.toContain('PRIVATE KEY');
+    expect(readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')).not.toContain('PRIVATE KEY');
+  });
+});
