@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AdapterGrpcType } from './generated/registry_adapter.js';
 import type { ProtoGrpcType as HealthGrpcType } from './generated/health.js';
+import type { ProtoGrpcType as PortalGrpcType } from './generated/portal.js';
 
 /** Contract version of proto/motlan/adapter/v1 that this code speaks. Same MAJOR is compatible. */
 export const ADAPTER_CONTRACT_VERSION = '1.0';
@@ -44,6 +45,7 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 
 let adapterPackage: AdapterGrpcType | undefined;
 let healthPackage: HealthGrpcType | undefined;
+let portalPackage: PortalGrpcType | undefined;
 
 function load<T>(file: string): T {
   const definition = protoLoader.loadSync(path.join(protoRoot(), file), {
@@ -57,6 +59,12 @@ function load<T>(file: string): T {
 export function adapterContract(): AdapterGrpcType['motlan']['adapter']['v1'] {
   adapterPackage ??= load<AdapterGrpcType>('motlan/adapter/v1/registry_adapter.proto');
   return adapterPackage.motlan.adapter.v1;
+}
+
+/** The motlan.portal.v1 package: `.NationalPortal` is both client constructor and `.service` definition. */
+export function portalContract(): PortalGrpcType['motlan']['portal']['v1'] {
+  portalPackage ??= load<PortalGrpcType>('motlan/portal/v1/portal.proto');
+  return portalPackage.motlan.portal.v1;
 }
 
 /** The standard grpc.health.v1 package. */

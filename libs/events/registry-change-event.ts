@@ -1,4 +1,4 @@
-import { plainToInstance, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   Equals,
@@ -11,9 +11,8 @@ import {
   MaxLength,
   MinLength,
   ValidateNested,
-  validateSync,
-  type ValidationError,
 } from 'class-validator';
+import { parseJsonMessage } from './message-validation.js';
 import { RECORD_CHANGED_TYPE } from './topics.js';
 
 /** `data` of a record-changed event. */
@@ -80,31 +79,12 @@ export type ParsedChangeEvent = { ok: true; event: RegistryChangeEvent } | { ok:
  * to the dead-letter topic with.
  */
 export function parseRegistryChangeEvent(value: Buffer | string | null, key?: string | null): ParsedChangeEvent {
-  if (value === null || value.length === 0) return { ok: false, reason: 'empty message value' };
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'value is not JSON' };
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return { ok: false, reason: 'value is not a JSON object' };
-  const event = plainToInstance(RegistryChangeEvent, json);
-  const errors = validateSync(event, { forbidUnknownValues: true });
-  if (errors.length > 0) return { ok: false, reason: `invalid CloudEvent: ${describe(errors).slice(0, 500)}` };
+  const parsed = parseJsonMessage(RegistryChangeEvent, value, { allowUnknownProperties: true });
+  if (!parsed.ok) return parsed;
+  const event = parsed.message;
   if (event.subject !== event.data.subjectId) return { ok: false, reason: 'subject differs from data.subjectId' };
   if (key !== undefined && key !== null && key !== event.data.subjectId) return { ok: false, reason: 'message key differs from data.subjectId' };
   return { ok: true, event };
-}
-
-function describe(errors: ValidationError[], prefix = ''): string {
-  return errors
-    .map((e) => {
-      const name = prefix ? `${prefix}.${e.property}` : e.property;
-      const own = Object.values(e.constraints ?? {}).join(', ');
-      const nested = e.children?.length ? describe(e.children, name) : '';
-      return [own ? `${name}: ${own}` : '', nested].filter(Boolean).join('; ');
-    })
-    .join('; ');
 }
 
 /** Builds a valid event (used by the simulator and tests). */

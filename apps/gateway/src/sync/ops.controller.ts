@@ -1,0 +1,48 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ErrorCodes, InvalidRequestError, NotFoundError } from '@motlan/errors/domain-error.js';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { SyncOpsService } from './sync-ops.service.js';
+
+/** Operations API: sync lag of the consumer groups and GREEN / YELLOW / RED per province and commune. */
+@ApiTags('ops')
+@ApiBearerAuth()
+@Controller('v1/ops/sync')
+export class OpsController {
+  constructor(private readonly ops: SyncOpsService) {}
+
+  @Get('lag')
+  @RequireScope('ops:read')
+  @ApiOperation({ summary: 'Lag per consumer group and partition (offsets, time lag, OK/WARN/STALL/STOP, group OK/WARN/ERR) with recent history' })
+  lag(): object {
+    return this.ops.lag();
+  }
+
+  @Get('provinces')
+  @RequireScope('ops:read')
+  @ApiOperation({ summary: 'Per province: communes GREEN / YELLOW / RED, share of GREEN, received / delivered / pending / failed statuses' })
+  provinces(): object {
+    return this.ops.provinces();
+  }
+
+  @Get('communes')
+  @RequireScope('ops:read')
+  @ApiQuery({ name: 'province', example: '01', description: '2-digit (2025) province code' })
+  @ApiOperation({ summary: 'Per commune of one province: colour with the reasons, and its figures' })
+  communes(@Query('province') province: string | undefined): object {
+    if (typeof province !== 'string' || !/^\d{2}$/.test(province)) {
+      throw new InvalidRequestError(ErrorCodes.validation, 'province must be a 2-digit province code', [{ name: 'province', reason: 'required, 2 digits' }]);
+    }
+    const view = this.ops.communes(province);
+    if (!view) throw new NotFoundError(ErrorCodes.unknownProvince, `no province with code ${province}`);
+    return view;
+  }
+
+  @Post('dead-letters/replay')
+  @HttpCode(200)
+  @RequireScope('ops:write')
+  @ApiOperation({ summary: 'Send every dead-lettered dossier status not replayed before back to the portal sync (once the cause is fixed)' })
+  replay(): Promise<{ replayed: number }> {
+    return this.ops.replayDeadLetters();
+  }
+}

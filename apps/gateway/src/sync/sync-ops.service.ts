@@ -1,0 +1,141 @@
+import { ConsumerGroups, Topics } from '@motlan/events/topics.js';
+import { communeStatus, type CommuneStatusThresholds, type PartitionStatus, type SyncColour } from '@motlan/portal-sync/commune-status.js';
+import { replayDeadLetters } from '@motlan/portal-sync/dead-letter-replay.js';
+import type { SyncFigures } from '@motlan/portal-sync/sync-figures.js';
+import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
+import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+
+export interface CommuneView {
+  code: string;
+  name: string;
+  status: SyncColour;
+  reasons: string[];
+  received: number;
+  delivered: number;
+  pending: number;
+  failed: number;
+  oldestPendingAgeMs: number | null;
+  failureRatio: number;
+  partitions: number[];
+}
+
+export interface ProvinceView {
+  code: string;
+  name: string;
+  communes: number;
+  green: number;
+  yellow: number;
+  red: number;
+  /** Share of GREEN communes, 0–1. */
+  greenShare: number;
+  received: number;
+  delivered: number;
+  pending: number;
+  failed: number;
+  oldestPendingAgeMs: number | null;
+}
+
+/**
+ * The operations view of dossier sync: lag of the consumer groups, and GREEN / YELLOW / RED per
+ * commune and province from the per-commune figures (derived from Kafka) and the lag of the
+ * partitions their pending statuses sit on. Every commune of the official list counts; one that
+ * has reported nothing has nothing out of sync and is GREEN.
+ */
+export class SyncOpsService {
+  constructor(
+    private readonly figures: SyncFigures,
+    private readonly monitor: LagMonitor,
+    private readonly directory: VnAdminDirectory,
+    private readonly thresholds: CommuneStatusThresholds,
+    private readonly log: SyncLog,
+  ) {}
+
+  /** One replay at a time: a second request waits for the first and then finds nothing new. */
+  private replaying: Promise<{ replayed: number }> = Promise.resolve({ replayed: 0 });
+
+  replayDeadLetters(): Promise<{ replayed: number }> {
+    const run = this.replaying.catch(() => undefined).then(() => replayDeadLetters(this.log));
+    this.replaying = run;
+    return run;
+  }
+
+  lag() {
+    const snapshot = this.monitor.snapshot();
+    return { ...snapshot, groups: snapshot.groups.map((g) => ({ ...g, history: this.monitor.history(g.group) })) };
+  }
+
+  provinces(): { evaluatedAt: string; thresholds: CommuneStatusThresholds; totals: { provinces: number; provincesAllGreen: number; communes: Record<SyncColour, number> }; provinces: ProvinceView[] } {
+    const now = Date.now();
+    const partitionStatus = this.partitionStatusLookup();
+    const provinces = this.directory.provinces().map((province): ProvinceView => {
+      const communes = this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, partitionStatus));
+      const count = (colour: SyncColour) => communes.filter((c) => c.status === colour).length;
+      const oldest = communes.reduce<number | null>((max, c) => (c.oldestPendingAgeMs !== null && (max === null || c.oldestPendingAgeMs > max) ? c.oldestPendingAgeMs : max), null);
+      const sum = (field: 'received' | 'delivered' | 'pending' | 'failed') => communes.reduce((total, c) => total + c[field], 0);
+      const green = count('GREEN');
+      return {
+        code: province.code,
+        name: province.name,
+        communes: communes.length,
+        green,
+        yellow: count('YELLOW'),
+        red: count('RED'),
+        greenShare: communes.length ? Math.round((green / communes.length) * 10000) / 10000 : 1,
+        received: sum('received'),
+        delivered: sum('delivered'),
+        pending: sum('pending'),
+        failed: sum('failed'),
+        oldestPendingAgeMs: oldest,
+      };
+    });
+    const communes = { GREEN: 0, YELLOW: 0, RED: 0 };
+    for (const p of provinces) {
+      communes.GREEN += p.green;
+      communes.YELLOW += p.yellow;
+      communes.RED += p.red;
+    }
+    return {
+      evaluatedAt: new Date(now).toISOString(),
+      thresholds: this.thresholds,
+      totals: { provinces: provinces.length, provincesAllGreen: provinces.filter((p) => p.green === p.communes).length, communes },
+      provinces,
+    };
+  }
+
+  communes(provinceCode: string): { evaluatedAt: string; province: { code: string; name: string }; communes: CommuneView[] } | undefined {
+    const province = this.directory.province(provinceCode);
+    if (!province) return undefined;
+    const now = Date.now();
+    const partitionStatus = this.partitionStatusLookup();
+    return {
+      evaluatedAt: new Date(now).toISOString(),
+      province: { code: province.code, name: province.name },
+      communes: this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, partitionStatus)),
+    };
+  }
+
+  private communeView(code: string, name: string, now: number, partitionStatus: (p: number) => PartitionStatus | undefined): CommuneView {
+    const figures = this.figures.commune(code);
+    const { status, reasons } = communeStatus(figures, partitionStatus, now, this.thresholds);
+    return {
+      code,
+      name,
+      status,
+      reasons,
+      received: figures?.received ?? 0,
+      delivered: figures?.delivered ?? 0,
+      pending: figures?.pending ?? 0,
+      failed: figures?.failed ?? 0,
+      oldestPendingAgeMs: figures?.oldestPendingAt != null ? Math.max(0, now - figures.oldestPendingAt) : null,
+      failureRatio: figures && figures.received ? Math.round((figures.failed / figures.received) * 10000) / 10000 : 0,
+      partitions: figures?.pendingPartitions ?? [],
+    };
+  }
+
+  private partitionStatusLookup(): (partition: number) => PartitionStatus | undefined {
+    const group = this.monitor.snapshot().groups.find((g) => g.group === ConsumerGroups.portalSync);
+    const statuses = new Map((group?.partitions ?? []).filter((p) => p.topic === Topics.dossierSync).map((p) => [p.partition, p.status as PartitionStatus]));
+    return (partition) => statuses.get(partition);
+  }
+}

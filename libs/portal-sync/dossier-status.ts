@@ -1,0 +1,135 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
+
+/** TrangThaiHoSo of the national public-service portal (shared/data/vn-admin/README.md). */
+export const DOSSIER_STATUSES: Readonly<Record<number, string>> = {
+  1: 'new',
+  2: 'received',
+  3: 'not received',
+  4: 'in process',
+  5: 'supplement requested',
+  6: 'financial obligation requested',
+  7: 'withdrawn by citizen',
+  8: 'processing stopped',
+  9: 'processed',
+  10: 'result returned',
+};
+
+export const DOSSIER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
+const COMMUNE_CODE = /^\d{5}$/;
+/** ISO 8601 with an explicit offset: a date without one is ambiguous across the gateway's and the commune's clocks. */
+const DATE_WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
+
+export class ResultDocumentDto {
+  @ApiProperty({ example: 'KQ01', description: 'Document code (MaGiayTo)' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'code must be 1-32 letters, digits, . _ -' })
+  code!: string;
+
+  @ApiProperty({ example: 'Giấy xác nhận thông tin về cư trú' })
+  @IsString()
+  @MaxLength(300)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'https://dichvucong.gov.vn/ket-qua/H01.01-241123-000123/KQ01' })
+  @IsOptional()
+  @IsUrl({ protocols: ['https'], require_protocol: true }, { message: 'url must be an https URL' })
+  @MaxLength(2000)
+  url?: string;
+}
+
+/**
+ * A dossier status as a commune one-stop system reports it (the body of
+ * PUT /v1/dossiers/{dossierId}/status), modelled on the portal's dossier record.
+ */
+export class DossierStatusFields {
+  @ApiProperty({ example: '1.004222', description: 'Procedure code (MaTTHC), N.NNNNNN' })
+  @Matches(PURPOSE_PATTERN, { message: 'procedureCode must be a procedure code of the form N.NNNNNN (e.g. 1.004222)' })
+  procedureCode!: string;
+
+  @ApiProperty({ example: '00004', description: '5-digit (2025) code of the commune that holds the dossier' })
+  @Matches(COMMUNE_CODE, { message: 'communeCode must be a 5-digit commune code' })
+  communeCode!: string;
+
+  @ApiProperty({ example: 2, minimum: 1, maximum: 10, description: 'TrangThaiHoSo: 1 new, 2 received, 3 not received, 4 in process, 5 supplement requested, 6 financial obligation requested, 7 withdrawn, 8 stopped, 9 processed, 10 result returned' })
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  status!: number;
+
+  @ApiProperty({ enum: ['citizen', 'organization'] })
+  @IsIn(['citizen', 'organization'])
+  subjectType!: 'citizen' | 'organization';
+
+  @ApiProperty({ example: '2026-11-23T09:15:00+07:00', description: 'When the dossier was received (NgayTiepNhan), ISO 8601 with offset' })
+  @IsISO8601({ strict: true }, { message: 'receivedAt must be an ISO 8601 date-time' })
+  @Matches(DATE_WITH_OFFSET, { message: 'receivedAt must carry a time zone offset (e.g. +07:00)' })
+  receivedAt!: string;
+
+  @ApiPropertyOptional({ example: '2026-11-30T17:00:00+07:00', description: 'Due date (NgayHenTra), ISO 8601 with offset' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'dueAt must be an ISO 8601 date-time' })
+  @Matches(DATE_WITH_OFFSET, { message: 'dueAt must carry a time zone offset (e.g. +07:00)' })
+  dueAt?: string;
+
+  @ApiProperty({ example: 1, description: 'Per-dossier sequence number of this status; a repeated one is accepted and has no further effect' })
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  sequence!: number;
+
+  @ApiPropertyOptional({ type: [ResultDocumentDto], description: 'Electronic results (usually with status 10)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ResultDocumentDto)
+  resultDocuments?: ResultDocumentDto[];
+}
+
+/**
+ * The message on motlan.portal.dossier-sync.v1 (key = dossierId): the reported status plus what
+ * the gateway adds when it accepts it. Validated again when consumed.
+ */
+export class DossierStatusMessage extends DossierStatusFields {
+  @Matches(DOSSIER_ID_PATTERN)
+  dossierId!: string;
+
+  /** 2-digit (2025) province of the commune. */
+  @Matches(/^\d{2}$/)
+  provinceCode!: string;
+
+  /** When the gateway accepted it (ISO 8601, UTC). */
+  @IsISO8601({ strict: true })
+  acceptedAt!: string;
+
+  @IsString()
+  @MaxLength(128)
+  requestId!: string;
+
+  /** Client (commune system) that reported it. */
+  @IsString()
+  @MaxLength(128)
+  clientId!: string;
+}
+
+/** The portal's idempotency key of one status: the same dossier and sequence is the same status. */
+export function idempotencyKey(dossierId: string, sequence: number): string {
+  return `${dossierId}#${sequence}`;
+}

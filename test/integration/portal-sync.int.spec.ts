@@ -1,0 +1,286 @@
+/**
+ * Dossier status to the national portal on the production profile, against a real Kafka broker
+ * and Redis and the simulated portal over real gRPC: exactly-once at the portal for 10,000
+ * statuses from 100 communes, a portal outage seen by the lag monitor and the commune colours,
+ * a Kafka broker restart and a SIGKILLed gateway in the middle of the stream.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { eventually } from '../support/eventually.js';
+import { startGatewayProcess } from '../support/gateway-process.js';
+import { httpCall } from '../support/http.js';
+import { requireKafkaBrokers, requireRedisUrl, restartKafka } from '../support/services.js';
+
+const directory = VnAdminDirectory.load();
+/** 100 communes spread over every province. */
+const COMMUNES = directory.communes().filter((_, i) => i % 33 === 0).slice(0, 100);
+
+let redisUrl: string;
+let brokers: string[];
+let sim: RunningRegistrySim;
+let dataDir: string;
+let writeToken: string;
+let opsToken: string;
+let gateway: NestFastifyApplication | undefined;
+let base: string;
+
+function env(): Record<string, string> {
+  return {
+    MOTLAN_DATA_DIR: dataDir,
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: brokers.join(','),
+    MOTLAN_ADAPTERS: 'none',
+    // 10,000 statuses as fast as one client can send: rate limits have their own suite (abuse.int.spec.ts).
+    MOTLAN_RATE_LIMIT_PER_SECOND: '0',
+    MOTLAN_CACHE_SYNC_GROUP: `motlan-cache-sync-portal-it-${randomUUID().slice(0, 8)}`,
+    MOTLAN_ADAPTER_CATALOG_TOPIC: `motlan.adapters.v1.portal-it-${randomUUID().slice(0, 8)}`,
+    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
+    MOTLAN_PORTAL_TIMEOUT_MS: '2000',
+    MOTLAN_PORTAL_INLINE_BACKOFF_MS: '20',
+    MOTLAN_PORTAL_RETRY_BACKOFF_MS: '100',
+    MOTLAN_PORTAL_OUTAGE_BACKOFF_MAX_MS: '500',
+    MOTLAN_LAG_INTERVAL_MS: '250',
+    // A 4 s window: long enough that the early WARN is seen between polls on a loaded machine.
+    MOTLAN_LAG_WINDOW_MS: '4000',
+    MOTLAN_LAG_STOP_AFTER_MS: '8000',
+    MOTLAN_LAG_HISTORY_MS: '60000',
+    MOTLAN_LAG_ALLOWANCE: '5',
+    MOTLAN_COMMUNE_YELLOW_PENDING_MS: '1500',
+    MOTLAN_COMMUNE_RED_PENDING_MS: '5000',
+  };
+}
+
+async function startInProcess(): Promise<void> {
+  const { app } = await createGatewayApp(loadGatewayConfig({ ...env(), PORT: '0' }), pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  gateway = app;
+  base = await app.getUrl();
+}
+
+interface Item {
+  dossierId: string;
+  sequence: number;
+  body: Record<string, unknown>;
+}
+
+const STEPS = [2, 4, 9, 10];
+
+/** `dossiers` dossiers per commune given, each walked through the four statuses. */
+function plan(prefix: string, communes: readonly { code: string }[], dossiers: number): Item[][] {
+  const chains: Item[][] = [];
+  for (const commune of communes) {
+    for (let d = 0; d < dossiers; d++) {
+      const dossierId = `${prefix}-${commune.code}-${d}`;
+      chains.push(
+        STEPS.map((status, i) => ({
+          dossierId,
+          sequence: i + 1,
+          body: { procedureCode: '1.004222', communeCode: commune.code, status, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence: i + 1 },
+        })),
+      );
+    }
+  }
+  return chains;
+}
+
+/**
+ * Sends each dossier's statuses in order (dossiers in parallel), like a commune system would:
+ * a 503 or a lost connection is tried again until the gateway answers 202.
+ */
+async function send(target: () => string, chains: Item[][], concurrency = 48): Promise<{ retries: number }> {
+  let next = 0;
+  let retries = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < chains.length) {
+        const chain = chains[next++];
+        for (const item of chain) {
+          for (;;) {
+            const answer = await httpCall(target(), 'PUT', `/v1/dossiers/${item.dossierId}/status`, { token: writeToken, body: item.body }).catch(() => undefined);
+            if (answer?.status === 202) break;
+            if (answer && answer.status !== 503) throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
+            retries++;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      }
+    }),
+  );
+  return { retries };
+}
+
+/** Every status of every chain is at the portal exactly once, in sequence order per dossier. */
+function expectDeliveredExactlyOnce(chains: Item[][]): void {
+  const problems: string[] = [];
+  for (const chain of chains) {
+    const statuses = sim.portal.statusesOf(chain[0].dossierId);
+    const sequences = statuses.map((s) => s.sequence);
+    if (sequences.join(',') !== chain.map((i) => i.sequence).join(',')) problems.push(`${chain[0].dossierId}: ${sequences.join(',')}`);
+  }
+  expect(problems.slice(0, 10)).toEqual([]);
+}
+
+/** Statuses of these dossiers the portal accepted (each idempotency key counts once there). */
+function acceptedOf(chains: Item[][]): number {
+  return chains.reduce((total, chain) => total + sim.portal.statusesOf(chain[0].dossierId).length, 0);
+}
+
+async function portalHas(chains: Item[][], timeoutMs: number): Promise<void> {
+  const expected = chains.flat().length;
+  await eventually(`${expected} statuses accepted at the portal (now ${acceptedOf(chains)})`, async () => (acceptedOf(chains) >= expected ? true : undefined), timeoutMs, 200);
+}
+
+beforeAll(async () => {
+  redisUrl = requireRedisUrl();
+  brokers = requireKafkaBrokers();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-portal-it-'));
+  sim = await startRegistrySim({ seed: 4, persons: 2_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
+  const issuer = new DevTokenIssuer({ dataDir });
+  writeToken = await issuer.issue({ sub: 'one-stop-it', scope: 'dossiers:write', ttlSec: 3600 });
+  opsToken = await issuer.issue({ sub: 'ops-it', scope: 'ops:read', ttlSec: 3600 });
+}, 60_000);
+
+afterEach(async () => {
+  await gateway?.close();
+  gateway = undefined;
+  sim.portal.clearFaults();
+  sim.portal.reset();
+});
+
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('dossier sync over Kafka', () => {
+  it('delivers 10,000 statuses from 100 communes exactly once, in order per dossier, and the figures match the portal', async () => {
+    await startInProcess();
+    const chains = plan('H-BULK', COMMUNES, 25);
+    expect(chains.flat()).toHaveLength(10_000);
+    const started = performance.now();
+    await send(() => base, chains);
+    const sentMs = performance.now() - started;
+    await portalHas(chains, 180_000);
+    const deliveredMs = performance.now() - started;
+    const stats = sim.portal.stats();
+    expect(stats.accepted).toBe(10_000);
+    expectDeliveredExactlyOnce(chains);
+    // The figures, derived from Kafka, agree with what the portal counted, commune by commune.
+    const province = COMMUNES[0].provinceCode;
+    const rows = await eventually('the commune figures', async () => {
+      const { body } = await httpCall<{ communes: { code: string; received: number; delivered: number; pending: number; failed: number; status: string }[] }>(
+        base,
+        'GET',
+        `/v1/ops/sync/communes?province=${province}`,
+        { token: opsToken },
+      );
+      const mine = body.communes.filter((c) => COMMUNES.some((x) => x.code === c.code));
+      return mine.length > 0 && mine.every((c) => c.delivered === 100) ? mine : undefined;
+    }, 30_000);
+    for (const row of rows) {
+      expect(row).toMatchObject({ received: 100, delivered: 100, pending: 0, failed: 0, status: 'GREEN' });
+      expect(stats.byCommune[row.code].accepted).toBe(100);
+    }
+    console.log(`10,000 statuses: sent in ${(sentMs / 1000).toFixed(1)} s, all at the portal after ${(deliveredMs / 1000).toFixed(1)} s`);
+  }, 240_000);
+
+  it('portal down: lag grows, the group goes to ERR and communes turn YELLOW then RED; portal back: lag drains, OK and GREEN', async () => {
+    await startInProcess();
+    const communes = COMMUNES.slice(0, 3);
+    const lagOf = async () => {
+      const { body } = await httpCall<{ groups: { group: string; status: string; totalLag: number; partitions: { status: string }[] }[] }>(base, 'GET', '/v1/ops/sync/lag', { token: opsToken });
+      return body.groups.find((g) => g.group === 'motlan-portal-sync');
+    };
+    const colourOf = async (code: string) => {
+      const province = directory.commune(code)!.provinceCode;
+      const { body } = await httpCall<{ communes: { code: string; status: string }[] }>(base, 'GET', `/v1/ops/sync/communes?province=${province}`, { token: opsToken });
+      return body.communes.find((c) => c.code === code)!.status;
+    };
+    // A first status per dossier makes sure the group has committed offsets before the outage.
+    await send(() => base, plan('H-WARMUP', communes, 1).map((c) => c.slice(0, 1)));
+    await portalHas(plan('H-WARMUP', communes, 1).map((c) => c.slice(0, 1)), 30_000);
+    await eventually('lag OK before the outage', async () => ((await lagOf())?.status === 'OK' && (await lagOf())?.totalLag === 0 ? true : undefined), 20_000);
+
+    sim.portal.setFaults({ down: true });
+    const chains = plan('H-OUTAGE', communes, 10);
+    // Statuses keep arriving during the outage (as they would), so the backlog grows poll after poll.
+    let trickling = true;
+    const trickle = (async () => {
+      for (const chain of chains) {
+        await send(() => base, [chain], 1);
+        if (trickling) await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+    })();
+    const seen = new Set<string>();
+    const colours = new Set<string>();
+    await eventually(
+      'group ERR and a RED commune',
+      async () => {
+        const group = await lagOf();
+        if (group) seen.add(group.status);
+        colours.add(await colourOf(communes[0].code));
+        return group?.status === 'ERR' && colours.has('RED') ? true : undefined;
+      },
+      30_000,
+      200,
+    );
+    trickling = false;
+    await trickle;
+    expect((await lagOf())!.totalLag).toBeGreaterThanOrEqual(chains.length);
+    // The early WARN (seen when this suite runs alone) is not asserted: under the full run's load a
+    // single slow poll can span the whole window, and the partition goes from OK straight to STALL.
+    expect([...seen]).toContain('ERR');
+    expect(colours).toContain('YELLOW');
+    expect(acceptedOf(chains)).toBe(0);
+    console.log(`group statuses seen during the outage: ${[...seen].join(' → ')}; commune colours: ${[...colours].join(' → ')}`);
+
+    sim.portal.clearFaults();
+    await portalHas(chains, 60_000);
+    await eventually('lag drained, OK, GREEN', async () => {
+      const group = await lagOf();
+      return group?.totalLag === 0 && group.status === 'OK' && (await colourOf(communes[0].code)) === 'GREEN' ? true : undefined;
+    }, 30_000);
+    expectDeliveredExactlyOnce(chains);
+  }, 120_000);
+
+  it('a Kafka broker restart in the middle loses and duplicates nothing at the portal', async () => {
+    await startInProcess();
+    const chains = plan('H-KRESTART', COMMUNES.slice(0, 20), 10);
+    const sending = send(() => base, chains, 16);
+    await eventually('some deliveries before the restart', async () => (sim.portal.stats().accepted > 100 ? true : undefined), 60_000);
+    await restartKafka();
+    const { retries } = await sending;
+    await portalHas(chains, 120_000);
+    expect(acceptedOf(chains)).toBe(chains.flat().length);
+    expectDeliveredExactlyOnce(chains);
+    console.log(`broker restart: ${retries} intake retries by the senders, ${sim.portal.stats().duplicates} redeliveries answered DUPLICATE`);
+  }, 240_000);
+
+  it('a gateway killed with SIGKILL in the middle: after a restart nothing is lost or duplicated at the portal', async () => {
+    let child = await startGatewayProcess(env());
+    const port = Number(new URL(child.url).port);
+    const chains = plan('H-SIGKILL', COMMUNES.slice(20, 40), 10);
+    const sending = send(() => child.url, chains, 16);
+    await eventually('some deliveries before the kill', async () => (sim.portal.stats().accepted > 150 ? true : undefined), 60_000);
+    await child.kill();
+    child = await startGatewayProcess(env(), port);
+    try {
+      const { retries } = await sending;
+      await portalHas(chains, 120_000);
+      expect(acceptedOf(chains)).toBe(chains.flat().length);
+      expectDeliveredExactlyOnce(chains);
+      console.log(`SIGKILL: ${retries} intake retries by the senders, ${sim.portal.stats().duplicates} redeliveries answered DUPLICATE`);
+    } finally {
+      await child.stop();
+    }
+  }, 240_000);
+});
