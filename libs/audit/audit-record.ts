@@ -3,11 +3,14 @@
  * the subject id on purpose (citizens read their own trail), and is written before data leaves.
  */
 export interface AuditRecord {
+  type: 'access';
   /** RFC 3339 time of the decision. */
   time: string;
   requestId: string;
   /** Client system (token `sub`), or null when the caller could not be authenticated. */
   clientId: string | null;
+  /** The commune the client system acts for (token claim `commune`), when it has one. */
+  clientCommune?: string | null;
   officerId: string | null;
   purpose: string | null;
   dossierId: string | null;
@@ -26,3 +29,72 @@ export interface AuditRecord {
   /** Record version returned. */
   version?: string;
 }
+
+/**
+ * A change to the adapter catalog (who changed which adapter, and the manifest before and after).
+ * Manifests hold no secrets: TLS private keys are references, never inline.
+ */
+export interface AdapterCatalogAuditRecord {
+  type: 'adapter_catalog';
+  time: string;
+  requestId: string;
+  /** Client id (token `sub`) of the operator. */
+  clientId: string;
+  action: 'register' | 'update' | 'remove';
+  adapterId: string;
+  registry: string;
+  before: object | null;
+  after: object | null;
+}
+
+/**
+ * A request refused outside the lookup routes (which record their own refusals as `access`
+ * entries): who tried what and why it was refused. Route patterns only, never raw URLs (they may
+ * hold personal ids).
+ */
+export interface RefusalAuditRecord {
+  type: 'refusal';
+  time: string;
+  requestId: string;
+  method: string;
+  /** The matched route pattern, or "unmatched". */
+  route: string;
+  /** Client id when the token was verified before the refusal, else null. */
+  clientId: string | null;
+  status: number;
+  code: string;
+}
+
+/**
+ * Written by the audit sink itself, into its own chain (audit-chain.ts), after a write failed or
+ * was acknowledged only after its callers had given up. Both kinds of record had their callers
+ * told that the write failed: a lookup answered 503 audit_unavailable and released no data.
+ * Access-log projections find the records concerned by writer and seq (AuditPosition).
+ */
+export interface AuditChainNoticeRecord {
+  type: 'audit_notice';
+  time: string;
+  /** Seq ranges [first, last] of this writer whose write failed: each may or may not be in the trail. */
+  unconfirmed: Array<[number, number]>;
+  /** Seq ranges of this writer written, but acknowledged after their callers had given up. */
+  late: Array<[number, number]>;
+}
+
+/**
+ * A token revocation: who revoked which token (`jti`) or which client's tokens, and until when the
+ * entry is kept (every token it can match has expired by then).
+ */
+export interface TokenRevocationAuditRecord {
+  type: 'token_revocation';
+  time: string;
+  requestId: string;
+  /** Client id (token `sub`) of the operator. */
+  clientId: string;
+  target: { jti: string } | { clientId: string };
+  reason: string | null;
+  /** RFC 3339: when the revocation entry is forgotten. */
+  expiresAt: string;
+}
+
+/** Anything written to the audit trail. */
+export type AuditEntry = AuditRecord | AdapterCatalogAuditRecord | RefusalAuditRecord | AuditChainNoticeRecord | TokenRevocationAuditRecord;

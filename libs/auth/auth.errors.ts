@@ -22,6 +22,8 @@ export type AuthErrorCode =
   | 'token_lifetime'
   /** No key in the issuer's key set matches the token's `kid`/`alg`. */
   | 'key_unknown'
+  /** The token (its `jti`) or every token of its client issued until then was revoked. */
+  | 'token_revoked'
   /** The issuer's key set could not be read or fetched: our problem, not the client's. */
   | 'jwks_unavailable';
 

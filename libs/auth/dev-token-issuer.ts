@@ -38,6 +38,8 @@ export function devIssuerPrivateKeyFile(dataDir: string): string {
 export interface DevTokenIssuerOptions {
   /** Motlan data directory (see `resolveDataDir`); keys live in `<dataDir>/dev-issuer/`. */
   dataDir: string;
+  /** Directory of the key pair instead of `<dataDir>/dev-issuer/`: another directory is another issuer (the dev citizen issuer). */
+  keyDir?: string;
 }
 
 export interface DevTokenRequest {
@@ -67,11 +69,15 @@ interface SigningKey {
 export class DevTokenIssuer {
   private key?: Promise<SigningKey>;
 
-  constructor(private readonly options: DevTokenIssuerOptions) {}
+  private readonly keyDir: string;
+
+  constructor(private readonly options: DevTokenIssuerOptions) {
+    this.keyDir = options.keyDir ?? devIssuerDir(options.dataDir);
+  }
 
   /** Public key set file to configure the verifier with. */
   get jwksFile(): string {
-    return devIssuerJwksFile(this.options.dataDir);
+    return join(this.keyDir, 'jwks.json');
   }
 
   /**
@@ -90,17 +96,26 @@ export class DevTokenIssuer {
     if (typeof sub !== 'string' || sub.trim() === '') throw new TypeError('sub must be a non-empty string');
     if (typeof scope !== 'string') throw new TypeError('scope must be a space-separated string');
     if (commune !== undefined && (typeof commune !== 'string' || commune === '')) throw new TypeError('commune must be a non-empty string');
+    const claims: JWTPayload = { scope: scope.trim().split(/\s+/).filter(Boolean).join(' ') };
+    if (commune !== undefined) claims.commune = commune;
+    return this.sign(sub, claims, { ttlSec, issuer: request.issuer ?? DEFAULT_DEV_ISSUER, audience: request.audience ?? DEFAULT_TOKEN_AUDIENCE });
+  }
+
+  /**
+   * A signed JWT with `iss, aud, sub, iat, exp, jti` and `claims`, for issuers that put other
+   * claims in their tokens (the dev citizen issuer). `ttlSec` 1..86400.
+   */
+  async sign(sub: string, claims: JWTPayload, options: { ttlSec: number; issuer: string; audience: string }): Promise<string> {
+    const { ttlSec } = options;
     if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_DEV_TOKEN_TTL_SEC) {
       throw new RangeError(`ttlSec must be an integer between 1 and ${MAX_DEV_TOKEN_TTL_SEC}`);
     }
     const { kid, privateKey } = await this.signingKey();
     const now = Math.floor(Date.now() / 1000);
-    const claims: JWTPayload = { scope: scope.trim().split(/\s+/).filter(Boolean).join(' ') };
-    if (commune !== undefined) claims.commune = commune;
     return new SignJWT(claims)
       .setProtectedHeader({ alg: DEV_ISSUER_ALGORITHM, kid, typ: 'JWT' })
-      .setIssuer(request.issuer ?? DEFAULT_DEV_ISSUER)
-      .setAudience(request.audience ?? DEFAULT_TOKEN_AUDIENCE)
+      .setIssuer(options.issuer)
+      .setAudience(options.audience)
       .setSubject(sub)
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSec)
@@ -119,9 +134,8 @@ export class DevTokenIssuer {
   }
 
   private async loadOrCreate(): Promise<SigningKey> {
-    const { dataDir } = this.options;
-    const privateFile = devIssuerPrivateKeyFile(dataDir);
-    await mkdir(devIssuerDir(dataDir), { recursive: true, mode: 0o700 });
+    const privateFile = join(this.keyDir, 'private-key.jwk.json');
+    await mkdir(this.keyDir, { recursive: true, mode: 0o700 });
 
     let jwk = await readJsonIfExists(privateFile);
     if (jwk === undefined) {
@@ -136,7 +150,7 @@ export class DevTokenIssuer {
     // The public set is derived from the private key, so racing writers write identical bytes.
     const publicJwk: JWK = { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, kid: privateJwk.kid, alg: DEV_ISSUER_ALGORITHM, use: 'sig' };
     const jwksText = `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`;
-    const jwksFile = devIssuerJwksFile(dataDir);
+    const jwksFile = this.jwksFile;
     const existing = await readFile(jwksFile, 'utf8').catch(() => undefined);
     if (existing !== jwksText) await writeFileAtomic(jwksFile, jwksText, 0o644);
     return { kid: privateJwk.kid as string, privateKey };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { DEFAULT_DATA_DIR, resolveDataDir } from './data-dir.js';
 import { DEFAULT_DEV_ISSUER, DEFAULT_TOKEN_AUDIENCE, devIssuerJwksFile } from './dev-token-issuer.js';
+import { CitizenTokenVerifier, DEFAULT_CITIZEN_TOKEN_AUDIENCE, DEFAULT_CITIZEN_TOKEN_ISSUER, devCitizenIssuerJwksFile } from './citizen-token.js';
 import { runTokenCli, type TextSink } from './token-command.js';
 import { TokenVerifierService } from './token-verifier.service.js';
 
@@ -68,6 +69,33 @@ describe('token command', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);
     expect(stderr).toMatch(/Usage:/);
+  });
+
+  it('prints a citizen token with --citizen, signed by the dev citizen issuer', async () => {
+    const { code, stdout, stderr } = await run(['--citizen', '001099012345', '--ttl', '900']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const verifier = new CitizenTokenVerifier({ issuer: DEFAULT_CITIZEN_TOKEN_ISSUER, audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE, jwks: { file: devCitizenIssuerJwksFile(dataDir) } });
+    expect(await verifier.verify(`Bearer ${stdout.trim()}`)).toMatchObject({ subjectId: '001099012345' });
+    const claims = decodeJwt(stdout.trim());
+    expect(claims).not.toHaveProperty('scope');
+    expect(claims.exp! - claims.iat!).toBe(900);
+    const custom = await run(['--citizen', '001099012345'], { MOTLAN_CITIZEN_TOKEN_ISSUER: 'https://vneid.example', MOTLAN_CITIZEN_TOKEN_AUDIENCE: 'motlan-prod' });
+    expect(decodeJwt(custom.stdout.trim())).toMatchObject({ iss: 'https://vneid.example', aud: 'motlan-prod' });
+  });
+
+  it.each([
+    [['--citizen', '12345'], /12-digit/],
+    [['--citizen', '001999012345'], /12-digit/],
+    [['--citizen', '001099012345', '--scope', 'population:read'], /cannot be combined/],
+    [['--citizen', '001099012345', '--sub', 'x'], /cannot be combined/],
+    [['--citizen', '001099012345', '--ttl', '0'], /--ttl/],
+  ])('exits 2 for a bad citizen request %j', async (argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
   });
 
   it('prints usage on --help', async () => {

@@ -4,6 +4,8 @@
  * `src/cli/token.cli.ts` only wires it to the process.
  */
 import { parseArgs } from 'node:util';
+import { parseCccd } from '@motlan/identifiers/subject-id.js';
+import { DEFAULT_CITIZEN_TOKEN_AUDIENCE, DEFAULT_CITIZEN_TOKEN_ISSUER, DevCitizenTokenIssuer } from './citizen-token.js';
 import { resolveDataDir } from './data-dir.js';
 import { DEFAULT_DEV_ISSUER, DEFAULT_TOKEN_AUDIENCE, DevTokenIssuer, DEFAULT_DEV_TOKEN_TTL_SEC, MAX_DEV_TOKEN_TTL_SEC } from './dev-token-issuer.js';
 
@@ -13,6 +15,7 @@ export interface TextSink {
 }
 
 export const TOKEN_CLI_USAGE = `Usage: npm run -s token -- --sub <client-id> --scope "<scopes>" [--commune <code>] [--ttl <seconds>]
+       npm run -s token -- --citizen <12-digit personal id> [--ttl <seconds>]
 
 Issues a development access token signed by the local dev issuer (<data dir>/dev-issuer/) and
 prints only the token, e.g.  TOKEN=$(npm run -s token -- --sub commune-00004 --scope "population:read")
@@ -21,11 +24,17 @@ prints only the token, e.g.  TOKEN=$(npm run -s token -- --sub commune-00004 --s
   --scope "<scopes>"   space-separated scopes, required
   --commune <code>     5-digit commune code the client acts for (claim "commune")
   --ttl <seconds>      lifetime, 1..${MAX_DEV_TOKEN_TTL_SEC}, default ${DEFAULT_DEV_TOKEN_TTL_SEC}
+  --citizen <id>       instead: a citizen token for GET /v1/me/access-log, as the national
+                       e-identity would issue, signed by the dev citizen issuer
+                       (<data dir>/dev-citizen-issuer/); "sub" = the 12-digit personal id (CCCD)
   -h, --help           this help
 
 Environment: MOTLAN_DATA_DIR (default .data), MOTLAN_TOKEN_ISSUER (default ${DEFAULT_DEV_ISSUER}),
-MOTLAN_TOKEN_AUDIENCE (default ${DEFAULT_TOKEN_AUDIENCE}).
+MOTLAN_TOKEN_AUDIENCE (default ${DEFAULT_TOKEN_AUDIENCE}); with --citizen MOTLAN_CITIZEN_TOKEN_ISSUER
+(default ${DEFAULT_CITIZEN_TOKEN_ISSUER}) and MOTLAN_CITIZEN_TOKEN_AUDIENCE (default ${DEFAULT_CITIZEN_TOKEN_AUDIENCE}).
 `;
+
+type TokenRequest = { kind: 'client'; sub: string; scope: string; commune?: string; ttlSec: number } | { kind: 'citizen'; subjectId: string; ttlSec: number };
 
 class UsageError extends Error {}
 
@@ -40,7 +49,7 @@ export async function runTokenCli(
   stderr: TextSink,
   cwd: string = process.cwd(),
 ): Promise<number> {
-  let request: { sub: string; scope: string; commune?: string; ttlSec: number } | undefined;
+  let request: TokenRequest | undefined;
   try {
     request = parseTokenArgs(argv);
   } catch (error) {
@@ -53,12 +62,23 @@ export async function runTokenCli(
     return 0;
   }
   try {
-    const issuer = new DevTokenIssuer({ dataDir: resolveDataDir(env, cwd) });
-    const token = await issuer.issue({
-      ...request,
-      issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
-      audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
-    });
+    const dataDir = resolveDataDir(env, cwd);
+    let token: string;
+    if (request.kind === 'citizen') {
+      token = await new DevCitizenTokenIssuer({ dataDir }).issue({
+        subjectId: request.subjectId,
+        ttlSec: request.ttlSec,
+        issuer: env.MOTLAN_CITIZEN_TOKEN_ISSUER || DEFAULT_CITIZEN_TOKEN_ISSUER,
+        audience: env.MOTLAN_CITIZEN_TOKEN_AUDIENCE || DEFAULT_CITIZEN_TOKEN_AUDIENCE,
+      });
+    } else {
+      const { kind: _kind, ...client } = request;
+      token = await new DevTokenIssuer({ dataDir }).issue({
+        ...client,
+        issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
+        audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
+      });
+    }
     stdout.write(`${token}\n`);
     return 0;
   } catch (error) {
@@ -68,7 +88,7 @@ export async function runTokenCli(
 }
 
 /** Parsed request, or undefined when help was asked for. */
-function parseTokenArgs(argv: readonly string[]): { sub: string; scope: string; commune?: string; ttlSec: number } | undefined {
+function parseTokenArgs(argv: readonly string[]): TokenRequest | undefined {
   let parsed;
   try {
     parsed = parseArgs({
@@ -78,6 +98,7 @@ function parseTokenArgs(argv: readonly string[]): { sub: string; scope: string; 
         scope: { type: 'string' },
         commune: { type: 'string' },
         ttl: { type: 'string' },
+        citizen: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -91,18 +112,29 @@ function parseTokenArgs(argv: readonly string[]): { sub: string; scope: string; 
   const { values, positionals } = parsed;
   if (values.help) return undefined;
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const ttlSec = parseTtl(values.ttl);
+  if (values.citizen !== undefined) {
+    if (values.sub !== undefined || values.scope !== undefined || values.commune !== undefined) {
+      throw new UsageError('--citizen cannot be combined with --sub, --scope or --commune (a citizen token has none of them)');
+    }
+    const subjectId = values.citizen.trim();
+    if (parseCccd(subjectId) === null) throw new UsageError('--citizen must be a 12-digit personal id (CCCD) whose 4th digit is 0-5, e.g. 001099012345');
+    return { kind: 'citizen', subjectId, ttlSec };
+  }
   const sub = values.sub?.trim();
   if (!sub) throw new UsageError('--sub <client-id> is required');
   const scope = values.scope?.trim();
   if (!scope) throw new UsageError('--scope "<scopes>" is required');
   const commune = values.commune;
   if (commune !== undefined && !/^\d{5}$/.test(commune)) throw new UsageError('--commune must be a 5-digit commune code, e.g. 00004');
-  let ttlSec = DEFAULT_DEV_TOKEN_TTL_SEC;
-  if (values.ttl !== undefined) {
-    ttlSec = /^\d+$/.test(values.ttl) ? Number(values.ttl) : Number.NaN;
-    if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_DEV_TOKEN_TTL_SEC) {
-      throw new UsageError(`--ttl must be a whole number of seconds between 1 and ${MAX_DEV_TOKEN_TTL_SEC}`);
-    }
+  return { kind: 'client', sub, scope, ttlSec, ...(commune !== undefined ? { commune } : {}) };
+}
+
+function parseTtl(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_DEV_TOKEN_TTL_SEC;
+  const ttlSec = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_DEV_TOKEN_TTL_SEC) {
+    throw new UsageError(`--ttl must be a whole number of seconds between 1 and ${MAX_DEV_TOKEN_TTL_SEC}`);
   }
-  return { sub, scope, ttlSec, ...(commune !== undefined ? { commune } : {}) };
+  return ttlSec;
 }

@@ -138,6 +138,49 @@ describe('TokenVerifierService', () => {
     await expectCode(verifier().verify(`Bearer ${await sign(key, { iss: 'urn:evil' })}`), 'token_issuer');
   });
 
+  it('requires aud and iss', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const base = () => new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).setSubject('client-1').setIssuedAt(now).setExpirationTime(now + 60);
+    const noAud = await expectCode(verifier().verify(`Bearer ${await base().setIssuer(ISSUER).sign(key.privateKey)}`), 'token_audience');
+    expect(noAud.message).toMatch(/no "aud"/);
+    const noIss = await expectCode(verifier().verify(`Bearer ${await base().setAudience(AUDIENCE).sign(key.privateKey)}`), 'token_issuer');
+    expect(noIss.message).toMatch(/no "iss"/);
+  });
+
+  it('refuses a token issued in the future beyond the clock tolerance, and one not valid yet', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const skewed = await sign(key, {}, { iat: now + 20, exp: now + 600 });
+    await expect(verifier({ clockToleranceSec: 30 }).verify(`Bearer ${skewed}`)).resolves.toBeDefined();
+    const future = await expectCode(verifier({ clockToleranceSec: 10 }).verify(`Bearer ${skewed}`), 'token_invalid');
+    expect(future.message).toMatch(/iat.*future/);
+    const notYet = await sign(key, { nbf: now + 120 }, { exp: now + 600 });
+    await expectCode(verifier().verify(`Bearer ${notYet}`), 'token_invalid');
+  });
+
+  it('exposes iat and jti on the principal (for revocation)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const principal = await verifier().verify(`Bearer ${await sign(key, { jti: 'j-1' }, { iat: now - 5 })}`);
+    expect(principal).toMatchObject({ tokenId: 'j-1', issuedAt: now - 5 });
+  });
+
+  it('refuses an HS256 token even with HS256 allowed by a bypassed allow-list: keys are public keys only', async () => {
+    // An "oct" key in the set would be the only way to verify an HMAC token; jose refuses it, and
+    // the resolver would refuse any non-public key anyway.
+    await writeFile(jwksFile, JSON.stringify({ keys: [key.publicJwk, { kty: 'oct', k: base64url.encode('secret'), kid: 'hmac' }] }));
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ scope: 'x' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'hmac' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('client-1')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode('secret'));
+    await expectCode(verifier().verify(`Bearer ${token}`), 'token_algorithm');
+    // The asymmetric key beside it still works.
+    await expect(verifier().verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
+  });
+
   it('refuses a token without exp or sub', async () => {
     const noExp = await expectCode(verifier().verify(`Bearer ${await sign(key, {}, { exp: null })}`), 'token_invalid');
     expect(noExp.message).toMatch(/exp/);
@@ -214,7 +257,7 @@ describe('TokenVerifierService', () => {
   it('reloads the key file for an unknown kid at most once per interval', async () => {
     let reads = 0;
     let now = Date.now();
-    const service = verifier({ jwks: { file: jwksFile, reloadIntervalSec: 30 } }, { readFile: (file: string) => (reads++, readFile(file, 'utf8')), now: () => now });
+    const service = verifier({ jwks: { file: jwksFile, reloadIntervalMs: 30_000 } }, { readFile: (file: string) => (reads++, readFile(file, 'utf8')), now: () => now });
     await service.verify(`Bearer ${await sign(key)}`);
     expect(reads).toBe(1);
 
@@ -236,6 +279,15 @@ describe('TokenVerifierService', () => {
     now += 30_000;
     await expectCode(service.verify(`Bearer ${await sign(forged)}`), 'key_unknown');
     expect(reads).toBe(3);
+  });
+
+  it('shares the first key set load between concurrent first requests', async () => {
+    let reads = 0;
+    const service = verifier({}, { readFile: async (file: string) => (reads++, await new Promise((r) => setTimeout(r, 20)), readFile(file, 'utf8')) });
+    const tokens = await Promise.all(Array.from({ length: 5 }, (_, i) => sign(key, { sub: `c${i}` })));
+    const results = await Promise.allSettled(tokens.map((t) => service.verify(`Bearer ${t}`)));
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('fulfilled'));
+    expect(reads).toBe(1);
   });
 
   it('treats a missing key file as an empty set and picks it up once it appears', async () => {
@@ -283,19 +335,57 @@ describe('TokenVerifierService', () => {
       await new Promise((resolve) => server.close(resolve));
     });
 
-    it('verifies against the fetched set, with a cooldown on unknown kids', async () => {
+    it('verifies against the fetched set; unknown kids refetch it at most once per interval', async () => {
       served = [key];
       requests = 0;
-      const service = verifier({ jwks: { url } });
+      let now = Date.now();
+      const service = verifier({ jwks: { url, reloadIntervalMs: 30_000 } }, { now: () => now });
       await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
+      expect(requests).toBe(1);
       const stranger = await makeKey('stranger');
-      for (let i = 0; i < 3; i++) await expectCode(service.verify(`Bearer ${await sign(stranger, { sub: `s${i}` })}`), 'key_unknown');
-      expect(requests).toBeLessThanOrEqual(2);
+      for (let i = 0; i < 20; i++) await expectCode(service.verify(`Bearer ${await sign(stranger, { sub: `s${i}` })}`), 'key_unknown');
+      expect(requests).toBe(1);
+
+      // The issuer rotates: after the interval one unknown kid refetches the set, concurrent ones share it.
+      const rotated = await makeKey('rotated');
+      served = [key, rotated];
+      now += 30_000;
+      const results = await Promise.allSettled([service.verify(`Bearer ${await sign(rotated)}`), service.verify(`Bearer ${await sign(stranger, { sub: 'c' })}`), service.verify(`Bearer ${await sign(rotated, { sub: 'd' })}`)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(requests).toBe(2);
+      for (let i = 0; i < 5; i++) await expectCode(service.verify(`Bearer ${await sign(stranger, { sub: `t${i}` })}`), 'key_unknown');
+      expect(requests).toBe(2);
     });
 
-    it('answers jwks_unavailable when the issuer cannot be reached', async () => {
-      const service = verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } });
+    it('answers jwks_unavailable when the issuer cannot be reached, and does not ask it again for every token', async () => {
+      let calls = 0;
+      let now = Date.now();
+      const failing = (async () => {
+        calls++;
+        throw new TypeError('fetch failed');
+      }) as typeof fetch;
+      const service = verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } }, { fetch: failing, now: () => now });
+      for (let i = 0; i < 10; i++) await expectCode(service.verify(`Bearer ${await sign(key, { sub: `u${i}` })}`), 'jwks_unavailable');
+      expect(calls).toBe(1);
+      now += 1000;
       await expectCode(service.verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
+      expect(calls).toBe(2);
+      await expectCode(verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } }).verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
+    });
+
+    it('keeps the last good set when a refetch fails', async () => {
+      served = [key];
+      let now = Date.now();
+      let down = false;
+      const flaky = ((input: URL, init?: RequestInit) => (down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init))) as typeof fetch;
+      const service = verifier({ jwks: { url, reloadIntervalMs: 1000 } }, { fetch: flaky, now: () => now });
+      await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
+      down = true;
+      now += 11 * 60_000;
+      const nowSec = Math.floor(now / 1000);
+      const stranger = await makeKey('stranger-2');
+      await expectCode(service.verify(`Bearer ${await sign(stranger, {}, { iat: nowSec, exp: nowSec + 600 })}`), 'key_unknown');
+      await expect(service.verify(`Bearer ${await sign(key, { sub: 'after-outage' }, { iat: nowSec, exp: nowSec + 600 })}`)).resolves.toBeDefined();
     });
   });
 });

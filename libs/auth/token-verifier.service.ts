@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   errors,
   jwtVerify,
   type CryptoKey,
   type FlattenedJWSInput,
+  type JSONWebKeySet,
   type JWSHeaderParameters,
   type JWTPayload,
 } from 'jose';
@@ -39,17 +39,19 @@ export const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
 export const MAX_CLOCK_TOLERANCE_SEC = 300;
 export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 24 * 3600;
 export const DEFAULT_PRINCIPAL_CACHE_SIZE = 10_000;
-/** Minimum time between two key set reloads caused by an unknown `kid`. */
-export const DEFAULT_JWKS_RELOAD_INTERVAL_SEC = 30;
+/** Minimum time between two key set reloads caused by an unknown `kid` (MOTLAN_TOKEN_JWKS_REFRESH_MIN_MS). */
+export const DEFAULT_JWKS_RELOAD_INTERVAL_MS = 30_000;
+/** A remote key set older than this is refetched in the background (keys the issuer withdrew disappear). */
+export const REMOTE_JWKS_MAX_AGE_MS = 10 * 60_000;
 /** Longer tokens are refused before any parsing: bounds the work and the cache's memory. */
 export const MAX_TOKEN_LENGTH = 8192;
 
 /** Where the issuer's public keys come from. */
 export type TokenJwksSource =
   /** A JWKS JSON file (e.g. the dev issuer's `jwks.json`), re-read when an unknown `kid` shows up. */
-  | { file: string; reloadIntervalSec?: number }
-  /** The issuer's `jwks_uri`, fetched with a cooldown between refetches. */
-  | { url: string; reloadIntervalSec?: number; timeoutMs?: number };
+  | { file: string; reloadIntervalMs?: number }
+  /** The issuer's `jwks_uri`, refetched when an unknown `kid` shows up and every 10 minutes. */
+  | { url: string; reloadIntervalMs?: number; timeoutMs?: number };
 
 export interface TokenVerifierOptions {
   /** Expected `iss`. */
@@ -73,6 +75,8 @@ export interface TokenVerifierHooks {
   readFile?: (file: string) => Promise<string>;
   /** Current time in epoch milliseconds (default `Date.now`). */
   now?: () => number;
+  /** Fetches the remote key set (default global `fetch`). */
+  fetch?: typeof fetch;
 }
 
 /** The authenticated client behind a request. */
@@ -83,8 +87,10 @@ export interface ClientPrincipal {
   readonly scopes: ReadonlySet<string>;
   /** Commune the client acts for (claim `commune`), when the token is commune-bound. */
   readonly communeCode?: string;
-  /** Token id (`jti`), for audit records. */
+  /** Token id (`jti`), for audit records and revocation. */
   readonly tokenId?: string;
+  /** Issue time (`iat`), epoch seconds, when the token has one: revoking a client refuses tokens issued up to then. */
+  readonly issuedAt?: number;
   /** Token expiry (`exp`), epoch seconds. */
   readonly expiresAt: number;
 }
@@ -128,14 +134,17 @@ export class TokenVerifierService {
     this.now = hooks.now ?? Date.now;
 
     const { jwks } = options;
-    const reloadIntervalMs = (jwks.reloadIntervalSec ?? DEFAULT_JWKS_RELOAD_INTERVAL_SEC) * 1000;
+    const reloadIntervalMs = jwks.reloadIntervalMs ?? DEFAULT_JWKS_RELOAD_INTERVAL_MS;
+    if (!Number.isFinite(reloadIntervalMs) || reloadIntervalMs < 0) throw new RangeError('token verifier: jwks.reloadIntervalMs must be 0 or more');
     if ('file' in jwks) {
-      const fileKeySet = new FileKeySet(jwks.file, reloadIntervalMs, hooks.readFile ?? ((file) => readFile(file, 'utf8')), this.now);
-      this.getKey = fileKeySet.getKey;
+      const readFileFn = hooks.readFile ?? ((file: string) => readFile(file, 'utf8'));
+      this.getKey = new ReloadingKeySet(() => readJwksFile(jwks.file, readFileFn), reloadIntervalMs, Number.POSITIVE_INFINITY, this.now).getKey;
     } else {
       const url = new URL(jwks.url);
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('token verifier: jwks.url must be http(s)');
-      this.getKey = remoteKeyResolver(url, reloadIntervalMs, jwks.timeoutMs ?? 5000);
+      const fetchFn = hooks.fetch ?? fetch;
+      const timeoutMs = jwks.timeoutMs ?? 5000;
+      this.getKey = new ReloadingKeySet(() => fetchJwks(url, fetchFn, timeoutMs), reloadIntervalMs, REMOTE_JWKS_MAX_AGE_MS, this.now).getKey;
     }
   }
 
@@ -143,6 +152,7 @@ export class TokenVerifierService {
    * Authenticates an `Authorization` header value. Resolves to the principal or rejects with an
    * {@link AuthError} (`token_missing`, `token_invalid`, `token_expired`, `token_audience`,
    * `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `jwks_unavailable`).
+   * Revocation is not checked here (the principal is cached): the caller checks it on every request.
    */
   async verify(authorizationHeader: string | undefined): Promise<ClientPrincipal> {
     const token = extractBearerToken(authorizationHeader);
@@ -186,6 +196,9 @@ export class TokenVerifierService {
     if (typeof sub !== 'string' || sub === '') throw new AuthError('token_invalid', 'token "sub" claim must be a non-empty string');
     const expiresAt = exp as number;
     const nowSec = this.now() / 1000;
+    // jose checks iat only against maxTokenAge: a token "issued" in the future would dodge the
+    // lifetime bound and a client revocation, so it is refused beyond the tolerated skew.
+    if (typeof iat === 'number' && iat > nowSec + this.clockToleranceSec) throw new AuthError('token_invalid', 'token "iat" claim is in the future');
     if ((typeof iat === 'number' && expiresAt - iat > this.maxTokenLifetimeSec) || expiresAt - nowSec > this.maxTokenLifetimeSec + this.clockToleranceSec) {
       throw new AuthError('token_lifetime', `token lifetime exceeds the maximum of ${this.maxTokenLifetimeSec} s`);
     }
@@ -200,6 +213,7 @@ export class TokenVerifierService {
       expiresAt,
       ...(commune !== undefined ? { communeCode: commune } : {}),
       ...(jti !== undefined ? { tokenId: jti } : {}),
+      ...(typeof iat === 'number' ? { issuedAt: iat } : {}),
     };
     return Object.freeze(principal);
   }
@@ -264,46 +278,69 @@ function isNoMatchingKey(error: unknown): boolean {
   return error instanceof errors.JOSEError && error.code === errors.JWKSNoMatchingKey.code;
 }
 
-/** Retry quickly while the file does not exist yet (the dev issuer creates it on first use). */
-const MISSING_FILE_RETRY_MS = 1000;
+/** Retry quickly while there is no key set yet (the dev issuer creates its file on first use; an issuer down at start-up). */
+const MISSING_KEY_SET_RETRY_MS = 1000;
+
+/** What a key set source found: a set, or "nothing there yet" (an absent file: no keys, not an error). */
+type LoadedKeySet = JSONWebKeySet | 'missing';
 
 /**
- * A JWKS file held in memory and re-read when a token names a key it does not contain, at most
- * once per interval so that a flood of forged `kid`s cannot turn into a flood of file reads.
+ * The issuer's key set held in memory and reloaded when a token names a key it does not contain,
+ * at most once per interval, so that a flood of forged `kid`s cannot turn into a flood of file
+ * reads or JWKS fetches. The interval counts attempts, not successes: an issuer that is down is
+ * not asked again for every request either. A reload that fails keeps the last good set.
  */
-class FileKeySet {
+class ReloadingKeySet {
   private keySet?: KeyResolver;
+  private attemptedAtMs = Number.NEGATIVE_INFINITY;
   private loadedAtMs = Number.NEGATIVE_INFINITY;
-  private fileMissing = false;
+  private missing = false;
   private loading?: Promise<void>;
 
   constructor(
-    private readonly file: string,
+    private readonly source: () => Promise<LoadedKeySet>,
     private readonly reloadIntervalMs: number,
-    private readonly readFileFn: (file: string) => Promise<string>,
+    /** Age after which the set is refreshed in the background even without an unknown kid. */
+    private readonly maxAgeMs: number,
     private readonly now: () => number,
   ) {}
 
   readonly getKey: KeyResolver = async (header, token) => {
     if (this.keySet === undefined) {
-      if (this.reloadDue()) await this.load();
+      await this.reloadIfDue();
       if (this.keySet === undefined) throw new AuthError('jwks_unavailable', 'the issuer key set is unavailable');
+    } else if (this.now() - this.loadedAtMs >= this.maxAgeMs && this.reloadDue()) {
+      // Stale but usable: verify with it now, refresh for the next tokens.
+      void this.load().catch(() => undefined);
     }
+    let key: CryptoKey;
     try {
-      return await this.keySet(header, token);
+      key = await this.keySet(header, token);
     } catch (error) {
-      if (!isNoMatchingKey(error) || !this.reloadDue()) throw error;
-      await this.load();
-      return this.keySet(header, token);
+      if (!isNoMatchingKey(error) || !(await this.reloadIfDue())) throw error;
+      key = await (this.keySet as KeyResolver)(header, token);
     }
+    // Defence in depth behind the allow-list: a token is only ever checked against a public key,
+    // so an HMAC "signature" made with public key bytes can never verify.
+    if (key.type !== 'public') throw new AuthError('token_algorithm', 'token signature algorithm is not accepted');
+    return key;
   };
 
+  /** Joins a reload in flight, or starts one if due; false when neither (the set stays as it is). */
+  private async reloadIfDue(): Promise<boolean> {
+    if (this.loading) await this.loading;
+    else if (this.reloadDue()) await this.load();
+    else return false;
+    return true;
+  }
+
   private reloadDue(): boolean {
-    return this.now() - this.loadedAtMs >= (this.fileMissing ? MISSING_FILE_RETRY_MS : this.reloadIntervalMs);
+    const interval = this.keySet === undefined || this.missing ? Math.min(MISSING_KEY_SET_RETRY_MS, this.reloadIntervalMs) : this.reloadIntervalMs;
+    return this.now() - this.attemptedAtMs >= interval;
   }
 
   private load(): Promise<void> {
-    // Concurrent requests with the same unknown kid share one read.
+    // Concurrent requests with the same unknown kid share one reload.
     this.loading ??= this.read().finally(() => {
       this.loading = undefined;
     });
@@ -311,40 +348,65 @@ class FileKeySet {
   }
 
   private async read(): Promise<void> {
-    this.loadedAtMs = this.now();
-    let text: string;
+    this.attemptedAtMs = this.now();
+    let loaded: LoadedKeySet;
     try {
-      text = await this.readFileFn(this.file);
-      this.fileMissing = false;
+      loaded = await this.source();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        // Keep serving with the last good set; only fail when there is none.
-        if (this.keySet !== undefined) return;
-        throw new AuthError('jwks_unavailable', 'the issuer key set could not be read');
-      }
-      this.fileMissing = true;
-      text = '{"keys":[]}';
+      // Keep serving with the last good set; only fail when there is none.
+      if (this.keySet !== undefined) return;
+      throw error instanceof AuthError ? error : new AuthError('jwks_unavailable', 'the issuer key set could not be read');
     }
+    this.missing = loaded === 'missing';
     try {
-      this.keySet = createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
+      this.keySet = createLocalJWKSet(loaded === 'missing' ? { keys: [] } : loaded);
+      this.loadedAtMs = this.attemptedAtMs;
     } catch {
       if (this.keySet !== undefined) return;
-      throw new AuthError('jwks_unavailable', 'the issuer key set file is not a valid JWKS');
+      throw new AuthError('jwks_unavailable', 'the issuer key set is not a valid JWKS');
     }
   }
 }
 
-function remoteKeyResolver(url: URL, cooldownMs: number, timeoutMs: number): KeyResolver {
-  const remote = createRemoteJWKSet(url, { cooldownDuration: cooldownMs, timeoutDuration: timeoutMs, cacheMaxAge: 10 * 60_000 });
-  return async (header, token) => {
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      // Key selection failures are the token's problem; anything else (network, HTTP status,
-      // bad JSON) is the issuer being unreachable and must not be blamed on the client.
-      if (error instanceof errors.JOSEError && (isNoMatchingKey(error) || error.code === errors.JWKSMultipleMatchingKeys.code)) throw error;
-      if (error instanceof errors.JOSEError && error.code === errors.JOSENotSupported.code) throw error;
-      throw new AuthError('jwks_unavailable', 'the issuer key set could not be fetched');
+async function readJwksFile(file: string, readFileFn: (file: string) => Promise<string>): Promise<LoadedKeySet> {
+  let text: string;
+  try {
+    text = await readFileFn(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw new AuthError('jwks_unavailable', 'the issuer key set could not be read');
+  }
+  try {
+    return JSON.parse(text) as JSONWebKeySet;
+  } catch {
+    throw new AuthError('jwks_unavailable', 'the issuer key set file is not a valid JWKS');
+  }
+}
+
+/** Largest JWKS document accepted from the issuer (a key set is a few kilobytes). */
+const MAX_JWKS_BYTES = 512 * 1024;
+
+async function fetchJwks(url: URL, fetchFn: typeof fetch, timeoutMs: number): Promise<LoadedKeySet> {
+  let text: string;
+  try {
+    const response = await fetchFn(url, {
+      headers: { accept: 'application/jwk-set+json, application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`status ${response.status}`);
     }
-  };
+    text = await response.text();
+  } catch {
+    // Network, timeout or HTTP status: the issuer being unreachable must not be blamed on the client.
+    throw new AuthError('jwks_unavailable', 'the issuer key set could not be fetched');
+  }
+  if (text.length > MAX_JWKS_BYTES) throw new AuthError('jwks_unavailable', 'the issuer key set is too large');
+  try {
+    return JSON.parse(text) as JSONWebKeySet;
+  } catch {
+    throw new AuthError('jwks_unavailable', 'the issuer key set is not a valid JWKS');
+  }
 }

@@ -1,0 +1,130 @@
+import { Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AccessLogProjector } from '@motlan/access-log/access-log-projector.js';
+import { AccessLogStore } from '@motlan/access-log/access-log-store.port.js';
+import { AccessLogView } from '@motlan/access-log/access-log-view.js';
+import { InMemoryAccessLogStore } from '@motlan/access-log/in-memory-access-log-store.adapter.js';
+import { RedisAccessLogStore } from '@motlan/access-log/redis-access-log-store.adapter.js';
+import { AuditFeed } from '@motlan/audit/audit-feed.port.js';
+import { CitizenTokenVerifier } from '@motlan/auth/citizen-token.js';
+import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
+import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import { loadOrCreateSecret } from '../infrastructure/secret-file.js';
+import { AccessLogService } from './access-log.service.js';
+import { CitizenAuthGuard } from './citizen-auth.guard.js';
+import { MeAccessLogController } from './me-access-log.controller.js';
+
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts the projection once the gateway is up (not awaited: the gateway serves while Kafka is
+ * unreachable, and the log catches up when it is back), and on shutdown stops it before closing
+ * the store it writes to.
+ */
+export class AccessLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    private readonly projector: AccessLogProjector | null,
+    private readonly store: AccessLogStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.projector?.start();
+  }
+
+  /** Resolves once the log holds everything the audit trail held at start (tests wait on it). */
+  async caughtUp(): Promise<void> {
+    await this.projector?.caughtUp();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const logger = new Logger('AccessLog');
+    if (this.projector) {
+      // Bounded: a consumer leaving a group whose broker is gone must not hold the shutdown up.
+      let timer: NodeJS.Timeout | undefined;
+      const stopped = this.projector.stop().then(
+        () => true,
+        (error: Error) => logger.warn({ reason: error.message }, 'access log projector did not stop cleanly'),
+      );
+      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_TIMEOUT_MS)));
+      if ((await Promise.race([stopped, late])) === false) logger.warn(`access log projector did not stop within ${STOP_TIMEOUT_MS} ms; closing anyway`);
+      clearTimeout(timer);
+    }
+    await this.store.close();
+  }
+}
+
+/**
+ * The citizen access log: GET /v1/me/access-log behind its own citizen-token guard, the store
+ * (Redis in production, memory embedded) and the projector that builds it from the audit feed.
+ */
+@Module({})
+export class AccessLogModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const { retentionDays, maxPerCitizen } = config.accessLog;
+    return {
+      module: AccessLogModule,
+      controllers: [MeAccessLogController],
+      providers: [
+        {
+          provide: CitizenTokenVerifier,
+          useFactory: () =>
+            new CitizenTokenVerifier({
+              issuer: config.citizenAuth.issuer,
+              audience: config.citizenAuth.audience,
+              jwks: { ...config.citizenAuth.jwks, reloadIntervalMs: config.auth.jwksRefreshMinMs },
+              algorithms: config.citizenAuth.algorithms,
+              clockToleranceSec: config.auth.clockToleranceSec,
+              maxTokenLifetimeSec: config.auth.maxTokenLifetimeSec,
+            }),
+        },
+        CitizenAuthGuard,
+        {
+          provide: AccessLogStore,
+          useFactory: async () => {
+            if (!config.redisUrl) return new InMemoryAccessLogStore({ retentionDays, maxPerCitizen });
+            // The cache secret (another HKDF label): instances share it, so they share key names and accept each other's cursors.
+            const secret = 'base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : await loadOrCreateSecret(config.cache.secret.file);
+            const store = new RedisAccessLogStore({ url: config.redisUrl, secret, retentionDays, maxPerCitizen });
+            if (!(await store.waitUntilReady())) new Logger('AccessLog').warn('redis not reachable at start-up: the citizen access log answers 503 until it is');
+            return store;
+          },
+        },
+        {
+          provide: AccessLogProjector,
+          inject: [AuditFeed, AccessLogStore],
+          useFactory: (feed: AuditFeed, store: AccessLogStore) => (config.accessLog.projector ? new AccessLogProjector(feed, store, { consumer: config.accessLog.group }) : null),
+        },
+        {
+          provide: AccessLogService,
+          inject: [AccessLogStore, VnAdminDirectory, ModuleRef],
+          useFactory: (store: AccessLogStore, directory: VnAdminDirectory, modules: ModuleRef) => new AccessLogService(store, new AccessLogView(directory, procedureNames(modules))),
+        },
+        {
+          provide: AccessLogLifecycle,
+          inject: [AccessLogProjector, AccessLogStore],
+          useFactory: (projector: AccessLogProjector | null, store: AccessLogStore) => new AccessLogLifecycle(projector, store),
+        },
+      ],
+      exports: [AccessLogLifecycle],
+    };
+  }
+}
+
+/**
+ * Procedure names from the procedure catalog, which belongs to another module: looked up in the
+ * whole application on first use (after start-up), codes only if there is no catalog.
+ */
+function procedureNames(modules: ModuleRef): (code: string) => string | undefined {
+  let catalog: PurposeCatalog | null | undefined;
+  return (code) => {
+    if (catalog === undefined) {
+      try {
+        catalog = modules.get(PurposeCatalog, { strict: false });
+      } catch {
+        catalog = null;
+      }
+    }
+    return catalog?.procedure(code)?.name;
+  };
+}

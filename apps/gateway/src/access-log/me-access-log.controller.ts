@@ -1,0 +1,30 @@
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { CitizenPrincipal } from '@motlan/auth/citizen-token.js';
+import { AccessLogPageDto, AccessLogQueryDto } from './access-log.dto.js';
+import { AccessLogService } from './access-log.service.js';
+import { Citizen, CitizenAuthGuard } from './citizen-auth.guard.js';
+
+/** Routes of the citizen themself (a citizen token of the national e-identity), never of client systems. */
+@ApiTags('citizen')
+@ApiBearerAuth()
+@Controller('v1/me')
+@UseGuards(CitizenAuthGuard)
+export class MeAccessLogController {
+  constructor(private readonly accessLog: AccessLogService) {}
+
+  @Get('access-log')
+  @ApiOperation({
+    summary: 'Who accessed my data: client system and its commune, officer, procedure, dossier, registry, dataset and fields, newest first',
+    description:
+      'Needs a citizen token of the national e-identity (sub = your 12-digit personal id); a client token is refused (401). ' +
+      'Lists the lookups of client systems about you, answered and refused, for up to two years. Paginated with nextCursor.',
+  })
+  @ApiOkResponse({ type: AccessLogPageDto })
+  page(@Citizen() citizen: CitizenPrincipal, @Query() query: AccessLogQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AccessLogPageDto> {
+    // Personal data: no shared cache may keep it.
+    void reply.header('cache-control', 'no-store');
+    return this.accessLog.page(citizen.subjectId, query);
+  }
+}

@@ -1,0 +1,77 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
+import { ClientAuthGuard } from '../auth/client-auth.guard.js';
+
+export class DatasetAccessAnswerDto {
+  @ApiProperty({ example: 'population' })
+  registry!: string;
+  @ApiProperty({ example: 'person' })
+  dataset!: string;
+  @ApiProperty({ type: [String], example: ['dateOfBirth', 'fullName', 'personId'], description: 'Fields the procedure may read; a lookup without `fields` returns these' })
+  fields!: string[];
+  @ApiPropertyOptional({ example: 'Tờ khai thay đổi thông tin cư trú (CT01)', description: 'Why the procedure needs them' })
+  reason?: string;
+}
+
+export class ProcedureAnswerDto {
+  @ApiProperty({ example: '1.004222', description: 'Procedure code (MaTTHC): the X-Purpose of a lookup' })
+  code!: string;
+  @ApiProperty({ example: 'Đăng ký thường trú' })
+  name!: string;
+  @ApiPropertyOptional({ example: 'Cư trú' })
+  domain?: string;
+  @ApiProperty({ description: 'False when the code has not been checked against the national catalogue yet' })
+  codeVerified!: boolean;
+  @ApiPropertyOptional()
+  note?: string;
+  @ApiProperty({ type: [DatasetAccessAnswerDto] })
+  access!: DatasetAccessAnswerDto[];
+}
+
+export class PurposeCatalogAnswerDto {
+  @ApiProperty({ example: '2026.11-1', description: 'Version of the catalog the gateway enforces' })
+  version!: string;
+  @ApiPropertyOptional()
+  description?: string;
+  @ApiProperty({ type: [ProcedureAnswerDto] })
+  procedures!: ProcedureAnswerDto[];
+}
+
+/** The procedure catalog the gateway enforces, for one-stop software to build its forms and requests from. */
+@ApiTags('lookup')
+@ApiBearerAuth()
+@Controller('v1/purposes')
+@UseGuards(ClientAuthGuard)
+export class PurposesController {
+  private readonly answer: PurposeCatalogAnswerDto;
+
+  constructor(purposes: PurposeCatalog) {
+    // Fixed for the life of the process: built once.
+    this.answer = {
+      version: purposes.version,
+      description: purposes.description,
+      procedures: purposes.procedures.map((p) => ({
+        code: p.code,
+        name: p.name,
+        domain: p.domain,
+        codeVerified: p.codeVerified,
+        note: p.note,
+        access: p.access.map((a) => ({ registry: a.registry, dataset: a.dataset, fields: [...a.fieldList], reason: a.reason })),
+      })),
+    };
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Procedure catalog: each procedure code (X-Purpose) with the registries, datasets and fields it may read',
+    description:
+      'Any authenticated client. A lookup is answered only if its X-Purpose is listed here (else 403 purpose_unknown), the procedure ' +
+      'reads the dataset (else 403 purpose_not_allowed) and every requested field is in its list (else 403 field_not_allowed naming them); ' +
+      'without `fields` it returns exactly the listed fields the dataset has.',
+  })
+  @ApiOkResponse({ type: PurposeCatalogAnswerDto })
+  list(): PurposeCatalogAnswerDto {
+    return this.answer;
+  }
+}

@@ -1,0 +1,62 @@
+import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import type { AccessLogEntry } from './access-log-entry.js';
+
+/** Name of a procedure by its code (N.NNNNNN), when a catalog knows it. */
+export type ProcedureNameLookup = (code: string) => string | undefined;
+
+/** One access as the citizen reads it: codes with their names, nothing about anyone else. */
+export interface AccessLogViewEntry {
+  id: string;
+  /** RFC 3339 (UTC). */
+  time: string;
+  /** Quote it when asking about this access: it identifies the request in the audit trail. */
+  reference: string;
+  client: {
+    /** Client system (e.g. a commune's one-stop software). */
+    id: string;
+    /** The commune it acts for, when its token is commune-bound. */
+    commune: { code: string; name: string | null; province: { code: string; name: string } | null } | null;
+  };
+  officerId: string | null;
+  /** Procedure the data was asked for; `name` when the procedure catalog knows the code. */
+  purpose: { code: string; name: string | null } | null;
+  dossierId: string | null;
+  registry: string | null;
+  dataset: string | null;
+  fields: string[];
+  outcome: 'answered' | 'refused';
+  /** Problem code when refused (e.g. missing_scope, subject_not_found). */
+  refusal: string | null;
+}
+
+/** Turns stored entries into what the citizen sees, names looked up now (not when stored). */
+export class AccessLogView {
+  constructor(
+    private readonly directory: VnAdminDirectory,
+    private readonly procedureName: ProcedureNameLookup = () => undefined,
+  ) {}
+
+  describe(entry: AccessLogEntry): AccessLogViewEntry {
+    return {
+      id: entry.id,
+      time: entry.time,
+      reference: entry.requestId,
+      client: { id: entry.clientId, commune: entry.clientCommune === null ? null : this.commune(entry.clientCommune) },
+      officerId: entry.officerId,
+      purpose: entry.purpose === null ? null : { code: entry.purpose, name: this.procedureName(entry.purpose) ?? null },
+      dossierId: entry.dossierId,
+      registry: entry.registry,
+      dataset: entry.dataset,
+      fields: entry.fields,
+      outcome: entry.outcome,
+      refusal: entry.outcome === 'refused' ? entry.code : null,
+    };
+  }
+
+  private commune(code: string): NonNullable<AccessLogViewEntry['client']['commune']> {
+    const commune = this.directory.commune(code);
+    if (!commune) return { code, name: null, province: null };
+    const province = this.directory.province(commune.provinceCode);
+    return { code, name: commune.name, province: province ? { code: province.code, name: province.name } : null };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Reading the audit trail back as it is stored: JSON texts, one per line of the audit file or per
+ * message of the audit topic. Shared by the audit feeds (projections) and the verify command.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import { splitChained } from './audit-chain.js';
+import type { AuditPosition } from './audit-feed.port.js';
+import type { AuditEntry } from './audit-record.js';
+
+/** One stored record and where it is: what the verifier reads. */
+export interface TrailItem {
+  /** Kafka "<partition>:<offset>"; file: the line number, from 1. */
+  position: string;
+  /** The parsed JSON object, or undefined when the text is not a JSON object (damaged). */
+  value: object | undefined;
+}
+
+export function parseTrailText(text: string): object | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The entry and position a feed hands to its handler. A record written before the trail was
+ * chained has no writer and seq: writer "" and seq 0 then (its position still identifies it).
+ */
+export function toFeedDelivery(value: object, position: string): { entry: AuditEntry; position: AuditPosition } {
+  const { entry, chain } = splitChained(value);
+  return { entry: entry as unknown as AuditEntry, position: { position, writer: chain?.writer ?? '', seq: chain?.seq ?? 0 } };
+}
+
+const NEWLINE = 0x0a;
+const READ_CHUNK = 1 << 20;
+
+/**
+ * Reads the complete lines of a file from byte `from` (a last line without its newline is being
+ * written: left for the next call) and hands each to `onLine`, in order, blank ones included.
+ * Returns the byte offset after the last complete line read. `stop` is asked between lines.
+ */
+export async function readCompleteLines(handle: FileHandle, from: number, onLine: (text: string) => Promise<void> | void, stop: () => boolean = () => false): Promise<number> {
+  let offset = from;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const buffer = Buffer.allocUnsafe(READ_CHUNK);
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, offset + pendingBytes);
+    if (bytesRead === 0) return offset;
+    const chunk = buffer.subarray(0, bytesRead);
+    let start = 0;
+    for (let i = chunk.indexOf(NEWLINE, 0); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
+      const piece = chunk.subarray(start, i);
+      const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+      await onLine(line.toString('utf8'));
+      offset += pendingBytes + (i - start) + 1;
+      pending = [];
+      pendingBytes = 0;
+      start = i + 1;
+      if (stop()) return offset;
+    }
+    if (start < bytesRead) {
+      // Copied: the buffer is reused by the next read.
+      pending.push(Buffer.from(chunk.subarray(start)));
+      pendingBytes += bytesRead - start;
+    }
+  }
+}
+
+/** Reads a whole audit file, line by line; resolves with the number of lines. Blank lines are skipped. */
+export async function readAuditTrailFile(file: string, onItem: (item: TrailItem) => void): Promise<number> {
+  const handle = await open(file, 'r');
+  let line = 0;
+  try {
+    await readCompleteLines(handle, 0, (text) => {
+      line++;
+      if (text.trim() !== '') onItem({ position: String(line), value: parseTrailText(text) });
+    });
+  } finally {
+    await handle.close();
+  }
+  return line;
+}
+
+/**
+ * Reads an audit topic from the beginning of every partition up to its end as of the call, through
+ * an ephemeral reader (commits nothing, leaves no group). Partitions are read concurrently, each in
+ * order: one writer's records, on one partition, arrive in trail order.
+ */
+export async function readAuditTrailTopic(log: SyncLog, topic: string, onItem: (item: TrailItem) => void): Promise<void> {
+  const reader = await log.consume({ group: 'motlan-audit-verify', topics: [topic], fromBeginning: true, ephemeral: true }, async (message) => {
+    if (message.value === null) return;
+    onItem({ position: `${message.partition}:${message.offset}`, value: parseTrailText(message.value) });
+  });
+  try {
+    await reader.caughtUp();
+  } finally {
+    await reader.stop();
+  }
+}

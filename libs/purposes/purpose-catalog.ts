@@ -1,0 +1,270 @@
+/**
+ * The procedure catalog (purposes): which registries, datasets and fields each administrative
+ * procedure may read. Loaded once from a file and validated before the gateway connects anything;
+ * the lookup path then asks it with two Map lookups and precomputed sets.
+ */
+import { readFileSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
+import { ProcedureCatalogFileDto, type DatasetAccessDto, type ProcedureDto } from './procedure-catalog-file.dto.js';
+
+/** Registry and dataset names as the lookup routes accept them. */
+const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** Field names as the lookup routes accept them. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+
+/** What the grant needs of a dataset description (DatasetDescriptor has it). */
+export interface DescribedDataset {
+  registry: string;
+  name: string;
+  fields: ReadonlyArray<{ name: string }>;
+  fieldNames: ReadonlySet<string>;
+}
+
+/** A catalog that names something a described dataset lacks: never returned, but a sign of drift. */
+export interface CatalogDrift {
+  procedure: string;
+  registry: string;
+  dataset: string;
+  /** Fields the catalog names that the dataset does not have; empty when the dataset itself is missing. */
+  missingFields: string[];
+  datasetMissing: boolean;
+}
+
+/** What one procedure may read of one dataset. */
+export class DatasetGrant {
+  /** For O(1) checks of requested fields. */
+  readonly fields: ReadonlySet<string>;
+  /** Sorted, as the catalog lists them. */
+  readonly fieldList: readonly string[];
+  /** Per dataset description (replaced whenever an adapter is described again): the granted fields it has, sorted. */
+  private readonly present = new WeakMap<DescribedDataset, readonly string[]>();
+
+  constructor(
+    readonly procedure: string,
+    readonly registry: string,
+    readonly dataset: string,
+    fields: readonly string[],
+    readonly reason: string | undefined,
+    private readonly onDrift: (drift: CatalogDrift) => void,
+  ) {
+    this.fieldList = [...fields].sort();
+    this.fields = new Set(this.fieldList);
+  }
+
+  /**
+   * The granted fields the described dataset has, sorted: what a lookup without `fields` returns.
+   * Computed once per description, which is also when drift is reported (once, not per request).
+   */
+  fieldsOf(described: DescribedDataset): readonly string[] {
+    let present = this.present.get(described);
+    if (present === undefined) {
+      present = this.fieldList.filter((f) => described.fieldNames.has(f));
+      this.present.set(described, present);
+      if (present.length < this.fieldList.length) {
+        const missingFields = this.fieldList.filter((f) => !described.fieldNames.has(f));
+        this.onDrift({ procedure: this.procedure, registry: this.registry, dataset: this.dataset, missingFields, datasetMissing: false });
+      }
+    }
+    return present;
+  }
+}
+
+export class Procedure {
+  /** registry -> dataset -> grant: two Map lookups, no key built per request. */
+  private readonly grants = new Map<string, Map<string, DatasetGrant>>();
+
+  constructor(
+    readonly code: string,
+    readonly name: string,
+    readonly domain: string | undefined,
+    readonly codeVerified: boolean,
+    readonly note: string | undefined,
+    readonly access: readonly DatasetGrant[],
+  ) {
+    for (const grant of access) {
+      let datasets = this.grants.get(grant.registry);
+      if (!datasets) this.grants.set(grant.registry, (datasets = new Map()));
+      datasets.set(grant.dataset, grant);
+    }
+  }
+
+  grant(registry: string, dataset: string): DatasetGrant | undefined {
+    return this.grants.get(registry)?.get(dataset);
+  }
+}
+
+/** One problem of a catalog file, at a JSON path such as `procedures[3].access[0].registry`. */
+export interface CatalogProblem {
+  path: string;
+  message: string;
+}
+
+export class PurposeCatalogError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: CatalogProblem[],
+  ) {
+    const shown = problems.slice(0, 20).map((p) => (p.path ? `${p.path}: ${p.message}` : p.message));
+    const more = problems.length > 20 ? `; and ${problems.length - 20} more` : '';
+    super(`invalid procedure catalog ${source}: ${shown.join('; ')}${more}`);
+    this.name = 'PurposeCatalogError';
+  }
+}
+
+export interface PurposeCatalogOptions {
+  /** Registries a catalog may name: anything else is a typo and refused. */
+  knownRegistries: readonly string[];
+  /** Told once per procedure, dataset and dataset description when the catalog names what the dataset lacks. */
+  onDrift?: (drift: CatalogDrift) => void;
+}
+
+export class PurposeCatalog {
+  private readonly byCode: ReadonlyMap<string, Procedure>;
+
+  private constructor(
+    readonly version: string,
+    readonly description: string | undefined,
+    readonly procedures: readonly Procedure[],
+    private readonly onDrift: (drift: CatalogDrift) => void,
+  ) {
+    this.byCode = new Map(procedures.map((p) => [p.code, p]));
+  }
+
+  /** Reads and validates a catalog file. @throws PurposeCatalogError naming the file and every problem's JSON path. */
+  static load(file: string, options: PurposeCatalogOptions): PurposeCatalog {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new PurposeCatalogError(file, [{ path: '', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
+    }
+    return PurposeCatalog.parse(text, file, options);
+  }
+
+  /** Validates catalog JSON text; `source` names it in errors. */
+  static parse(text: string, source: string, options: PurposeCatalogOptions): PurposeCatalog {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new PurposeCatalogError(source, [{ path: '', message: `not valid JSON (${(error as Error).message})` }]);
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      throw new PurposeCatalogError(source, [{ path: '', message: 'must be a JSON object' }]);
+    }
+    const file = plainToInstance(ProcedureCatalogFileDto, json);
+    const errors = validateSync(file, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    if (errors.length > 0) throw new PurposeCatalogError(source, structuralProblems(errors));
+    const problems = semanticProblems(file, new Set(options.knownRegistries));
+    if (problems.length > 0) throw new PurposeCatalogError(source, problems);
+    const onDrift = options.onDrift ?? (() => undefined);
+    const procedures = file.procedures.map(
+      (p) =>
+        new Procedure(
+          p.code,
+          p.name,
+          p.domain,
+          p.codeVerified ?? true,
+          p.note,
+          p.access.map((a) => new DatasetGrant(p.code, a.registry, a.dataset, a.fields, a.reason, onDrift)),
+        ),
+    );
+    return new PurposeCatalog(file.version, file.description, procedures, onDrift);
+  }
+
+  /** The procedure an X-Purpose names, if the catalog has it. */
+  procedure(code: string): Procedure | undefined {
+    return this.byCode.get(code);
+  }
+
+  /** Fields `purpose` may read of `registry`/`dataset`, or undefined when it may read none (or is not in the catalog). */
+  allowedFields(purpose: string, registry: string, dataset: string): ReadonlySet<string> | undefined {
+    return this.byCode.get(purpose)?.grant(registry, dataset)?.fields;
+  }
+
+  /**
+   * Compares the catalog with what the adapters describe now: reports (through onDrift) each
+   * dataset the catalog names that a described registry lacks, and each field a described dataset
+   * lacks. Registries not described yet are checked when first used (DatasetGrant.fieldsOf).
+   */
+  checkAgainst(registries: ReadonlyArray<{ registry: string; datasets: readonly DescribedDataset[] }>): void {
+    const described = new Map(registries.filter((r) => r.datasets.length > 0).map((r) => [r.registry, new Map(r.datasets.map((d) => [d.name, d]))]));
+    for (const procedure of this.procedures) {
+      for (const grant of procedure.access) {
+        const datasets = described.get(grant.registry);
+        if (!datasets) continue;
+        const dataset = datasets.get(grant.dataset);
+        if (dataset) grant.fieldsOf(dataset);
+        else this.onDrift({ procedure: procedure.code, registry: grant.registry, dataset: grant.dataset, missingFields: [], datasetMissing: true });
+      }
+    }
+  }
+}
+
+const STRUCTURE_MESSAGES: Record<string, string> = {
+  nestedValidation: 'must be an object',
+  whitelistValidation: 'is not a member of this catalog format (misspelt?)',
+};
+
+/** `procedures[3].access[0].registry` from class-validator's nested errors. */
+function structuralProblems(errors: ValidationError[], prefix = ''): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  for (const error of errors) {
+    const path = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
+    const constraints = error.constraints ?? {};
+    // Missing, or not an array: that is the problem; the rest (types, sizes, nested members) would only be noise.
+    if (error.value === undefined && !constraints.whitelistValidation) {
+      problems.push({ path, message: 'is required' });
+      continue;
+    }
+    if (constraints.isArray) {
+      problems.push({ path, message: constraints.isArray });
+      continue;
+    }
+    for (const [rule, message] of Object.entries(constraints)) problems.push({ path, message: STRUCTURE_MESSAGES[rule] ?? message });
+    if (error.children?.length) problems.push(...structuralProblems(error.children, path));
+  }
+  return problems;
+}
+
+function semanticProblems(file: ProcedureCatalogFileDto, known: ReadonlySet<string>): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const firstIndex = new Map<string, number>();
+  file.procedures.forEach((procedure: ProcedureDto, i) => {
+    const at = `procedures[${i}]`;
+    if (!PURPOSE_PATTERN.test(procedure.code)) {
+      problems.push({ path: `${at}.code`, message: `"${printable(procedure.code)}" is not a procedure code of the form N.NNNNNN (e.g. 1.004222)` });
+    } else if (firstIndex.has(procedure.code)) {
+      problems.push({ path: `${at}.code`, message: `duplicate code ${procedure.code}, already at procedures[${firstIndex.get(procedure.code)}]` });
+    } else {
+      firstIndex.set(procedure.code, i);
+    }
+    const datasets = new Map<string, number>();
+    procedure.access.forEach((access: DatasetAccessDto, j) => {
+      const where = `${at}.access[${j}]`;
+      if (!NAME.test(access.registry)) problems.push({ path: `${where}.registry`, message: `"${printable(access.registry)}" is not a registry name` });
+      else if (!known.has(access.registry)) {
+        problems.push({ path: `${where}.registry`, message: `unknown registry "${access.registry}"; known: ${[...known].join(', ')}` });
+      }
+      if (!NAME.test(access.dataset)) problems.push({ path: `${where}.dataset`, message: `"${printable(access.dataset)}" is not a dataset name` });
+      const key = `${access.registry}/${access.dataset}`;
+      if (datasets.has(key)) problems.push({ path: where, message: `${key} is already granted at ${at}.access[${datasets.get(key)}]; list its fields once` });
+      else datasets.set(key, j);
+      const seen = new Set<string>();
+      access.fields.forEach((field, k) => {
+        if (!FIELD_NAME.test(field)) problems.push({ path: `${where}.fields[${k}]`, message: `"${printable(field)}" is not a field name` });
+        else if (seen.has(field)) problems.push({ path: `${where}.fields[${k}]`, message: `duplicate field ${field}` });
+        seen.add(field);
+      });
+    });
+  });
+  return problems;
+}
+
+/** Echo at most a short, printable prefix of file content in errors. */
+function printable(value: string): string {
+  const clean = value.replace(/[^\x20-\x7e\u00c0-\u1ef9]/g, '?');
+  return clean.length > 40 ? clean.slice(0, 40) + '…' : clean;
+}

@@ -1,0 +1,227 @@
+/**
+ * Abuse protection on the embedded profile, over real HTTP: per-client rate limits (429 with
+ * Retry-After), token revocation by jti and by client id through the admin API (401
+ * token_revoked, kept across a restart), the token checks with their codes, and the body limit.
+ */
+import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SignJWT, base64url, decodeJwt, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { pino } from 'pino';
+import { DEFAULT_DEV_ISSUER, DEFAULT_TOKEN_AUDIENCE, DevTokenIssuer, devIssuerPrivateKeyFile } from '@motlan/auth/dev-token-issuer.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { httpCall, metricValue, officerHeaders, type HttpAnswer } from '../support/http.js';
+
+let dataDir: string;
+let issuer: DevTokenIssuer;
+let adminToken: string;
+const gateways: NestFastifyApplication[] = [];
+
+async function startGateway(env: Record<string, string> = {}): Promise<string> {
+  const config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dataDir,
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    PORT: '0',
+    MOTLAN_ADAPTERS: 'none',
+    MOTLAN_PORTAL_SYNC_WORKER: 'false',
+    MOTLAN_RATE_LIMIT_PER_SECOND: '2',
+    MOTLAN_RATE_LIMIT_BURST: '5',
+    MOTLAN_RATE_LIMIT_OVERRIDES: 'security-ops=unlimited,big-client=50:20',
+    MOTLAN_BODY_LIMIT_BYTES: '2048',
+    ...env,
+  });
+  const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  gateways.push(app);
+  return app.getUrl();
+}
+
+const registries = (base: string, token: string) => httpCall(base, 'GET', '/v1/registries', { token });
+const revoke = (base: string, body: unknown, token = adminToken) => httpCall(base, 'POST', '/v1/admin/revocations', { token, body });
+
+function expectProblem(answer: HttpAnswer, status: number, code: string): void {
+  expect({ status: answer.status, code: answer.body.code }).toEqual({ status, code });
+  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(answer.body.status).toBe(status);
+}
+
+/** Waits until the next whole second, so that tokens issued afterwards are newer than a client revocation. */
+async function nextSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-abuse-'));
+  issuer = new DevTokenIssuer({ dataDir });
+  await issuer.ensureKeys();
+  adminToken = await issuer.issue({ sub: 'security-ops', scope: 'tokens:revoke' });
+});
+
+afterAll(async () => {
+  for (const app of gateways) await app.close();
+});
+
+describe('rate limits (embedded)', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await startGateway();
+  });
+
+  it('answers 429 rate_limited with Retry-After once a client has used its burst; other clients are not affected', async () => {
+    const token = await issuer.issue({ sub: 'noisy-client', scope: 'population:read' });
+    const answers = await Promise.all(Array.from({ length: 15 }, () => registries(base, token)));
+    const ok = answers.filter((a) => a.status === 200).length;
+    const limited = answers.filter((a) => a.status === 429);
+    // Burst 5, plus 2/s for the short time the burst took.
+    expect(ok).toBeGreaterThanOrEqual(5);
+    expect(ok).toBeLessThanOrEqual(7);
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429).map((a) => [a.status, a.body])).toEqual([]);
+    expect(limited.length).toBe(15 - ok);
+    for (const answer of limited) {
+      expectProblem(answer, 429, 'rate_limited');
+      const retryAfter = answer.headers.get('retry-after');
+      expect(retryAfter).toMatch(/^\d+$/);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    }
+    // The lookup routes (with their own refusal filter) answer the same.
+    const lookup = await httpCall(base, 'GET', '/v1/registries/population/person/001099012345', { token, headers: officerHeaders() });
+    expectProblem(lookup, 429, 'rate_limited');
+    expect(Number(lookup.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const other = await issuer.issue({ sub: 'quiet-client', scope: 'population:read' });
+    expect((await registries(base, other)).status).toBe(200);
+    // A token is back after 1/2 s.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await registries(base, token)).status).toBe(200);
+    expect(await metricValue(base, /^motlan_rate_limited_total /)).toBeGreaterThanOrEqual(limited.length);
+  });
+
+  it('applies per-client overrides (a bigger bucket, or none)', async () => {
+    const big = await issuer.issue({ sub: 'big-client', scope: 'population:read' });
+    const bigAnswers = await Promise.all(Array.from({ length: 25 }, () => registries(base, big)));
+    expect(bigAnswers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(20);
+    expect(bigAnswers.some((a) => a.status === 429)).toBe(true);
+    const ops = await issuer.issue({ sub: 'security-ops', scope: 'population:read' });
+    const opsAnswers = await Promise.all(Array.from({ length: 30 }, () => registries(base, ops)));
+    expect(opsAnswers.every((a) => a.status === 200)).toBe(true);
+  });
+
+  it('counts requests refused for want of a scope, but never unauthenticated ones against a client', async () => {
+    const token = await issuer.issue({ sub: 'scope-less', scope: '' });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => httpCall(base, 'GET', '/v1/adapters', { token })));
+    expect(answers.filter((a) => a.status === 403).length).toBeGreaterThanOrEqual(5);
+    expect(answers.some((a) => a.status === 429)).toBe(true);
+    const unauthenticated = await Promise.all(Array.from({ length: 10 }, () => httpCall(base, 'GET', '/v1/registries')));
+    for (const answer of unauthenticated) expectProblem(answer, 401, 'token_missing');
+  });
+});
+
+describe('token revocation (embedded)', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await startGateway();
+  });
+
+  it('revokes one token by jti: 401 token_revoked at once, other tokens of the client still work', async () => {
+    const token = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
+    const sibling = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
+    expect((await registries(base, token)).status).toBe(200);
+    const { jti } = decodeJwt(token);
+    const created = await revoke(base, { jti, reason: 'leaked in a support ticket' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'jti', value: jti, revokedBy: 'security-ops', reason: 'leaked in a support ticket' });
+    expectProblem(await registries(base, token), 401, 'token_revoked');
+    expect((await registries(base, sibling)).status).toBe(200);
+  });
+
+  it('revokes every token of a client issued until then; a token issued afterwards works', async () => {
+    const first = await issuer.issue({ sub: 'commune-leaky', scope: 'population:read' });
+    const second = await issuer.issue({ sub: 'commune-leaky', scope: 'population:read' });
+    expect((await registries(base, first)).status).toBe(200);
+    expect((await revoke(base, { clientId: 'commune-leaky' })).status).toBe(201);
+    expectProblem(await registries(base, first), 401, 'token_revoked');
+    expectProblem(await registries(base, second), 401, 'token_revoked');
+    await nextSecond();
+    const fresh = await issuer.issue({ sub: 'commune-leaky', scope: 'population:read' });
+    expect((await registries(base, fresh)).status).toBe(200);
+  });
+
+  it('lists revocations for tokens:revoke only, refuses malformed requests, and keeps the list across a restart', async () => {
+    const listed = await httpCall<{ revocations: Array<{ kind: string; value: string }> }>(base, 'GET', '/v1/admin/revocations', { token: adminToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body.revocations.map((r) => r.kind)).toEqual(['client', 'jti']);
+    const reader = await issuer.issue({ sub: 'someone', scope: 'population:read' });
+    expectProblem(await httpCall(base, 'GET', '/v1/admin/revocations', { token: reader }), 403, 'missing_scope');
+    expectProblem(await revoke(base, { jti: 'x' }, reader), 403, 'missing_scope');
+    expectProblem(await revoke(base, { jti: 'x', clientId: 'y' }), 400, 'validation_failed');
+    expectProblem(await revoke(base, {}), 400, 'validation_failed');
+    expectProblem(await revoke(base, { jti: '' }), 400, 'validation_failed');
+    expectProblem(await revoke(base, { jti: 'x', extra: 1 }), 400, 'validation_failed');
+    expectProblem(await revoke(base, { jti: 'x', reason: 'y'.repeat(3000) }), 413, 'body_too_large');
+
+    const restarted = await startGateway();
+    const again = await httpCall<{ revocations: unknown[] }>(restarted, 'GET', '/v1/admin/revocations', { token: adminToken });
+    expect(again.body.revocations).toHaveLength(2);
+  });
+
+  it('audits each revocation', async () => {
+    await revoke(base, { jti: 'audited-jti', reason: 'audit me' });
+    const config = loadGatewayConfig({ MOTLAN_DATA_DIR: dataDir });
+    const lines = (await readFile(config.audit.file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const record = lines.find((l) => l.type === 'token_revocation' && (l.target as { jti?: string }).jti === 'audited-jti');
+    expect(record).toMatchObject({ clientId: 'security-ops', reason: 'audit me' });
+    expect(typeof record?.requestId).toBe('string');
+  });
+});
+
+describe('token checks over HTTP (each with its code)', () => {
+  let base: string;
+  let key: CryptoKey;
+  let kid: string;
+
+  async function craft(claims: JWTPayload, options: { alg?: string; kid?: string; iat?: number; exp?: number | null } = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT({ scope: 'population:read', ...claims })
+      .setProtectedHeader({ alg: options.alg ?? 'EdDSA', kid: options.kid ?? kid })
+      .setIssuedAt(options.iat ?? now)
+      .setSubject('commune-00004');
+    if (claims.iss === undefined) jwt.setIssuer(DEFAULT_DEV_ISSUER);
+    if (claims.aud === undefined) jwt.setAudience(DEFAULT_TOKEN_AUDIENCE);
+    if (options.exp !== null) jwt.setExpirationTime(options.exp ?? now + 300);
+    return jwt.sign(key);
+  }
+
+  beforeAll(async () => {
+    base = await startGateway({ MOTLAN_RATE_LIMIT_PER_SECOND: '0' });
+    const jwk = JSON.parse(await readFile(devIssuerPrivateKeyFile(dataDir), 'utf8')) as JWK;
+    kid = jwk.kid as string;
+    key = (await importJWK(jwk, 'EdDSA')) as CryptoKey;
+  });
+
+  it('refuses alg none, HS256 with the public key, unknown kid, bad aud/iss, missing or too long exp, future iat', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect((await registries(base, await craft({}))).status).toBe(200);
+    const encode = (value: object) => base64url.encode(JSON.stringify(value));
+    const unsigned = `${encode({ alg: 'none' })}.${encode({ iss: DEFAULT_DEV_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, sub: 'x', iat: now, exp: now + 60 })}.`;
+    expectProblem(await registries(base, unsigned), 401, 'token_algorithm');
+    const publicJwk = JSON.parse(await readFile(path.join(dataDir, 'dev-issuer', 'jwks.json'), 'utf8')).keys[0] as JWK;
+    const hs = await new SignJWT({ scope: 'population:read' })
+      .setProtectedHeader({ alg: 'HS256', kid })
+      .setIssuer(DEFAULT_DEV_ISSUER)
+      .setAudience(DEFAULT_TOKEN_AUDIENCE)
+      .setSubject('x')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(base64url.decode(publicJwk.x as string));
+    expectProblem(await registries(base, hs), 401, 'token_algorithm');
+    expectProblem(await registries(base, await craft({}, { kid: 'no-such-key' })), 401, 'key_unknown');
+    expectProblem(await registries(base, await craft({ aud: 'another-gateway' })), 401, 'token_audience');
+    expectProblem(await registries(base, await craft({ iss: 'urn:someone-else' })), 401, 'token_issuer');
+    expectProblem(await registries(base, await craft({}, { exp: null })), 401, 'token_invalid');
+    expectProblem(await registries(base, await craft({}, { exp: now + 2 * 86400 })), 401, 'token_lifetime');
+    expectProblem(await registries(base, await craft({}, { iat: now - 7200, exp: now - 3600 })), 401, 'token_expired');
+    expectProblem(await registries(base, await craft({}, { iat: now + 600, exp: now + 900 })), 401, 'token_invalid');
+  });
+});
