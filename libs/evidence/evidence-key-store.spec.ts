@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EvidenceKeyStore } from './evidence-key-store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EvidenceKeyError, EvidenceKeyStore } from './evidence-key-store.js';
 
 let dir: string;
 
@@ -82,5 +83,110 @@ describe('EvidenceKeyStore', () => {
 
   it('refuses use before init', () => {
     expect(() => new EvidenceKeyStore({ dir }).current()).toThrow(/init/);
+  });
+});
+
+describe('EvidenceKeyStore revocation', () => {
+  it('revokes a previous key: out of the published set, listed as revoked, kept across restarts', async () => {
+    const store = await EvidenceKeyStore.open({ dir });
+    const old = store.current().kid;
+    const { kid: current } = await store.rotate();
+    const before = Date.now();
+    const result = await store.revoke(old, 'keyCompromise');
+    expect(result).toEqual({ revoked: { kid: old, alg: 'EdDSA', revokedAt: expect.any(String), reason: 'keyCompromise' }, alreadyRevoked: false });
+    expect(Date.parse(result.revoked.revokedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(store.current().kid).toBe(current);
+    expect(store.jwks().keys.map((k) => k.kid)).toEqual([current]);
+    expect(store.publicKey(old)).toBeUndefined();
+    expect(store.revocation(old)).toEqual(result.revoked);
+    expect(store.revokedKeys()).toEqual([result.revoked]);
+
+    const reopened = await EvidenceKeyStore.open({ dir });
+    expect(reopened.revocation(old)).toEqual(result.revoked);
+    expect(reopened.jwks()).toEqual(store.jwks());
+  });
+
+  it('revoking the current key rotates first: signing goes on with a new key, the revoked private key is deleted', async () => {
+    const store = await EvidenceKeyStore.open({ dir });
+    const old = store.current().kid;
+    const result = await store.revoke(old);
+    expect(result.rotatedTo).toEqual(expect.any(String));
+    expect(result.rotatedTo).not.toBe(old);
+    expect(result.revoked.reason).toBe('unspecified');
+    expect(store.current().kid).toBe(result.rotatedTo);
+    expect(store.jwks().keys.map((k) => k.kid)).toEqual([result.rotatedTo]);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.private.jwk.json'))).toEqual([`${result.rotatedTo}.private.jwk.json`]);
+  });
+
+  it('is idempotent and refuses unknown kids and bad reasons', async () => {
+    const store = await EvidenceKeyStore.open({ dir });
+    const old = store.current().kid;
+    const first = await store.revoke(old, 'superseded');
+    const again = await store.revoke(old, 'another reason');
+    expect(again).toEqual({ revoked: first.revoked, alreadyRevoked: true });
+    expect(store.current().kid).toBe(first.rotatedTo);
+    await expect(store.revoke('no-such-kid')).rejects.toThrow(EvidenceKeyError);
+    await expect(store.revoke('no-such-kid')).rejects.toThrow(/no evidence key with kid "no-such-kid"/);
+    await expect(store.revoke(store.current().kid, '')).rejects.toThrow(/reason/);
+    await expect(store.revoke(store.current().kid, 'x'.repeat(201))).rejects.toThrow(/reason/);
+    await expect(store.revoke(store.current().kid, 'line\nbreak')).rejects.toThrow(/reason/);
+    expect(store.revokedKeys()).toHaveLength(1);
+  });
+
+  it('keeps revocations through later rotations, beyond the previous keys kept', async () => {
+    const store = await EvidenceKeyStore.open({ dir, previousKeysKept: 1 });
+    const revoked = store.current().kid;
+    await store.revoke(revoked);
+    for (let i = 0; i < 3; i++) await store.rotate();
+    expect(store.jwks().keys).toHaveLength(2);
+    expect(store.revocation(revoked)).toBeDefined();
+    expect(JSON.parse(await readFile(join(dir, 'keyset.json'), 'utf8'))).toMatchObject({ revoked: [{ kid: revoked }] });
+  });
+
+  it('loses neither a rotation nor a revocation made concurrently by two instances', async () => {
+    const [a, b] = await Promise.all([EvidenceKeyStore.open({ dir }), EvidenceKeyStore.open({ dir })]);
+    const first = a.current().kid;
+    const { kid: second } = await a.rotate();
+    await b.reload();
+    const [rotated] = await Promise.all([a.rotate(), b.revoke(first)]);
+    await a.reload();
+    expect(a.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid, second]);
+    expect(a.revocation(first)).toBeDefined();
+  });
+
+  it('reloadIfChanged reloads only when the key set file changed', async () => {
+    const [a, b] = await Promise.all([EvidenceKeyStore.open({ dir }), EvidenceKeyStore.open({ dir })]);
+    expect(await b.reloadIfChanged()).toBe(false);
+    await a.revoke(a.current().kid);
+    expect(await b.reloadIfChanged()).toBe(true);
+    expect(b.current().kid).toBe(a.current().kid);
+    expect(b.revokedKeys()).toEqual(a.revokedKeys());
+    expect(await b.reloadIfChanged()).toBe(false);
+  });
+
+  it('watch picks up a revocation made by another process within the interval, close stops it', async () => {
+    const [gateway, cli] = await Promise.all([EvidenceKeyStore.open({ dir }), EvidenceKeyStore.open({ dir })]);
+    gateway.watch(50);
+    try {
+      const old = gateway.current().kid;
+      const { rotatedTo } = await cli.revoke(old, 'keyCompromise');
+      const deadline = Date.now() + 2000;
+      while (gateway.current().kid !== rotatedTo && Date.now() < deadline) await sleep(10);
+      expect(gateway.current().kid).toBe(rotatedTo);
+      expect(gateway.revocation(old)).toMatchObject({ reason: 'keyCompromise' });
+    } finally {
+      gateway.close();
+    }
+    const { kid } = await cli.rotate();
+    await sleep(200);
+    expect(gateway.current().kid).not.toBe(kid);
+  });
+
+  it('a slow reload started before a rotation does not bring the old set back', async () => {
+    const store = await EvidenceKeyStore.open({ dir });
+    const reloading = store.reload();
+    const { kid } = await store.rotate();
+    await reloading;
+    expect(store.current().kid).toBe(kid);
   });
 });

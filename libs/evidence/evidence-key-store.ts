@@ -5,10 +5,15 @@
  * or the gateway and a CLI): every file is replaced atomically and creation has a single winner.
  *
  * Layout of `dir`:
- * - `keyset.json`: `{ current: kid, keys: [public JWK, ...] }`, current key first, then previous
- *   keys newest first. The only file that changes; readers see the old or the new version.
+ * - `keyset.json`: `{ current: kid, keys: [public JWK, ...], revoked?: [{ kid, alg, revokedAt, reason }] }`,
+ *   current key first, then previous keys newest first, then the revocation list. The only file
+ *   that changes; readers see the old or the new version.
  * - `<kid>.private.jwk.json` (mode 0600): the current private key. Previous private keys are
  *   deleted on rotation: old evidence only needs to be verified, never signed again.
+ *
+ * A revoked key leaves `keys` (so the published JWKS no longer holds it, and a verifier using a
+ * standard JOSE library refuses its evidence as signed by an unknown key) and is listed in
+ * `revoked` for good, so that the gateway can answer "revoked" rather than "unknown key".
  */
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,18 +51,53 @@ export interface EvidencePublicKey {
   readonly key: CryptoKey;
 }
 
+/** A key withdrawn with {@link EvidenceKeyStore.revoke}: evidence it signed no longer verifies. */
+export interface RevokedEvidenceKey {
+  readonly kid: string;
+  readonly alg: EvidenceAlgorithm;
+  /** ISO 8601. */
+  readonly revokedAt: string;
+  readonly reason: string;
+}
+
+/** What {@link EvidenceKeyStore.revoke} did. */
+export interface EvidenceKeyRevocation {
+  revoked: RevokedEvidenceKey;
+  /** The key was revoked before: nothing changed. */
+  alreadyRevoked: boolean;
+  /** The new current key, when the revoked one was the current key. */
+  rotatedTo?: string;
+}
+
+/** Thrown for a revocation the store refuses (no such key, bad reason). */
+export class EvidenceKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvidenceKeyError';
+  }
+}
+
 interface KeySetFile {
   current: string;
   keys: JWK[];
+  revoked?: RevokedEvidenceKey[];
 }
 
 interface LoadedKeys {
   current: EvidenceSigningKey;
   publicJwks: JWK[];
   publicKeys: Map<string, EvidencePublicKey>;
+  revoked: Map<string, RevokedEvidenceKey>;
+  /** The key set file as loaded, to tell whether the one on disk changed. */
+  fingerprint: string;
 }
 
-const KEYSET_FILE = 'keyset.json';
+/** Longest revocation reason kept (it is published). */
+export const MAX_REVOCATION_REASON_LENGTH = 200;
+
+/** The key set file in the key directory (its presence tells that the directory holds keys). */
+export const EVIDENCE_KEYSET_FILE = 'keyset.json';
+const KEYSET_FILE = EVIDENCE_KEYSET_FILE;
 const LOCK_FILE = '.rotate.lock';
 /** A lock older than this was left by a crashed process. */
 const STALE_LOCK_MS = 30_000;
@@ -72,6 +112,10 @@ export class EvidenceKeyStore {
   private readonly previousKeysKept: number;
   private loaded?: LoadedKeys;
   private initializing?: Promise<void>;
+  // Bumped by every load: a slow reload that started before a newer load must not overwrite it.
+  private generation = 0;
+  private watchTimer?: NodeJS.Timeout;
+  private watching?: Promise<unknown>;
 
   constructor(private readonly options: EvidenceKeyStoreOptions) {
     this.algorithm = options.algorithm ?? 'EdDSA';
@@ -106,9 +150,19 @@ export class EvidenceKeyStore {
     return { keys: this.keys().publicJwks.map((jwk) => ({ ...jwk })) };
   }
 
-  /** The published verification key with this `kid`, if any. */
+  /** The published verification key with this `kid`, if any (never a revoked one). */
   publicKey(kid: string): EvidencePublicKey | undefined {
     return this.keys().publicKeys.get(kid);
+  }
+
+  /** The revocation of this `kid`, if it was revoked. */
+  revocation(kid: string): RevokedEvidenceKey | undefined {
+    return this.keys().revoked.get(kid);
+  }
+
+  /** Every revoked key, oldest revocation first. */
+  revokedKeys(): RevokedEvidenceKey[] {
+    return [...this.keys().revoked.values()].map((r) => ({ ...r }));
   }
 
   /**
@@ -117,24 +171,38 @@ export class EvidenceKeyStore {
    * lock file, and based on the set on disk, so a rotation by another process is never lost.
    */
   async rotate(): Promise<{ kid: string }> {
-    await this.init();
-    const dir = this.options.dir;
-    const state = await withLock(join(dir, LOCK_FILE), async () => {
-      const onDisk = await readKeySetFile(dir);
-      if (onDisk === undefined) throw new Error(`evidence key store: ${join(dir, KEYSET_FILE)} disappeared`);
-      const { privateJwk, publicJwk } = await generateKey(this.algorithm);
-      await writeFileAtomic(privateKeyFile(dir, publicJwk.kid as string), jsonText(privateJwk), 0o600);
-      const next: KeySetFile = {
-        current: publicJwk.kid as string,
-        keys: [publicJwk, ...onDisk.keys.filter((k) => k.kid !== publicJwk.kid)].slice(0, 1 + this.previousKeysKept),
-      };
-      await writeFileAtomic(join(dir, KEYSET_FILE), jsonText(next), 0o644);
-      // Previous private keys are no longer needed (and orphans of lost creation races).
-      await removePrivateKeysExcept(dir, next.current);
-      return next;
-    });
-    this.loaded = await this.load(state);
+    const state = await this.update(async (onDisk) => this.withNewCurrentKey(onDisk));
     return { kid: state.current };
+  }
+
+  /**
+   * Withdraws a key: it leaves the published set at once and is listed as revoked, so its evidence
+   * stops verifying (reason `revoked` from the gateway, unknown key for an offline verifier).
+   * Revoking the current key first rotates to a new one: signing never stops. Idempotent: a key
+   * revoked before keeps its first revocation. Throws {@link EvidenceKeyError} for a `kid` that is
+   * neither published nor revoked (a typo must not look like a successful revocation).
+   */
+  async revoke(kid: string, reason = 'unspecified'): Promise<EvidenceKeyRevocation> {
+    const why = reason.trim();
+    // eslint-disable-next-line no-control-regex
+    if (why.length === 0 || why.length > MAX_REVOCATION_REASON_LENGTH || /[\u0000-\u001f\u007f]/.test(why)) {
+      throw new EvidenceKeyError(`revocation reason must be 1-${MAX_REVOCATION_REASON_LENGTH} characters without control characters`);
+    }
+    let result: EvidenceKeyRevocation | undefined;
+    await this.update(async (onDisk) => {
+      const before = onDisk.revoked?.find((r) => r.kid === kid);
+      if (before !== undefined) {
+        result = { revoked: before, alreadyRevoked: true };
+        return undefined;
+      }
+      const jwk = onDisk.keys.find((k) => k.kid === kid);
+      if (jwk === undefined) throw new EvidenceKeyError(`no evidence key with kid "${kid}" in ${this.options.dir} (published: ${onDisk.keys.map((k) => k.kid).join(', ')})`);
+      const base = kid === onDisk.current ? await this.withNewCurrentKey(onDisk) : onDisk;
+      const revoked: RevokedEvidenceKey = { kid, alg: jwk.alg as EvidenceAlgorithm, revokedAt: new Date().toISOString(), reason: why };
+      result = { revoked, alreadyRevoked: false, ...(kid === onDisk.current ? { rotatedTo: base.current } : {}) };
+      return { current: base.current, keys: base.keys.filter((k) => k.kid !== kid), revoked: [...(onDisk.revoked ?? []), revoked] };
+    });
+    return result!;
   }
 
   /**
@@ -142,7 +210,87 @@ export class EvidenceKeyStore {
    * when it meets an unknown `kid`; a gateway may also call it periodically.
    */
   async reload(): Promise<void> {
-    this.loaded = await this.load();
+    await this.apply();
+  }
+
+  /**
+   * Re-reads the key set file and reloads only when it differs from the loaded one; true when it
+   * did. Cheap (one small file), so it can run every few seconds.
+   */
+  async reloadIfChanged(): Promise<boolean> {
+    const onDisk = await readKeySetFile(this.options.dir);
+    if (onDisk === undefined || this.loaded === undefined || fingerprintOf(onDisk) === this.loaded.fingerprint) return false;
+    await this.apply(onDisk);
+    return true;
+  }
+
+  /**
+   * Checks the key directory every `intervalMs` and picks up rotations and revocations made by
+   * another process (the CLI, another replica): without it a gateway would go on signing with a
+   * key the operator has just revoked. A failed check keeps the loaded keys and is reported to
+   * `onError`; the next one tries again. The timer does not keep the process alive.
+   */
+  watch(intervalMs: number, onError: (error: unknown) => void = () => undefined): void {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError('evidence key store: watch interval must be a positive integer');
+    if (this.watchTimer !== undefined) return;
+    this.watchTimer = setInterval(() => {
+      // One check at a time: a slow disk must not pile up reads.
+      this.watching ??= this.reloadIfChanged()
+        .catch(onError)
+        .finally(() => (this.watching = undefined));
+    }, intervalMs);
+    this.watchTimer.unref();
+  }
+
+  /** Stops {@link watch}. */
+  close(): void {
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+  }
+
+  /** Nest calls this on application close. */
+  onModuleDestroy(): void {
+    this.close();
+  }
+
+  /**
+   * Changes the key set on disk under the lock, from the version on disk (never from what this
+   * instance loaded: another process may have changed it). `change` returns the next set, or
+   * undefined to leave it as it is.
+   */
+  private async update(change: (onDisk: KeySetFile) => Promise<KeySetFile | undefined>): Promise<KeySetFile> {
+    await this.init();
+    const dir = this.options.dir;
+    const state = await withLock(join(dir, LOCK_FILE), async () => {
+      const onDisk = await readKeySetFile(dir);
+      if (onDisk === undefined) throw new Error(`evidence key store: ${join(dir, KEYSET_FILE)} disappeared`);
+      const next = await change(onDisk);
+      if (next === undefined) return onDisk;
+      await writeFileAtomic(join(dir, KEYSET_FILE), jsonText(next), 0o644);
+      // Previous private keys are no longer needed (and orphans of lost creation races).
+      await removePrivateKeysExcept(dir, next.current);
+      return next;
+    });
+    await this.apply(state);
+    return state;
+  }
+
+  /** `onDisk` with a new current key (its private key written); the set is not written yet. */
+  private async withNewCurrentKey(onDisk: KeySetFile): Promise<KeySetFile> {
+    const { privateJwk, publicJwk } = await generateKey(this.algorithm);
+    await writeFileAtomic(privateKeyFile(this.options.dir, publicJwk.kid as string), jsonText(privateJwk), 0o600);
+    return {
+      ...onDisk,
+      current: publicJwk.kid as string,
+      keys: [publicJwk, ...onDisk.keys.filter((k) => k.kid !== publicJwk.kid)].slice(0, 1 + this.previousKeysKept),
+    };
+  }
+
+  /** Loads `known` (or the set on disk) unless a load started later has finished first. */
+  private async apply(known?: KeySetFile): Promise<void> {
+    const generation = ++this.generation;
+    const loaded = await this.load(known);
+    if (generation === this.generation) this.loaded = loaded;
   }
 
   private keys(): LoadedKeys {
@@ -166,7 +314,7 @@ export class EvidenceKeyStore {
         await rm(privateKeyFile(dir, kid), { force: true });
       }
     }
-    this.loaded = await this.load(state);
+    await this.apply(state);
   }
 
   private async load(known?: KeySetFile): Promise<LoadedKeys> {
@@ -205,12 +353,17 @@ export class EvidenceKeyStore {
     }
     const alg = currentPublic.alg as EvidenceAlgorithm;
     const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
-    return { current: { kid: state.current, alg, privateKey }, publicJwks: state.keys, publicKeys };
+    const revoked = new Map((state.revoked ?? []).map((r) => [r.kid, { kid: r.kid, alg: r.alg, revokedAt: r.revokedAt, reason: r.reason }]));
+    return { current: { kid: state.current, alg, privateKey }, publicJwks: state.keys, publicKeys, revoked, fingerprint: fingerprintOf(state) };
   }
 }
 
 function privateKeyFile(dir: string, kid: string): string {
   return join(dir, `${kid}.private.jwk.json`);
+}
+
+function fingerprintOf(state: KeySetFile): string {
+  return JSON.stringify(state);
 }
 
 function jsonText(value: unknown): string {
@@ -240,7 +393,19 @@ async function readKeySetFile(dir: string): Promise<KeySetFile | undefined> {
     value.keys.every(
       (k) => typeof k === 'object' && k !== null && typeof k.kid === 'string' && EVIDENCE_ALGORITHMS.includes(k.alg as EvidenceAlgorithm) && k.d === undefined,
     ) &&
-    value.keys.some((k) => k.kid === value.current);
+    value.keys.some((k) => k.kid === value.current) &&
+    (value.revoked === undefined ||
+      (Array.isArray(value.revoked) &&
+        value.revoked.every(
+          (r) =>
+            typeof r === 'object' &&
+            r !== null &&
+            typeof r.kid === 'string' &&
+            EVIDENCE_ALGORITHMS.includes(r.alg) &&
+            typeof r.revokedAt === 'string' &&
+            typeof r.reason === 'string' &&
+            !value.keys!.some((k) => k.kid === r.kid),
+        )));
   if (!valid) throw new Error(`evidence key store: ${file} is not a valid key set`);
   return value as KeySetFile;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CompactSign, base64url, compactVerify, createLocalJWKSet, decodeProtectedHeader, generateKeyPair } from 'jose';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { EvidenceKeyStore } from './evidence-key-store.js';
-import { EVIDENCE_JWS_TYPE, EvidenceSignerService, type EvidenceInput, type EvidencePayload } from './evidence-signer.service.js';
+import { DEFAULT_EVIDENCE_TTL_SECONDS, EVIDENCE_JWS_TYPE, EvidenceSignerService, type EvidenceInput, type EvidencePayload } from './evidence-signer.service.js';
 
 const ISSUER = 'urn:motlan:gateway';
 
@@ -60,10 +60,17 @@ describe('EvidenceSignerService', () => {
     expect(payload).toMatchObject({ iss: ISSUER, registry: 'population', dataset: 'citizen', subjectId: '001099012345', version: '7', asOf: '2025-01-02T03:04:05Z' });
     expect(payload.fields).toEqual(['address', 'children', 'dateOfBirth', 'deceased', 'fullName', 'householdSize', 'note']);
     expect(payload.iat).toBeGreaterThanOrEqual(before);
+    expect(payload.exp).toBe(payload.iat + DEFAULT_EVIDENCE_TTL_SECONDS);
     expect(payload).not.toHaveProperty('requestPurpose');
 
     const result = await signer.verify(jws);
-    expect(result).toEqual({ valid: true, payload, kid: keyStore.current().kid });
+    expect(result).toEqual({
+      valid: true,
+      payload,
+      kid: keyStore.current().kid,
+      issuedAt: new Date(payload.iat * 1000).toISOString(),
+      expiresAt: new Date(payload.exp! * 1000).toISOString(),
+    });
   });
 
   it('signs each record version and field set once and reuses the signature', async () => {
@@ -109,7 +116,7 @@ describe('EvidenceSignerService', () => {
     const [header, , signature] = (await signer.sign(input())).split('.');
     const forged = { ...(await payloadOf(await signer.sign(input()))), data: { ...data, fullName: 'Trần Thị Bình' } };
     const tampered = `${header}.${base64url.encode(JSON.stringify(forged))}.${signature}`;
-    expect(await signer.verify(tampered)).toEqual({ valid: false, reason: 'signature' });
+    expect(await signer.verify(tampered)).toMatchObject({ valid: false, reason: 'signature', kid: keyStore.current().kid, detail: expect.stringMatching(/signature/) });
     await expect(compactVerify(tampered, createLocalJWKSet(keyStore.jwks()))).rejects.toThrow();
   });
 
@@ -118,7 +125,7 @@ describe('EvidenceSignerService', () => {
     const foreign = await new CompactSign(new TextEncoder().encode(JSON.stringify({ iss: ISSUER, data: {} })))
       .setProtectedHeader({ alg: 'EdDSA', kid: 'not-ours', typ: EVIDENCE_JWS_TYPE })
       .sign(privateKey);
-    expect(await signer.verify(foreign)).toEqual({ valid: false, reason: 'unknown_key' });
+    expect(await signer.verify(foreign)).toEqual({ valid: false, reason: 'unknown_key', kid: 'not-ours', detail: 'no published key has kid not-ours' });
   });
 
   it('reports a foreign key reusing our kid as a bad signature', async () => {
@@ -127,22 +134,24 @@ describe('EvidenceSignerService', () => {
     const forged = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader({ alg: 'EdDSA', kid: keyStore.current().kid, typ: EVIDENCE_JWS_TYPE })
       .sign(privateKey);
-    expect(await signer.verify(forged)).toEqual({ valid: false, reason: 'signature' });
+    expect(await signer.verify(forged)).toMatchObject({ valid: false, reason: 'signature' });
   });
 
   it('reports malformed input and evidence of another issuer', async () => {
-    expect(await signer.verify('')).toEqual({ valid: false, reason: 'malformed' });
-    expect(await signer.verify('a.b.c')).toEqual({ valid: false, reason: 'malformed' });
+    expect(await signer.verify('')).toMatchObject({ valid: false, reason: 'malformed' });
+    expect(await signer.verify('a.b.c')).toMatchObject({ valid: false, reason: 'malformed' });
+    expect(await signer.verify('x'.repeat(300 * 1024))).toMatchObject({ valid: false, reason: 'malformed' });
+    expect(await signer.verify(`${base64url.encode('{"alg":"EdDSA"}')}.e30.sig`)).toMatchObject({ valid: false, reason: 'malformed', detail: 'the JWS header has no kid' });
     const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none', typ: EVIDENCE_JWS_TYPE, kid: keyStore.current().kid }))}.${base64url.encode('{}')}.`;
     expect((await signer.verify(unsigned)).valid).toBe(false);
 
     const other = new EvidenceSignerService({ issuer: 'urn:other-gateway', keyStore });
-    expect(await signer.verify(await other.sign(input()))).toEqual({ valid: false, reason: 'not_issued_here' });
+    expect(await signer.verify(await other.sign(input()))).toMatchObject({ valid: false, reason: 'not_issued_here', detail: expect.stringContaining('urn:other-gateway') });
 
     const notEvidence = await new CompactSign(new TextEncoder().encode('{"iss":"urn:motlan:gateway"}'))
       .setProtectedHeader({ alg: 'EdDSA', kid: keyStore.current().kid, typ: EVIDENCE_JWS_TYPE })
       .sign(keyStore.current().privateKey);
-    expect(await signer.verify(notEvidence)).toEqual({ valid: false, reason: 'malformed' });
+    expect(await signer.verify(notEvidence)).toMatchObject({ valid: false, reason: 'malformed' });
   });
 
   it('verifies evidence signed by another instance after it rotated the shared keys', async () => {
