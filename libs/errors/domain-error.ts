@@ -45,6 +45,20 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** 409: the request conflicts with the current state (an id already taken, an entry managed elsewhere). */
+export class ConflictError extends DomainError {
+  constructor(code: string, detail: string, extensions: Record<string, unknown> = {}) {
+    super(code, 409, 'Conflict', detail, extensions);
+  }
+}
+
+/** 422: the request is well-formed but cannot be carried out as asked (e.g. the adapter it names fails its checks). */
+export class UnprocessableError extends DomainError {
+  constructor(code: string, detail: string, extensions: Record<string, unknown> = {}) {
+    super(code, 422, 'Unprocessable request', detail, extensions);
+  }
+}
+
 /** 503: a registry (or a backing service) cannot answer now; the client may retry later. */
 export class UnavailableError extends DomainError {
   constructor(code: string, detail: string, retryAfterSeconds = 5, extensions: Record<string, unknown> = {}) {
@@ -64,11 +78,35 @@ export const ErrorCodes = {
   unknownField: 'unknown_field',
   subjectNotFound: 'subject_not_found',
   missingScope: 'missing_scope',
+  purposeUnknown: 'purpose_unknown',
+  purposeNotAllowed: 'purpose_not_allowed',
+  fieldNotAllowed: 'field_not_allowed',
   registryUnavailable: 'registry_unavailable',
+  registryNotConnected: 'registry_not_connected',
   registryTimeout: 'registry_timeout',
   registryBusy: 'registry_busy',
   registryCircuitOpen: 'registry_circuit_open',
   auditUnavailable: 'audit_unavailable',
+  adapterNotFound: 'adapter_not_found',
+  adapterExists: 'adapter_exists',
+  adapterManagedByConfig: 'adapter_managed_by_config',
+  adapterIdMismatch: 'adapter_id_mismatch',
+  insecureNotAllowed: 'insecure_transport_not_allowed',
+  tlsMaterialUnreadable: 'tls_material_unreadable',
+  adapterUnreachable: 'adapter_unreachable',
+  adapterContractMismatch: 'adapter_contract_mismatch',
+  adapterRegistryMismatch: 'adapter_registry_mismatch',
+  adapterDatasetMismatch: 'adapter_dataset_mismatch',
+  adapterRoutingConflict: 'adapter_routing_conflict',
+  catalogUnavailable: 'catalog_unavailable',
+  unknownCommune: 'unknown_commune',
+  unknownProvince: 'unknown_province',
+  communeMismatch: 'commune_mismatch',
+  syncQueueUnavailable: 'sync_queue_unavailable',
+  rateLimited: 'rate_limited',
+  revocationUnavailable: 'revocation_unavailable',
+  invalidCursor: 'invalid_cursor',
+  accessLogUnavailable: 'access_log_unavailable',
   routeNotFound: 'route_not_found',
   methodNotAllowed: 'method_not_allowed',
   internal: 'internal_error',

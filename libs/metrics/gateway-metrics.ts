@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ResilienceObserver } from '@motlan/registry-client/guarded-adapter.js';
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (not prom-client's global one), so
@@ -53,39 +54,68 @@ export class GatewayMetrics {
 
   readonly adapterCallSeconds = new Histogram({
     name: 'motlan_adapter_call_duration_seconds',
-    help: 'One call to a registry adapter (each retry attempt counts), by registry and outcome (success|unavailable|timeout|invalid_argument|internal)',
-    labelNames: ['registry', 'outcome'] as const,
+    help: 'One call to a registry adapter (each retry attempt counts), by registry, adapter id and outcome (success|unavailable|timeout|invalid_argument|internal)',
+    labelNames: ['registry', 'adapter', 'outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
 
   readonly adapterErrors = new Counter({
     name: 'motlan_adapter_errors_total',
-    help: 'Failed calls to a registry adapter, by registry and kind (unavailable|timeout|invalid_argument|internal)',
-    labelNames: ['registry', 'kind'] as const,
+    help: 'Failed calls to a registry adapter, by registry, adapter id and kind (unavailable|timeout|invalid_argument|internal)',
+    labelNames: ['registry', 'adapter', 'kind'] as const,
     registers: [this.registry],
   });
 
   readonly adapterBreakerState = new Gauge({
     name: 'motlan_adapter_breaker_state',
-    help: 'Circuit breaker of each registry adapter: 0 closed, 1 half-open, 2 open',
-    labelNames: ['registry'] as const,
+    help: 'Circuit breaker of each registry adapter (by registry and adapter id): 0 closed, 1 half-open, 2 open',
+    labelNames: ['registry', 'adapter'] as const,
     registers: [this.registry],
   });
 
   readonly adapterInFlight = new Gauge({
     name: 'motlan_adapter_in_flight',
-    help: 'Calls in flight to each registry adapter (bounded by MOTLAN_ADAPTER_MAX_CONCURRENCY)',
-    labelNames: ['registry'] as const,
+    help: 'Calls in flight to each registry adapter (bounded by its maxConcurrency)',
+    labelNames: ['registry', 'adapter'] as const,
     registers: [this.registry],
   });
 
   readonly adapterRejected = new Counter({
     name: 'motlan_adapter_rejected_total',
-    help: 'Calls refused by the gateway before reaching a registry adapter, by registry and reason (busy|circuit_open)',
-    labelNames: ['registry', 'reason'] as const,
+    help: 'Calls refused by the gateway before reaching a registry adapter, by registry, adapter id and reason (busy|circuit_open)',
+    labelNames: ['registry', 'adapter', 'reason'] as const,
     registers: [this.registry],
   });
+
+  readonly rateLimited = new Counter({
+    name: 'motlan_rate_limited_total',
+    help: 'Requests refused with 429 rate_limited (a client over its token bucket)',
+    registers: [this.registry],
+  });
+
+  readonly rateLimitFailOpen = new Counter({
+    name: 'motlan_rate_limit_fail_open_total',
+    help: 'Requests let through without a rate-limit decision because the shared limiter (Redis) could not be reached',
+    registers: [this.registry],
+  });
+
+  readonly tokenRevokedRefusals = new Counter({
+    name: 'motlan_token_revoked_total',
+    help: 'Requests refused with 401 token_revoked',
+    registers: [this.registry],
+  });
+
+  /** Records adapter calls and refusals as they happen (they are events, not state read at scrape time). */
+  adapterObserver(): ResilienceObserver {
+    return {
+      callEnded: (adapter, _operation, outcome, seconds) => {
+        this.adapterCallSeconds.observe({ registry: adapter.registry, adapter: adapter.id, outcome }, seconds);
+        if (outcome !== 'success') this.adapterErrors.inc({ registry: adapter.registry, adapter: adapter.id, kind: outcome });
+      },
+      rejected: (adapter, reason) => this.adapterRejected.inc({ registry: adapter.registry, adapter: adapter.id, reason }),
+    };
+  }
 
   async render(): Promise<string> {
     return this.registry.metrics();

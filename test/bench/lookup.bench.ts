@@ -138,7 +138,13 @@ async function main(): Promise<void> {
   start('registry-sim', path.join(dist, 'apps/registry-sim/src/main.js'), { ...common, SIM_PORT: String(simPort), SIM_GRPC_BASE_PORT: String(grpcBasePort) });
   const simUrl = `http://127.0.0.1:${simPort}`;
   await waitFor(`${simUrl}/sim/health`);
-  const gatewayEnv = { ...common, SIM_GRPC_BASE_PORT: String(grpcBasePort), MOTLAN_CACHE_SYNC_GROUP: `motlan-cache-sync-bench-${started}` };
+  // The bench client gets a bucket it cannot empty: every request still pays the rate-limit check.
+  const gatewayEnv = {
+    ...common,
+    SIM_GRPC_BASE_PORT: String(grpcBasePort),
+    MOTLAN_CACHE_SYNC_GROUP: `motlan-cache-sync-bench-${started}`,
+    MOTLAN_RATE_LIMIT_OVERRIDES: 'bench=1000000:10000000',
+  };
   start('gateway', path.join(dist, 'apps/gateway/src/main.js'), { ...gatewayEnv, PORT: String(gatewayPort) });
   start('gateway-2', path.join(dist, 'apps/gateway/src/main.js'), { ...gatewayEnv, PORT: String(gateway2Port) });
   const gateway = `http://127.0.0.1:${gatewayPort}`;

@@ -18,6 +18,8 @@ import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-even
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { embeddedEventFile } from '@motlan/events/embedded-bus-files.js';
 import { FileChangeEventPublisher } from '@motlan/events/file-change-event-bus.adapter.js';
+import { httpCall, officerHeaders, purposeFor } from '../support/http.js';
+import { simControl, simSamples } from '../support/sim-control.js';
 
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
 
@@ -30,16 +32,11 @@ let token: string;
 
 const lookupHeaders = (extra: Record<string, string> = {}) => ({
   authorization: `Bearer ${token}`,
-  'x-purpose': '1.004222',
-  'x-officer-id': 'officer-001',
+  ...officerHeaders(),
   ...extra,
 });
 
-async function get(url: string, headers: Record<string, string> = lookupHeaders()) {
-  const response = await fetch(base + url, { headers });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const get = (url: string, headers: Record<string, string> = lookupHeaders()) => httpCall(base, 'GET', url, { headers });
 
 async function post(url: string, body: string, headers: Record<string, string> = lookupHeaders()) {
   const response = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -47,10 +44,9 @@ async function post(url: string, body: string, headers: Record<string, string> =
 }
 
 async function samples(registry: string, dataset: string, n: number, extra = ''): Promise<string[]> {
-  const response = await fetch(`${sim.controlUrl}/sim/samples?registry=${registry}&dataset=${dataset}&n=${n}${extra}`);
-  const body = (await response.json()) as { samples: string[] };
-  for (const id of body.samples) subjectsUsed.add(id);
-  return body.samples;
+  const ids = await simSamples(sim.controlUrl, registry, dataset, n, extra);
+  for (const id of ids) subjectsUsed.add(id);
+  return ids;
 }
 
 /** Every subject id the tests looked up, and every line the gateway logged (at debug level). */
@@ -132,7 +128,7 @@ describe('lookup of persons', () => {
       `/v1/registries/land/parcel/${parcel}`,
       `/v1/registries/civil-status/birth/${person}`,
     ]) {
-      const result = await get(url);
+      const result = await get(url, lookupHeaders({ 'x-purpose': purposeFor(url) }));
       expect({ url, status: result.status }).toEqual({ url, status: 200 });
     }
   });
@@ -262,13 +258,13 @@ describe('errors are problem+json with a stable code', () => {
 
   it('503 with Retry-After when the registry cannot answer, never a 500', async () => {
     const [fresh] = await samples('residence', 'household', 1, '&province=48');
-    await fetch(`${sim.controlUrl}/sim/registries/residence/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ down: true }) });
+    await simControl(sim.controlUrl, 'PUT', '/sim/registries/residence/faults', { down: true });
     try {
       const result = await get(`/v1/registries/residence/household/${fresh}`);
       expectProblem(result, 503, 'registry_unavailable');
       expect(Number(result.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
-      await fetch(`${sim.controlUrl}/sim/registries/residence/faults`, { method: 'DELETE' });
+      await simControl(sim.controlUrl, 'DELETE', '/sim/registries/residence/faults');
     }
   });
 });
@@ -276,16 +272,18 @@ describe('errors are problem+json with a stable code', () => {
 describe('change events on the embedded bus', () => {
   it('a record changed in the registry is looked up in its new version, not the cached one', async () => {
     const relay = new ChangeEventRelay(sim.registries, new FileChangeEventPublisher(embeddedEventFile(dataDir)), pino({ level: 'silent' }));
+    // The simulated change is to the occupation, which domestic adoption registration may read (1.004222 may not).
+    const adoption = (url: string) => httpCall(base, 'GET', url, { headers: lookupHeaders({ 'x-purpose': '1.003005' }) });
     try {
       const [id] = await samples('population', 'person', 1, '&province=31');
-      const before = await get(`/v1/registries/population/person/${id}?fields=occupation`);
-      expect((await get(`/v1/registries/population/person/${id}?fields=occupation`)).headers.get('x-cache')).toBe('HIT');
+      const before = await adoption(`/v1/registries/population/person/${id}?fields=occupation`);
+      expect((await adoption(`/v1/registries/population/person/${id}?fields=occupation`)).headers.get('x-cache')).toBe('HIT');
       const change = sim.registries.changeRecord('population', 'person', id);
       const deadline = Date.now() + 3000;
-      let after = await get(`/v1/registries/population/person/${id}?fields=occupation`);
+      let after = await adoption(`/v1/registries/population/person/${id}?fields=occupation`);
       while ((after.body.meta as { version: string }).version !== String(change.version) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
-        after = await get(`/v1/registries/population/person/${id}?fields=occupation`);
+        after = await adoption(`/v1/registries/population/person/${id}?fields=occupation`);
       }
       expect((after.body.meta as { version: string }).version).toBe(String(change.version));
       expect((before.body.meta as { version: string }).version).not.toBe(String(change.version));

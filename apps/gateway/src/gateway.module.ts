@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TokenVerifierService } from '@motlan/auth/token-verifier.service.js';
@@ -6,16 +6,28 @@ import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
 import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
-import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
+import { AdapterCatalogService } from '@motlan/adapter-catalog/adapter-catalog.service.js';
+import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.port.js';
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
+import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import { AdaptersController } from './adapters/adapters.controller.js';
+import { ScopeGuard } from './auth/require-scope.decorator.js';
+import { DossiersController } from './sync/dossiers.controller.js';
+import { OpsController } from './sync/ops.controller.js';
+import { SyncModule } from './sync/sync.module.js';
+import { AccessLogModule } from './access-log/access-log.module.js';
 import { CacheSyncService } from './cache-sync/cache-sync.service.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ClientAuthGuard } from './auth/client-auth.guard.js';
+import { RevocationsController } from './auth/revocations.controller.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { GATEWAY_CONFIG } from './config/gateway-config.token.js';
 import type { GatewayConfig } from './config/gateway.config.js';
+import { EvidenceVerifyController } from './evidence/evidence-verify.controller.js';
 import { JwksController } from './evidence/jwks.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
@@ -24,6 +36,9 @@ import { LookupController } from './lookup/lookup.controller.js';
 import { LookupService } from './lookup/lookup.service.js';
 import { RecordReaderService } from './lookup/record-reader.service.js';
 import { RegistriesController } from './lookup/registries.controller.js';
+import { OpsPageController } from './ops-page/ops-page.controller.js';
+import { PurposesController } from './purposes/purposes.controller.js';
+import { PurposesModule } from './purposes/purposes.module.js';
 
 /** The gateway: HTTP edge, lookup use case, and the infrastructure chosen from config. */
 @Module({})
@@ -31,19 +46,23 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [TerminusModule, InfrastructureModule.forRoot(config)],
-      controllers: [LookupController, RegistriesController, JwksController, HealthController, MetricsController],
+      imports: [TerminusModule, InfrastructureModule.forRoot(config), SyncModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
+      controllers: [LookupController, RegistriesController, PurposesController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, OpsPageController, DossiersController, OpsController, RevocationsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: GatewayMetrics, useFactory: () => new GatewayMetrics() },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {
-          provide: DatasetCatalogService,
-          inject: [RegistryClient],
-          useFactory: async (client: RegistryClient) => {
-            const catalog = new DatasetCatalogService(client, { retryIntervalMs: config.describeRetryMs });
-            await catalog.refresh();
+          provide: AdapterCatalogService,
+          inject: [AdapterCatalogStore, AdapterPool, AuditSink, VnAdminDirectory],
+          useFactory: async (store: AdapterCatalogStore, pool: AdapterPool, audit: AuditSink, directory: VnAdminDirectory) => {
+            const catalog = new AdapterCatalogService(store, pool, audit, {
+              defaultBreaker: config.resilience.breaker,
+              allowInsecureRemote: config.allowInsecureAdapters,
+              provinceCodes: new Set(directory.provinces().map((p) => p.code)),
+            });
+            // Lookups are routed to catalog adapters from the first request: replay before serving.
+            await catalog.start();
             return catalog;
           },
         },
@@ -63,9 +82,10 @@ export class GatewayModule {
             new TokenVerifierService({
               issuer: config.auth.issuer,
               audience: config.auth.audience,
-              jwks: config.auth.jwks,
+              jwks: { ...config.auth.jwks, reloadIntervalMs: config.auth.jwksRefreshMinMs },
               algorithms: config.auth.algorithms,
               clockToleranceSec: config.auth.clockToleranceSec,
+              maxTokenLifetimeSec: config.auth.maxTokenLifetimeSec,
             }),
         },
         {
@@ -73,15 +93,19 @@ export class GatewayModule {
           useFactory: async () => {
             const store = new EvidenceKeyStore({ dir: config.evidence.keyDir, algorithm: config.evidence.algorithm });
             await store.init();
+            // Rotations and revocations made with the CLI (or by another replica) take effect within seconds.
+            const log = new Logger('EvidenceKeyStore');
+            store.watch(config.evidence.keyReloadMs, (error) => log.warn(`cannot reload the evidence keys, keeping the loaded ones: ${String(error)}`));
             return store;
           },
         },
         {
           provide: EvidenceSignerService,
           inject: [EvidenceKeyStore],
-          useFactory: (keyStore: EvidenceKeyStore) => new EvidenceSignerService({ issuer: config.evidence.issuer, keyStore }),
+          useFactory: (keyStore: EvidenceKeyStore) => new EvidenceSignerService({ issuer: config.evidence.issuer, keyStore, ttlSeconds: config.evidence.ttlSeconds }),
         },
         ClientAuthGuard,
+        ScopeGuard,
         LookupRefusalAuditFilter,
         LookupService,
         CacheSyncService,

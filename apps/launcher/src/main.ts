@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDataDir } from '@motlan/auth/data-dir.js';
+import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,17 @@ async function main(): Promise<void> {
   const profile = env.REDIS_URL && env.KAFKA_BROKERS ? 'production' : 'embedded';
 
   // The development issuer's key must exist before the gateway loads its key set.
-  await new DevTokenIssuer({ dataDir }).ensureKeys();
+  const issuer = new DevTokenIssuer({ dataDir });
+  await issuer.ensureKeys();
+  // Likewise the dev citizen issuer's (the national e-identity's stand-in) for GET /v1/me/access-log.
+  await new DevCitizenTokenIssuer({ dataDir }).ensureKeys();
+  // The simulator plays the commune one-stop systems too: it reports dossier statuses to the
+  // gateway (idle until the gateway answers; the rate is set below), so /ops shows sync moving.
+  const trafficRate = Number(env.SIM_DOSSIERS_PER_SECOND ?? '1');
+  env.SIM_GATEWAY_URL = `http://127.0.0.1:${gatewayPort}`;
+  env.SIM_GATEWAY_TOKEN = await issuer.issue({ sub: 'sim-commune-systems', scope: 'dossiers:write', ttlSec: 86_400 });
+  env.SIM_DOSSIERS_PER_SECOND = '0';
+  const opsToken = await issuer.issue({ sub: 'duty-officer', scope: 'ops:read adapters:read', ttlSec: 86_400 });
 
   log(`profile: ${profile}; data directory: ${dataDir}; logs: ${logDir}`);
   start('registry-sim', path.join(distApps, 'registry-sim', 'src', 'main.js'), env, logDir);
@@ -47,6 +58,9 @@ async function main(): Promise<void> {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   await waitFor(`${gatewayUrl}/health/live`, 'gateway');
 
+  if (Number.isFinite(trafficRate) && trafficRate > 0) {
+    await fetch(`${simUrl}/sim/traffic`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ perSecond: trafficRate }) }).catch(() => undefined);
+  }
   const sample = await firstSample(simUrl);
   const scopes = 'population:read residence:read land:read business:read civil-status:read';
   process.stdout.write(
@@ -54,7 +68,9 @@ async function main(): Promise<void> {
       '',
       `Motlan is running (${profile} profile).`,
       `  gateway         ${gatewayUrl}   (API docs ${gatewayUrl}/docs, OpenAPI ${gatewayUrl}/openapi.json, keys ${gatewayUrl}/.well-known/jwks.json)`,
-      `  registry-sim    ${simUrl}/sim/registries   (gRPC adapters on ports ${grpcBase}-${Number(grpcBase) + 4})`,
+      `  registry-sim    ${simUrl}/sim/registries   (gRPC adapters on ports ${grpcBase}-${Number(grpcBase) + 4}, national portal on ${env.SIM_PORTAL_PORT ?? Number(grpcBase) + 5})`,
+      `  operations      ${gatewayUrl}/ops#token=${opsToken}`,
+      `                  (dossier sync: the simulator sends ${trafficRate > 0 ? `${trafficRate} new dossier(s) per second` : 'no dossiers (SIM_DOSSIERS_PER_SECOND=0)'}; ${simUrl}/sim/portal shows what the portal received)`,
       '',
       'Get a token (in another terminal, same directory):',
       `  TOKEN=$(npm run -s token -- --sub commune-00004 --scope "${scopes}")`,
@@ -63,7 +79,12 @@ async function main(): Promise<void> {
       `  curl -s -H "Authorization: Bearer $TOKEN" -H "X-Purpose: 1.004222" -H "X-Officer-Id: officer-001" \\`,
       `    "${gatewayUrl}/v1/registries/population/person/${sample}?fields=fullName,dateOfBirth,permanentAddress"`,
       '',
+      'See who looked that person up, as the citizen does (a citizen token of the dev e-identity):',
+      `  CITIZEN=$(npm run -s token -- --citizen ${sample})`,
+      `  curl -s -H "Authorization: Bearer $CITIZEN" "${gatewayUrl}/v1/me/access-log"`,
+      '',
       `More sample ids: curl -s "${simUrl}/sim/samples?registry=population&dataset=person&n=10"`,
+      `Adapters (registry operators, see docs/adapters.md): npm run -s motlan -- adapters list${env.SIM_EXTRA_ADAPTERS ? `   (simulator extra adapters to register: ${simUrl}/sim/adapters)` : ''}`,
       'Stop with Ctrl-C.',
       '',
     ].join('\n'),

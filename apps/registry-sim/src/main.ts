@@ -1,8 +1,18 @@
 /**
  * Runs the registry simulator as a process: `npm run start:sim`. Configuration from the environment
  * (see sim-config.ts): SIM_SEED, SIM_PERSONS, SIM_HOST, SIM_PORT, SIM_GRPC_BASE_PORT, SIM_FAULTS,
- * SIM_CHANGES_PER_SECOND, LOG_LEVEL, MOTLAN_VN_ADMIN_DIR; KAFKA_BROKERS (change events to Kafka) or
+ * SIM_CHANGES_PER_SECOND, SIM_EXTRA_ADAPTERS, SIM_PORTAL_PORT, SIM_DOSSIERS_PER_SECOND, SIM_GATEWAY_URL,
+ * SIM_GATEWAY_TOKEN, LOG_LEVEL, MOTLAN_VN_ADMIN_DIR; KAFKA_BROKERS (change events to Kafka) or
  * MOTLAN_DATA_DIR (change events to the embedded profile's event file).
+ *
+ * The simulated national portal listens on SIM_PORTAL_PORT (default SIM_GRPC_BASE_PORT+5). With
+ * SIM_GATEWAY_TOKEN and SIM_DOSSIERS_PER_SECOND > 0, commune systems send dossier statuses to the
+ * gateway at SIM_GATEWAY_URL.
+ *
+ * SIM_EXTRA_ADAPTERS serves registries on more endpoints, `;`-separated `id=registry[@provinces]:port`:
+ * `population-north=population@01,04:50061;population-south=population@79:50062;business-2=business:50063`
+ * runs two shards of the population registry (the first holds the subjects of provinces 01 and 04)
+ * and a replica of the business registry.
  */
 import { pino } from 'pino';
 import { resolveDataDir } from '@motlan/auth/data-dir.js';
@@ -33,8 +43,17 @@ async function main(): Promise<void> {
     : new FileChangeEventPublisher(embeddedEventFile(resolveDataDir(process.env)));
   const relay = new ChangeEventRelay(sim.registries, publisher, logger.child({ component: 'change-events' }));
   logger.info({ bus: brokers?.length ? 'kafka' : 'file' }, 'publishing change events');
-  for (const [registry, endpoint] of Object.entries(sim.endpoints)) process.stdout.write(`${registry.padEnd(13)} grpc://${endpoint}\n`);
-  process.stdout.write(`control       ${sim.controlUrl}/sim/registries\n`);
+  const width = Math.max(13, ...config.extraAdapters.map((a) => a.id.length + 1));
+  for (const [registry, endpoint] of Object.entries(sim.endpoints)) process.stdout.write(`${registry.padEnd(width)} grpc://${endpoint}\n`);
+  for (const { id, registry, provinces } of config.extraAdapters) {
+    const serves = provinces ? `${registry} shard of provinces ${provinces.join(',')}` : `${registry} replica`;
+    process.stdout.write(`${id.padEnd(width)} grpc://${sim.extraEndpoints[id]} (${serves})\n`);
+  }
+  process.stdout.write(`${'portal'.padEnd(width)} grpc://${sim.portalEndpoint} (national portal, ${sim.controlUrl}/sim/portal)\n`);
+  if (sim.traffic) {
+    process.stdout.write(`${'traffic'.padEnd(width)} ${sim.traffic.rate} dossiers/s to ${sim.traffic.stats().gatewayUrl} (${sim.controlUrl}/sim/traffic)\n`);
+  }
+  process.stdout.write(`${'control'.padEnd(width)} ${sim.controlUrl}/sim/registries\n`);
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');

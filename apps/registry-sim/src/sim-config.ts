@@ -6,8 +6,34 @@ import { parseFaultPatch, type FaultPatch } from './registries/fault-injector.js
 import { isRegistryName, REGISTRY_NAMES, type RegistryName } from './registries/sim-dataset.js';
 import { MAX_CHANGES_PER_SECOND } from './registries/sim-registries.js';
 import { InvalidRequestError } from './registries/sim-errors.js';
+import { isHttpUrl, MAX_DOSSIERS_PER_SECOND, type DossierTrafficOptions } from './traffic/dossier-traffic.js';
 
 export type SimFaults = Partial<Record<RegistryName, FaultPatch>>;
+
+/** One more gRPC adapter of a registry over the same data: a replica, or a shard of some provinces. */
+export interface ExtraAdapterSpec {
+  /** Unique name, e.g. population-north: letters, digits, '.', '_' and '-'. */
+  id: string;
+  registry: RegistryName;
+  /** Current (2025) 2-digit province codes the adapter holds; absent: all (a replica). */
+  provinces?: string[];
+  /** 0 or absent: an ephemeral port. */
+  port?: number;
+  /** What Describe reports instead of the contract version the simulator implements. */
+  contractVersion?: string;
+  /** Mutual TLS instead of plaintext: the client must present a certificate signed by `ca`. */
+  tls?: ExtraAdapterTls;
+}
+
+/** PEM text (not file references: the simulator is embedded in tests that generate it). */
+export interface ExtraAdapterTls {
+  /** CA that signs the client certificates this adapter accepts. */
+  ca: string;
+  /** The adapter's server certificate (chain). */
+  cert: string;
+  /** The adapter's private key. */
+  key: string;
+}
 
 export interface SimConfig {
   seed: number;
@@ -18,6 +44,11 @@ export interface SimConfig {
   faults: SimFaults;
   changesPerSecond: number;
   logLevel: string;
+  extraAdapters: ExtraAdapterSpec[];
+  /** gRPC port of the simulated national portal: SIM_PORTAL_PORT, default SIM_GRPC_BASE_PORT+5 (0 with an ephemeral base). */
+  portalPort: number;
+  /** Commune traffic to the gateway; absent unless SIM_DOSSIERS_PER_SECOND > 0 or SIM_GATEWAY_TOKEN is set. */
+  dossierTraffic?: DossierTrafficOptions;
 }
 
 export const SIM_DEFAULTS = {
@@ -26,6 +57,9 @@ export const SIM_DEFAULTS = {
   host: '127.0.0.1',
   grpcBasePort: 50051,
   controlPort: 3100,
+  /** The portal listens on grpcBasePort + portalOffset, after the five registries, unless told otherwise. */
+  portalOffset: REGISTRY_NAMES.length,
+  gatewayUrl: 'http://127.0.0.1:3000',
 } as const;
 
 export class SimConfigError extends Error {
@@ -35,16 +69,162 @@ export class SimConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
+  const grpcBasePort = integer(env, 'SIM_GRPC_BASE_PORT', SIM_DEFAULTS.grpcBasePort, 0, 65535 - (REGISTRY_NAMES.length - 1));
+  const controlPort = integer(env, 'SIM_PORT', SIM_DEFAULTS.controlPort, 0, 65535);
+  const extraAdapters = env.SIM_EXTRA_ADAPTERS ? parseExtraAdapters(env.SIM_EXTRA_ADAPTERS) : [];
+  const portalPort = integer(env, 'SIM_PORTAL_PORT', defaultPortalPort(grpcBasePort), 0, 65535);
+  if (portalPort > 65535) {
+    throw new SimConfigError(`SIM_GRPC_BASE_PORT ${grpcBasePort} leaves no port for the portal at SIM_GRPC_BASE_PORT+${SIM_DEFAULTS.portalOffset}: set SIM_PORTAL_PORT`);
+  }
+  // Caught here rather than as a bind error at start, which would not say which variable to fix.
+  const taken = new Map<number, string>([[controlPort, 'SIM_PORT']]);
+  if (grpcBasePort !== 0) REGISTRY_NAMES.forEach((name, i) => taken.set(grpcBasePort + i, `the ${name} registry (SIM_GRPC_BASE_PORT+${i})`));
+  if (portalPort !== 0) {
+    const owner = taken.get(portalPort);
+    if (owner !== undefined) throw new SimConfigError(`SIM_PORTAL_PORT: port ${portalPort} is already taken by ${owner}`);
+    taken.set(portalPort, 'the portal (SIM_PORTAL_PORT)');
+  }
+  for (const { id, port } of extraAdapters) {
+    const owner = port ? taken.get(port) : undefined;
+    if (owner !== undefined) throw new SimConfigError(`SIM_EXTRA_ADAPTERS: port ${port} of "${id}" is already taken by ${owner}`);
+  }
+  const dossierTraffic = loadDossierTraffic(env);
   return {
     seed: integer(env, 'SIM_SEED', SIM_DEFAULTS.seed, 0, 0xffff_ffff),
     persons: integer(env, 'SIM_PERSONS', SIM_DEFAULTS.persons, 1, 100_000_000),
     host: env.SIM_HOST || SIM_DEFAULTS.host,
-    grpcBasePort: integer(env, 'SIM_GRPC_BASE_PORT', SIM_DEFAULTS.grpcBasePort, 0, 65535 - (REGISTRY_NAMES.length - 1)),
-    controlPort: integer(env, 'SIM_PORT', SIM_DEFAULTS.controlPort, 0, 65535),
+    grpcBasePort,
+    controlPort,
     faults: env.SIM_FAULTS ? parseSimFaultsJson(env.SIM_FAULTS) : {},
     changesPerSecond: number(env, 'SIM_CHANGES_PER_SECOND', 0, 0, MAX_CHANGES_PER_SECOND),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    extraAdapters,
+    portalPort,
+    ...(dossierTraffic && { dossierTraffic }),
   };
+}
+
+/** SIM_GRPC_BASE_PORT+5, or 0 (ephemeral) with an ephemeral base; above 65535 when the base leaves no room. */
+export function defaultPortalPort(grpcBasePort: number): number {
+  return grpcBasePort === 0 ? 0 : grpcBasePort + SIM_DEFAULTS.portalOffset;
+}
+
+/**
+ * SIM_DOSSIERS_PER_SECOND (0), SIM_GATEWAY_URL (http://127.0.0.1:3000), SIM_GATEWAY_TOKEN. A token
+ * alone sets the generator up idle, to be started with PUT /sim/traffic; a rate needs a token.
+ */
+function loadDossierTraffic(env: NodeJS.ProcessEnv): DossierTrafficOptions | undefined {
+  const perSecond = number(env, 'SIM_DOSSIERS_PER_SECOND', 0, 0, MAX_DOSSIERS_PER_SECOND);
+  const gatewayUrl = env.SIM_GATEWAY_URL || SIM_DEFAULTS.gatewayUrl;
+  if (!isHttpUrl(gatewayUrl)) throw new SimConfigError(`SIM_GATEWAY_URL must be an http(s) URL, got "${gatewayUrl}"`);
+  const token = env.SIM_GATEWAY_TOKEN?.trim() ?? '';
+  if (token === '') {
+    if (perSecond > 0) throw new SimConfigError('SIM_DOSSIERS_PER_SECOND needs SIM_GATEWAY_TOKEN, a gateway token the commune requests carry');
+    return undefined;
+  }
+  return { gatewayUrl: gatewayUrl.replace(/\/+$/, ''), token, perSecond };
+}
+
+const EXTRA_ADAPTER_SYNTAX = 'id=registry[@provinces]:port, e.g. population-north=population@01,04:50061';
+const EXTRA_ADAPTER_ENTRY = /^([^=]*)=([^@:]*)(?:@([^:]*))?:(.*)$/;
+
+/**
+ * SIM_EXTRA_ADAPTERS: `;`-separated `id=registry[@provinces]:port`, provinces comma-separated, e.g.
+ * `population-north=population@01,04:50061;population-south=population@79:50062;business-2=business:50063`.
+ * Port 0 is an ephemeral port. Province codes are checked against the directory at start.
+ */
+export function parseExtraAdapters(text: string): ExtraAdapterSpec[] {
+  const specs: ExtraAdapterSpec[] = [];
+  for (const raw of text.split(';')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const match = EXTRA_ADAPTER_ENTRY.exec(entry);
+    if (!match) throw new SimConfigError(`SIM_EXTRA_ADAPTERS: "${entry}" must be ${EXTRA_ADAPTER_SYNTAX}`);
+    const [, id, registry, provinces, port] = match.map((part) => part?.trim());
+    if (!/^\d{1,5}$/.test(port)) throw new SimConfigError(`SIM_EXTRA_ADAPTERS: "${entry}" needs a port from 0 to 65535 after ':', got "${port}"`);
+    const spec: ExtraAdapterSpec = { id, registry: registry as RegistryName, port: Number(port) };
+    if (provinces !== undefined) spec.provinces = provinces.split(',').map((p) => p.trim());
+    specs.push(spec);
+  }
+  if (specs.length === 0) throw new SimConfigError(`SIM_EXTRA_ADAPTERS has no adapter; expected ${EXTRA_ADAPTER_SYNTAX}`);
+  try {
+    return validateExtraAdapters(specs, 'SIM_EXTRA_ADAPTERS');
+  } catch (error) {
+    throw new SimConfigError((error as Error).message);
+  }
+}
+
+const ADAPTER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const CONTRACT_VERSION = /^\d+\.\d+$/;
+
+/**
+ * Checks the shape of extra adapter specs: ids unique and not a registry name, known registries,
+ * 2-digit province codes, ports, "MAJOR.MINOR" contract versions. Whether the provinces exist is
+ * for the caller, who has the directory.
+ * @throws InvalidRequestError naming the offending adapter
+ */
+export function validateExtraAdapters(value: unknown, where = 'extraAdapters'): ExtraAdapterSpec[] {
+  if (!Array.isArray(value)) throw new InvalidRequestError(`${where} must be an array of adapters`);
+  const ids = new Set<string>();
+  const ports = new Map<number, string>();
+  return value.map((item: unknown, index): ExtraAdapterSpec => {
+    if (typeof item !== 'object' || item === null) throw new InvalidRequestError(`${where}[${index}] must be an object`);
+    const { id, registry, provinces, port, contractVersion, tls } = item as Record<string, unknown>;
+    if (typeof id !== 'string' || !ADAPTER_ID.test(id)) {
+      throw new InvalidRequestError(`${where}: adapter id "${String(id)}" must be 1-63 letters, digits, '.', '_' or '-'`);
+    }
+    const name = `${where}: adapter "${id}"`;
+    if (ids.has(id)) throw new InvalidRequestError(`${name} is named twice`);
+    ids.add(id);
+    if (isRegistryName(id)) throw new InvalidRequestError(`${name} must not be named like a registry`);
+    if (typeof registry !== 'string' || !isRegistryName(registry)) {
+      throw new InvalidRequestError(`${name}: unknown registry "${String(registry)}" (have: ${REGISTRY_NAMES.join(', ')})`);
+    }
+    const spec: ExtraAdapterSpec = { id, registry };
+    if (provinces !== undefined) {
+      if (!Array.isArray(provinces) || provinces.length === 0) {
+        throw new InvalidRequestError(`${name}: provinces must be a non-empty list of 2-digit province codes`);
+      }
+      for (const code of provinces) {
+        if (typeof code !== 'string' || !/^\d{2}$/.test(code)) {
+          throw new InvalidRequestError(`${name}: province "${String(code)}" is not a 2-digit province code`);
+        }
+      }
+      if (new Set(provinces).size !== provinces.length) throw new InvalidRequestError(`${name} names a province twice`);
+      spec.provinces = [...(provinces as string[])];
+    }
+    if (port !== undefined) {
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new InvalidRequestError(`${name}: port must be an integer from 0 to 65535, got ${String(port)}`);
+      }
+      const other = ports.get(port);
+      if (port !== 0 && other !== undefined) throw new InvalidRequestError(`${name}: port ${port} is already taken by "${other}"`);
+      ports.set(port, id);
+      spec.port = port;
+    }
+    if (contractVersion !== undefined) {
+      if (typeof contractVersion !== 'string' || !CONTRACT_VERSION.test(contractVersion)) {
+        throw new InvalidRequestError(`${name}: contractVersion must be "MAJOR.MINOR", got "${String(contractVersion)}"`);
+      }
+      spec.contractVersion = contractVersion;
+    }
+    if (tls !== undefined) spec.tls = validateTls(tls, name);
+    return spec;
+  });
+}
+
+/** Shape only: whether the PEM parses is found when the adapter's server is built. */
+function validateTls(value: unknown, name: string): ExtraAdapterTls {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidRequestError(`${name}: tls must be an object { ca, cert, key } of PEM text`);
+  }
+  const fields = value as Record<string, unknown>;
+  const pem = (field: keyof ExtraAdapterTls): string => {
+    const text = fields[field];
+    if (typeof text !== 'string' || !text.includes('-----BEGIN ')) throw new InvalidRequestError(`${name}: tls.${field} must be PEM text`);
+    return text;
+  };
+  return { ca: pem('ca'), cert: pem('cert'), key: pem('key') };
 }
 
 /** SIM_FAULTS: `{"land":{"latencyMs":20},"business":{"down":true}}`. */

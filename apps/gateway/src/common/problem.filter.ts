@@ -1,6 +1,8 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Injectable, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCodes } from '@motlan/errors/domain-error.js';
+import { clientOf } from '../auth/client-auth.guard.js';
 import { problemType, sendProblem, type Problem } from './problem.js';
 
 /** An error carrying a stable code and a 4xx/5xx status (DomainError, AuthError from libs/auth). */
@@ -120,15 +122,37 @@ function safeFastifyDetail(error: FastifyError): string {
   }
 }
 
+/**
+ * The global filter: every error becomes a problem document, and every refused request is
+ * recorded in the audit trail (who tried what, and why it was refused) — an attack or a misbehaving
+ * client shows there, not only in logs. Lookup routes record their refusals themselves, with the
+ * lookup's details (LookupRefusalAuditFilter), and never reach this filter.
+ */
 @Catch()
+@Injectable()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
+
+  constructor(private readonly audit: AuditSink) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { problem, retryAfterSeconds } = toProblem(error, request, this.logger);
+    // The answer does not wait for the audit write: a refusal releases nothing.
+    void this.audit
+      .append({
+        type: 'refusal',
+        time: new Date().toISOString(),
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions?.url ?? 'unmatched',
+        clientId: clientOf(request)?.clientId ?? null,
+        status: problem.status,
+        code: problem.code,
+      })
+      .catch((auditError: Error) => this.logger.error({ reason: auditError.message }, 'audit write failed for a refused request'));
     sendProblem(reply, problem, retryAfterSeconds);
   }
 }

@@ -53,12 +53,23 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig(env)).toThrow(message);
   });
 
+  it('audit trail: topic, timeout and instance id (a default one is unique per process)', () => {
+    const config = loadGatewayConfig({ MOTLAN_INSTANCE_ID: 'gw-1.hn', MOTLAN_AUDIT_TIMEOUT_MS: '2000' });
+    expect(config.instanceId).toBe('gw-1.hn');
+    expect(config.audit).toMatchObject({ topic: 'motlan.audit.v1', timeoutMs: 2000, sync: false });
+    expect(loadGatewayConfig({}).audit.timeoutMs).toBe(5000);
+    expect(loadGatewayConfig({}).instanceId).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(loadGatewayConfig({}).instanceId).not.toBe(loadGatewayConfig({}).instanceId);
+  });
+
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ MOTLAN_ADAPTERS: 'population' }, /MOTLAN_ADAPTERS expected/],
     [{ MOTLAN_TOKEN_ALGORITHMS: 'EdDSA,HS256' }, /asymmetric/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ MOTLAN_AUDIT_FSYNC: 'maybe' }, /true or false/],
+    [{ MOTLAN_AUDIT_TIMEOUT_MS: '0' }, /MOTLAN_AUDIT_TIMEOUT_MS must be an integer/],
+    [{ MOTLAN_INSTANCE_ID: 'gw 1' }, /MOTLAN_INSTANCE_ID must be/],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => loadGatewayConfig(env)).toThrow(ConfigError);
     expect(() => loadGatewayConfig(env)).toThrow(message);

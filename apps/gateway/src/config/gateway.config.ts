@@ -3,6 +3,9 @@
  * frozen. A bad value stops the process with one line naming the variable and what was expected.
  */
 import path from 'node:path';
+import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
+import { Topics } from '@motlan/events/topics.js';
+import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/purposes/catalog-file.js';
 
 export const REGISTRY_NAMES = ['population', 'residence', 'land', 'business', 'civil-status'] as const;
 
@@ -11,8 +14,10 @@ export interface GatewayConfig {
   http: { host: string; port: number; bodyLimitBytes: number };
   dataDir: string;
   logLevel: string;
-  /** registry -> adapter endpoint host:port */
+  /** registry -> adapter endpoint host:port, fixed at start-up (MOTLAN_ADAPTERS); more come from the adapter catalog. */
   adapters: Record<string, string>;
+  /** Plaintext gRPC to non-loopback adapters registered in the catalog (trusted networks only). */
+  allowInsecureAdapters: boolean;
   registryTimeoutMs: number;
   describeRetryMs: number;
   /** Per-adapter protection (see ResilientRegistryClient). */
@@ -27,8 +32,19 @@ export interface GatewayConfig {
     jwks: { file: string } | { url: string };
     algorithms: string[];
     clockToleranceSec: number;
+    /** Longest accepted `exp - iat` (and remaining lifetime), s; bounds how long a revocation entry must be kept. */
+    maxTokenLifetimeSec: number;
+    /** Minimum time between two key set reloads caused by an unknown `kid`. */
+    jwksRefreshMinMs: number;
   };
-  evidence: { issuer: string; keyDir: string; algorithm: 'EdDSA' | 'ES256' };
+  /** Citizens' tokens from the national e-identity (VNeID): another issuer and key set than clients'; they open GET /v1/me/access-log only. */
+  citizenAuth: { issuer: string; audience: string; jwks: { file: string } | { url: string }; algorithms: string[] };
+  /** The citizen access log, built from the audit trail (Redis in production, memory embedded); `projector`: this instance builds it, in consumer group `group`. */
+  accessLog: { retentionDays: number; maxPerCitizen: number; projector: boolean; group: string };
+  /** Per-client token buckets (abuse protection); `perSecond: 0` disables them. */
+  rateLimit: { perSecond: number; burst: number; overrides: Record<string, { perSecond: number; burst: number } | null> };
+  /** Evidence signing: lifetime of evidence (`exp - iat`), and how often the key directory is checked for rotations and revocations made by the CLI. */
+  evidence: { issuer: string; keyDir: string; algorithm: 'EdDSA' | 'ES256'; ttlSeconds: number; keyReloadMs: number };
   cache: {
     maxEntries: number;
     maxStaleSeconds: number;
@@ -40,8 +56,30 @@ export interface GatewayConfig {
     /** Production: secret sealing cached records in Redis; base64 in env or a file (created in the data dir for development). */
     secret: { base64: string } | { file: string };
   };
-  audit: { file: string; sync: boolean };
-  events: { cacheSyncGroup: string };
+  /** The audit trail: a chained file (embedded) or the Kafka topic (production); see libs/audit/audit-chain.ts. */
+  audit: { file: string; sync: boolean; topic: string; timeoutMs: number };
+  /** This gateway instance (MOTLAN_INSTANCE_ID, default hostname-pid-random): its audit chain's writer id starts with it. */
+  instanceId: string;
+  /** Procedure catalog (purposes) file: MOTLAN_PROCEDURE_CATALOG, default the shipped deploy/catalog/procedures.v1.json. */
+  procedureCatalogFile: string;
+  events: { cacheSyncGroup: string; adapterCatalogTopic: string };
+  /** Dossier status to the national portal (docs/sync-monitoring.md). */
+  portalSync: {
+    /** host:port of the national portal's gRPC endpoint (default: the simulator's). */
+    portalEndpoint: string;
+    /** Run the delivery worker in this process (one or more gateway instances may; a separate worker process may instead). */
+    worker: boolean;
+    deliveryTimeoutMs: number;
+    inlineAttempts: number;
+    inlineBackoffMs: number;
+    maxAttempts: number;
+    retryBackoffMs: number;
+    outageBackoffMaxMs: number;
+    /** Embedded profile: where the file-backed sync log lives. */
+    logDir: string;
+  };
+  lagMonitor: { intervalMs: number; windowMs: number; allowance: number; stopAfterMs: number; historyMs: number };
+  communeThresholds: { yellowPendingAgeMs: number; redPendingAgeMs: number; yellowFailureRatio: number; redFailureRatio: number };
   redisUrl?: string;
   kafkaBrokers?: string[];
 }
@@ -61,6 +99,9 @@ type Env = Record<string, string | undefined>;
 export const DEFAULT_SIM_GRPC_BASE_PORT = 50051;
 export const DEFAULT_TOKEN_ISSUER = 'urn:motlan:dev-issuer';
 export const DEFAULT_TOKEN_AUDIENCE = 'motlan-gateway';
+/** As libs/auth/citizen-token.ts: the dev citizen issuer of the embedded profile. */
+export const DEFAULT_CITIZEN_TOKEN_ISSUER = 'urn:motlan:dev-citizen-issuer';
+export const DEFAULT_CITIZEN_TOKEN_AUDIENCE = 'motlan-citizen';
 
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const dataDir = path.resolve(str(env, 'MOTLAN_DATA_DIR', '.data'));
@@ -77,6 +118,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     dataDir,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adapters: adapters(env),
+    allowInsecureAdapters: bool(env, 'MOTLAN_ADAPTERS_ALLOW_INSECURE', false),
     registryTimeoutMs: int(env, 'MOTLAN_REGISTRY_TIMEOUT_MS', 2000, 10, 60000),
     describeRetryMs: int(env, 'MOTLAN_DESCRIBE_RETRY_MS', 3000, 100, 600000),
     resilience: {
@@ -102,11 +144,34 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         : { file: path.resolve(str(env, 'MOTLAN_TOKEN_JWKS_FILE', path.join(dataDir, 'dev-issuer', 'jwks.json'))) },
       algorithms: list(env, 'MOTLAN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256']),
       clockToleranceSec: int(env, 'MOTLAN_TOKEN_CLOCK_TOLERANCE_SEC', 30, 0, 300),
+      maxTokenLifetimeSec: int(env, 'MOTLAN_TOKEN_MAX_LIFETIME_SEC', 86400, 60, 7 * 86400),
+      jwksRefreshMinMs: int(env, 'MOTLAN_TOKEN_JWKS_REFRESH_MIN_MS', 30000, 100, 3600000),
+    },
+    citizenAuth: {
+      issuer: str(env, 'MOTLAN_CITIZEN_TOKEN_ISSUER', DEFAULT_CITIZEN_TOKEN_ISSUER),
+      audience: str(env, 'MOTLAN_CITIZEN_TOKEN_AUDIENCE', DEFAULT_CITIZEN_TOKEN_AUDIENCE),
+      jwks: citizenJwks(env, dataDir),
+      algorithms: list(env, 'MOTLAN_CITIZEN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256', 'RS256']),
+    },
+    accessLog: {
+      retentionDays: int(env, 'MOTLAN_ACCESS_LOG_RETENTION_DAYS', 730, 1, 3650),
+      maxPerCitizen: int(env, 'MOTLAN_ACCESS_LOG_MAX_PER_CITIZEN', 100000, 100, 10_000_000),
+      projector: bool(env, 'MOTLAN_ACCESS_LOG_PROJECTOR', true),
+      // One group per environment, like the audit topic: environments sharing a Kafka cluster keep their own logs.
+      group: str(env, 'MOTLAN_ACCESS_LOG_GROUP', 'motlan-access-log'),
+    },
+    rateLimit: {
+      perSecond: int(env, 'MOTLAN_RATE_LIMIT_PER_SECOND', 50, 0, 1_000_000),
+      burst: int(env, 'MOTLAN_RATE_LIMIT_BURST', 100, 1, 10_000_000),
+      overrides: rateLimitOverrides(env),
     },
     evidence: {
       issuer: str(env, 'MOTLAN_EVIDENCE_ISSUER', 'urn:motlan:gateway'),
       keyDir: path.resolve(str(env, 'MOTLAN_EVIDENCE_KEY_DIR', path.join(dataDir, 'evidence-keys'))),
       algorithm: oneOf(env, 'MOTLAN_EVIDENCE_ALG', 'EdDSA', ['EdDSA', 'ES256']),
+      ttlSeconds: int(env, 'MOTLAN_EVIDENCE_TTL_SECONDS', 90 * 86400, 60, 10 * 365 * 86400),
+      // At most 5 s: a key revoked with the CLI must stop signing within seconds.
+      keyReloadMs: int(env, 'MOTLAN_EVIDENCE_KEY_RELOAD_MS', 2000, 100, 5000),
     },
     cache: {
       maxEntries: int(env, 'MOTLAN_CACHE_MAX_ENTRIES', 200000, 1, 100_000_000),
@@ -116,23 +181,69 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       localTtlMs: int(env, 'MOTLAN_CACHE_LOCAL_TTL_MS', 1000, 0, 60000),
       maxAgeCapSeconds: optional(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS') ? int(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS', 0, 0, 30 * 86400) : undefined,
     },
-    events: { cacheSyncGroup: str(env, 'MOTLAN_CACHE_SYNC_GROUP', 'motlan-cache-sync') },
+    events: {
+      cacheSyncGroup: str(env, 'MOTLAN_CACHE_SYNC_GROUP', 'motlan-cache-sync'),
+      // One catalog per environment; another name lets two environments (or test runs) share a Kafka cluster.
+      adapterCatalogTopic: str(env, 'MOTLAN_ADAPTER_CATALOG_TOPIC', Topics.adapterCatalog),
+    },
+    portalSync: {
+      portalEndpoint: str(env, 'MOTLAN_PORTAL_ENDPOINT', `${str(env, 'SIM_HOST', '127.0.0.1')}:${int(env, 'SIM_PORTAL_PORT', int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530) + 5, 1, 65535)}`),
+      worker: bool(env, 'MOTLAN_PORTAL_SYNC_WORKER', true),
+      deliveryTimeoutMs: int(env, 'MOTLAN_PORTAL_TIMEOUT_MS', 5000, 10, 120000),
+      inlineAttempts: int(env, 'MOTLAN_PORTAL_INLINE_ATTEMPTS', 3, 1, 20),
+      inlineBackoffMs: int(env, 'MOTLAN_PORTAL_INLINE_BACKOFF_MS', 200, 0, 60000),
+      maxAttempts: int(env, 'MOTLAN_PORTAL_MAX_ATTEMPTS', 8, 1, 100),
+      retryBackoffMs: int(env, 'MOTLAN_PORTAL_RETRY_BACKOFF_MS', 2000, 0, 3600000),
+      outageBackoffMaxMs: int(env, 'MOTLAN_PORTAL_OUTAGE_BACKOFF_MAX_MS', 5000, 100, 600000),
+      logDir: path.resolve(str(env, 'MOTLAN_SYNC_LOG_DIR', path.join(dataDir, 'sync-log'))),
+    },
+    lagMonitor: {
+      intervalMs: int(env, 'MOTLAN_LAG_INTERVAL_MS', 5000, 100, 600000),
+      windowMs: int(env, 'MOTLAN_LAG_WINDOW_MS', 60000, 500, 3600000),
+      allowance: int(env, 'MOTLAN_LAG_ALLOWANCE', 100, 0, 100_000_000),
+      stopAfterMs: int(env, 'MOTLAN_LAG_STOP_AFTER_MS', 120000, 1000, 86400000),
+      historyMs: int(env, 'MOTLAN_LAG_HISTORY_MS', 3600000, 10000, 7 * 86400000),
+    },
+    communeThresholds: {
+      yellowPendingAgeMs: int(env, 'MOTLAN_COMMUNE_YELLOW_PENDING_MS', 15 * 60000, 0, 30 * 86400000),
+      redPendingAgeMs: int(env, 'MOTLAN_COMMUNE_RED_PENDING_MS', 60 * 60000, 0, 30 * 86400000),
+      yellowFailureRatio: fraction(env, 'MOTLAN_COMMUNE_YELLOW_FAILURE_RATIO', 0.01),
+      redFailureRatio: fraction(env, 'MOTLAN_COMMUNE_RED_FAILURE_RATIO', 0.05),
+    },
     audit: {
       file: path.resolve(str(env, 'MOTLAN_AUDIT_FILE', path.join(dataDir, 'audit', 'audit.jsonl'))),
       sync: bool(env, 'MOTLAN_AUDIT_FSYNC', false),
+      topic: str(env, 'MOTLAN_AUDIT_TOPIC', Topics.audit),
+      // Kafka down: a lookup waits this long for its audit record at most, then answers 503.
+      timeoutMs: int(env, 'MOTLAN_AUDIT_TIMEOUT_MS', 5000, 100, 120000),
     },
+    instanceId: instanceId(env),
+    procedureCatalogFile: path.resolve(optional(env, PROCEDURE_CATALOG_ENV) ?? defaultProcedureCatalogFile()),
     redisUrl,
     kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
   };
+  if (config.lagMonitor.windowMs < config.lagMonitor.intervalMs) throw new ConfigError('MOTLAN_LAG_WINDOW_MS', 'must be at least MOTLAN_LAG_INTERVAL_MS');
+  if (config.lagMonitor.stopAfterMs <= config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS');
+  if (config.lagMonitor.historyMs < config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_HISTORY_MS', 'must be at least MOTLAN_LAG_WINDOW_MS');
+  if (config.communeThresholds.redPendingAgeMs < config.communeThresholds.yellowPendingAgeMs) throw new ConfigError('MOTLAN_COMMUNE_RED_PENDING_MS', 'must be at least MOTLAN_COMMUNE_YELLOW_PENDING_MS');
   if (config.auth.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
     throw new ConfigError('MOTLAN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
   }
+  if (config.citizenAuth.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
+    throw new ConfigError('MOTLAN_CITIZEN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
+  }
+  // The issuer is what keeps a client token from opening a citizen's log, and a citizen token from a lookup.
+  if (config.citizenAuth.issuer === config.auth.issuer) throw new ConfigError('MOTLAN_CITIZEN_TOKEN_ISSUER', 'must differ from MOTLAN_TOKEN_ISSUER');
   return Object.freeze(config);
 }
 
-/** MOTLAN_ADAPTERS="population=host:port,residence=host:port,…"; default: the simulator's ports. */
+/**
+ * MOTLAN_ADAPTERS="population=host:port,residence=host:port,…", or "none" when every adapter comes
+ * from the catalog; default: the simulator's ports.
+ */
 function adapters(env: Env): Record<string, string> {
   const raw = optional(env, 'MOTLAN_ADAPTERS');
+  if (raw === 'none') return {};
   if (!raw) {
     const base = int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530);
     const host = str(env, 'SIM_HOST', '127.0.0.1');
@@ -147,6 +258,21 @@ function adapters(env: Env): Record<string, string> {
   return result;
 }
 
+/** Goes into every audit record's writer id and a Kafka key: a short, plain name. */
+function instanceId(env: Env): string {
+  const raw = optional(env, 'MOTLAN_INSTANCE_ID');
+  if (raw === undefined) return defaultInstanceId();
+  if (!/^[A-Za-z0-9._:-]{1,100}$/.test(raw)) throw new ConfigError('MOTLAN_INSTANCE_ID', `must be 1-100 characters of A-Z a-z 0-9 . _ : -, got "${raw}"`);
+  return raw;
+}
+
+/** MOTLAN_CITIZEN_JWKS_URL (the e-identity's jwks_uri), else MOTLAN_CITIZEN_JWKS_FILE, default the dev citizen issuer's. */
+function citizenJwks(env: Env, dataDir: string): { file: string } | { url: string } {
+  const url = optional(env, 'MOTLAN_CITIZEN_JWKS_URL');
+  if (url) return { url };
+  return { file: path.resolve(str(env, 'MOTLAN_CITIZEN_JWKS_FILE', path.join(dataDir, 'dev-citizen-issuer', 'jwks.json'))) };
+}
+
 function cacheSecret(env: Env, dataDir: string): { base64: string } | { file: string } {
   const raw = optional(env, 'MOTLAN_CACHE_SECRET');
   if (raw) {
@@ -154,6 +280,23 @@ function cacheSecret(env: Env, dataDir: string): { base64: string } | { file: st
     return { base64: raw };
   }
   return { file: path.resolve(str(env, 'MOTLAN_CACHE_SECRET_FILE', path.join(dataDir, 'cache-secret.key'))) };
+}
+
+/** MOTLAN_RATE_LIMIT_OVERRIDES="client-a=200:400,client-b=unlimited": per-client perSecond:burst. */
+function rateLimitOverrides(env: Env): Record<string, { perSecond: number; burst: number } | null> {
+  const raw = optional(env, 'MOTLAN_RATE_LIMIT_OVERRIDES');
+  // No prototype: a client id such as "__proto__" must be a key like any other.
+  const result: Record<string, { perSecond: number; burst: number } | null> = Object.create(null);
+  for (const pair of raw ? raw.split(',').filter((p) => p.trim()) : []) {
+    const match = /^\s*([^=\s]+)\s*=\s*(?:(unlimited)|(\d+):(\d+))\s*$/.exec(pair);
+    const perSecond = Number(match?.[3]);
+    const burst = Number(match?.[4]);
+    if (!match || (!match[2] && (perSecond < 1 || perSecond > 1_000_000 || burst < 1 || burst > 10_000_000))) {
+      throw new ConfigError('MOTLAN_RATE_LIMIT_OVERRIDES', `expected "clientId=perSecond:burst" or "clientId=unlimited", comma-separated, got "${pair}"`);
+    }
+    result[match[1]] = match[2] ? null : { perSecond, burst };
+  }
+  return result;
 }
 
 function optional(env: Env, name: string): string | undefined {

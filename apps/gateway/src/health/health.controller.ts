@@ -2,9 +2,7 @@ import { Controller, Get, HttpException, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
-import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
-import { ResilientRegistryClient } from '@motlan/registry-client/resilient-registry.client.js';
+import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 
 /** Liveness (the process answers) and readiness (every registry adapter answers its health check). */
@@ -14,10 +12,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly registries: RegistryClient,
-    private readonly catalog: DatasetCatalogService,
+    private readonly pool: AdapterPool,
     private readonly cache: RegistryCache,
-    private readonly resilience: ResilientRegistryClient,
   ) {}
 
   @Get('live')
@@ -27,9 +23,10 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Every registry adapter is reachable, described and SERVING (503 with details otherwise)' })
+  @ApiOperation({ summary: 'Every registry with adapters has one that is reachable, described and SERVING (503 with details otherwise)' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | object> {
-    const states = new Map(this.catalog.snapshot().map((s) => [s.registry, s]));
+    // A registry nobody has registered an adapter for yet does not make this instance unready.
+    const states = this.pool.snapshot().filter((s) => s.state !== 'no_adapter');
     try {
       return await this.health.check([
         // A degraded cache does not make the gateway unready: lookups go to the registries meanwhile.
@@ -38,16 +35,19 @@ export class HealthController {
           const indicator = this.indicators.check('cache');
           return state === 'up' ? indicator.up(details) : indicator.degraded(details);
         },
-        ...this.registries.registries().map((registry) => async () => {
-          const indicator = this.indicators.check(`registry:${registry}`);
-          const serving = await this.registries.health(registry);
-          const state = states.get(registry);
-          const guard = this.resilience.state(registry);
-          // The breaker informs but does not decide readiness: an open breaker is the gateway protecting itself (and
-          // serving STALE), and the adapter's own health check already says whether it can answer.
-          const breaker = guard && { state: guard.breaker.state, remainingOpenMs: guard.breaker.remainingOpenMs, inFlight: guard.inFlight };
-          const details = { grpcHealth: serving, catalog: state?.state ?? 'unknown', datasets: state?.datasets.map((d) => d.name) ?? [], breaker };
-          return serving === 'SERVING' && state?.state === 'described' ? indicator.up(details) : indicator.down({ ...details, reason: state?.reason });
+        ...states.map((state) => async () => {
+          const indicator = this.indicators.check(`registry:${state.registry}`);
+          const serving = await this.pool.health(state.registry);
+          // Breakers inform but do not decide readiness: an open breaker is the gateway protecting itself (and
+          // serving STALE), and the adapters' own health checks already say whether they can answer.
+          const breakers = Object.fromEntries(
+            this.pool.adaptersOf(state.registry).map((a) => {
+              const guard = a.guarded.state();
+              return [a.id, { state: guard.breaker.state, remainingOpenMs: guard.breaker.remainingOpenMs, inFlight: guard.inFlight }];
+            }),
+          );
+          const details = { grpcHealth: serving, catalog: state.state, adapters: state.adapters, datasets: state.datasets.map((d) => d.name), breakers };
+          return serving === 'SERVING' && state.state === 'described' ? indicator.up(details) : indicator.down({ ...details, reason: state.reason });
         }),
       ]);
     } catch (error) {

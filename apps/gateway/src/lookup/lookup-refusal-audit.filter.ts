@@ -30,6 +30,7 @@ export class LookupRefusalAuditFilter implements ExceptionFilter {
       const client = clientOf(request);
       try {
         await this.audit.append({
+          type: 'access',
           time: new Date().toISOString(),
           requestId: request.id,
           clientId: client?.clientId ?? null,

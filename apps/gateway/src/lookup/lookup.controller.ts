@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Req } from '@nestjs/common';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
@@ -15,11 +15,28 @@ import {
 } from './lookup.dto.js';
 
 const LOOKUP_HEADERS = [
-  { name: 'X-Purpose', required: true, description: 'Procedure code N.NNNNNN the data is needed for (e.g. 1.004222)' },
+  {
+    name: 'X-Purpose',
+    required: true,
+    description: 'Procedure code N.NNNNNN the data is needed for (e.g. 1.004222); must be in the procedure catalog (GET /v1/purposes), which says what it may read',
+  },
   { name: 'X-Officer-Id', required: true, description: 'Officer at the counter' },
   { name: 'X-Dossier-Id', required: false, description: 'Dossier the data goes into' },
   { name: 'X-Request-Id', required: false, description: 'Echoed; generated when absent' },
 ];
+
+/** What the procedure catalog enforces, as the lookup routes document it. */
+const PURPOSE_RULES =
+  'What may be read is set by the procedure catalog (GET /v1/purposes): the X-Purpose must be a listed procedure, the procedure must read ' +
+  'the dataset, and every requested field must be among its fields; without `fields`, exactly the fields it may read are returned. ' +
+  'The token needs the scope <registry>:read as well.';
+
+const FORBIDDEN = {
+  description:
+    'application/problem+json with `code`: `purpose_unknown` (X-Purpose not in the procedure catalog), `purpose_not_allowed` (the procedure ' +
+    'does not read this registry dataset), `field_not_allowed` (requested fields outside the procedure; listed in `fields`, with ' +
+    '`allowedFields`), `missing_scope` (token lacks <registry>:read; `requiredScope`)',
+};
 
 /** Citizen-data lookups. Parses and authenticates; the LookupService does the work. */
 @ApiTags('lookup')
@@ -31,13 +48,14 @@ export class LookupController {
   constructor(private readonly lookups: LookupService) {}
 
   @Get('registries/:registry/:dataset/:subjectId')
-  @ApiOperation({ summary: 'One record of a registry dataset, minimized to the requested fields, with signed evidence' })
+  @ApiOperation({ summary: 'One record of a registry dataset, minimized to the requested fields, with signed evidence', description: PURPOSE_RULES })
   @ApiOkResponse({ type: LookupAnswerDto, headers: { 'X-Cache': { description: 'HIT, MISS or STALE' } } })
+  @ApiForbiddenResponse(FORBIDDEN)
   @ApiHeaders()
   @ApiParam({ name: 'registry', example: 'population', description: 'Registry: population, residence, land, business, civil-status' })
   @ApiParam({ name: 'dataset', example: 'person', description: 'Dataset of the registry (see GET /v1/registries)' })
   @ApiParam({ name: 'subjectId', example: '001099012345', description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)' })
-  @ApiQuery({ name: 'fields', required: false, example: 'fullName,dateOfBirth', description: 'Comma-separated fields; all fields the caller may see when absent' })
+  @ApiQuery({ name: 'fields', required: false, example: 'fullName,dateOfBirth', description: 'Comma-separated fields, each allowed by the X-Purpose; when absent, every field the purpose may read' })
   async lookup(
     @Client() client: AuthenticatedClient,
     @SingleLookupRequest() request: SingleLookupRequestDto,
@@ -55,7 +73,7 @@ export class LookupController {
 
   @Post('lookups')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Up to 50 lookups in one call; each item is answered or fails on its own' })
+  @ApiOperation({ summary: 'Up to 50 lookups in one call; each item is answered or fails on its own', description: `${PURPOSE_RULES} Each item is checked on its own; a refused item carries its 403 problem in \`results\`.` })
   @ApiOkResponse({ type: BatchLookupResponseDto })
   @ApiHeaders()
   async batch(

@@ -4,9 +4,10 @@ import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '@motlan/errors/domain-error.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
-import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
+import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import type { DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
+import { PurposeCatalog, type DatasetGrant } from '@motlan/purposes/purpose-catalog.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { RecordReaderService } from './record-reader.service.js';
@@ -30,19 +31,21 @@ export interface LookupHeadersValue {
 export const auditedErrors = new WeakSet<object>();
 
 /**
- * The lookup use case: validate what is asked against what the registry describes, authorize,
- * read through the cache, minimize to the requested fields, sign, audit, answer.
+ * The lookup use case: validate what is asked against what the registry describes, authorize
+ * (the procedure catalog: what the X-Purpose may read; the token: which registries), read through
+ * the cache, minimize to the requested fields, sign, audit, answer.
  */
 @Injectable()
 export class LookupService {
   private readonly logger = new Logger(LookupService.name);
 
   constructor(
-    private readonly catalog: DatasetCatalogService,
+    private readonly catalog: AdapterPool,
     private readonly reader: RecordReaderService,
     private readonly signer: EvidenceSignerService,
     private readonly audit: AuditSink,
     private readonly metrics: GatewayMetrics,
+    private readonly purposes: PurposeCatalog,
   ) {}
 
   async lookup(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
@@ -109,11 +112,26 @@ export class LookupService {
 
   private async answerUncounted(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
     const descriptor = this.catalog.resolve(item.registry, item.dataset);
+    // After resolve: refusals are counted by registry, and only names that exist may become labels.
+    const procedure = this.purposes.procedure(headers.purpose);
+    if (!procedure) {
+      throw new ForbiddenError(ErrorCodes.purposeUnknown, `procedure ${headers.purpose} is not in the procedure catalog (version ${this.purposes.version}); see GET /v1/purposes`, {
+        purpose: headers.purpose,
+      });
+    }
     const problem = subjectIdProblem(descriptor.subjectKey.name, descriptor.subjectKey.pattern, item.subjectId);
     if (problem) {
       throw new InvalidRequestError(ErrorCodes.invalidSubjectId, `invalid ${descriptor.name} id: ${problem}`, [{ name: 'subjectId', reason: problem }]);
     }
-    const fields = selectFields(descriptor, item.fields);
+    const grant = procedure.grant(descriptor.registry, descriptor.name);
+    if (!grant) {
+      throw new ForbiddenError(ErrorCodes.purposeNotAllowed, `procedure ${procedure.code} (${procedure.name}) does not read ${descriptor.registry}/${descriptor.name}`, {
+        purpose: procedure.code,
+        registry: descriptor.registry,
+        dataset: descriptor.name,
+      });
+    }
+    const fields = selectFields(descriptor, grant, item.fields);
     const scope = `${descriptor.registry}:read`;
     if (!client.scopes.has(scope)) {
       throw new ForbiddenError(ErrorCodes.missingScope, `this client lacks scope ${scope}`, { requiredScope: scope });
@@ -170,9 +188,11 @@ export class LookupService {
     result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version'>,
   ): AuditRecord {
     return {
+      type: 'access',
       time: new Date().toISOString(),
       requestId: headers.requestId,
       clientId: client.clientId,
+      clientCommune: client.communeCode ?? null,
       officerId: headers.officerId,
       purpose: headers.purpose,
       dossierId: headers.dossierId ?? null,
@@ -189,9 +209,25 @@ function refusal(error: unknown, item: LookupItem): Pick<AuditRecord, 'outcome' 
   return { outcome: 'refused', status: coded?.status ?? 500, code: coded?.code ?? ErrorCodes.internal, fields: item.fields ?? [] };
 }
 
-/** Requested fields, de-duplicated and sorted (one evidence per field set), or all fields. */
-function selectFields(descriptor: DatasetDescriptor, requested: string[] | undefined): string[] {
-  if (!requested || requested.length === 0) return allFieldsSorted(descriptor);
+/**
+ * Requested fields, de-duplicated and sorted (one evidence per field set), or every field the
+ * purpose may read that the dataset has (precomputed per dataset description). A field the dataset
+ * does not have is the caller's mistake (400); one it has but the purpose may not read is refused
+ * (403) by name, never silently dropped.
+ */
+function selectFields(descriptor: DatasetDescriptor, grant: DatasetGrant, requested: string[] | undefined): readonly string[] {
+  if (!requested || requested.length === 0) {
+    const allowed = grant.fieldsOf(descriptor);
+    if (allowed.length === 0) {
+      // Only when the catalog names none of the fields the adapter describes (drift, logged at start-up).
+      throw new ForbiddenError(ErrorCodes.purposeNotAllowed, `procedure ${grant.procedure} may read no field that ${descriptor.registry}/${descriptor.name} has`, {
+        purpose: grant.procedure,
+        registry: descriptor.registry,
+        dataset: descriptor.name,
+      });
+    }
+    return allowed;
+  }
   const unknown = requested.filter((f) => !descriptor.fieldNames.has(f));
   if (unknown.length > 0) {
     throw new InvalidRequestError(
@@ -200,20 +236,19 @@ function selectFields(descriptor: DatasetDescriptor, requested: string[] | undef
       unknown.slice(0, 10).map((name) => ({ name: `fields.${name}`, reason: 'unknown field' })),
     );
   }
-  return [...new Set(requested)].sort();
-}
-
-const sortedFieldsCache = new WeakMap<DatasetDescriptor, string[]>();
-function allFieldsSorted(descriptor: DatasetDescriptor): string[] {
-  let fields = sortedFieldsCache.get(descriptor);
-  if (!fields) {
-    fields = descriptor.fields.map((f) => f.name).sort();
-    sortedFieldsCache.set(descriptor, fields);
+  const fields = [...new Set(requested)].sort();
+  const refused = fields.filter((f) => !grant.fields.has(f));
+  if (refused.length > 0) {
+    throw new ForbiddenError(
+      ErrorCodes.fieldNotAllowed,
+      `procedure ${grant.procedure} may not read ${refused.join(', ')} of ${descriptor.registry}/${descriptor.name}`,
+      { purpose: grant.procedure, registry: descriptor.registry, dataset: descriptor.name, fields: refused, allowedFields: grant.fieldsOf(descriptor) },
+    );
   }
   return fields;
 }
 
-function pick(record: JsonObject, fields: string[]): JsonObject {
+function pick(record: JsonObject, fields: readonly string[]): JsonObject {
   const result: JsonObject = {};
   for (const field of fields) if (field in record) result[field] = record[field];
   return result;

@@ -5,7 +5,7 @@ import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache, recordKeyString, type CachedRecord, type RecordKey } from '@motlan/registry-cache/registry-cache.port.js';
 import { RegistryCallError, RegistryClient, type DatasetDescriptor, type LookupContext } from '@motlan/registry-client/registry-client.port.js';
-import { RegistryRejectedError } from '@motlan/registry-client/resilient-registry.client.js';
+import { RegistryRejectedError } from '@motlan/registry-client/guarded-adapter.js';
 
 export type CacheState = 'HIT' | 'MISS' | 'STALE';
 

@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DatasetCatalogService } from '@motlan/registry-client/dataset-catalog.service.js';
+import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import { ClientAuthGuard } from '../auth/client-auth.guard.js';
 
 /** What can be looked up: registries, their datasets, key formats and fields (from Describe). */
@@ -9,16 +9,17 @@ import { ClientAuthGuard } from '../auth/client-auth.guard.js';
 @Controller('v1/registries')
 @UseGuards(ClientAuthGuard)
 export class RegistriesController {
-  constructor(private readonly catalog: DatasetCatalogService) {}
+  constructor(private readonly pool: AdapterPool) {}
 
   @Get()
   @ApiOperation({ summary: 'Registries, their state and datasets (subject key format, fields, max age, sensitivity)' })
   list(): object {
     return {
-      registries: this.catalog.snapshot().map((s) => ({
+      registries: this.pool.snapshot().map((s) => ({
         registry: s.registry,
         state: s.state,
         reason: s.reason,
+        adapters: s.adapters,
         datasets: s.datasets.map((d) => ({
           name: d.name,
           description: d.description,

@@ -1,34 +1,30 @@
-import { Controller, Get, Header, type OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ChangeEventSubscriber } from '@motlan/events/change-event-bus.port.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import type { CircuitState } from '@motlan/resilience/circuit-breaker.js';
-import { ResilientRegistryClient } from '@motlan/registry-client/resilient-registry.client.js';
+import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
+import { registerLagMetrics, type LagMetrics } from '@motlan/sync-monitor/lag-metrics.js';
+import { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
 import { CacheSyncService } from '../cache-sync/cache-sync.service.js';
 
 /** Prometheus scrape endpoint. Gauges that mirror component state are read at scrape time. */
 @ApiTags('ops')
 @Controller('metrics')
-export class MetricsController implements OnModuleInit {
+export class MetricsController {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly cache: RegistryCache,
     private readonly subscriber: ChangeEventSubscriber,
     private readonly cacheSync: CacheSyncService,
-    private readonly registries: ResilientRegistryClient,
-  ) {}
-
-  /** Adapter call latencies and refusals are events, not state: they are recorded as they happen. */
-  onModuleInit(): void {
-    this.registries.observe({
-      callEnded: (registry, _operation, outcome, seconds) => {
-        this.metrics.adapterCallSeconds.observe({ registry, outcome }, seconds);
-        if (outcome !== 'success') this.metrics.adapterErrors.inc({ registry, kind: outcome });
-      },
-      rejected: (registry, reason) => this.metrics.adapterRejected.inc({ registry, reason }),
-    });
+    private readonly pool: AdapterPool,
+    private readonly lagMonitor: LagMonitor,
+  ) {
+    this.lag = registerLagMetrics(metrics.registry);
   }
+
+  private readonly lag: LagMetrics;
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
@@ -42,10 +38,14 @@ export class MetricsController implements OnModuleInit {
     this.metrics.changeEvents.set({ result: 'handler_error' }, handlerErrors);
     this.metrics.cacheInvalidations.set({ result: 'invalidated' }, this.cacheSync.counts.invalidated);
     this.metrics.cacheInvalidations.set({ result: 'ignored_older' }, this.cacheSync.counts.ignoredOlder);
-    for (const state of this.registries.states()) {
-      this.metrics.adapterBreakerState.set({ registry: state.registry }, BREAKER_STATE_VALUE[state.breaker.state]);
-      this.metrics.adapterInFlight.set({ registry: state.registry }, state.inFlight);
+    // Reset first: a removed adapter must disappear from the scrape, not linger with its last value.
+    this.metrics.adapterBreakerState.reset();
+    this.metrics.adapterInFlight.reset();
+    for (const state of this.pool.resilienceStates()) {
+      this.metrics.adapterBreakerState.set({ registry: state.registry, adapter: state.id }, BREAKER_STATE_VALUE[state.breaker.state]);
+      this.metrics.adapterInFlight.set({ registry: state.registry, adapter: state.id }, state.inFlight);
     }
+    this.lag.update(this.lagMonitor.snapshot());
     return this.metrics.render();
   }
 }

@@ -1,14 +1,18 @@
 /**
  * Small HTTP control API of the simulator, for tests and demos: where the registries listen, call
- * counts, faults, deterministic sample ids, and run-time record changes. Errors are
- * application/problem+json with a stable code, like the gateway's.
+ * counts, faults, deterministic sample ids, run-time record changes, the extra adapters, the
+ * simulated national portal and the commune traffic. Errors are application/problem+json with a
+ * stable code, like the gateway's.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { ExtraAdapters } from '../grpc/extra-adapters.js';
 import { parseFaultPatch } from '../registries/fault-injector.js';
 import { MAX_SAMPLES, type SimRegistries } from '../registries/sim-registries.js';
 import { type RegistryName } from '../registries/sim-dataset.js';
-import { InvalidRequestError, SubjectNotFoundError, UnknownRegistryError } from '../registries/sim-errors.js';
+import { InvalidRequestError, SubjectNotFoundError, UnknownAdapterError, UnknownRegistryError } from '../registries/sim-errors.js';
+import type { SimPortal } from '../portal/sim-portal.js';
+import type { DossierTraffic } from '../traffic/dossier-traffic.js';
 
 interface Problem {
   status: number;
@@ -26,6 +30,10 @@ export class SimControlServer {
     /** host:port of each registry's gRPC endpoint. */
     private readonly endpoints: () => Readonly<Record<RegistryName, string>>,
     private readonly logger: Logger,
+    /** Extra adapters of the registries (replicas, shards); none when absent. */
+    private readonly adapters?: ExtraAdapters,
+    /** The simulated portal (routes /sim/portal/...) and the commune traffic (/sim/traffic), when run. */
+    private readonly dossierSync: { portal?: SimPortal; traffic?: DossierTraffic | null } = {},
   ) {
     this.app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
     this.routes();
@@ -61,6 +69,7 @@ export class SimControlServer {
     app.get('/sim/health', async () => ({
       status: 'ok',
       registries: Object.fromEntries(registries.names.map((name) => [name, registries.faults(name).serving ? 'SERVING' : 'NOT_SERVING'])),
+      ...(this.dossierSync.portal && { portal: this.dossierSync.portal.health }),
     }));
 
     app.get('/sim/registries', async () => {
@@ -77,8 +86,27 @@ export class SimControlServer {
           faults: registries.faults(name).settings,
           serving: registries.faults(name).serving,
           calls: registries.stats.snapshot(name),
+          extraAdapters: this.adapters?.of(name) ?? [],
         })),
       };
+    });
+
+    app.get('/sim/adapters', async () => ({ adapters: this.adapters?.list() ?? [] }));
+
+    app.get('/sim/adapters/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => this.adapter().info(request.params.id));
+
+    app.post('/sim/adapters/:id/stop', async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const { id } = request.params;
+      await this.adapter().stop(id);
+      this.logger.info({ adapter: id }, 'extra adapter stopped');
+      return this.adapter().info(id);
+    });
+
+    app.post('/sim/adapters/:id/start', async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const { id } = request.params;
+      const endpoint = await this.adapter().start(id);
+      this.logger.info({ adapter: id, endpoint }, 'extra adapter started');
+      return this.adapter().info(id);
     });
 
     app.put('/sim/registries/:registry/faults', async (request: FastifyRequest<{ Params: { registry: string } }>) => {
@@ -95,6 +123,7 @@ export class SimControlServer {
 
     app.post('/sim/stats/reset', async (_request, reply) => {
       registries.stats.reset();
+      this.adapters?.resetStats();
       return reply.code(204).send();
     });
 
@@ -119,6 +148,9 @@ export class SimControlServer {
       return registries.changeRecord(registry, dataset, subjectId);
     });
 
+    this.portalRoutes();
+    this.trafficRoutes();
+
     app.put('/sim/change-rate', async (request) => {
       const body = objectBody(request.body);
       const rate = body.changesPerSecond;
@@ -129,9 +161,79 @@ export class SimControlServer {
     });
   }
 
+  private portalRoutes(): void {
+    const app = this.app;
+    type ById = FastifyRequest<{ Params: { id: string } }>;
+
+    app.get('/sim/portal', async () => this.portal().info());
+
+    app.get('/sim/portal/dossiers/:id', async (request: ById) => ({
+      dossierId: request.params.id,
+      statuses: this.portal().statusesOf(request.params.id),
+    }));
+
+    app.put('/sim/portal/faults', async (request) => {
+      const faults = this.portal().setFaults(parseFaultPatch(request.body ?? null, 'body'));
+      this.logger.info({ faults }, 'portal faults set');
+      return { faults };
+    });
+
+    app.delete('/sim/portal/faults', async () => ({ faults: this.portal().clearFaults() }));
+
+    app.put('/sim/portal/rejections', async (request) => ({ rejections: this.portal().reject(objectBody(request.body) as object) }));
+
+    app.delete('/sim/portal/rejections', async () => ({ rejections: this.portal().clearRejections() }));
+
+    app.post('/sim/portal/reset', async (_request, reply) => {
+      this.portal().reset();
+      return reply.code(204).send();
+    });
+
+    app.post('/sim/portal/stop', async () => {
+      await this.portal().stop();
+      return this.portal().info();
+    });
+
+    app.post('/sim/portal/start', async () => {
+      await this.portal().start();
+      return this.portal().info();
+    });
+  }
+
+  private trafficRoutes(): void {
+    const app = this.app;
+    const off = { enabled: false, detail: 'no commune traffic configured (SIM_GATEWAY_TOKEN, SIM_DOSSIERS_PER_SECOND)' };
+
+    app.get('/sim/traffic', async () => {
+      const traffic = this.dossierSync.traffic;
+      return traffic ? { enabled: true, ...traffic.stats() } : off;
+    });
+
+    app.put('/sim/traffic', async (request) => {
+      const traffic = this.dossierSync.traffic;
+      if (!traffic) throw new InvalidRequestError(off.detail);
+      traffic.setRate(objectBody(request.body).perSecond);
+      return { enabled: true, ...traffic.stats() };
+    });
+  }
+
+  private portal(): SimPortal {
+    // Always run by startRegistrySim; absent only for a control server built without one.
+    if (!this.dossierSync.portal) throw new UnknownAdapterError('the simulator runs no portal');
+    return this.dossierSync.portal;
+  }
+
+  private adapter(): ExtraAdapters {
+    if (!this.adapters) throw new UnknownAdapterError('the simulator runs no extra adapters');
+    return this.adapters;
+  }
+
   private sendError(reply: FastifyReply, error: unknown): FastifyReply {
     if (error instanceof InvalidRequestError) {
       return sendProblem(reply, { status: 400, code: 'invalid_request', title: 'Bad Request', detail: error.message });
+    }
+    if (error instanceof UnknownAdapterError) {
+      return sendProblem(reply, { status: 404, code: 'unknown_adapter', title: 'Not Found', detail: error.message });
     }
     if (error instanceof UnknownRegistryError) {
       return sendProblem(reply, { status: 404, code: 'unknown_registry', title: 'Not Found', detail: error.message });

@@ -1,6 +1,7 @@
 /**
- * Faults of one simulated registry: added latency, a rate of failed calls, or the registry down
- * altogether (every call UNAVAILABLE and health NOT_SERVING). Used by resilience tests and demos.
+ * Faults of one simulated registry (or of the simulated national portal): added latency, a rate of
+ * failed calls, or the service down altogether (every call UNAVAILABLE and health NOT_SERVING).
+ * Used by resilience tests and demos.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError, RegistryUnavailableError } from './sim-errors.js';
@@ -8,7 +9,7 @@ import { InvalidRequestError, RegistryUnavailableError } from './sim-errors.js';
 export interface FaultSettings {
   /** Added to every call, in milliseconds. */
   latencyMs: number;
-  /** Share of lookups (0..1) that fail with UNAVAILABLE. */
+  /** Share of lookups, or of the simulated portal's deliveries (0..1), that fail with UNAVAILABLE. */
   errorRate: number;
   /** Every call fails with UNAVAILABLE and health reports NOT_SERVING. */
   down: boolean;
@@ -95,14 +96,15 @@ export class FaultInjector {
 
   /**
    * Applies the faults to one call: fails at once when down (like a closed port would), otherwise
-   * waits the latency, then fails a lookup with probability errorRate.
+   * waits the latency, then fails a lookup or a portal delivery (never a Describe) with probability
+   * errorRate.
    * @throws RegistryUnavailableError
    */
-  async apply(kind: 'lookup' | 'describe'): Promise<void> {
+  async apply(kind: 'lookup' | 'describe' | 'deliver'): Promise<void> {
     if (this.current.down) throw new RegistryUnavailableError('registry is down (simulated)');
     if (this.current.latencyMs > 0) await sleep(this.current.latencyMs);
     if (this.current.down) throw new RegistryUnavailableError('registry went down (simulated)');
-    if (kind === 'lookup' && this.current.errorRate > 0 && this.random() < this.current.errorRate) {
+    if (kind !== 'describe' && this.current.errorRate > 0 && this.random() < this.current.errorRate) {
       throw new RegistryUnavailableError('registry failed the call (simulated error rate)');
     }
   }

@@ -19,3 +19,8 @@ export class SubjectNotFoundError extends Error {
 export class RegistryUnavailableError extends Error {
   override readonly name = 'RegistryUnavailableError';
 }
+
+/** An extra adapter id the simulator does not run: 404 on the control API. */
+export class UnknownAdapterError extends Error {
+  override readonly name = 'UnknownAdapterError';
+}

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { taxCodeCheckDigit } from '@motlan/identifiers/subject-id.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { REGISTRY_NAMES } from './sim-dataset.js';
 import { InvalidRequestError, SubjectNotFoundError, UnknownRegistryError } from './sim-errors.js';
@@ -51,6 +52,22 @@ describe('SimRegistries', () => {
     expect(lookup('person', '001999012345')).toThrow(/century and sex/);
     expect(() => sim.lookup('business', { dataset: 'enterprise', subjectId: '0100233489', fields: [] })).toThrow(/check digit/);
     expect(() => sim.registry('cadastre')).toThrow(UnknownRegistryError);
+  });
+
+  it("places a subject in the province its id reveals, else in its record's own province", () => {
+    const [person] = sim.samples('population', 'person', 1);
+    expect(sim.subjectProvince('population', 'person', person)).toBe(directory.currentProvinceOfCccd(person.slice(0, 3))!.code);
+    expect(sim.subjectProvince('civil-status', 'birth', person)).toBe(directory.currentProvinceOfCccd(person.slice(0, 3))!.code);
+    expect(sim.subjectProvince('land', 'parcel', '00004-1-1')).toBe('01'); // from the id, whether the parcel exists or not
+    for (const taxCode of [...sim.samples('business', 'enterprise', 3, { province: '48' }), ...sim.samples('business', 'enterprise', 3)]) {
+      const office = sim.lookup('business', { dataset: 'enterprise', subjectId: taxCode, fields: ['registeredAddress'] }).record!;
+      expect(sim.subjectProvince('business', 'enterprise', taxCode)).toBe((office.registeredAddress as { provinceCode: string }).provinceCode);
+    }
+    const first9 = '999999990';
+    const absent = `${first9}${taxCodeCheckDigit(first9)}`;
+    expect(sim.lookup('business', { dataset: 'enterprise', subjectId: absent, fields: [] }).found).toBe(false);
+    expect(sim.subjectProvince('business', 'enterprise', absent)).toBeNull();
+    expect(() => sim.subjectProvince('business', 'enterprise', '0100233489')).toThrow(/check digit/);
   });
 
   it('gives deterministic samples that exist, by province when asked', () => {

@@ -7,6 +7,7 @@ import { subjectTag } from '@motlan/logging/pino-nest-logger.js';
 import type { Logger } from 'pino';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
+import { provinceOfSubject } from '@motlan/vn-admin/subject-province.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { hashString, SeededRandom } from '../world/seeded-random.js';
 import { SyntheticBusiness } from '../world/synthetic-business.js';
@@ -153,6 +154,27 @@ export class SimRegistries {
   }
 
   /**
+   * The current province a subject belongs to, as a registry sharded by province would place its
+   * record: the province the id itself reveals (personal ids, parcel ids), otherwise the province of
+   * the record's own address or commune (an enterprise's registered office). Null when neither is
+   * known, e.g. for a tax code that has no record.
+   * @throws InvalidRequestError for an unknown dataset or a malformed subject id
+   */
+  subjectProvince(registryName: RegistryName, datasetName: string, subjectId: string): string | null {
+    const dataset = this.dataset(registryName, datasetName);
+    const directory = this.population.directory;
+    const fromId = provinceOfSubject(directory, dataset.spec.subjectKey.name, subjectId);
+    if (fromId !== null) return fromId;
+    const { record } = this.lookup(registryName, { dataset: datasetName, subjectId, fields: [] });
+    if (record === null) return null;
+    for (const place of [record, record.registeredAddress, record.address]) {
+      const province = provinceOfPlace(directory, place);
+      if (province !== null) return province;
+    }
+    return null;
+  }
+
+  /**
    * Changes one record now: bumps its version and sets plausible new values (see each dataset's
    * `change`), then tells the change listeners.
    * @throws UnknownRegistryError, InvalidRequestError, SubjectNotFoundError
@@ -285,6 +307,15 @@ export class SimRegistries {
     const problem = subjectIdProblem(name, pattern, subjectId);
     if (problem !== null) throw new InvalidRequestError(`invalid subject id for ${dataset.spec.name}: ${problem}`);
   }
+}
+
+/** The province of an address-like object: its provinceCode if known, else its commune's. */
+function provinceOfPlace(directory: VnAdminDirectory, place: unknown): string | null {
+  if (typeof place !== 'object' || place === null || Array.isArray(place)) return null;
+  const { provinceCode, communeCode } = place as { provinceCode?: unknown; communeCode?: unknown };
+  if (typeof provinceCode === 'string' && directory.province(provinceCode)) return provinceCode;
+  if (typeof communeCode === 'string') return directory.commune(communeCode)?.provinceCode ?? null;
+  return null;
 }
 
 function overrideKey(registry: string, dataset: string, recordKey: string): string {
