@@ -28,6 +28,10 @@ export interface AuditRecord {
   cache?: string;
   /** Record version returned. */
   version?: string;
+  /** The citizen's consent reference (X-Consent-Ref) the request carried, when it carried one. */
+  consentRef?: string;
+  /** The use case that read the record, when not a plain lookup: `prefill`. */
+  via?: 'prefill';
 }
 
 /**

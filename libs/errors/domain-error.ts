@@ -81,6 +81,8 @@ export const ErrorCodes = {
   purposeUnknown: 'purpose_unknown',
   purposeNotAllowed: 'purpose_not_allowed',
   fieldNotAllowed: 'field_not_allowed',
+  consentRequired: 'consent_required',
+  noEForm: 'no_eform',
   registryUnavailable: 'registry_unavailable',
   registryNotConnected: 'registry_not_connected',
   registryTimeout: 'registry_timeout',

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
-import { ProcedureCatalogFileDto, type DatasetAccessDto, type ProcedureDto } from './procedure-catalog-file.dto.js';
+import { ProcedureCatalogFileDto, type DatasetAccessDto, type FORM_FIELD_TYPES, type ProcedureDto, type RecordSourceDto } from './procedure-catalog-file.dto.js';
 
 /** Registry and dataset names as the lookup routes accept them. */
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -48,6 +48,8 @@ export class DatasetGrant {
     fields: readonly string[],
     readonly reason: string | undefined,
     private readonly onDrift: (drift: CatalogDrift) => void,
+    /** Set when a law lets the procedure read this dataset without consent, even if it is sensitive. */
+    readonly legalBasis?: string,
   ) {
     this.fieldList = [...fields].sort();
     this.fields = new Set(this.fieldList);
@@ -71,6 +73,48 @@ export class DatasetGrant {
   }
 }
 
+/** A relation hop: read registry/dataset for the current subject, take the id at `path`. */
+export interface RelationHop {
+  registry: string;
+  dataset: string;
+  /** Dotted path split into segments; the first is a granted field. */
+  path: readonly string[];
+}
+
+/** A record reached from a subject by role, possibly through relations. */
+export interface RecordSource {
+  subject: string;
+  via: readonly RelationHop[];
+  registry: string;
+  dataset: string;
+}
+
+export interface SubjectRole {
+  role: string;
+  label: string;
+  required: boolean;
+}
+
+export interface FormField {
+  name: string;
+  label: string;
+  type: (typeof FORM_FIELD_TYPES)[number];
+  source: RecordSource & { path: readonly string[] };
+}
+
+export interface DossierComponent {
+  code: string;
+  name: string;
+  replacedBy: RecordSource & { fields: readonly string[] };
+}
+
+/** What a procedure's e-form and components need: its subjects, form fields and components. */
+export interface ProcedureForm {
+  subjects: readonly SubjectRole[];
+  fields: readonly FormField[];
+  components: readonly DossierComponent[];
+}
+
 export class Procedure {
   /** registry -> dataset -> grant: two Map lookups, no key built per request. */
   private readonly grants = new Map<string, Map<string, DatasetGrant>>();
@@ -82,6 +126,8 @@ export class Procedure {
     readonly codeVerified: boolean,
     readonly note: string | undefined,
     readonly access: readonly DatasetGrant[],
+    /** E-form and dossier components; empty lists when the catalog defines none. */
+    readonly form: ProcedureForm = { subjects: [], fields: [], components: [] },
   ) {
     for (const grant of access) {
       let datasets = this.grants.get(grant.registry);
@@ -168,7 +214,8 @@ export class PurposeCatalog {
           p.domain,
           p.codeVerified ?? true,
           p.note,
-          p.access.map((a) => new DatasetGrant(p.code, a.registry, a.dataset, a.fields, a.reason, onDrift)),
+          p.access.map((a) => new DatasetGrant(p.code, a.registry, a.dataset, a.fields, a.reason, onDrift, a.legalBasis)),
+          procedureForm(p),
         ),
     );
     return new PurposeCatalog(file.version, file.description, procedures, onDrift);
@@ -259,8 +306,80 @@ function semanticProblems(file: ProcedureCatalogFileDto, known: ReadonlySet<stri
         seen.add(field);
       });
     });
+    problems.push(...formProblems(procedure, at));
   });
   return problems;
+}
+
+const ROLE = /^[a-z][A-Za-z0-9]{0,31}$/;
+const FORM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}(\.[A-Za-z][A-Za-z0-9]{0,63}){0,4}$/;
+const COMPONENT_CODE = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+const PATH = /^[A-Za-z][A-Za-z0-9]{0,63}(\.[A-Za-z][A-Za-z0-9]{0,63}){0,4}$/;
+
+/**
+ * The e-form and components may only read what the procedure's access grants: every record they
+ * name is a granted dataset, and every path starts with a granted field; roles are declared once.
+ */
+function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const roles = new Set<string>();
+  (procedure.subjects ?? []).forEach((subject, i) => {
+    if (!ROLE.test(subject.role)) problems.push({ path: `${at}.subjects[${i}].role`, message: `"${printable(subject.role)}" is not a role name (lower camel case)` });
+    else if (roles.has(subject.role)) problems.push({ path: `${at}.subjects[${i}].role`, message: `duplicate role ${subject.role}` });
+    roles.add(subject.role);
+  });
+  if ((procedure.form?.length || procedure.components?.length) && roles.size === 0) {
+    problems.push({ path: `${at}.subjects`, message: 'must list the subjects (roles) that form and components read' });
+  }
+  const granted = new Map(procedure.access.map((a) => [`${a.registry}/${a.dataset}`, new Set(a.fields)]));
+  const checkRecord = (source: RecordSourceDto, where: string): void => {
+    if (!roles.has(source.subject)) problems.push({ path: `${where}.subject`, message: `role "${printable(source.subject)}" is not in subjects` });
+    const hops = source.via ?? [];
+    // The record itself is checked with its field paths (checkPath), once.
+    hops.forEach((hop, h) => checkPath(hop.registry, hop.dataset, hop.field, `${where}.via[${h}]`));
+  };
+  const checkPath = (registry: string, dataset: string, path: string, where: string): void => {
+    const fields = granted.get(`${registry}/${dataset}`);
+    if (!fields) problems.push({ path: where, message: `${printable(registry)}/${printable(dataset)} is not in the procedure's access` });
+    else if (!PATH.test(path)) problems.push({ path: `${where}.field`, message: `"${printable(path)}" is not a field path (name or name.name)` });
+    else if (!fields.has(path.split('.')[0])) problems.push({ path: `${where}.field`, message: `${path.split('.')[0]} is not among the fields the procedure may read of ${registry}/${dataset}` });
+  };
+  const names = new Set<string>();
+  (procedure.form ?? []).forEach((field, i) => {
+    const where = `${at}.form[${i}]`;
+    if (!FORM_FIELD_NAME.test(field.name)) problems.push({ path: `${where}.name`, message: `"${printable(field.name)}" is not a form field name` });
+    else if (names.has(field.name)) problems.push({ path: `${where}.name`, message: `duplicate form field ${field.name}` });
+    names.add(field.name);
+    checkRecord(field.source, `${where}.source`);
+    checkPath(field.source.registry, field.source.dataset, field.source.field, `${where}.source`);
+  });
+  const codes = new Set<string>();
+  (procedure.components ?? []).forEach((component, i) => {
+    const where = `${at}.components[${i}]`;
+    if (!COMPONENT_CODE.test(component.code)) problems.push({ path: `${where}.code`, message: `"${printable(component.code)}" is not a component code (A-Z, 0-9, _ -)` });
+    else if (codes.has(component.code)) problems.push({ path: `${where}.code`, message: `duplicate component ${component.code}` });
+    codes.add(component.code);
+    checkRecord(component.replacedBy, `${where}.replacedBy`);
+    component.replacedBy.fields.forEach((f, k) => checkPath(component.replacedBy.registry, component.replacedBy.dataset, f, `${where}.replacedBy.fields[${k}]`));
+  });
+  return problems;
+}
+
+function recordSource(source: RecordSourceDto): RecordSource {
+  return {
+    subject: source.subject,
+    via: (source.via ?? []).map((hop) => ({ registry: hop.registry, dataset: hop.dataset, path: hop.field.split('.') })),
+    registry: source.registry,
+    dataset: source.dataset,
+  };
+}
+
+function procedureForm(procedure: ProcedureDto): ProcedureForm {
+  return {
+    subjects: (procedure.subjects ?? []).map((s) => ({ role: s.role, label: s.label, required: s.required ?? false })),
+    fields: (procedure.form ?? []).map((f) => ({ name: f.name, label: f.label, type: f.type, source: { ...recordSource(f.source), path: f.source.field.split('.') } })),
+    components: (procedure.components ?? []).map((c) => ({ code: c.code, name: c.name, replacedBy: { ...recordSource(c.replacedBy), fields: [...new Set(c.replacedBy.fields)].sort() } })),
+  };
 }
 
 /** Echo at most a short, printable prefix of file content in errors. */

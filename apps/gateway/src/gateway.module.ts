@@ -37,6 +37,8 @@ import { LookupService } from './lookup/lookup.service.js';
 import { RecordReaderService } from './lookup/record-reader.service.js';
 import { RegistriesController } from './lookup/registries.controller.js';
 import { OpsPageController } from './ops-page/ops-page.controller.js';
+import { PrefillController } from './prefill/prefill.controller.js';
+import { PrefillService } from './prefill/prefill.service.js';
 import { PurposesController } from './purposes/purposes.controller.js';
 import { PurposesModule } from './purposes/purposes.module.js';
 
@@ -47,7 +49,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule, InfrastructureModule.forRoot(config), SyncModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
-      controllers: [LookupController, RegistriesController, PurposesController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, OpsPageController, DossiersController, OpsController, RevocationsController],
+      controllers: [LookupController, RegistriesController, PurposesController, PrefillController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, OpsPageController, DossiersController, OpsController, RevocationsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
@@ -108,6 +110,7 @@ export class GatewayModule {
         ScopeGuard,
         LookupRefusalAuditFilter,
         LookupService,
+        PrefillService,
         CacheSyncService,
       ],
     };

@@ -24,6 +24,12 @@ export class LookupHeadersDto {
   @Matches(/^[\w.\-/:]{1,64}$/, { message: 'X-Dossier-Id must be 1-64 characters of letters, digits, . _ - / :' })
   dossierId?: string;
 
+  /** Reference of the citizen's consent, needed to read a sensitive dataset without a legal basis in the catalog. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\w.\-/:]{1,128}$/, { message: 'X-Consent-Ref must be 1-128 characters of letters, digits, . _ - / :' })
+  consentRef?: string;
+
   @ApiHideProperty()
   @IsString()
   requestId!: string;
@@ -51,7 +57,7 @@ export class SingleLookupRequestDto extends LookupHeadersDto {
   fields?: string;
 }
 
-function headerValues(request: FastifyRequest): Record<string, string> {
+export function headerValues(request: FastifyRequest): Record<string, string> {
   const headers = request.headers;
   const one = (name: string): string | undefined => {
     const value = headers[name];
@@ -64,6 +70,8 @@ function headerValues(request: FastifyRequest): Record<string, string> {
   if (purpose !== undefined) result.purpose = purpose;
   if (officerId !== undefined) result.officerId = officerId;
   if (dossierId !== undefined && dossierId !== '') result.dossierId = dossierId;
+  const consentRef = one('x-consent-ref');
+  if (consentRef !== undefined && consentRef !== '') result.consentRef = consentRef;
   return result;
 }
 

@@ -22,6 +22,11 @@ const LOOKUP_HEADERS = [
   },
   { name: 'X-Officer-Id', required: true, description: 'Officer at the counter' },
   { name: 'X-Dossier-Id', required: false, description: 'Dossier the data goes into' },
+  {
+    name: 'X-Consent-Ref',
+    required: false,
+    description: "Reference of the citizen's consent (recorded in the audit trail); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog",
+  },
   { name: 'X-Request-Id', required: false, description: 'Echoed; generated when absent' },
 ];
 
@@ -35,7 +40,7 @@ const FORBIDDEN = {
   description:
     'application/problem+json with `code`: `purpose_unknown` (X-Purpose not in the procedure catalog), `purpose_not_allowed` (the procedure ' +
     'does not read this registry dataset), `field_not_allowed` (requested fields outside the procedure; listed in `fields`, with ' +
-    '`allowedFields`), `missing_scope` (token lacks <registry>:read; `requiredScope`)',
+    '`allowedFields`), `consent_required` (a sensitive dataset, no legal basis in the catalog and no X-Consent-Ref), `missing_scope` (token lacks <registry>:read; `requiredScope`)',
 };
 
 /** Citizen-data lookups. Parses and authenticates; the LookupService does the work. */

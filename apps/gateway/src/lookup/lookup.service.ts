@@ -10,7 +10,7 @@ import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { PurposeCatalog, type DatasetGrant } from '@motlan/purposes/purpose-catalog.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
-import { RecordReaderService } from './record-reader.service.js';
+import { RecordReaderService, type CacheState } from './record-reader.service.js';
 import type { LookupAnswerDto } from './lookup.dto.js';
 
 export interface LookupItem {
@@ -24,8 +24,26 @@ export interface LookupHeadersValue {
   purpose: string;
   officerId: string;
   dossierId?: string;
+  /** The citizen's consent reference (X-Consent-Ref), for sensitive datasets. */
+  consentRef?: string;
   requestId: string;
 }
+
+/** An authorized read, minimized to the fields asked (or allowed): not yet signed nor audited. */
+export interface MinimizedRead {
+  descriptor: DatasetDescriptor;
+  subjectId: string;
+  /** Sorted field names `data` was minimized to. */
+  fields: readonly string[];
+  data: JsonObject;
+  version: string;
+  asOf: string;
+  fetchedAt: number;
+  cache: CacheState;
+}
+
+/** How one read ended, for the audit trail. */
+export type ReadOutcome = { ok: true; read: MinimizedRead } | { ok: false; error: unknown };
 
 /** Errors already written to the audit trail, so the HTTP edge does not record them twice. */
 export const auditedErrors = new WeakSet<object>();
@@ -56,10 +74,22 @@ export class LookupService {
       await this.auditRefusal(client, headers, item, error);
       throw error;
     }
-    await this.recordOrRefuse(() =>
-      this.audit.append(this.auditRecord(client, headers, item, { outcome: 'answered', status: 200, fields: Object.keys(answer.data), cache: answer.meta.cache, version: answer.meta.version })),
-    );
+    await this.recordOrRefuse(() => this.audit.append(this.auditRecord(client, headers, item, answered(answer.meta.version, answer.meta.cache, Object.keys(answer.data)))));
     return answer;
+  }
+
+  /**
+   * Writes one access record per read, answered or refused, in one write; for use cases that read
+   * several records and release them together (prefill). Rejects with 503 audit_unavailable when
+   * the trail cannot be written: the caller must then release none of them.
+   */
+  async recordAccesses(client: AuthenticatedClient, headers: LookupHeadersValue, reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome }>, via?: 'prefill'): Promise<void> {
+    const records = reads.map(({ item, outcome }) => {
+      const result = outcome.ok ? answered(outcome.read.version, outcome.read.cache, outcome.read.fields) : refusal(outcome.error, item);
+      const record = this.auditRecord(client, headers, item, result);
+      return via ? { ...record, via } : record;
+    });
+    await this.recordOrRefuse(() => this.audit.appendMany(records));
   }
 
   /** No data leaves unrecorded: an audit write that fails turns the answer into a 503. */
@@ -87,7 +117,7 @@ export class LookupService {
     );
     const records = results.map((result, i) =>
       result.ok
-        ? this.auditRecord(client, headers, items[i], { outcome: 'answered', status: 200, fields: Object.keys(result.answer.data), cache: result.answer.meta.cache, version: result.answer.meta.version })
+        ? this.auditRecord(client, headers, items[i], answered(result.answer.meta.version, result.answer.meta.cache, Object.keys(result.answer.data)))
         : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
     );
     await this.recordOrRefuse(() => this.audit.appendMany(records));
@@ -95,12 +125,37 @@ export class LookupService {
   }
 
   private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+    const read = await this.read(client, headers, item);
+    const evidence = await this.sign(read);
+    return {
+      registry: read.descriptor.registry,
+      dataset: read.descriptor.name,
+      subjectId: read.subjectId,
+      data: read.data,
+      meta: {
+        version: read.version,
+        asOf: read.asOf,
+        fetchedAt: new Date(read.fetchedAt).toISOString(),
+        cache: read.cache,
+        maxAgeSeconds: read.descriptor.maxAgeSeconds,
+        ageSeconds: Math.max(0, Math.floor((Date.now() - read.fetchedAt) / 1000)),
+      },
+      evidence,
+    };
+  }
+
+  /**
+   * One authorized read through the cache, minimized, counted in the metrics; not signed, not
+   * audited (callers audit every read, answered or refused, before releasing anything).
+   * @throws DomainError for every refusal (purpose, subject id, scope, consent, not found, registry down)
+   */
+  async read(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<MinimizedRead> {
     const started = performance.now();
     try {
-      const answer = await this.answerUncounted(client, headers, item);
-      this.metrics.lookups.inc({ registry: answer.registry, dataset: answer.dataset, outcome: 'answered', detail: answer.meta.cache });
-      this.metrics.lookupSeconds.observe({ registry: answer.registry, cache: answer.meta.cache }, (performance.now() - started) / 1000);
-      return answer;
+      const read = await this.readUncounted(client, headers, item);
+      this.metrics.lookups.inc({ registry: read.descriptor.registry, dataset: read.descriptor.name, outcome: 'answered', detail: read.cache });
+      this.metrics.lookupSeconds.observe({ registry: read.descriptor.registry, cache: read.cache }, (performance.now() - started) / 1000);
+      return read;
     } catch (error) {
       const code = error instanceof DomainError ? error.code : ErrorCodes.internal;
       // Label values come from validated names only (unknown ones collapse), so callers cannot blow up cardinality.
@@ -110,7 +165,21 @@ export class LookupService {
     }
   }
 
-  private async answerUncounted(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+  /** Evidence over `fields` of a read (all its fields by default); each must be among the read's. */
+  sign(read: MinimizedRead, fields: readonly string[] = read.fields): Promise<string> {
+    const data = fields === read.fields ? read.data : pick(read.data, fields);
+    return this.signer.sign({
+      registry: read.descriptor.registry,
+      dataset: read.descriptor.name,
+      subjectId: read.subjectId,
+      version: read.version,
+      asOf: read.asOf,
+      fields,
+      data,
+    });
+  }
+
+  private async readUncounted(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<MinimizedRead> {
     const descriptor = this.catalog.resolve(item.registry, item.dataset);
     // After resolve: refusals are counted by registry, and only names that exist may become labels.
     const procedure = this.purposes.procedure(headers.purpose);
@@ -136,6 +205,15 @@ export class LookupService {
     if (!client.scopes.has(scope)) {
       throw new ForbiddenError(ErrorCodes.missingScope, `this client lacks scope ${scope}`, { requiredScope: scope });
     }
+    // Sensitive data (its adapter says so in Describe) is read on the citizen's consent, or on a
+    // legal basis the catalog names for this procedure and dataset; the consent is audited.
+    if (descriptor.sensitivity === 'sensitive' && !grant.legalBasis && !headers.consentRef) {
+      throw new ForbiddenError(
+        ErrorCodes.consentRequired,
+        `${descriptor.registry}/${descriptor.name} is sensitive and procedure ${procedure.code} has no legal basis to read it without consent; send the citizen's consent reference in X-Consent-Ref`,
+        { purpose: procedure.code, registry: descriptor.registry, dataset: descriptor.name },
+      );
+    }
     const { record, cache } = await this.reader.read(descriptor, item.subjectId, {
       requestId: headers.requestId,
       clientId: client.clientId,
@@ -146,30 +224,15 @@ export class LookupService {
     if (!record.found || !record.data) {
       throw new NotFoundError(ErrorCodes.subjectNotFound, `registry ${descriptor.registry} has no ${descriptor.name} record for this subject`);
     }
-    const data = pick(record.data, fields);
-    const evidence = await this.signer.sign({
-      registry: descriptor.registry,
-      dataset: descriptor.name,
+    return {
+      descriptor,
       subjectId: item.subjectId,
+      fields,
+      data: pick(record.data, fields),
       version: record.version,
       asOf: record.asOf,
-      fields,
-      data,
-    });
-    return {
-      registry: descriptor.registry,
-      dataset: descriptor.name,
-      subjectId: item.subjectId,
-      data,
-      meta: {
-        version: record.version,
-        asOf: record.asOf,
-        fetchedAt: new Date(record.fetchedAt).toISOString(),
-        cache,
-        maxAgeSeconds: descriptor.maxAgeSeconds,
-        ageSeconds: Math.max(0, Math.floor((Date.now() - record.fetchedAt) / 1000)),
-      },
-      evidence,
+      fetchedAt: record.fetchedAt,
+      cache,
     };
   }
 
@@ -187,7 +250,7 @@ export class LookupService {
     item: LookupItem,
     result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version'>,
   ): AuditRecord {
-    return {
+    const record: AuditRecord = {
       type: 'access',
       time: new Date().toISOString(),
       requestId: headers.requestId,
@@ -201,7 +264,13 @@ export class LookupService {
       subjectId: item.subjectId,
       ...result,
     };
+    if (headers.consentRef !== undefined) record.consentRef = headers.consentRef;
+    return record;
   }
+}
+
+function answered(version: string, cache: string, fields: readonly string[]): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version'> {
+  return { outcome: 'answered', status: 200, fields: [...fields], cache, version };
 }
 
 function refusal(error: unknown, item: LookupItem): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code'> {

@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
+import { PurposeCatalog, type RecordSource } from '@motlan/purposes/purpose-catalog.js';
 import { ClientAuthGuard } from '../auth/client-auth.guard.js';
 
 export class DatasetAccessAnswerDto {
@@ -12,6 +12,40 @@ export class DatasetAccessAnswerDto {
   fields!: string[];
   @ApiPropertyOptional({ example: 'Tờ khai thay đổi thông tin cư trú (CT01)', description: 'Why the procedure needs them' })
   reason?: string;
+  @ApiPropertyOptional({ example: 'Luật Cư trú 2020, Điều 20', description: 'Set when a law lets the procedure read this dataset without consent even if it is sensitive; otherwise a sensitive dataset needs X-Consent-Ref' })
+  legalBasis?: string;
+}
+
+export class SubjectRoleAnswerDto {
+  @ApiProperty({ example: 'applicant', description: 'Key in the `subjects` of POST /v1/prefill' })
+  role!: string;
+  @ApiProperty({ example: 'Người đăng ký thường trú' })
+  label!: string;
+  @ApiProperty()
+  required!: boolean;
+}
+
+export class FormFieldAnswerDto {
+  @ApiProperty({ example: 'householdHead.dateOfBirth' })
+  name!: string;
+  @ApiProperty({ example: 'Ngày sinh của chủ hộ' })
+  label!: string;
+  @ApiProperty({ example: 'date' })
+  type!: string;
+  @ApiProperty({
+    description: 'subject (role), via (relations: registry, dataset, field), registry, dataset, field (dotted path)',
+    example: { subject: 'applicant', via: [{ registry: 'residence', dataset: 'household', field: 'head.personId' }], registry: 'population', dataset: 'person', field: 'dateOfBirth' },
+  })
+  source!: Record<string, unknown>;
+}
+
+export class DossierComponentAnswerDto {
+  @ApiProperty({ example: 'CCCD' })
+  code!: string;
+  @ApiProperty({ example: 'Thẻ Căn cước / Căn cước công dân của người đăng ký' })
+  name!: string;
+  @ApiProperty({ description: 'subject, via, registry, dataset and the fields the evidence attests' })
+  replacedBy!: Record<string, unknown>;
 }
 
 export class ProcedureAnswerDto {
@@ -27,6 +61,12 @@ export class ProcedureAnswerDto {
   note?: string;
   @ApiProperty({ type: [DatasetAccessAnswerDto] })
   access!: DatasetAccessAnswerDto[];
+  @ApiProperty({ type: [SubjectRoleAnswerDto], description: 'Who a prefill request names, by role' })
+  subjects!: SubjectRoleAnswerDto[];
+  @ApiProperty({ type: [FormFieldAnswerDto], description: 'The e-form and where each field comes from' })
+  form!: FormFieldAnswerDto[];
+  @ApiProperty({ type: [DossierComponentAnswerDto], description: 'Dossier components the data replaces' })
+  components!: DossierComponentAnswerDto[];
 }
 
 export class PurposeCatalogAnswerDto {
@@ -57,7 +97,10 @@ export class PurposesController {
         domain: p.domain,
         codeVerified: p.codeVerified,
         note: p.note,
-        access: p.access.map((a) => ({ registry: a.registry, dataset: a.dataset, fields: [...a.fieldList], reason: a.reason })),
+        access: p.access.map((a) => ({ registry: a.registry, dataset: a.dataset, fields: [...a.fieldList], reason: a.reason, legalBasis: a.legalBasis })),
+        subjects: p.form.subjects.map((s) => ({ ...s })),
+        form: p.form.fields.map((f) => ({ name: f.name, label: f.label, type: f.type, source: { ...sourceAnswer(f.source), field: f.source.path.join('.') } })),
+        components: p.form.components.map((c) => ({ code: c.code, name: c.name, replacedBy: { ...sourceAnswer(c.replacedBy), fields: [...c.replacedBy.fields] } })),
       })),
     };
   }
@@ -74,4 +117,13 @@ export class PurposesController {
   list(): PurposeCatalogAnswerDto {
     return this.answer;
   }
+}
+
+function sourceAnswer(source: RecordSource): Record<string, unknown> {
+  return {
+    subject: source.subject,
+    via: source.via.map((hop) => ({ registry: hop.registry, dataset: hop.dataset, field: hop.path.join('.') })),
+    registry: source.registry,
+    dataset: source.dataset,
+  };
 }

@@ -1,0 +1,43 @@
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ErrorCodes, InvalidRequestError } from '@motlan/errors/domain-error.js';
+import type { AuthenticatedClient } from '../auth/authenticated-client.js';
+import { Client, ClientAuthGuard } from '../auth/client-auth.guard.js';
+import { validateFlatDto } from '../common/validation.js';
+import { headerValues, LookupHeadersDto } from '../lookup/lookup-request.dto.js';
+import { PrefillAnswerDto, PrefillRequestDto } from './prefill.dto.js';
+import { PrefillService } from './prefill.service.js';
+
+/** E-form prefill for the clerk's software. Parses and authenticates; the PrefillService does the work. */
+@ApiTags('prefill')
+@ApiBearerAuth()
+@Controller('v1/prefill')
+@UseGuards(ClientAuthGuard)
+export class PrefillController {
+  constructor(private readonly prefills: PrefillService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Fill a procedure's e-form from the registries and replace its dossier components with signed evidence",
+    description:
+      "Reads every record the procedure's e-form and components need (GET /v1/purposes lists them), following relations such as the household head " +
+      'or a parent, in parallel and through the cache; each read is held to the procedure (the purpose), the token scopes and, for sensitive ' +
+      'datasets, consent (X-Consent-Ref) unless the catalog names a legal basis. One audit record per registry record read. Values and ' +
+      'components the registries cannot supply are listed in `missing` with a reason; nothing is invented.',
+  })
+  @ApiHeader({ name: 'X-Officer-Id', required: true, description: 'Officer at the counter' })
+  @ApiHeader({ name: 'X-Dossier-Id', required: false, description: 'Dossier the data goes into' })
+  @ApiHeader({ name: 'X-Consent-Ref', required: false, description: "Reference of the citizen's consent, for sensitive datasets without a legal basis" })
+  @ApiHeader({ name: 'X-Purpose', required: false, description: 'If sent, must equal procedureCode' })
+  @ApiOkResponse({ type: PrefillAnswerDto })
+  prefill(@Client() client: AuthenticatedClient, @Body() body: PrefillRequestDto, @Req() request: FastifyRequest): Promise<PrefillAnswerDto> {
+    const given = headerValues(request);
+    if (given.purpose !== undefined && given.purpose !== body.procedureCode) {
+      throw new InvalidRequestError(ErrorCodes.invalidPurpose, 'X-Purpose, when sent, must equal procedureCode', [{ name: 'purpose', reason: 'differs from procedureCode' }]);
+    }
+    const headers = validateFlatDto(LookupHeadersDto, { ...given, purpose: body.procedureCode });
+    return this.prefills.prefill(client, headers, body.subjects);
+  }
+}
