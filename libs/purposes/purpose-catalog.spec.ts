@@ -157,4 +157,63 @@ describe('the shipped catalog (deploy/catalog/procedures.v1.json)', () => {
     expect(shipped.allowedFields('1.004222', 'business', 'enterprise')).toBeUndefined();
     expect(shipped.allowedFields('1.001193', 'land', 'parcel')).toBeUndefined();
   });
+
+  describe('e-form and dossier components', () => {
+    const withForm = (form: unknown[], components: unknown[] = [], subjects: unknown[] = [{ role: 'applicant', label: 'Người đăng ký', required: true }]) =>
+      catalog([{ ...residence, access: [...residence.access.slice(0, 1), { ...residence.access[1], legalBasis: 'Luật Cư trú 2020' }], subjects, form, components }]);
+    const field = (source: Record<string, unknown>, name = 'applicant.fullName') => ({ name, label: 'Họ tên', type: 'string', source });
+
+    it('reads subjects, fields with relations and components, and the legal basis of a grant', () => {
+      const parsed = parse(
+        withForm(
+          [field({ subject: 'applicant', via: [{ registry: 'residence', dataset: 'household', field: 'head.personId' }], registry: 'population', dataset: 'person', field: 'dateOfBirth' }, 'head.dateOfBirth')],
+          [{ code: 'CCCD', name: 'Căn cước', replacedBy: { subject: 'applicant', registry: 'population', dataset: 'person', fields: ['personId', 'fullName', 'fullName'] } }],
+        ),
+      );
+      const procedure = parsed.procedure('1.004222')!;
+      expect(procedure.form.subjects).toEqual([{ role: 'applicant', label: 'Người đăng ký', required: true }]);
+      expect(procedure.form.fields[0].source).toEqual({ subject: 'applicant', via: [{ registry: 'residence', dataset: 'household', path: ['head', 'personId'] }], registry: 'population', dataset: 'person', path: ['dateOfBirth'] });
+      expect(procedure.form.components[0].replacedBy.fields).toEqual(['fullName', 'personId']);
+      expect(procedure.grant('residence', 'household')?.legalBasis).toBe('Luật Cư trú 2020');
+      expect(procedure.grant('population', 'person')?.legalBasis).toBeUndefined();
+    });
+
+    it('refuses sources outside the procedure\'s access, undeclared roles and duplicates, naming each JSON path', () => {
+      const message = problemsOf(
+        withForm(
+          [
+            field({ subject: 'applicant', registry: 'population', dataset: 'person', field: 'occupation' }),
+            field({ subject: 'spouse', registry: 'population', dataset: 'person', field: 'fullName' }, 'spouse.fullName'),
+            field({ subject: 'applicant', via: [{ registry: 'land', dataset: 'parcel', field: 'owners' }], registry: 'population', dataset: 'person', field: 'fullName' }, 'x.y'),
+            field({ subject: 'applicant', registry: 'population', dataset: 'person', field: 'fullName' }, 'x.y'),
+          ],
+          [{ code: 'cccd', name: 'Căn cước', replacedBy: { subject: 'applicant', registry: 'business', dataset: 'enterprise', fields: ['name'] } }],
+        ),
+      );
+      expect(message).toContain('procedures[0].form[0].source.field: occupation is not among the fields the procedure may read of population/person');
+      expect(message).toContain('procedures[0].form[1].source.subject: role "spouse" is not in subjects');
+      expect(message).toContain("procedures[0].form[2].source.via[0]: land/parcel is not in the procedure's access");
+      expect(message).toContain('procedures[0].form[3].name: duplicate form field x.y');
+      expect(message).toContain('procedures[0].components[0].code: "cccd" is not a component code');
+      expect(message).toContain("procedures[0].components[0].replacedBy.fields[0]: business/enterprise is not in the procedure's access");
+    });
+
+    it('needs subjects when a form is defined', () => {
+      expect(problemsOf(withForm([field({ subject: 'applicant', registry: 'population', dataset: 'person', field: 'fullName' })], [], []))).toContain(
+        'procedures[0].subjects: must list the subjects (roles) that form and components read',
+      );
+    });
+
+    it('ships an e-form and dossier components for every procedure, and a legal basis or consent rule for every sensitive dataset it reads', () => {
+      const shipped = PurposeCatalog.load(defaultProcedureCatalogFile(), { knownRegistries: KNOWN });
+      for (const procedure of shipped.procedures) {
+        expect(procedure.form.fields.length).toBeGreaterThan(0);
+        expect(procedure.form.components.length).toBeGreaterThan(0);
+        expect(procedure.form.subjects.some((s) => s.required)).toBe(true);
+      }
+      // Certified copies are made at the citizen's request: consent, not a legal basis.
+      expect(shipped.procedure('2.000815')!.access.every((a) => a.legalBasis === undefined)).toBe(true);
+      expect(shipped.procedure('1.004222')!.grant('land', 'parcel')?.legalBasis).toMatch(/Luật Cư trú/);
+    });
+  });
 });
