@@ -8,9 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { DlqHeaders, Topics } from '@motlan/events/topics.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
@@ -30,6 +32,7 @@ let sim: RunningRegistrySim;
 let dataDir: string;
 let writeToken: string;
 let opsToken: string;
+let opsWriteToken: string;
 let gateway: NestFastifyApplication | undefined;
 let base: string;
 
@@ -148,6 +151,7 @@ beforeAll(async () => {
   const issuer = new DevTokenIssuer({ dataDir });
   writeToken = await issuer.issue({ sub: 'one-stop-it', scope: 'dossiers:write', ttlSec: 3600 });
   opsToken = await issuer.issue({ sub: 'ops-it', scope: 'ops:read', ttlSec: 3600 });
+  opsWriteToken = await issuer.issue({ sub: 'ops-it', scope: 'ops:read ops:write', ttlSec: 3600 });
 }, 60_000);
 
 afterEach(async () => {
@@ -251,6 +255,45 @@ describe('dossier sync over Kafka', () => {
     }, 30_000);
     expectDeliveredExactlyOnce(chains);
   }, 120_000);
+
+  it('a poison status goes to the dead-letter topic with its reason, other dossiers keep flowing, and a replay delivers it once fixed', async () => {
+    await startInProcess();
+    const runId = randomUUID().slice(0, 8);
+    const [poison, ...healthy] = plan(`POISON-${runId}`, COMMUNES.slice(0, 5), 1);
+    sim.portal.reject({ dossierIds: [poison[0].dossierId] });
+    await send(() => base, [poison, ...healthy], 4);
+    await portalHas(healthy, 60_000);
+    expectDeliveredExactlyOnce(healthy);
+    expect(sim.portal.statusesOf(poison[0].dossierId)).toEqual([]);
+
+    // Read the dead-letter topic itself (a real broker): the poison status is there with the reason.
+    const kafka = new Kafka({ clientId: `dlq-reader-${runId}`, brokers, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `dlq-reader-${runId}` });
+    const reasons: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: Topics.dossierSyncDlq, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() === poison[0].dossierId) reasons.push(String(message.headers?.[DlqHeaders.reason] ?? ''));
+        },
+      });
+      await eventually('the poison status in the dead-letter topic', async () => (reasons.length > 0 ? true : undefined), 30_000);
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(reasons[0]).toMatch(/portal rejected it/);
+
+    sim.portal.clearRejections();
+    const replay = await httpCall<{ replayed: number }>(base, 'POST', '/v1/ops/sync/dead-letters/replay', { token: opsWriteToken });
+    expect(replay.status).toBe(200);
+    expect(replay.body.replayed).toBeGreaterThanOrEqual(1);
+    await eventually('the replayed status at the portal', async () => (sim.portal.statusesOf(poison[0].dossierId).length >= 1 ? true : undefined), 30_000);
+    // The portal refused every status of that dossier: each was dead-lettered, and the replay sends
+    // them back in their order, so the dossier ends complete, in order, with no duplicate.
+    await portalHas([poison], 30_000);
+    expectDeliveredExactlyOnce([poison]);
+  });
 
   it('a Kafka broker restart in the middle loses and duplicates nothing at the portal', async () => {
     await startInProcess();
