@@ -48,7 +48,7 @@ export class PrefillService {
   async prefill(client: AuthenticatedClient, headers: LookupHeadersValue, subjects: Record<string, string>): Promise<PrefillAnswerDto> {
     const procedure = this.procedureOf(headers.purpose);
     checkSubjects(procedure, subjects);
-    const run = new PrefillRun(this.lookups, client, headers, subjects, fieldsNeeded(procedure));
+    const run = new PrefillRun(this.lookups, client, headers, subjects, this.fieldsNeeded(procedure));
 
     const [fields, components] = await Promise.all([
       Promise.all(procedure.form.fields.map(async (field) => ({ field, resolved: await run.resolve(field.source) }))),
@@ -101,6 +101,15 @@ export class PrefillService {
       missing: { fields: missingFields, components: missingComponents },
       complete: missingFields.length === 0 && missingComponents.length === 0,
     };
+  }
+
+  /** Per procedure, fixed for the life of the catalog: computed on its first prefill, not on every one. */
+  private readonly needed = new WeakMap<Procedure, ReadonlyMap<string, readonly string[]>>();
+
+  private fieldsNeeded(procedure: Procedure): ReadonlyMap<string, readonly string[]> {
+    let needed = this.needed.get(procedure);
+    if (!needed) this.needed.set(procedure, (needed = fieldsNeeded(procedure)));
+    return needed;
   }
 
   private procedureOf(code: string): Procedure {
