@@ -110,7 +110,9 @@ describe('LagMonitor', () => {
     const history = monitor.history('g');
     expect(history).toHaveLength(16);
     expect(history.map((h) => h.totalLag)).toEqual([0, 0, 0, 0, 0, 0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 0]);
-    expect(history[14]).toEqual({ t: T0 + 15_000, totalLag: 45, maxTimeLagMs: 9000 });
+    expect(history[14]).toEqual({ t: T0 + 15_000, totalLag: 45, maxTimeLagMs: 9000, status: 'ERR' });
+    // The history keeps the status of every poll, so a WARN seen between two API reads is not lost.
+    expect(history.slice(6).map((h) => h.status)).toEqual(['OK', 'OK', 'WARN', 'WARN', 'ERR', 'ERR', 'ERR', 'ERR', 'ERR', 'OK']);
     expect(monitor.history('unknown')).toEqual([]);
   });
 

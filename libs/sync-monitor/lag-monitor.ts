@@ -78,6 +78,8 @@ export interface LagHistoryPoint {
   t: number;
   totalLag: number;
   maxTimeLagMs: number;
+  /** The group's status at that poll: the chart colours by it, and it shows a WARN that came and went between two reads. */
+  status: GroupStatus;
 }
 
 interface PartitionState {
@@ -218,7 +220,7 @@ export class LagMonitor {
     };
   }
 
-  /** Total lag and worst time lag of a group at each poll, oldest first, over `historyMs` (for a chart). */
+  /** Total lag, worst time lag and status of a group at each poll, oldest first, over `historyMs` (for a chart). */
   history(group: string): LagHistoryPoint[] {
     return (this.groups.find((g) => g.group === group)?.history ?? []).map((p) => ({ ...p }));
   }
@@ -303,8 +305,8 @@ export class LagMonitor {
       if (sampled) g.sampledAt = t;
       g.errors = groupErrors;
       g.errorSince = groupErrors.length === 0 ? null : (g.errorSince ?? t);
-      const { totalLag, maxTimeLagMs } = evaluateGroup([...g.partitions.values()].map((p) => p.evaluation));
-      g.history.push({ t, totalLag, maxTimeLagMs });
+      const { status, totalLag, maxTimeLagMs } = evaluateGroup([...g.partitions.values()].map((p) => p.evaluation));
+      g.history.push({ t, totalLag, maxTimeLagMs, status });
       trim(g.history, t - this.settings.historyMs, this.seriesCap);
     }
     this.lastEvaluatedAt = t;
