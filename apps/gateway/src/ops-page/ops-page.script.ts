@@ -344,7 +344,9 @@ export const OPS_JS = String.raw`/* Motlan /ops page: reads the ops API with the
       lagChart(g),
       h('ul', { class: 'legend', 'aria-hidden': 'true' }, [
         h('li', null, [h('span', { class: 'k1' }), 'total lag (messages, left axis)']),
-        h('li', null, [h('span', { class: 'k2' }), 'max time lag (right axis)'])
+        h('li', null, [h('span', { class: 'k2' }), 'max time lag (right axis)']),
+        h('li', null, [h('span', { class: 'kw' }), 'WARN']),
+        h('li', null, [h('span', { class: 'ke' }), 'ERR'])
       ])
     ]));
     append(body, partitionTable(g));
@@ -395,6 +397,21 @@ export const OPS_JS = String.raw`/* Motlan /ops page: reads the ops API with the
     return Math.ceil(ms / 86400000) * 86400000;
   }
 
+  /** Consecutive history points of one status, as [from, to] spans (to: the next status began). */
+  function statusRuns(points) {
+    var runs = [];
+    points.forEach(function (p) {
+      var status = p.status || 'OK';
+      var open = runs[runs.length - 1];
+      if (open && open.status === status) open.to = p.t;
+      else {
+        if (open) open.to = p.t;
+        runs.push({ status: status, from: p.t, to: p.t });
+      }
+    });
+    return runs;
+  }
+
   function lagChart(g) {
     var W = 480, H = 180, L = 50, R = 58, T = 12, B = 24;
     var points = (g.history || []).filter(function (p) { return isFinite(p.t) && isFinite(p.totalLag); });
@@ -431,6 +448,15 @@ export const OPS_JS = String.raw`/* Motlan /ops page: reads the ops API with the
     var line = function (value, scale) {
       return points.map(function (p, i) { return (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + scale(value(p)).toFixed(1); }).join(' ');
     };
+    // Behind the lines, a band for every stretch the group was WARN or ERR: the history keeps the
+    // status of each poll, so a warning that came and went between two refreshes still shows.
+    statusRuns(points).forEach(function (run) {
+      if (run.status === 'OK') return;
+      var x1 = x(run.from), x2 = Math.max(x(run.to), x1 + 2);
+      append(chart, svg('rect', { class: 'band band-' + run.status, x: x1.toFixed(1), y: T, width: (x2 - x1).toFixed(1), height: plotH, 'data-status': run.status }, [
+        svg('title', { text: run.status + ' ' + clock(run.from) + '\u2013' + clock(run.to) })
+      ]));
+    });
     var lagPath = line(function (p) { return p.totalLag; }, y);
     append(chart, [
       svg('path', { class: 's1-area', d: lagPath + ' L' + x(last.t).toFixed(1) + ' ' + y(0) + ' L' + x(t0).toFixed(1) + ' ' + y(0) + ' Z' }),

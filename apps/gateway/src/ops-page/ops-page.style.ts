@@ -97,6 +97,11 @@ main > section { background: var(--card); border: 1px solid var(--line); border-
 .legend { display: flex; gap: 16px; font-size: .85rem; color: var(--muted); margin: 0; padding: 0; list-style: none; }
 .legend .k1, .legend .k2 { display: inline-block; width: 22px; height: 0; vertical-align: middle; margin-right: 6px; border-top: 3px solid var(--series-1); }
 .legend .k2 { border-top: 2px dashed var(--series-2); }
+.legend .kw, .legend .ke { display: inline-block; width: 14px; height: 10px; vertical-align: middle; margin-right: 6px; }
+.chart .band-WARN { fill: var(--warn-line); fill-opacity: .22; }
+.chart .band-ERR { fill: var(--bad-line); fill-opacity: .22; }
+.legend .kw { background: rgba(199, 145, 0, .22); }
+.legend .ke { background: rgba(198, 40, 40, .22); }
 
 .table-wrap { overflow-x: auto; }
 table.data { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
