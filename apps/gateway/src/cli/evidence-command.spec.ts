@@ -72,6 +72,8 @@ describe('motlan evidence', () => {
 
   it('checks usage', async () => {
     expect((await cli(['evidence', 'revoke-key'])).err).toContain('evidence revoke-key needs <kid>');
+    // A thumbprint may begin with "-": it is the kid, not an unknown option.
+    expect((await cli(['evidence', 'revoke-key', '-wQ3xZ', '--reason', 'keyCompromise'], { MOTLAN_EVIDENCE_KEY_DIR: 'elsewhere' })).err).toContain('no evidence keys in');
     expect((await cli(['evidence', 'rotate-key', 'extra'])).code).toBe(2);
     expect((await cli(['evidence', 'keys', '--reason', 'x'])).err).toContain('--reason is an option of evidence revoke-key');
     expect((await cli(['evidence', 'burn-key'])).err).toContain('unknown evidence command "burn-key"');

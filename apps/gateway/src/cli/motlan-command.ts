@@ -179,10 +179,14 @@ const COMMANDS: Record<string, Set<string>> = {
 const NEEDS_ARG: Record<string, string> = { register: '<manifest.json>', update: '<manifest.json>', show: '<id>', health: '<id>', remove: '<id>' };
 
 function parse(argv: readonly string[], env: Env): { command: string; arg?: string; url: string; json: boolean; reason?: string; audit?: { from?: Date; to?: Date; file?: string } } | undefined {
+  // An evidence key id is a base64url thumbprint and may start with "-" (as in "-wQ3…"): a token
+  // with one dash that is not -h is an argument, not an option, so it is masked from parseArgs.
+  const MASK = '\u0000';
+  const unmask = <T,>(value: T): T => (typeof value === 'string' && value.startsWith(MASK) ? (value.slice(1) as T) : value);
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: argv.map((a) => (/^-[^-]/.test(a) && a !== '-h' ? MASK + a : a)),
       options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, reason: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, file: { type: 'string' } },
       strict: true,
       allowPositionals: true,
@@ -191,7 +195,8 @@ function parse(argv: readonly string[], env: Env): { command: string; arg?: stri
     if (String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
     throw error;
   }
-  const { values, positionals } = parsed;
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, unmask(v)])) as typeof parsed.values;
+  const positionals = parsed.positionals.map(unmask);
   if (values.help || positionals.length === 0) return undefined;
   const [group, command, arg, ...rest] = positionals;
   const commands = COMMANDS[group];
