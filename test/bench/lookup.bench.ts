@@ -12,114 +12,14 @@
  * (autocannon) runs here. Results are printed as a table and written as JSON.
  * Not a test: the test line never runs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { benchLog, CONNECTIONS, dist, DURATION_S, freePort, load, machine, report, runBench, services, start, waitFor } from './bench-support.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..', '..');
-const dist = path.join(repoRoot, 'dist');
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const CONNECTIONS = 50;
-const children: ChildProcess[] = [];
-const stops: Array<() => Promise<void>> = [];
-
-interface Services {
-  redisUrl: string;
-  kafkaBrokers: string;
-}
-
-function log(message: string): void {
-  process.stdout.write(`bench: ${message}\n`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function services(): Promise<Services> {
-  if (process.env.REDIS_URL && process.env.KAFKA_BROKERS) return { redisUrl: process.env.REDIS_URL, kafkaBrokers: process.env.KAFKA_BROKERS };
-  log('starting a private Redis and the dev Kafka broker (set REDIS_URL and KAFKA_BROKERS to use your own)');
-  const redisModule = (await import(path.join(repoRoot, 'deploy', 'redis-dev', 'redis-dev.mjs'))) as {
-    startRedis: (o?: object) => Promise<{ url: string; stop: () => Promise<void> }>;
-  };
-  const kafkaModule = (await import(path.join(repoRoot, 'deploy', 'kafka-dev', 'kafka-dev.mjs'))) as {
-    startKafka: (o?: object) => Promise<{ brokers: string; stop: () => Promise<void> }>;
-  };
-  const redis = await redisModule.startRedis({});
-  stops.push(() => redis.stop());
-  const kafka = await kafkaModule.startKafka({ dir: path.join(repoRoot, '.data', 'bench-kafka') });
-  stops.push(() => kafka.stop());
-  return { redisUrl: redis.url, kafkaBrokers: Array.isArray(kafka.brokers) ? kafka.brokers.join(',') : kafka.brokers };
-}
-
-function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
-  children.push(child);
-  return child;
-}
-
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
-}
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(url: string, headers: Record<string, string>, paths: string[], durationS: number): Promise<LoadResult> {
-  let next = 0;
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: durationS,
-    headers,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request: autocannon.Request) => {
-          request.path = paths[next++ % paths.length];
-          return request;
-        },
-      },
-    ],
-  });
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
-}
+const log = benchLog('lookup');
+const get = (paths: string[]) => (i: number) => ({ path: paths[i % paths.length] });
 
 async function simCalls(simUrl: string, registry: string): Promise<number> {
   const body = (await (await fetch(`${simUrl}/sim/registries`)).json()) as { registries: Array<{ name: string; calls: { lookups: number } }> };
@@ -128,7 +28,7 @@ async function simCalls(simUrl: string, registry: string): Promise<number> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const { redisUrl, kafkaBrokers } = await services();
+  const { redisUrl, kafkaBrokers } = await services(log);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-bench-'));
   const [simPort, grpcBase, gatewayPort, gateway2Port, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const grpcBasePort = 20000 + (grpcBase % 20000);
@@ -170,10 +70,10 @@ async function main(): Promise<void> {
   await waitFor(`${bare}${cachedPaths[0]}`);
 
   log(`cached lookups: ${CONNECTIONS} connections, ${DURATION_S}s each (a 2 s warm-up first)`);
-  await load(bare, headers, cachedPaths, 2);
-  const baseline = await load(bare, headers, cachedPaths, DURATION_S);
-  await load(gateway, headers, cachedPaths, 2);
-  const cached = await load(gateway, headers, cachedPaths, DURATION_S);
+  await load(bare, headers, get(cachedPaths), 2);
+  const baseline = await load(bare, headers, get(cachedPaths), DURATION_S);
+  await load(gateway, headers, get(cachedPaths), 2);
+  const cached = await load(gateway, headers, get(cachedPaths), DURATION_S);
 
   log('uncached lookups with 20 ms registry latency');
   await fetch(`${simUrl}/sim/registries/residence/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 20 }) });
@@ -216,7 +116,7 @@ async function main(): Promise<void> {
 
   const ratio = cached.requestsPerSecond / baseline.requestsPerSecond;
   const results = {
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: machine(),
     cachedLookups: {
       connections: CONNECTIONS,
       durationSeconds: DURATION_S,
@@ -243,7 +143,6 @@ async function main(): Promise<void> {
   };
 
   const table = [
-    '',
     '| measure | bare Fastify | gateway (cached) | ratio / figure | target |',
     '| --- | --- | --- | --- | --- |',
     `| requests/s (${CONNECTIONS} conn.) | ${baseline.requestsPerSecond} | ${cached.requestsPerSecond} | ${results.cachedLookups.ratio} | >= 0.5 |`,
@@ -253,26 +152,8 @@ async function main(): Promise<void> {
     `| uncached, 20 ms registry: registry calls per request | | | ${results.uncachedLookups.registryCallsPerRequest} (${uncachedCalls} calls / ${statuses.length} requests) | <= 1 |`,
     `| 1,000 concurrent misses, one instance: registry calls | | | ${oneInstance.calls} (${oneInstance.ok} answered 200) | 1 |`,
     `| 1,000 concurrent misses, two instances: registry calls | | | ${twoInstances.calls} (${twoInstances.ok} answered 200) | 1 |`,
-    '',
-  ].join('\n');
-  process.stdout.write(table + '\n');
-  const out = path.join(repoRoot, '.data', 'bench');
-  mkdirSync(out, { recursive: true });
-  const file = path.join(out, `lookup-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2));
-  process.stdout.write(JSON.stringify(results) + '\n');
-  log(`results written to ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
+  ];
+  report('lookup-bench', table, results, started, log);
 }
 
-async function cleanup(): Promise<void> {
-  for (const child of children) child.kill('SIGTERM');
-  for (const stop of stops.reverse()) await stop().catch(() => undefined);
-}
-
-main()
-  .then(cleanup, async (error: unknown) => {
-    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-    await cleanup();
-    process.exit(1);
-  })
-  .then(() => process.exit(0));
+runBench(main);

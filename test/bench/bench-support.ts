@@ -1,0 +1,169 @@
+/**
+ * What the benchmarks share: ports, the backing services (your own via REDIS_URL and
+ * KAFKA_BROKERS, else a private Redis and the dev Kafka broker), child processes, an autocannon
+ * load step, and writing the results. Not a test: the test line never runs it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/test/bench → the repository. */
+export const repoRoot = path.resolve(here, '..', '..', '..');
+export const dist = path.join(repoRoot, 'dist');
+export const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+export const CONNECTIONS = 50;
+
+const children: ChildProcess[] = [];
+const stops: Array<() => Promise<void>> = [];
+
+export function benchLog(bench: string): (message: string) => void {
+  return (message) => process.stdout.write(`bench ${bench}: ${message}\n`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Services {
+  redisUrl: string;
+  kafkaBrokers: string;
+}
+
+export async function services(log: (message: string) => void): Promise<Services> {
+  if (process.env.REDIS_URL && process.env.KAFKA_BROKERS) return { redisUrl: process.env.REDIS_URL, kafkaBrokers: process.env.KAFKA_BROKERS };
+  log('starting a private Redis and the dev Kafka broker (set REDIS_URL and KAFKA_BROKERS to use your own)');
+  const redisModule = (await import(path.join(repoRoot, 'deploy', 'redis-dev', 'redis-dev.mjs'))) as {
+    startRedis: (o?: object) => Promise<{ url: string; stop: () => Promise<void> }>;
+  };
+  const kafkaModule = (await import(path.join(repoRoot, 'deploy', 'kafka-dev', 'kafka-dev.mjs'))) as {
+    startKafka: (o?: object) => Promise<{ brokers: string; stop: () => Promise<void> }>;
+  };
+  const redis = await redisModule.startRedis({});
+  stops.push(() => redis.stop());
+  const kafka = await kafkaModule.startKafka({ dir: path.join(repoRoot, '.data', 'bench-kafka') });
+  stops.push(() => kafka.stop());
+  return { redisUrl: redis.url, kafkaBrokers: Array.isArray(kafka.brokers) ? kafka.brokers.join(',') : kafka.brokers };
+}
+
+/**
+ * Starts a child process. BENCH_CPU_PROF=<name>[,<name>…] writes a V8 CPU profile of those
+ * children to .data/bench/profiles/ when they exit (open it in Chrome DevTools).
+ */
+export function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const profiled = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
+  const flags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(repoRoot, '.data', 'bench', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...flags, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
+  children.push(child);
+  return child;
+}
+
+export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** One autocannon run; `next(i)` gives the i-th request (path, and body for a write). */
+export async function load(url: string, headers: Record<string, string>, next: (i: number) => { method?: 'GET' | 'PUT'; path: string; body?: string }, durationS: number): Promise<LoadResult> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationS,
+    headers,
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request) => {
+          const { method = 'GET', path: p, body } = next(i++);
+          request.method = method;
+          request.path = p;
+          if (body !== undefined) request.body = body;
+          return request;
+        },
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+export const machine = () => ({ cpus: cpus().length, node: process.version });
+
+/** Prints the table and the JSON, and keeps the JSON in .data/bench/<name>-<time>.json. */
+export function report(name: string, table: string[], results: object, startedAt: number, log: (message: string) => void): void {
+  process.stdout.write(['', ...table, ''].join('\n') + '\n');
+  const out = path.join(repoRoot, '.data', 'bench');
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  process.stdout.write(JSON.stringify(results) + '\n');
+  log(`results written to ${file} (${Math.round((Date.now() - startedAt) / 1000)} s)`);
+}
+
+async function cleanup(): Promise<void> {
+  // Waits for the children to exit (a profile is written on exit), at most 10 s each.
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, 10_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+}
+
+/** Runs a bench, always stopping what it started; exit code 1 on failure. */
+export function runBench(main: () => Promise<void>): void {
+  main()
+    .then(cleanup, async (error: unknown) => {
+      process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+      await cleanup();
+      process.exit(1);
+    })
+    .then(() => process.exit(0));
+}
