@@ -4,9 +4,9 @@
  * load step, and writing the results. Not a test: the test line never runs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -52,8 +52,15 @@ export async function services(log: (message: string) => void): Promise<Services
   };
   const redis = await redisModule.startRedis({});
   stops.push(() => redis.stop());
-  const kafka = await kafkaModule.startKafka({ dir: path.join(repoRoot, '.data', 'bench-kafka') });
-  stops.push(() => kafka.stop());
+  // A fresh broker directory per run: a topic left full by an earlier run (the dossier-sync bench
+  // writes tens of thousands of statuses) would be read again by every gateway that starts, and
+  // that catch-up would be measured as lookup time.
+  const kafkaDir = mkdtempSync(path.join(tmpdir(), 'motlan-bench-kafka-'));
+  const kafka = await kafkaModule.startKafka({ dir: kafkaDir });
+  stops.push(async () => {
+    await kafka.stop();
+    rmSync(kafkaDir, { recursive: true, force: true });
+  });
   return { redisUrl: redis.url, kafkaBrokers: Array.isArray(kafka.brokers) ? kafka.brokers.join(',') : kafka.brokers };
 }
 
