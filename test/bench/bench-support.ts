@@ -77,17 +77,17 @@ export function start(name: string, script: string, env: NodeJS.ProcessEnv): Chi
   return child;
 }
 
-export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+/** Polls `done` until it is true; fails with `what` after `timeoutMs`. */
+export async function until(what: string, done: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
+}
+
+export function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  return until(`an answer from ${url}`, () => fetch(url).then((r) => r.ok, () => false), timeoutMs, 200);
 }
 
 export interface LoadResult {
@@ -128,6 +128,9 @@ export async function load(url: string, headers: Record<string, string>, next: (
     errors: result.errors,
   };
 }
+
+/** Requests answered 2xx (for a write: accepted). */
+export const answered2xx = (r: LoadResult) => r.requests - r.non2xx - r.errors;
 
 export const machine = () => ({ cpus: cpus().length, node: process.version });
 

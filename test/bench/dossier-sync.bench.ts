@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
-import { benchLog, CONNECTIONS, dist, DURATION_S, freePort, load, machine, report, runBench, services, start, waitFor } from './bench-support.js';
+import { answered2xx, benchLog, CONNECTIONS, dist, DURATION_S, freePort, load, machine, report, runBench, services, start, until, waitFor } from './bench-support.js';
 
 const log = benchLog('dossier-sync');
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 5);
@@ -86,16 +86,9 @@ async function main(): Promise<void> {
   const intake = await load(gateway, headers, statuses(`GB-${run}`), DURATION_S);
   const intakeEnded = Date.now();
   // A 202 is a status durably in Kafka: each one must reach the portal, once.
-  const sent = warm.requests - warm.non2xx - warm.errors + (intake.requests - intake.non2xx - intake.errors);
+  const sent = answered2xx(warm) + answered2xx(intake);
 
   log(`delivery: waiting for the portal to hold all ${sent} accepted statuses`);
-  const until = async (what: string, done: () => Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await done())) {
-      if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
   await until(`${sent} statuses at the portal`, async () => (await portal()).accepted >= sent, 600_000);
   const deliveredAt = Date.now();
   const afterDelivery = await portal();
@@ -103,7 +96,7 @@ async function main(): Promise<void> {
   log(`catch-up: portal down for ${OUTAGE_S}s while statuses keep coming, then back`);
   await portalFaults({ down: true });
   const outage = await load(gateway, headers, statuses(`GO-${run}`), OUTAGE_S);
-  const backlog = outage.requests - outage.non2xx - outage.errors;
+  const backlog = answered2xx(outage);
   const lagAtPeak = (await lag())?.totalLag ?? NaN;
   await portalFaults({ down: false });
   const backFrom = Date.now();

@@ -403,11 +403,8 @@ export const OPS_JS = String.raw`/* Motlan /ops page: reads the ops API with the
     points.forEach(function (p) {
       var status = p.status || 'OK';
       var open = runs[runs.length - 1];
-      if (open && open.status === status) open.to = p.t;
-      else {
-        if (open) open.to = p.t;
-        runs.push({ status: status, from: p.t, to: p.t });
-      }
+      if (open) open.to = p.t;
+      if (!open || open.status !== status) runs.push({ status: status, from: p.t, to: p.t });
     });
     return runs;
   }

@@ -100,8 +100,8 @@ main > section { background: var(--card); border: 1px solid var(--line); border-
 .legend .kw, .legend .ke { display: inline-block; width: 14px; height: 10px; vertical-align: middle; margin-right: 6px; }
 .chart .band-WARN { fill: var(--warn-line); fill-opacity: .22; }
 .chart .band-ERR { fill: var(--bad-line); fill-opacity: .22; }
-.legend .kw { background: rgba(199, 145, 0, .22); }
-.legend .ke { background: rgba(198, 40, 40, .22); }
+.legend .kw { background: var(--warn-line); opacity: .22; }
+.legend .ke { background: var(--bad-line); opacity: .22; }
 
 .table-wrap { overflow-x: auto; }
 table.data { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
