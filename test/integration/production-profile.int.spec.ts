@@ -81,10 +81,25 @@ beforeAll(async () => {
   const issuer = new DevTokenIssuer({ dataDir });
   token = await issuer.issue({ sub: 'commune-it', scope: SCOPES });
   urls.push(await startGateway(), await startGateway());
-  // Warm up: the first lookup of each instance creates the audit topic and connects its producer,
-  // which can take longer than the 2 s max age used below; timing tests start after that.
+  // Warm up: the first lookup of each instance waits for the audit topic and its producer, which
+  // on a loaded machine can take longer than the audit timeout (the lookup then answers 503
+  // audit_unavailable, as it should). Tests start once every instance answers 200.
   const [warm] = await samples('land', 'parcel', 1);
-  for (const url of urls) await lookup(url, 'land', 'parcel', warm);
+  for (const url of urls) {
+    let last = '';
+    await eventually(
+      `a 200 from ${url}`,
+      async () => {
+        const answer = await lookup(url, 'land', 'parcel', warm);
+        last = `${answer.status} ${answer.body.code ?? ''}`;
+        return answer.status === 200 ? answer : undefined;
+      },
+      60_000,
+      250,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last answer ${last}`);
+    });
+  }
 }, 120_000);
 
 afterAll(async () => {
