@@ -46,6 +46,11 @@ export interface DossierTrafficStats {
   accepted: number;
   /** Answered anything else, or no answer. */
   failed: number;
+  /**
+   * Requests aborted by stop() before their answer came: not counted in `sent`, but the gateway
+   * may have received (and accepted) them all the same.
+   */
+  withdrawn: number;
   /** Failures by HTTP status code, or "network" when the gateway could not be reached or did not answer in time. */
   failedByStatus: Record<string, number>;
 }
@@ -137,7 +142,7 @@ export class DossierTraffic {
   private lastTick = 0;
   private day = '';
   private numberOfDay = 0;
-  private counts = { started: 0, completed: 0, abandoned: 0, sent: 0, accepted: 0, failed: 0 };
+  private counts = { started: 0, completed: 0, abandoned: 0, sent: 0, accepted: 0, failed: 0, withdrawn: 0 };
   private failedByStatus: Record<string, number> = {};
 
   constructor(
@@ -178,7 +183,7 @@ export class DossierTraffic {
   }
 
   stats(): DossierTrafficStats {
-    const { started, completed, abandoned, sent, accepted, failed } = this.counts;
+    const { started, completed, abandoned, sent, accepted, failed, withdrawn } = this.counts;
     return {
       gatewayUrl: this.options.gatewayUrl,
       perSecond: this.perSecond,
@@ -187,6 +192,7 @@ export class DossierTraffic {
       sent,
       accepted,
       failed,
+      withdrawn,
       failedByStatus: { ...this.failedByStatus },
     };
   }
@@ -272,9 +278,11 @@ export class DossierTraffic {
       await response.arrayBuffer();
       status = response.status;
     } catch {
-      // Stopped mid-request: withdrawn, so it counts neither as sent nor as answered.
+      // Stopped mid-request: withdrawn, so it counts neither as sent nor as answered (it may
+      // still have reached the gateway: counted as withdrawn).
       if (this.abort.signal.aborted) {
         this.counts.sent--;
+        this.counts.withdrawn++;
         return;
       }
       status = 'network';
