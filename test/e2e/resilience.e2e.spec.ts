@@ -105,7 +105,8 @@ describe('circuit breaker', () => {
       for (const parcel of parcels.slice(FAILURE_THRESHOLD, FAILURE_THRESHOLD + 3)) {
         const answer = await get(baseA, `/v1/registries/land/parcel/${parcel}`);
         expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 503, code: 'registry_circuit_open' });
-        expect(answer.ms).toBeLessThan(50);
+        // Well under the registry's 300 ms (a loaded test machine can add tens of ms to any answer).
+        expect(answer.ms).toBeLessThan(150);
         expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       }
       expect((await simCalls(sim.controlUrl, 'land')).lookups).toBe(callsWhenOpened);
@@ -155,7 +156,8 @@ describe('bulkhead', () => {
     for (const a of answered) expect(a.ms).toBeGreaterThanOrEqual(290);
     for (const a of busy) {
       expect(a.status).toBe(503);
-      expect(a.ms).toBeLessThan(100);
+      // Refused at once, not after the registry's 300 ms like the answered ones.
+      expect(a.ms).toBeLessThan(200);
       expect(a.headers.get('retry-after')).toBe('1');
     }
     expect(await metricValue(baseA, /^motlan_adapter_rejected_total\{registry="population",adapter="population",reason="busy"\}/)).toBe(8);
