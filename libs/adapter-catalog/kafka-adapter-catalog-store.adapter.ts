@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
+import { consumerRetry, createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
 import { Topics } from '@motlan/events/topics.js';
 import { AdapterCatalogStore, type CatalogChangeListener } from './adapter-catalog-store.port.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry } from './adapter-manifest.js';
@@ -121,7 +121,8 @@ export class KafkaAdapterCatalogStore extends AdapterCatalogStore {
       heartbeatInterval: 1000,
       // stop() waits for the fetch in flight: a short long-poll keeps shutdown quick (the topic is nearly idle).
       maxWaitTimeInMs: 1000,
-      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
+      // Stopping = no longer this store's consumer (stop() or a new replay replaced it).
+      retry: consumerRetry(() => this.consumer !== consumer),
     });
     this.consumer = consumer;
     this.groupId = groupId;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { ChangeEventPublisher, ChangeEventSubscriber, type ChangeEventHandler } from './change-event-bus.port.js';
-import { createIdempotentProducer, createKafka } from './kafka-client.adapter.js';
+import { consumerRetry, createIdempotentProducer, createKafka } from './kafka-client.adapter.js';
 import { parseRegistryChangeEvent, type RegistryChangeEvent } from './registry-change-event.js';
 import { ConsumerGroups, DlqHeaders, Topics } from './topics.js';
 
@@ -72,7 +72,7 @@ export class KafkaChangeEventSubscriber extends ChangeEventSubscriber {
       groupId,
       sessionTimeout: 10000,
       heartbeatInterval: 1000,
-      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
+      retry: consumerRetry(() => this.closed),
     });
     this.dlqProducer = createIdempotentProducer(this.kafka);
   }

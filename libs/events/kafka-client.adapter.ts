@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 
 /**
  * One way to build kafkajs clients: its logs go to the Nest/pino logger at warn and above (kafkajs
@@ -40,4 +40,20 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
   });
+}
+
+/**
+ * Retry settings of every long-lived consumer: retries without limit (a broker restart is ridden
+ * out), and no restart after a crash once the owner is stopping. kafkajs sets its restart timer
+ * after its own disconnect inside the crash handler, so a crash that overlaps the owner's
+ * disconnect would otherwise start the consumer again after shutdown (seen as kafkajs requests
+ * after the Jest environment was torn down).
+ */
+export function consumerRetry(stopping: () => boolean): RetryOptions {
+  return {
+    initialRetryTime: 300,
+    maxRetryTime: 5000,
+    retries: Number.MAX_SAFE_INTEGER,
+    restartOnFailure: () => Promise.resolve(!stopping()),
+  };
 }

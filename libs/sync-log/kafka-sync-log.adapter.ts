@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
+import { consumerRetry, createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
 import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved } from './consume-support.js';
 import {
   SyncLog,
@@ -191,7 +191,7 @@ class KafkaRunningConsumer implements RunningConsumer {
       heartbeatInterval: 1_000,
       // stop() waits for the fetch in flight: a short long-poll keeps shutdown quick.
       maxWaitTimeInMs: 1_000,
-      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+      retry: consumerRetry(() => this.signal.stopping),
     });
   }
 
