@@ -2,7 +2,7 @@
  * The whole lookup path end to end on the embedded profile: the real gateway application against
  * the real registry simulator over loopback gRPC, driven over real HTTP.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
@@ -309,6 +309,36 @@ describe('logs', () => {
     for (const subject of subjectsUsed) expect({ subject, loggedIn: gatewayLogLines.find((line) => line.includes(subject)) }).toEqual({ subject, loggedIn: undefined });
     expect(logs.includes(name)).toBe(false);
     expect(logs.includes('12345')).toBe(false);
+  });
+});
+
+/** The private members (`d`) of every private JWK file under `dir`: the keys that sign tokens and evidence. */
+function privateKeyMaterial(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.jwk.json'))
+    .map((name) => (JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as JWK).d)
+    .filter((d): d is string => typeof d === 'string');
+}
+
+describe('logs and secrets', () => {
+  it('carry no secret: no bearer token (accepted, forged or malformed) and no private key, also on refusals', async () => {
+    const [id] = await samples('population', 'person', 1);
+    expect((await get(`/v1/registries/population/person/${id}`, lookupHeaders({ 'x-request-id': 'secret-check-1' }))).status).toBe(200);
+    // A token whose signature was tampered with, a token that is not a JWT, an unknown scheme.
+    const [head, payload, signature] = token.split('.');
+    const forged = `${head}.${payload}.${signature.slice(0, -4)}${signature.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    const refusals = [`Bearer ${forged}`, 'Bearer not-a-jwt-but-a-secret-s3cr3t', `Basic ${Buffer.from('commune:hunter2-password').toString('base64')}`];
+    for (const authorization of refusals) {
+      const answer = await get(`/v1/registries/population/person/${id}`, { ...lookupHeaders(), authorization, 'x-request-id': 'secret-check-2' });
+      expect(answer.status).toBe(401);
+    }
+    const logs = gatewayLogLines.join('');
+    expect(logs).toContain('"reqId":"secret-check-2"');
+    const keys = privateKeyMaterial(dataDir);
+    // The dev token issuer's key and the evidence signing key, at least.
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    const secrets = [token, signature, forged.split('.')[2], 'not-a-jwt-but-a-secret-s3cr3t', 'hunter2-password', Buffer.from('commune:hunter2-password').toString('base64'), ...keys];
+    for (const secret of secrets) expect({ secret: secret.slice(0, 12), loggedIn: gatewayLogLines.find((line) => line.includes(secret)) }).toEqual({ secret: secret.slice(0, 12), loggedIn: undefined });
   });
 });
 
