@@ -9,13 +9,14 @@ export const PROCEDURE_CATALOG_ENV = 'MOTLAN_PROCEDURE_CATALOG';
 export const SHIPPED_CATALOG = path.join('deploy', 'catalog', 'procedures.v1.json');
 
 /**
- * The shipped catalog: the first deploy/catalog/procedures.v1.json above the working directory or
- * above this file (sources and dist/ both live under the root), so the gateway finds it whether
- * started from the root, from dist/ or by the launcher. When none exists, the path under the
- * working directory, so the start-up error names where it was expected.
+ * The shipped catalog: the first deploy/catalog/procedures.v1.json above this file (sources and
+ * dist/ both live under the project root), so the gateway finds it whether started from the root,
+ * from dist/ or by the launcher, and never picks up a file above the checkout from the working
+ * directory. When none exists, the path under the working directory, so the start-up error names
+ * where it was expected.
  */
 export function defaultProcedureCatalogFile(): string {
-  for (const start of [process.cwd(), path.dirname(fileURLToPath(import.meta.url))]) {
+  for (const start of [path.dirname(fileURLToPath(import.meta.url))]) {
     for (let dir = start; ; dir = path.dirname(dir)) {
       const candidate = path.join(dir, SHIPPED_CATALOG);
       if (existsSync(candidate)) return candidate;

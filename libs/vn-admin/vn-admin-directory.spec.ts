@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findVnAdminDir, VnAdminDirectory } from './vn-admin-directory.js';
 
 describe('VnAdminDirectory with the official files', () => {
   const dir = findVnAdminDir();
   const directory = VnAdminDirectory.load({ env: {} });
 
-  it('finds shared/data/vn-admin above the project', () => {
-    expect(dir).not.toBeNull();
+  it('reads the copy bundled in the project, never a folder above the checkout', () => {
+    expect(dir).toBe(path.join(path.dirname(fileURLToPath(import.meta.url)), 'data'));
     expect(directory.source).toBe('official');
     expect(directory.dir).toBe(dir);
   });

@@ -1,7 +1,8 @@
 /**
  * The official list of Viet Nam's provinces and communes (from 1 July 2025) and the CCCD
- * birth-province codes, read from the shared reference CSV files. The data is not copied into the
- * project: it is found at run time, and a generated stand-in keeps tools working where it is absent.
+ * birth-province codes, read from the CSV files the project ships in `libs/vn-admin/data/` (licence
+ * and source note beside them). MOTLAN_VN_ADMIN_DIR points at another copy; a generated stand-in is
+ * built only on request (tests) or, with a warning, when a configured directory lacks the files.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,8 +21,8 @@ import type {
 
 /** Environment variable naming the directory that holds the CSV files. */
 export const VN_ADMIN_DIR_ENV = 'MOTLAN_VN_ADMIN_DIR';
-/** Where the data lives relative to an ancestor of the project (the repo sits beside `shared/`). */
-const RELATIVE_DATA_DIR = path.join('shared', 'data', 'vn-admin');
+/** Where the bundled data lives relative to the project root (source and `dist/` builds alike). */
+const RELATIVE_DATA_DIR = path.join('libs', 'vn-admin', 'data');
 
 export const VN_ADMIN_FILES = {
   provinces: 'provinces_2025.csv',
@@ -84,9 +85,9 @@ export class VnAdminDirectory {
   }
 
   /**
-   * Finds and reads the reference files: `options.dir`, else MOTLAN_VN_ADMIN_DIR, else the first
-   * `shared/data/vn-admin` above the working directory or above this file. When none is found, returns
-   * the generated stand-in and logs a warning, so that demos still start.
+   * Reads the reference files: `options.dir`, else MOTLAN_VN_ADMIN_DIR, else the copy bundled in
+   * `libs/vn-admin/data` (found from this module, whether run from source or from `dist/`). When a
+   * configured directory lacks the files, returns the generated stand-in and logs a warning.
    * @throws when the files are found but malformed: silently replacing real data would mislead.
    */
   static load(options: VnAdminLoadOptions = {}): VnAdminDirectory {
@@ -95,7 +96,7 @@ export class VnAdminDirectory {
     const dir = explicit !== undefined ? (hasDataFiles(explicit) ? explicit : null) : findVnAdminDir();
     if (dir !== null) return VnAdminDirectory.fromCsvDirectory(dir);
     const detail = {
-      searched: explicit ?? `${RELATIVE_DATA_DIR} above ${process.cwd()} and above ${moduleDir()}`,
+      searched: explicit ?? `${RELATIVE_DATA_DIR} above ${moduleDir()}`,
     };
     const message = 'vn-admin reference data not found; using generated provinces and communes';
     if (options.logger) options.logger.warn(detail, message);
@@ -216,10 +217,10 @@ export class VnAdminDirectory {
 }
 
 /**
- * The first `shared/data/vn-admin` holding the CSV files above `startDirs` (default: the working
- * directory, then this module's directory), or null.
+ * The bundled `libs/vn-admin/data` holding the CSV files: the first found walking up from
+ * `startDirs` (default: this module's directory, so `dist/libs/vn-admin` finds the project's copy), or null.
  */
-export function findVnAdminDir(startDirs: readonly string[] = [process.cwd(), moduleDir()]): string | null {
+export function findVnAdminDir(startDirs: readonly string[] = [moduleDir()]): string | null {
   for (const start of startDirs) {
     let dir = path.resolve(start);
     for (;;) {
