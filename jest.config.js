@@ -2,13 +2,12 @@
 /** ESM-only packages that CommonJS dependencies require(): compiled for Jest only (see the transform). */
 const ESM_ONLY_REQUIRED = ['cookie/', 'content-disposition/'].join('|');
 
-/** @type {import('jest').Config} */
-export default {
+/** What every project shares: ESM TypeScript through ts-jest, the @motlan path aliases. */
+const common = {
   rootDir: '.',
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   moduleNameMapper: {
     // "@motlan/<lib>/<file>.js" -> "libs/<lib>/<file>.ts"; relative "./x.js" -> "./x.ts"
     '^@motlan/(.*)\\.js$': '<rootDir>/libs/$1',
@@ -21,7 +20,28 @@ export default {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_REQUIRED}))`],
   // Decorator metadata polyfill, as main.ts files import it in production.
   setupFiles: ['reflect-metadata'],
-  // Integration suites: a real Redis and Kafka, started here unless REDIS_URL / KAFKA_BROKERS are set.
+};
+
+/**
+ * Specs that need a real Redis or Kafka: everything under test/integration, *.int.spec.ts, and the
+ * Redis adapters' own specs beside their code (they are named redis-*.spec.ts).
+ */
+const INTEGRATION = ['<rootDir>/test/integration/**/*.spec.ts', '<rootDir>/{apps,libs}/**/*.int.spec.ts', '<rootDir>/{apps,libs}/**/redis-*.spec.ts'];
+
+/**
+ * Three projects a reader can run apart (`npm run test:unit|test:e2e|test:integration`); `npm test`
+ * runs all of them. unit: specs beside the code, no servers, seconds. e2e: gateway and simulator
+ * processes on the embedded profile. integration: real Redis and Kafka (started by the global setup).
+ * @type {import('jest').Config}
+ */
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '/redis-[^/]*\\.spec\\.ts$'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', testMatch: INTEGRATION },
+  ],
+  // Integration suites: a real Redis and Kafka, started here unless REDIS_URL / KAFKA_BROKERS are set
+  // (not at all when only the unit or e2e project is selected).
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,
