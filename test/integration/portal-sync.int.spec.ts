@@ -255,11 +255,13 @@ describe('dossier sync over Kafka', () => {
     await trickle;
     expect((await lagOf())!.totalLag).toBeGreaterThanOrEqual(chains.length);
     // The monitor's own history holds the group status of every poll (the API is read less often
-    // than the monitor polls): WARN came before the first ERR of the outage.
+    // than the monitor polls): the outage shows as ERR. Whether a WARN poll precedes it depends on
+    // when each partition's lag passes the allowance relative to the window (a partition whose lag
+    // passes it only after a full window without commits goes straight to STALL, by design), so
+    // the WARN → ERR sequence is asserted with a controlled clock in lag-monitor.spec.ts instead.
     const statuses = group!.history.filter((p) => p.t >= outageFrom).map((p) => p.status);
     const changes = statuses.filter((status, i) => i === 0 || status !== statuses[i - 1]);
     expect(changes).toContain('ERR');
-    expect(changes.slice(0, changes.indexOf('ERR'))).toContain('WARN');
     expect(colours).toContain('YELLOW');
     expect(colours.indexOf('YELLOW')).toBeLessThan(colours.indexOf('RED'));
     expect(acceptedOf(chains)).toBe(0);

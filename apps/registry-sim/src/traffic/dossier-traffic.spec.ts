@@ -151,7 +151,10 @@ describe('DossierTraffic', () => {
     expect(stats).toMatchObject({ gatewayUrl: gateway.url, perSecond: 40, accepted: stats.sent, failed: 0, failedByStatus: {} });
     expect(gateway.requests.length).toBeGreaterThanOrEqual(stats.sent);
     expect(gateway.requests.length).toBeLessThanOrEqual(stats.sent + stats.withdrawn);
-    expect(stats.dossiers.started).toBe(byDossier.size);
+    // Every dossier is started and first sent in the same tick; a first request aborted by stop()
+    // (withdrawn) may not have reached the gateway, so those dossiers may be missing there.
+    expect(byDossier.size).toBeLessThanOrEqual(stats.dossiers.started);
+    expect(byDossier.size).toBeGreaterThanOrEqual(stats.dossiers.started - stats.withdrawn);
     expect(stats.dossiers.completed).toBe(completed.length);
   });
 
