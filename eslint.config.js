@@ -64,6 +64,16 @@ export default tseslint.config(
     },
   },
   {
+    // The /ops page's browser modules (type-checked by tsconfig.ops-page.json): browser globals, no Node ones.
+    files: ['apps/gateway/src/ops-page/web/**/*.ts'],
+    languageOptions: {
+      globals: {
+        ...Object.fromEntries(Object.keys(globals.node).filter((name) => !(name in globals.browser)).map((name) => [name, 'off'])),
+        ...globals.browser,
+      },
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -19,6 +19,7 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js'
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
+import { ensureOpsPageBuilt } from '../support/ops-page-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(process.cwd(), '.data', 'screenshots', 'ops.png');
@@ -87,6 +88,9 @@ const figure = (text: string | null) => Number((text ?? '').replace(/[,\s]/g, ''
 /** Text of the first match, with no-break spaces (kept together on screen) read as spaces. */
 const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\u00a0/g, ' ').trim();
 const connection = () => page.locator('body').getAttribute('data-connection');
+
+// The gateway runs from the TypeScript sources here and serves the page as built into dist/.
+beforeAll(() => ensureOpsPageBuilt(), 60_000);
 
 beforeAll(async () => {
   // Fail, not skip: a missing browser must not turn into a silently untested page.

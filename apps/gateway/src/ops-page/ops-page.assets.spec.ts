@@ -1,26 +1,52 @@
-import { Script } from 'node:vm';
-import { OPS_HTML } from './ops-page.html.js';
-import { OPS_JS } from './ops-page.script.js';
-import { OPS_CSS } from './ops-page.style.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
-// The browser test (test/e2e/ops-page.e2e.spec.ts) needs Chromium; these checks catch the usual
-// breakages of string-held assets without it.
-describe('ops page assets', () => {
-  it('the script is valid JavaScript (String.raw kept it intact)', () => {
-    expect(() => new Script(OPS_JS, { filename: 'ops.js' })).not.toThrow();
-    expect(OPS_JS).toContain(String.raw`/^Bearer\s+/i`);
+// The page's real files, checked without a browser (test/e2e/ops-page.e2e.spec.ts drives Chromium):
+// the script finds every element it asks for, nothing inline the CSP would block, modules the
+// browser can load as they are, API values written as text only.
+const WEB = path.join(import.meta.dirname, 'web');
+const html = readFileSync(path.join(WEB, 'ops.html'), 'utf8');
+const css = readFileSync(path.join(WEB, 'ops.css'), 'utf8');
+const scripts = new Map(readdirSync(WEB).filter((name) => name.endsWith('.ts')).map((name) => [name, readFileSync(path.join(WEB, name), 'utf8')]));
+const allScript = [...scripts.values()].join('\n');
+
+/** The tag of each element of the skeleton, by id. */
+const elements = new Map([...html.matchAll(/<([a-z][a-z0-9]*)\b[^>]*\sid="([^"]+)"/g)].map((m) => [m[2], m[1]]));
+const TAG_OF_TYPE: Record<string, string> = { HTMLTableElement: 'table', HTMLInputElement: 'input', HTMLButtonElement: 'button' };
+
+describe('ops page files', () => {
+  it('every element the script looks up by id is in the page, with the element type it expects', () => {
+    const lookups = [...allScript.matchAll(/\$(?:<(\w+)>)?\('([^']+)'\)/g)].map((m) => ({ type: m[1], id: m[2] }));
+    expect(lookups.length).toBeGreaterThan(20);
+    for (const { type, id } of lookups) {
+      expect([id, elements.has(id)]).toEqual([id, true]);
+      if (type) expect([id, elements.get(id)]).toEqual([id, TAG_OF_TYPE[type]]);
+    }
+    // Ids the script writes into aria attributes of the page must exist too.
+    for (const m of allScript.matchAll(/'aria-controls': '([^']+)'/g)) expect(elements.has(m[1])).toBe(true);
   });
 
-  it('the page loads only its own script and style, with nothing inline the CSP would block', () => {
-    expect(OPS_HTML.startsWith('<!doctype html>')).toBe(true);
-    expect(OPS_HTML).toContain('<meta charset="utf-8">');
-    expect([...OPS_HTML.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => [m[0].match(/src="([^"]+)"/)?.[1], m[1]])).toEqual([['/ops/ops.js', '']]);
-    expect([...OPS_HTML.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1])).toEqual(['/ops/ops.css']);
-    expect(OPS_HTML).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
-    for (const asset of [OPS_HTML, OPS_JS, OPS_CSS]) expect(asset).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  it('loads only its own module script and style, with nothing inline the CSP would block', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<meta charset="utf-8">');
+    expect([...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => [m[1].trim(), m[2]])).toEqual([['type="module" src="/ops/ops.js"', '']]);
+    expect([...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1])).toEqual(['/ops/ops.css']);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+    for (const text of [html, css, allScript]) expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(css).not.toMatch(/@import|url\(/);
   });
 
-  it('the script writes API values as text, never as markup', () => {
-    expect(OPS_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+  it('imports only modules of the page, by the URL the browser resolves (./name.js beside ops.js)', () => {
+    expect(scripts.has('ops.ts')).toBe(true);
+    for (const [name, source] of scripts) {
+      for (const m of source.matchAll(/^(?:import|export)\b[^;]*?\bfrom '([^']+)'/gm)) {
+        const target = /^\.\/([a-z0-9-]+)\.js$/.exec(m[1]);
+        expect([name, m[1], target !== null && scripts.has(`${target[1]}.ts`)]).toEqual([name, m[1], true]);
+      }
+    }
+  });
+
+  it('writes API values as text, never as markup', () => {
+    expect(allScript).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });
 });
