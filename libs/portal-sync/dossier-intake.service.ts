@@ -2,6 +2,7 @@ import { ErrorCodes, ForbiddenError, InvalidRequestError, UnavailableError } fro
 import { Topics } from '@motlan/events/topics.js';
 import { SyncLog } from '@motlan/sync-log/sync-log.port.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import { DossierBindingUnavailableError, type DossierCommuneBindings } from './dossier-commune-bindings.port.js';
 import type { DossierStatusFields, DossierStatusMessage } from './dossier-status.js';
 
 export interface IntakeClient {
@@ -18,14 +19,15 @@ export interface IntakeReceipt {
 
 /**
  * Accepts a dossier status from a commune system: checks what only the gateway can check (the
- * commune exists, the client may report for it), and answers only once the status is durably in
- * the sync log (Kafka acks=all / fsync). A repeated sequence number is queued again and changes
- * nothing at the portal (same idempotency key).
+ * commune exists, the client may report for it, the dossier belongs to that commune), and answers
+ * only once the status is durably in the sync log (Kafka acks=all / fsync). A repeated sequence
+ * number is queued again and changes nothing at the portal (same idempotency key).
  */
 export class DossierIntakeService {
   constructor(
     private readonly log: SyncLog,
     private readonly directory: VnAdminDirectory,
+    private readonly bindings: DossierCommuneBindings,
   ) {}
 
   async submit(dossierId: string, fields: DossierStatusFields, client: IntakeClient, requestId: string): Promise<IntakeReceipt> {
@@ -41,6 +43,7 @@ export class DossierIntakeService {
     if (fields.dueAt && Date.parse(fields.dueAt) < Date.parse(fields.receivedAt)) {
       throw new InvalidRequestError(ErrorCodes.validation, 'dueAt is before receivedAt', [{ name: 'dueAt', reason: 'must not be before receivedAt' }]);
     }
+    await this.checkBinding(dossierId, fields.communeCode, client);
     const queuedAt = new Date().toISOString();
     const message: DossierStatusMessage = {
       dossierId,
@@ -63,5 +66,28 @@ export class DossierIntakeService {
       throw new UnavailableError(ErrorCodes.syncQueueUnavailable, 'the dossier sync queue cannot be written now; nothing was accepted, send it again', 5);
     }
     return { dossierId, sequence: fields.sequence, queuedAt };
+  }
+
+  /**
+   * The dossier belongs to the commune that first reported it: the portal keeps the first status
+   * per dossier and sequence, so a status under another commune (from a commune system, or a
+   * national one that has no commune claim) would overwrite the real one or take its sequence
+   * numbers. Bound before the status is appended, so no status is ever in the log unbound; a
+   * binding left by an append that then failed is the same commune's, which retries.
+   */
+  private async checkBinding(dossierId: string, communeCode: string, client: IntakeClient): Promise<void> {
+    let bound: string;
+    try {
+      bound = (await this.bindings.bindIfAbsent(dossierId, { communeCode, boundAt: new Date().toISOString(), boundBy: client.clientId })).communeCode;
+    } catch (error) {
+      if (error instanceof DossierBindingUnavailableError) {
+        throw new UnavailableError(ErrorCodes.dossierBindingUnavailable, 'the dossier bindings cannot be checked now; nothing was accepted, send it again', 5);
+      }
+      throw error;
+    }
+    if (bound !== communeCode) {
+      // The bound commune is not named: a commune system has no business learning who holds another's dossier.
+      throw new ForbiddenError(ErrorCodes.dossierCommuneMismatch, `dossier ${dossierId} belongs to another commune than ${communeCode}; nothing was accepted`);
+    }
   }
 }

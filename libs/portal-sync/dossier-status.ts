@@ -5,7 +5,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUrl,
@@ -16,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
+import { IsRfc3339DateTime } from './rfc3339-date-time.js';
 
 /** TrangThaiHoSo of the national public-service portal (shared/data/vn-admin/README.md). */
 export const DOSSIER_STATUSES: Readonly<Record<number, string>> = {
@@ -32,9 +32,7 @@ export const DOSSIER_STATUSES: Readonly<Record<number, string>> = {
 };
 
 export const DOSSIER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
-const COMMUNE_CODE = /^\d{5}$/;
-/** ISO 8601 with an explicit offset: a date without one is ambiguous across the gateway's and the commune's clocks. */
-const DATE_WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
+export const COMMUNE_CODE = /^\d{5}$/;
 
 export class ResultDocumentDto {
   @ApiProperty({ example: 'KQ01', description: 'Document code (MaGiayTo)' })
@@ -77,15 +75,15 @@ export class DossierStatusFields {
   @IsIn(['citizen', 'organization'])
   subjectType!: 'citizen' | 'organization';
 
-  @ApiProperty({ example: '2026-11-23T09:15:00+07:00', description: 'When the dossier was received (NgayTiepNhan), ISO 8601 with offset' })
-  @IsISO8601({ strict: true }, { message: 'receivedAt must be an ISO 8601 date-time' })
-  @Matches(DATE_WITH_OFFSET, { message: 'receivedAt must carry a time zone offset (e.g. +07:00)' })
+  // RFC 3339 with an offset: a date without one is ambiguous across the gateway's and the commune's
+  // clocks, and other ISO 8601 forms (week, ordinal, basic) cannot be carried to the portal.
+  @ApiProperty({ example: '2026-11-23T09:15:00+07:00', format: 'date-time', description: 'When the dossier was received (NgayTiepNhan), RFC 3339 date-time with offset' })
+  @IsRfc3339DateTime()
   receivedAt!: string;
 
-  @ApiPropertyOptional({ example: '2026-11-30T17:00:00+07:00', description: 'Due date (NgayHenTra), ISO 8601 with offset' })
+  @ApiPropertyOptional({ example: '2026-11-30T17:00:00+07:00', format: 'date-time', description: 'Due date (NgayHenTra), RFC 3339 date-time with offset' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'dueAt must be an ISO 8601 date-time' })
-  @Matches(DATE_WITH_OFFSET, { message: 'dueAt must carry a time zone offset (e.g. +07:00)' })
+  @IsRfc3339DateTime()
   dueAt?: string;
 
   @ApiProperty({ example: 1, description: 'Per-dossier sequence number of this status; a repeated one is accepted and has no further effect' })
@@ -115,8 +113,8 @@ export class DossierStatusMessage extends DossierStatusFields {
   @Matches(/^\d{2}$/)
   provinceCode!: string;
 
-  /** When the gateway accepted it (ISO 8601, UTC). */
-  @IsISO8601({ strict: true })
+  /** When the gateway accepted it (RFC 3339, UTC). */
+  @IsRfc3339DateTime()
   acceptedAt!: string;
 
   @IsString()
