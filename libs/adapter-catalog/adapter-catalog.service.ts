@@ -4,6 +4,7 @@ import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import {
   ConflictError,
   ErrorCodes,
+  ForbiddenError,
   InvalidRequestError,
   NotFoundError,
   UnavailableError,
@@ -15,7 +16,9 @@ import type { AdapterResilienceState, BreakerOptions } from '@motlan/registry-cl
 import type { RegistryHealth } from '@motlan/registry-client/registry-client.port.js';
 import { AdapterCatalogStore } from './adapter-catalog-store.port.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry, AdapterManifest } from './adapter-manifest.js';
-import { isLoopbackEndpoint, resolveTlsMaterial, TlsMaterialError } from './tls-material.js';
+import type { AdapterWriteRights } from './adapter-write-rights.js';
+import type { EndpointAllowList } from './endpoint-allow-list.js';
+import { isLoopbackEndpoint, TlsMaterialError, type TlsMaterial, type TlsMaterialReader } from './tls-material.js';
 
 export interface AdapterCatalogOptions {
   /** Breaker settings for manifests that leave them out. */
@@ -24,12 +27,18 @@ export interface AdapterCatalogOptions {
   allowInsecureRemote: boolean;
   /** Valid 2025 province codes for shard rules. */
   provinceCodes: ReadonlySet<string>;
+  /** Reads `file:`/`env:` TLS references, confined to the adapter TLS directory and variable prefix. */
+  tlsMaterial: TlsMaterialReader;
+  /** Hosts catalog adapters may point at (MOTLAN_ADAPTER_ENDPOINT_ALLOW). */
+  endpointAllowList: EndpointAllowList;
 }
 
 /** Who asks for a catalog change, for the audit trail. */
 export interface CatalogActor {
   clientId: string;
   requestId: string;
+  /** What the client's token lets it change (see adapter-write-rights.ts). */
+  rights: AdapterWriteRights;
 }
 
 /** An adapter as the operator API shows it. */
@@ -46,6 +55,8 @@ export interface AdapterView {
   /** "catalog" (registered through the API) or "config" (MOTLAN_ADAPTERS; read-only here). */
   source: 'catalog' | 'config';
   revision: number | null;
+  /** Client that registered it and alone (with administrators) may change or remove it; null for configured adapters and entries older than owners. */
+  owner: string | null;
   updatedBy: string | null;
   updatedAt: string | null;
   state: 'pending' | 'described' | 'incompatible';
@@ -83,6 +94,8 @@ export class AdapterCatalogService {
   private readonly entries = new Map<string, AdapterCatalogEntry>();
   /** Serializes changes made through this instance, so a check-then-write cannot interleave. */
   private changeQueue: Promise<unknown> = Promise.resolve();
+  /** Changes read from the store, applied one after another in store order (reading TLS material is asynchronous). */
+  private applyQueue: Promise<void> = Promise.resolve();
   private loaded = false;
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
@@ -104,6 +117,7 @@ export class AdapterCatalogService {
     if (this.stopped) return;
     try {
       await this.store.start((change) => this.apply(change));
+      await this.applyQueue;
       this.loaded = true;
       // Describe the replayed adapters before the gateway serves, so its first lookups are routed.
       await this.pool.refresh();
@@ -153,11 +167,13 @@ export class AdapterCatalogService {
 
   register(manifest: AdapterManifest, actor: CatalogActor): Promise<AdapterView> {
     return this.serialized(async () => {
+      // Before anything about the id is told: a client without the registry's right learns nothing.
+      authorize(actor, manifest.id, manifest.registry);
       const existing = this.pool.get(manifest.id);
       if (existing?.source === 'config') throw managedByConfig(manifest.id);
       if (existing) throw new ConflictError(ErrorCodes.adapterExists, `adapter ${manifest.id} is already registered; use PUT /v1/adapters/${manifest.id} to change it`);
       const adapter = await this.verified(manifest);
-      const entry: AdapterCatalogEntry = { manifest, updatedBy: actor.clientId, updatedAt: new Date().toISOString(), revision: 1 };
+      const entry: AdapterCatalogEntry = { manifest, owner: actor.clientId, updatedBy: actor.clientId, updatedAt: new Date().toISOString(), revision: 1 };
       await this.persist(adapter, entry);
       this.pool.install(adapter);
       await this.record(actor, 'register', manifest.id, manifest.registry, null, manifest);
@@ -174,13 +190,21 @@ export class AdapterCatalogService {
         ]);
       }
       const current = this.requireCatalogEntry(id);
+      authorize(actor, id, current.manifest.registry, current);
       if (current.manifest.registry !== manifest.registry) {
         throw new InvalidRequestError(ErrorCodes.validation, `an adapter cannot move from registry ${current.manifest.registry} to ${manifest.registry}; register a new one`, [
           { name: 'registry', reason: 'cannot change' },
         ]);
       }
       const adapter = await this.verified(manifest, id);
-      const entry: AdapterCatalogEntry = { manifest, updatedBy: actor.clientId, updatedAt: new Date().toISOString(), revision: current.revision + 1 };
+      // The owner stays who registered it, also when an administrator changes it.
+      const entry: AdapterCatalogEntry = {
+        manifest,
+        ...(current.owner === undefined ? {} : { owner: current.owner }),
+        updatedBy: actor.clientId,
+        updatedAt: new Date().toISOString(),
+        revision: current.revision + 1,
+      };
       await this.persist(adapter, entry);
       this.pool.install(adapter);
       await this.record(actor, 'update', id, manifest.registry, current.manifest, manifest);
@@ -192,6 +216,7 @@ export class AdapterCatalogService {
   remove(id: string, actor: CatalogActor): Promise<{ id: string; drained: boolean; waitedMs: number }> {
     return this.serialized(async () => {
       const current = this.requireCatalogEntry(id);
+      authorize(actor, id, current.manifest.registry, current);
       // Forgotten before the write, so that our own tombstone, read back from the store, is a no-op.
       this.entries.delete(id);
       try {
@@ -206,8 +231,16 @@ export class AdapterCatalogService {
     });
   }
 
-  /** A change read from the store: ours (already applied, skipped) or another instance's. */
+  /** A change read from the store, queued behind the ones read before it. */
   private apply(change: AdapterCatalogChange): void {
+    this.applyQueue = this.applyQueue.then(
+      () => this.applyNow(change),
+      () => this.applyNow(change),
+    );
+  }
+
+  /** A change read from the store: ours (already applied, skipped) or another instance's. */
+  private async applyNow(change: AdapterCatalogChange): Promise<void> {
     const current = this.entries.get(change.id);
     if (change.entry === null) {
       // Unknown here, or removed through this instance (which drains it itself).
@@ -219,24 +252,28 @@ export class AdapterCatalogService {
     }
     const { entry } = change;
     if (current && current.revision === entry.revision && JSON.stringify(current.manifest) === JSON.stringify(entry.manifest)) return;
+    // Our own earlier write read back after a later one: applying it would roll the adapter back.
+    if (current && entry.revision < current.revision) return;
     if (this.pool.get(change.id)?.source === 'config') {
       this.logger.warn({ adapter: change.id }, `catalog entry ${change.id} ignored: that id is configured by MOTLAN_ADAPTERS`);
       return;
     }
     let spec: AdapterSpec;
     try {
-      spec = this.toSpec(entry.manifest);
+      spec = await this.toSpec(entry.manifest);
     } catch (error) {
       this.logger.error({ adapter: change.id, reason: (error as Error).message }, `catalog entry ${change.id} cannot be used on this instance`);
       return;
     }
+    // Changed through this instance while the material was read: that change is newer than this one.
+    if (this.entries.get(change.id) !== current) return;
     this.entries.set(change.id, entry);
     this.pool.add(spec, 'catalog');
   }
 
   private async verified(manifest: AdapterManifest, replacing?: string): Promise<PooledAdapter> {
     try {
-      return await this.pool.verify(this.toSpec(manifest), 'catalog', replacing);
+      return await this.pool.verify(await this.toSpec(manifest), 'catalog', replacing);
     } catch (error) {
       if (error instanceof AdapterVerificationError) throw new UnprocessableError(VERIFICATION_CODES[error.failure], error.message, { adapter: manifest.id, failure: error.failure });
       throw error;
@@ -261,12 +298,19 @@ export class AdapterCatalogService {
     }
   }
 
-  private toSpec(manifest: AdapterManifest): AdapterSpec {
+  private async toSpec(manifest: AdapterManifest): Promise<AdapterSpec> {
     if ('insecure' in manifest.tls && !this.options.allowInsecureRemote && !isLoopbackEndpoint(manifest.endpoint)) {
       throw new InvalidRequestError(
         ErrorCodes.insecureNotAllowed,
         `plaintext is allowed for loopback endpoints only; ${manifest.endpoint} needs tls { ca, cert, key } (or MOTLAN_ADAPTERS_ALLOW_INSECURE=true on a trusted network)`,
         [{ name: 'tls.insecure', reason: 'not allowed for a non-loopback endpoint' }],
+      );
+    }
+    if (!this.options.endpointAllowList.allows(manifest.endpoint)) {
+      throw new InvalidRequestError(
+        ErrorCodes.adapterEndpointNotAllowed,
+        `endpoint ${manifest.endpoint} is not among the hosts the gateway may connect to adapters on (MOTLAN_ADAPTER_ENDPOINT_ALLOW); ask the gateway's operators to add it`,
+        [{ name: 'endpoint', reason: 'host not in the gateway endpoint allow-list' }],
       );
     }
     const unknown = (manifest.routing?.provinces ?? []).filter((p) => !this.options.provinceCodes.has(p));
@@ -275,12 +319,15 @@ export class AdapterCatalogService {
         { name: 'routing.provinces', reason: `unknown: ${unknown.join(', ')}` },
       ]);
     }
-    let tls;
+    let tls: TlsMaterial | undefined;
     try {
-      tls = resolveTlsMaterial(manifest.tls);
+      tls = await this.options.tlsMaterial.resolve(manifest.tls);
     } catch (error) {
-      if (error instanceof TlsMaterialError) throw new InvalidRequestError(ErrorCodes.tlsMaterialUnreadable, error.message, [{ name: error.field, reason: error.message }]);
-      throw error;
+      if (!(error instanceof TlsMaterialError)) throw error;
+      // The concrete cause is for the gateway's operators; the client gets the generic reason.
+      this.logger.warn({ adapter: manifest.id, field: error.field, failure: error.failure, cause: error.logDetail }, `TLS material of adapter ${manifest.id} refused: ${error.field}`);
+      const code = error.failure === 'invalid' ? ErrorCodes.tlsMaterialInvalid : ErrorCodes.tlsMaterialUnreadable;
+      throw new InvalidRequestError(code, error.message, [{ name: error.field, reason: error.reason }]);
     }
     return {
       id: manifest.id,
@@ -312,6 +359,7 @@ export class AdapterCatalogService {
       routing: adapter.provinces ? { provinces: [...adapter.provinces] } : null,
       source: adapter.source,
       revision: entry?.revision ?? null,
+      owner: entry?.owner ?? null,
       updatedBy: entry?.updatedBy ?? null,
       updatedAt: entry?.updatedAt ?? null,
       state: adapter.state,
@@ -348,6 +396,25 @@ export class AdapterCatalogService {
     const result = this.changeQueue.then(change, change);
     this.changeQueue = result.catch(() => undefined);
     return result;
+  }
+}
+
+/**
+ * 403 unless the client may change adapters of `registry` and, for an existing adapter, owns it;
+ * an administrator may do both for any adapter. Entries without an owner are an administrator's.
+ */
+function authorize(actor: CatalogActor, id: string, registry: string, current?: AdapterCatalogEntry): void {
+  if (actor.rights.admin) return;
+  if (!actor.rights.registries.has(registry)) {
+    throw new ForbiddenError(ErrorCodes.registryNotPermitted, `this client may not change adapters of registry ${registry}; that needs scope adapters:write:${registry}`, {
+      registry,
+      requiredScope: `adapters:write:${registry}`,
+    });
+  }
+  if (current && current.owner !== actor.clientId) {
+    throw new ForbiddenError(ErrorCodes.adapterOwnerMismatch, `adapter ${id} was registered by another client; only that client or an administrator (adapters:admin) may change or remove it`, {
+      adapter: id,
+    });
   }
 }
 

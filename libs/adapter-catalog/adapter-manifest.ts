@@ -28,14 +28,21 @@ export interface AdapterManifest {
 /**
  * Transport security. `insecure` (plaintext) is accepted for loopback endpoints only, unless the
  * gateway is configured to allow it elsewhere. Otherwise mutual TLS: `ca` pins the adapter's CA,
- * `cert` is the gateway's client certificate; each is PEM text or a reference "file:/path" or
- * "env:NAME". `key` (the client private key) must be a reference: it is never stored in the catalog.
+ * `cert` is the gateway's client certificate; each is PEM text or a reference "file:/path" (inside
+ * the gateway's adapter TLS directory) or "env:MOTLAN_ADAPTER_TLS_…" (see TlsMaterialReader). `key`
+ * (the client private key) must be a reference: it is never stored in the catalog.
  */
 export type AdapterTls = { insecure: true } | { ca: string; cert: string; key: string };
 
-/** One catalog entry: the manifest plus who last changed it and when. */
+/** One catalog entry: the manifest plus who owns it, who last changed it and when. */
 export interface AdapterCatalogEntry {
   manifest: AdapterManifest;
+  /**
+   * Client id (token `sub`) that registered it: only that client (or an `adapters:admin`) may
+   * change or remove it. Absent in entries written before owners were recorded; those can be
+   * changed by an administrator only.
+   */
+  owner?: string;
   /** Client id (token `sub`) that registered or last updated it; "config" for MOTLAN_ADAPTERS. */
   updatedBy: string;
   /** RFC 3339 time of the change. */

@@ -52,6 +52,8 @@ export function checkCatalogEntry(value: unknown, expectedId?: string): AdapterC
       routing.provinces.forEach((p, i) => text(p, `manifest.routing.provinces[${i}]`));
     }
   }
+  // Optional: entries written before owners were recorded have none and stay readable.
+  if (entry.owner !== undefined) text(entry.owner, 'owner');
   text(entry.updatedBy, 'updatedBy');
   text(entry.updatedAt, 'updatedAt');
   if (Number.isNaN(Date.parse(entry.updatedAt as string))) throw new Error('updatedAt is not a date');

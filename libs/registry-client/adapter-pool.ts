@@ -226,13 +226,23 @@ export class AdapterPool extends RegistryClient {
    * `replacing` is the id of an adapter this one will replace (left out of the comparisons).
    */
   async verify(spec: AdapterSpec, source: AdapterSource, replacing?: string): Promise<PooledAdapter> {
-    const adapter = this.create(spec, source);
+    let adapter: PooledAdapter;
+    try {
+      adapter = this.create(spec, source);
+    } catch (error) {
+      // Material is checked before it gets here; whatever the channel still refuses must not become a 500.
+      this.logger.warn({ adapter: spec.id, endpoint: spec.endpoint, cause: (error as Error).message }, `adapter ${spec.id}: cannot open a channel`);
+      throw new AdapterVerificationError('unreachable', `adapter at ${spec.endpoint}: the gateway cannot open a channel with this transport configuration`);
+    }
     try {
       let description: RegistryDescription;
       try {
         description = await adapter.guarded.describe();
       } catch (error) {
-        throw new AdapterVerificationError('unreachable', `adapter at ${spec.endpoint} did not answer Describe: ${(error as Error).message}`);
+        // The gRPC/OpenSSL text (refused, reset, which handshake step failed) would make the
+        // registration answer a probe of whatever the endpoint is: it goes to the log only.
+        this.logger.warn({ adapter: spec.id, endpoint: spec.endpoint, cause: (error as Error).message }, `adapter ${spec.id} did not answer Describe at registration`);
+        throw new AdapterVerificationError('unreachable', `adapter at ${spec.endpoint} did not answer Describe: ${unreachableReason(error)}`);
       }
       const problem = this.incompatibility(spec, description);
       if (problem) throw new AdapterVerificationError(problem.failure, problem.message);
@@ -356,7 +366,12 @@ export class AdapterPool extends RegistryClient {
       if (problem) this.setState(adapter, 'incompatible', problem.message);
       else this.described(adapter, description);
     } catch (error) {
-      this.setState(adapter, 'pending', (error as Error).message);
+      // The reason is shown in the listing and in 503 details: generic there, the cause in the log
+      // (once per change of state, not on every retry).
+      if (adapter.state !== 'pending' || adapter.reason === 'not described yet') {
+        this.logger.warn({ adapter: adapter.id, endpoint: adapter.spec.endpoint, cause: (error as Error).message }, `adapter ${adapter.id}: Describe failed`);
+      }
+      this.setState(adapter, 'pending', `did not answer Describe: ${unreachableReason(error)}`);
     }
     if (this.adapters.get(adapter.id) === adapter) this.rebuildRoutes();
     this.scheduleRetry();
@@ -450,6 +465,14 @@ function overlaps(a: ReadonlySet<string> | null, b: ReadonlySet<string> | null):
   if (!a || !b) return false;
   for (const p of a) if (b.has(p)) return true;
   return false;
+}
+
+/** What an operator may be told about a failed call: its kind, never the transport's own text. */
+function unreachableReason(error: unknown): string {
+  const kind = error instanceof RegistryCallError ? error.kind : 'unavailable';
+  if (kind === 'timeout') return 'no answer in time';
+  if (kind === 'unavailable') return 'no connection (the endpoint refused or could not be reached, or the TLS handshake failed; details are in the gateway log)';
+  return `the call failed (${kind})`;
 }
 
 /** Echo at most a short, printable prefix of caller input in error messages. */

@@ -3,9 +3,12 @@
  * simulator serves an extra adapter that requires a client certificate, certificates are made here
  * with openssl, and adapters are registered through the operator API over real HTTP. Shows that
  * only the right CA and client certificate connect, that unreadable key material is refused before
- * any connection, and that the private key never reaches the catalog or the audit trail.
+ * any connection, and that the private key never reaches the catalog or the audit trail. The
+ * certificates live in the gateway's adapter TLS directory (MOTLAN_ADAPTER_TLS_DIR): references
+ * outside it, special files, unprefixed variables and endpoints off the allow-list are refused
+ * with answers that say nothing about the gateway host.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,8 +23,10 @@ import { simSamples } from '../support/sim-control.js';
 
 const ADAPTER = 'pop-tls';
 /** Where the test puts the client key for `env:` references; the gateway reads process.env. */
-const KEY_VAR = 'MOTLAN_E2E_TLS_CLIENT_KEY';
-const UNSET_VAR = 'MOTLAN_E2E_TLS_NO_SUCH_KEY';
+const KEY_VAR = 'MOTLAN_ADAPTER_TLS_E2E_CLIENT_KEY';
+const UNSET_VAR = 'MOTLAN_ADAPTER_TLS_E2E_NO_SUCH_KEY';
+/** Set on the gateway host, but without the prefix env: references are confined to. */
+const UNPREFIXED_VAR = 'MOTLAN_E2E_TLS_CLIENT_KEY';
 
 let sim: RunningRegistrySim;
 let gateway: NestFastifyApplication;
@@ -75,6 +80,7 @@ beforeAll(async () => {
   pkiDir = mkdtempSync(path.join(tmpdir(), 'motlan-pki-'));
   makePki();
   process.env[KEY_VAR] = readFileSync(pki('client.key'), 'utf8');
+  process.env[UNPREFIXED_VAR] = process.env[KEY_VAR];
   delete process.env[UNSET_VAR];
 
   sim = await startRegistrySim({
@@ -94,13 +100,14 @@ beforeAll(async () => {
   const issuer = new DevTokenIssuer({ dataDir });
   await issuer.ensureKeys();
   lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
-  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: 'adapters:read adapters:write' });
+  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: 'adapters:read adapters:write:population' });
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
     PORT: '0',
     MOTLAN_ADAPTERS: 'none',
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '0',
+    MOTLAN_ADAPTER_TLS_DIR: pkiDir,
   });
   const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
   gateway = app;
@@ -112,6 +119,7 @@ afterAll(async () => {
   await gateway?.close();
   await sim?.stop();
   delete process.env[KEY_VAR];
+  delete process.env[UNPREFIXED_VAR];
   for (const dir of [dataDir, pkiDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -123,6 +131,8 @@ describe('adapters over mutual TLS', () => {
       ['unrelated CA pinned', { ca: file('other-ca.pem'), cert: file('client.pem'), key: `env:${KEY_VAR}` }],
       ['self-signed client certificate', { ca: file('ca.pem'), cert: file('rogue.pem'), key: file('rogue.key') }],
     ];
+    // One generic detail for every way a connection fails: no OpenSSL or gRPC text to probe the endpoint with.
+    const details = new Set<string>();
     for (const [label, tls] of refusals) {
       const answer = await admin('POST', '/v1/adapters', manifest('pop-refused', tls));
       expect({ label, status: answer.status, code: answer.body.code, failure: answer.body.failure }).toEqual({
@@ -131,18 +141,79 @@ describe('adapters over mutual TLS', () => {
         code: 'adapter_unreachable',
         failure: 'unreachable',
       });
+      details.add(answer.body.detail as string);
+      expect(answer.body.detail).not.toMatch(/error:|routines|ssl|alert|certificate|ECONNREFUSED|ECONNRESET|UNAVAILABLE|No connection established|Last error/i);
     }
+    expect(details.size).toBe(1);
     // None got as far as a call: the adapter answered no Describe.
     expect(sim.adapterStats(ADAPTER).describes).toBe(describes);
     expect((await admin('GET', '/v1/adapters/pop-refused')).status).toBe(404);
   });
 
-  it('refuses key material it cannot read (400 naming tls.key) before connecting', async () => {
-    for (const key of ['file:/nonexistent', `env:${UNSET_VAR}`]) {
+  it('refuses key material it cannot read (400 naming tls.key) before connecting, the same whether a file exists or a variable is set', async () => {
+    const answers = new Map<string, Set<string>>([
+      ['file', new Set()],
+      ['env', new Set()],
+    ]);
+    const keys = ['file:/nonexistent', 'file:/etc/passwd', `file:${path.join(dataDir, 'dev-issuer', 'jwks.json')}`, `file:${pkiDir}/../${path.basename(dataDir)}/dev-issuer/jwks.json`, `env:${UNSET_VAR}`, `env:${UNPREFIXED_VAR}`, 'env:HOME'];
+    for (const key of keys) {
       const answer = await admin('POST', '/v1/adapters', manifest('pop-nokey', { ca: file('ca.pem'), cert: file('client.pem'), key }));
+      expect({ key, status: answer.status, code: answer.body.code }).toEqual({ key, status: 400, code: 'tls_material_unreadable' });
+      expect(answer.body.invalidParams).toEqual([{ name: 'tls.key', reason: expect.any(String) }]);
+      answers.get(key.slice(0, key.indexOf(':')))!.add(JSON.stringify([answer.body.detail, answer.body.invalidParams]));
+    }
+    expect([answers.get('file')!.size, answers.get('env')!.size]).toEqual([1, 1]);
+    expect([...answers.values()].flatMap((a) => [...a]).join()).not.toMatch(/ENOENT|EACCES|exist|not PEM|passwd|HOME|not set/);
+  });
+
+  it('refuses a CA file outside the TLS directory with one answer for existing and missing files', async () => {
+    const answers = new Set<string>();
+    for (const ca of ['file:/etc/shadow', 'file:/etc/passwd', 'file:/etc/motlan-no-such-file.pem', `file:${pkiDir}/../etc/../../etc/hostname`]) {
+      const answer = await admin('POST', '/v1/adapters', manifest('pop-outside', { ca, cert: file('client.pem'), key: `env:${KEY_VAR}` }));
+      expect({ ca, status: answer.status, code: answer.body.code }).toEqual({ ca, status: 400, code: 'tls_material_unreadable' });
+      answers.add(JSON.stringify([answer.body.detail, answer.body.invalidParams]));
+    }
+    expect(answers.size).toBe(1);
+  });
+
+  it('refuses a FIFO in the TLS directory at once, and the gateway keeps answering meanwhile', async () => {
+    const fifo = pki('stuck-ca.pem');
+    execFileSync('mkfifo', [fifo]);
+    // Safety net should the read ever block again (the bug froze the whole process, this test's
+    // timers included): a writer opens the FIFO later, which ends such a read, so a regression fails
+    // here instead of hanging the run. With the fix nobody reads the FIFO, so it is killed below.
+    const unblocker = spawn(process.execPath, ['-e', `setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(fifo)}, ''), 8000)`], { stdio: 'ignore' });
+    try {
+      const registering = admin('POST', '/v1/adapters', manifest('pop-fifo', { ca: `file:${fifo}`, cert: file('client.pem'), key: `env:${KEY_VAR}` }));
+      const live = await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(5000) });
+      expect(live.status).toBe(200);
+      const answer = await registering;
       expect(answer.status).toBe(400);
-      expect(answer.body.code).toBe('tls_material_unreadable');
-      expect(answer.body.invalidParams).toEqual([{ name: 'tls.key', reason: expect.stringContaining(key.slice(key.indexOf(':') + 1)) }]);
+      expect(answer.body).toMatchObject({ code: 'tls_material_unreadable', invalidParams: [{ name: 'tls.ca' }] });
+      expect((await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
+    } finally {
+      unblocker.kill('SIGKILL');
+    }
+  }, 20_000);
+
+  it('refuses a key that does not match its certificate with 400 tls_material_invalid, not a server error', async () => {
+    const answer = await admin('POST', '/v1/adapters', manifest('pop-mismatch', { ca: file('ca.pem'), cert: file('client.pem'), key: file('rogue.key') }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'tls_material_invalid', invalidParams: [{ name: 'tls.key' }] });
+    expect(JSON.stringify(answer.body)).not.toMatch(/error:|routines|PRIVATE KEY/);
+    const notPem = await admin('POST', '/v1/adapters', manifest('pop-mismatch', { ca: file('client.csr'), cert: file('client.pem'), key: `env:${KEY_VAR}` }));
+    expect(notPem).toMatchObject({ status: 400, body: { code: 'tls_material_invalid', invalidParams: [{ name: 'tls.ca' }] } });
+  });
+
+  it('refuses an endpoint outside the allow-list (default: loopback only) before reading any material', async () => {
+    for (const endpoint of ['registry.example.vn:7443', '10.0.0.5:7443', '169.254.169.254:80']) {
+      const answer = await admin('POST', '/v1/adapters', { ...manifest('pop-far', { ca: file('ca.pem'), cert: file('client.pem'), key: `env:${KEY_VAR}` }), endpoint });
+      expect({ endpoint, status: answer.status, code: answer.body.code, invalidParams: answer.body.invalidParams }).toEqual({
+        endpoint,
+        status: 400,
+        code: 'adapter_endpoint_not_allowed',
+        invalidParams: [{ name: 'endpoint', reason: expect.any(String) }],
+      });
     }
   });
 

@@ -27,6 +27,8 @@ let jwksFile: string;
 let lookupToken: string;
 let operatorToken: string;
 let readOnlyToken: string;
+/** Operators of other registries, a second population operator, a national administrator, a token of the old unscoped kind. */
+const tokens: Record<'land' | 'population2' | 'admin' | 'legacy', string> = { land: '', population2: '', admin: '', legacy: '' };
 
 const directory = VnAdminDirectory.load();
 
@@ -95,8 +97,13 @@ beforeAll(async () => {
   const issuer = new DevTokenIssuer({ dataDir });
   await issuer.ensureKeys();
   lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read land:read business:read residence:read civil-status:read' });
-  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: 'adapters:read adapters:write' });
+  // One operator running adapters of every registry it is given; the owner rules have their own test below.
+  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: `adapters:read ${['population', 'land', 'business', 'civil-status', 'residence'].map((r) => `adapters:write:${r}`).join(' ')}` });
   readOnlyToken = await issuer.issue({ sub: 'ops-viewer', scope: 'adapters:read' });
+  tokens.land = await issuer.issue({ sub: 'land-operator', scope: 'adapters:read adapters:write:land' });
+  tokens.population2 = await issuer.issue({ sub: 'population-operator-2', scope: 'adapters:read adapters:write:population' });
+  tokens.admin = await issuer.issue({ sub: 'national-admin', scope: 'adapters:read adapters:admin' });
+  tokens.legacy = await issuer.issue({ sub: 'legacy-operator', scope: 'adapters:read adapters:write' });
   jwksFile = path.join(dataDir, 'dev-issuer', 'jwks.json');
   gateway = await startGateway();
 });
@@ -113,6 +120,7 @@ describe('registering adapters', () => {
     expect(unreachable.headers.get('content-type')).toContain('application/problem+json');
     expect(unreachable.body).toMatchObject({ code: 'adapter_unreachable', failure: 'unreachable' });
     expect(unreachable.body.detail).toContain('127.0.0.1:1');
+    expect(unreachable.body.detail).not.toMatch(/ECONNREFUSED|UNAVAILABLE|No connection established|Last error/);
 
     const v2 = await admin('POST', '/v1/adapters', manifest('residence-new', 'residence', sim.extraEndpoints['residence-v2']));
     expect(v2.status).toBe(422);
@@ -137,7 +145,7 @@ describe('registering adapters', () => {
 
     const readOnly = await call('POST', '/v1/adapters', readOnlyToken, manifest('pop-x', 'population', sim.extraEndpoints['pop-north']));
     expect(readOnly.status).toBe(403);
-    expect(readOnly.body).toMatchObject({ code: 'missing_scope', requiredScope: 'adapters:write' });
+    expect(readOnly.body).toMatchObject({ code: 'missing_scope', requiredScope: 'adapters:write:<registry>' });
     expect((await call('GET', '/v1/adapters', lookupToken)).status).toBe(403);
 
     expect((await admin('GET', '/v1/adapters')).body).toEqual({ adapters: [] });
@@ -266,6 +274,63 @@ describe('registering adapters', () => {
   });
 });
 
+describe('registry operators own their adapters', () => {
+  type View = { id: string; owner: string | null; updatedBy: string | null; revision: number; maxConcurrency: number };
+  const northShard = (extra: Record<string, unknown> = {}) => manifest('pop-north', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] }, ...extra });
+
+  it('a land operator can neither register a population adapter nor replace or remove one (403), and population routing is untouched', async () => {
+    const people = await samples('population', 'person', 1000);
+    const hanoi = people.filter((id) => provinceOfSubject(directory, 'cccd', id) === '01').slice(0, 4);
+    const north = sim.adapterStats('pop-north').lookups;
+
+    const hostile = await call('POST', '/v1/adapters', tokens.land, manifest('land-op-pop', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }));
+    expect(hostile.status).toBe(403);
+    expect(hostile.body).toMatchObject({ code: 'registry_not_permitted', registry: 'population', requiredScope: 'adapters:write:population' });
+    // Also for an id that is taken: the answer does not depend on what the catalog holds.
+    expect((await call('POST', '/v1/adapters', tokens.land, northShard())).body).toMatchObject({ code: 'registry_not_permitted' });
+    expect((await call('PUT', '/v1/adapters/pop-north', tokens.land, northShard({ maxConcurrency: 1 }))).body).toMatchObject({ code: 'registry_not_permitted' });
+    const removal = await call('DELETE', '/v1/adapters/pop-north', tokens.land);
+    expect(removal).toMatchObject({ status: 403, body: { code: 'registry_not_permitted' } });
+    // A token of the old kind (plain adapters:write) no longer grants any registry.
+    expect((await call('POST', '/v1/adapters', tokens.legacy, manifest('legacy-pop', 'population', sim.extraEndpoints['pop-north'])))).toMatchObject({ status: 403, body: { code: 'missing_scope' } });
+    expect((await call('DELETE', '/v1/adapters/pop-north', tokens.legacy)).status).toBe(403);
+
+    expect((await admin('GET', '/v1/adapters/land-op-pop')).status).toBe(404);
+    expect((await admin('GET', '/v1/adapters/legacy-pop')).status).toBe(404);
+    expect((await admin('GET', '/v1/adapters/pop-north')).body).toMatchObject({ owner: 'registry-operator-1', maxConcurrency: 32 });
+    for (const id of hanoi) expect((await lookup(`/v1/registries/population/person/${id}`)).status).toBe(200);
+    expect(sim.adapterStats('pop-north').lookups).toBe(north + hanoi.length);
+  });
+
+  it("another operator of the same registry cannot change or remove an adapter it does not own (403 adapter_owner_mismatch), but runs its own", async () => {
+    const put = await call('PUT', '/v1/adapters/pop-north', tokens.population2, northShard({ maxConcurrency: 1 }));
+    expect(put).toMatchObject({ status: 403, body: { code: 'adapter_owner_mismatch', adapter: 'pop-north' } });
+    expect((await call('DELETE', '/v1/adapters/pop-north', tokens.population2)).body).toMatchObject({ code: 'adapter_owner_mismatch' });
+
+    // Its own replica of the north shard: registered, changed and removed by itself.
+    const own = await call('POST', '/v1/adapters', tokens.population2, manifest('pop-north-2', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }));
+    expect(own.status).toBe(201);
+    expect(own.body).toMatchObject({ id: 'pop-north-2', owner: 'population-operator-2', updatedBy: 'population-operator-2' });
+    const changed = await call('PUT', '/v1/adapters/pop-north-2', tokens.population2, manifest('pop-north-2', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] }, maxConcurrency: 8 }));
+    expect(changed).toMatchObject({ status: 200, body: { revision: 2, maxConcurrency: 8, owner: 'population-operator-2' } });
+    // ...which the first operator cannot touch either.
+    expect((await admin('DELETE', '/v1/adapters/pop-north-2')).body).toMatchObject({ code: 'adapter_owner_mismatch' });
+    expect((await call('DELETE', '/v1/adapters/pop-north-2', tokens.population2)).status).toBe(200);
+  });
+
+  it('the owner changes its own adapter; an administrator may change any, and the owner stays; the listing shows it', async () => {
+    const own = await admin('PUT', '/v1/adapters/pop-north', northShard({ maxConcurrency: 24 }));
+    expect(own).toMatchObject({ status: 200, body: { owner: 'registry-operator-1', updatedBy: 'registry-operator-1', maxConcurrency: 24 } });
+    const byAdmin = await call('PUT', '/v1/adapters/pop-north', tokens.admin, northShard({ maxConcurrency: 32 }));
+    expect(byAdmin).toMatchObject({ status: 200, body: { owner: 'registry-operator-1', updatedBy: 'national-admin', maxConcurrency: 32 } });
+    const listed = ((await call('GET', '/v1/adapters', readOnlyToken)).body.adapters as View[]).find((a) => a.id === 'pop-north');
+    expect(listed).toMatchObject({ owner: 'registry-operator-1', updatedBy: 'national-admin' });
+    // Durable: the catalog file carries the owner with the entry.
+    const lines = readFileSync(path.join(dataDir, 'adapters', 'catalog.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.at(-1)).toContain('"owner":"registry-operator-1"');
+  });
+});
+
 describe('operator CLI and the catalog file', () => {
   function sink() {
     const chunks: string[] = [];
@@ -286,7 +351,7 @@ describe('operator CLI and the catalog file', () => {
     const list = await cli('adapters', 'list');
     expect(list.code).toBe(0);
     expect(list.out.split('\n')[0]).toMatch(/^ID\s+REGISTRY\s+ENDPOINT/);
-    expect(list.out).toMatch(/business-b\s+business\s+127\.0\.0\.1:\d+\s+insecure\s+all\s+described\s+catalog\s+1/);
+    expect(list.out).toMatch(/business-b\s+business\s+127\.0\.0\.1:\d+\s+insecure\s+all\s+described\s+catalog\s+1\s+operator-cli/);
     expect(list.out).toMatch(/pop-north\s+population\s+\S+\s+insecure\s+01\s+described/);
     expect((await cli('adapters', 'show', 'business-b')).out).toMatch(/datasets:\s+enterprise/);
     expect((await cli('adapters', 'health', 'business-b')).out).toMatch(/grpc health:\s+SERVING/);
@@ -321,8 +386,11 @@ describe('operator CLI and the catalog file', () => {
     const before = ((await admin('GET', '/v1/adapters')).body.adapters as { id: string }[]).map((a) => a.id).sort();
     await gateway.close();
     gateway = await startGateway();
-    const after = (await admin('GET', '/v1/adapters')).body.adapters as { id: string; state: string; revision: number }[];
+    const after = (await admin('GET', '/v1/adapters')).body.adapters as { id: string; state: string; revision: number; owner: string | null }[];
     expect(after.map((a) => a.id).sort()).toEqual(before);
+    // Owners survive the restart: the owner rule holds for entries read back from the store.
+    expect(after.find((a) => a.id === 'pop-north')?.owner).toBe('registry-operator-1');
+    expect((await call('DELETE', '/v1/adapters/pop-north', tokens.population2)).body).toMatchObject({ code: 'adapter_owner_mismatch' });
     expect(before).not.toContain('business');
     const [parcel] = await samples('land', 'parcel', 1);
     expect((await lookup(`/v1/registries/land/parcel/${parcel}`)).status).toBe(200);

@@ -82,7 +82,7 @@ beforeAll(async () => {
   });
   const issuer = new DevTokenIssuer({ dataDir });
   lookupToken = await issuer.issue({ sub: 'commune-it', scope: 'land:read business:read' });
-  operatorToken = await issuer.issue({ sub: 'operator-it', scope: 'adapters:read adapters:write' });
+  operatorToken = await issuer.issue({ sub: 'operator-it', scope: 'adapters:read adapters:write:land adapters:write:business' });
 }, 60_000);
 
 afterAll(async () => {

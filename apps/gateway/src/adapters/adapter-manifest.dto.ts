@@ -36,19 +36,22 @@ export class AdapterTlsDto {
   @Equals(true, { message: 'tls must be { "insecure": true } or { "ca", "cert", "key" }' })
   insecure?: true;
 
-  @ApiPropertyOptional({ description: "CA that signs the adapter's server certificate: PEM text, file:/path or env:NAME" })
+  @ApiPropertyOptional({ description: "CA that signs the adapter's server certificate: PEM text, file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_*" })
   @ValidateIf(requiredUnlessInsecure)
   @IsString({ message: 'ca is required for mutual TLS (PEM text, file:/path or env:NAME)' })
   @MaxLength(PEM_MAX)
   ca?: string;
 
-  @ApiPropertyOptional({ description: "The gateway's client certificate: PEM text, file:/path or env:NAME" })
+  @ApiPropertyOptional({ description: "The gateway's client certificate: PEM text, file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_*" })
   @ValidateIf(requiredUnlessInsecure)
   @IsString({ message: 'cert is required for mutual TLS (PEM text, file:/path or env:NAME)' })
   @MaxLength(PEM_MAX)
   cert?: string;
 
-  @ApiPropertyOptional({ description: 'Private key of the client certificate: file:/path or env:NAME only (never stored inline)', example: 'file:/etc/motlan/tls/gateway.key' })
+  @ApiPropertyOptional({
+    description: "Private key of the client certificate: file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_* only (never stored inline)",
+    example: 'env:MOTLAN_ADAPTER_TLS_CLIENT_KEY',
+  })
   @ValidateIf(requiredUnlessInsecure)
   @IsString({ message: 'key is required for mutual TLS (file:/path or env:NAME)' })
   @Matches(REFERENCE, { message: (args: ValidationArguments) => keyMessage(args.value) })

@@ -43,9 +43,9 @@ Options:
   --json          print the gateway's JSON answer instead of a table
   -h, --help      this help
 
-Token: $MOTLAN_TOKEN (scopes adapters:read adapters:write ops:read ops:write as needed). Without it,
-on the embedded profile, a 5-minute token for client "operator-cli" is issued by the local dev
-issuer (<data dir>/dev-issuer).
+Token: $MOTLAN_TOKEN (scopes adapters:read, adapters:write:<registry> for the registry you operate,
+ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
+token (adapters:admin) for client "operator-cli" is issued by the local dev issuer (<data dir>/dev-issuer).
 `;
 
 type Fetch = typeof fetch;
@@ -140,6 +140,7 @@ interface AdapterView {
   state: string;
   reason: string;
   revision: number | null;
+  owner: string | null;
   updatedBy: string | null;
   updatedAt: string | null;
   timeoutMs: number;
@@ -233,11 +234,12 @@ async function resolveToken(env: Env, cwd: string): Promise<string> {
   if (env.MOTLAN_TOKEN) return env.MOTLAN_TOKEN.trim();
   const dataDir = resolveDataDir(env, cwd);
   if (!existsSync(devIssuerPrivateKeyFile(dataDir))) {
-    throw new CliError(`no token: set MOTLAN_TOKEN to a token with scopes adapters:read adapters:write (no dev issuer in ${dataDir} to issue one)`);
+    throw new CliError(`no token: set MOTLAN_TOKEN to a token with scopes adapters:read adapters:write:<registry> (no dev issuer in ${dataDir} to issue one)`);
   }
   return new DevTokenIssuer({ dataDir }).issue({
     sub: 'operator-cli',
-    scope: 'adapters:read adapters:write ops:read ops:write',
+    // A development machine's own operator: administrator of every registry's adapters.
+    scope: 'adapters:read adapters:admin ops:read ops:write',
     ttlSec: 300,
     issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
     audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
@@ -299,8 +301,18 @@ function describeAdapter(view: AdapterView): string {
 function table(adapters: AdapterView[]): string {
   if (adapters.length === 0) return 'no adapters\n';
   const rows = [
-    ['ID', 'REGISTRY', 'ENDPOINT', 'TLS', 'PROVINCES', 'STATE', 'SOURCE', 'REV'],
-    ...adapters.map((a) => [a.id, a.registry, a.endpoint, a.tls, a.routing?.provinces.join(',') ?? 'all', a.state, a.source, a.revision === null ? '-' : String(a.revision)]),
+    ['ID', 'REGISTRY', 'ENDPOINT', 'TLS', 'PROVINCES', 'STATE', 'SOURCE', 'REV', 'OWNER'],
+    ...adapters.map((a) => [
+      a.id,
+      a.registry,
+      a.endpoint,
+      a.tls,
+      a.routing?.provinces.join(',') ?? 'all',
+      a.state,
+      a.source,
+      a.revision === null ? '-' : String(a.revision),
+      a.owner ?? '-',
+    ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
@@ -321,6 +333,7 @@ function details(view: AdapterView): string {
     ['retry', `${view.retry.attempts} attempts, backoff ${view.retry.backoffMs} ms`],
     ['breaker', Object.entries(view.breaker).map(([k, v]) => `${k}=${v}`).join(' ')],
     ['source', view.source],
+    ['owner', view.owner ?? '-'],
     ['revision', view.revision === null ? '-' : `${view.revision} by ${view.updatedBy} at ${view.updatedAt}`],
   ];
   return lines.map(([k, v]) => `${(k + ':').padEnd(17)}${v}`).join('\n') + '\n';

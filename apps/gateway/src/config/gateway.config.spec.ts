@@ -17,6 +17,17 @@ describe('loadGatewayConfig', () => {
     expect(config.kafkaBrokers).toEqual(['a:9092', 'b:9092']);
   });
 
+  it('adapter TLS directory and endpoint allow-list: defaults (data dir, loopback only), explicit values, bad patterns named', () => {
+    const defaults = loadGatewayConfig({ MOTLAN_DATA_DIR: '/tmp/motlan-x' });
+    expect(defaults.adapterTls).toEqual({ dir: '/tmp/motlan-x/adapter-tls', maxBytes: 65536, envPrefix: 'MOTLAN_ADAPTER_TLS_' });
+    expect(defaults.adapterEndpointAllow).toEqual(['loopback']);
+    const explicit = loadGatewayConfig({ MOTLAN_ADAPTER_TLS_DIR: '/etc/motlan/adapter-tls', MOTLAN_ADAPTER_ENDPOINT_ALLOW: '*.registry.gov.vn, 10.20.0.0/16' });
+    expect(explicit.adapterTls.dir).toBe('/etc/motlan/adapter-tls');
+    expect(explicit.adapterEndpointAllow).toEqual(['*.registry.gov.vn', '10.20.0.0/16']);
+    expect(() => loadGatewayConfig({ MOTLAN_ADAPTER_ENDPOINT_ALLOW: 'loopback,*' })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ MOTLAN_ADAPTER_ENDPOINT_ALLOW: 'loopback,*' })).toThrow(/MOTLAN_ADAPTER_ENDPOINT_ALLOW .*got "\*"/);
+  });
+
   it('defaults the per-adapter resilience settings and reads them from the environment', () => {
     expect(loadGatewayConfig({}).resilience).toEqual({
       maxConcurrency: 64,
