@@ -31,6 +31,10 @@ export interface CitizenPrincipal {
   readonly subjectId: string;
   /** Token expiry (`exp`), epoch seconds. */
   readonly expiresAt: number;
+  /** Token id (`jti`), when it has one: for revocation. */
+  readonly tokenId?: string;
+  /** Issue time (`iat`), epoch seconds, when it has one: revoking the citizen's `sub` refuses tokens issued up to then. */
+  readonly issuedAt?: number;
 }
 
 /**
@@ -53,7 +57,12 @@ export class CitizenTokenVerifier {
     let citizen = this.citizens.get(principal);
     if (citizen === undefined) {
       if (parseCccd(principal.clientId) === null) throw new AuthError('token_invalid', 'token "sub" is not a personal id (12 digits, 4th digit 0-5)');
-      citizen = Object.freeze({ subjectId: principal.clientId, expiresAt: principal.expiresAt });
+      citizen = Object.freeze({
+        subjectId: principal.clientId,
+        expiresAt: principal.expiresAt,
+        ...(principal.tokenId !== undefined ? { tokenId: principal.tokenId } : {}),
+        ...(principal.issuedAt !== undefined ? { issuedAt: principal.issuedAt } : {}),
+      });
       this.citizens.set(principal, citizen);
     }
     return citizen;

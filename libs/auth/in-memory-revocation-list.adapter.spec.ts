@@ -33,6 +33,26 @@ describe('RevocationSnapshot', () => {
     expect(snapshot.isRevoked({ clientId: 'a' })).toBe(false);
   });
 
+  it('with a clock tolerance, also refuses tokens of a revoked client whose iat is up to the tolerance after the revocation', () => {
+    const snapshot = new RevocationSnapshot([entry('client', 'c-1')], nowMs, 30);
+    // Issued before the revocation by an issuer whose clock runs up to 30 s ahead.
+    expect(snapshot.isRevoked({ clientId: 'c-1', issuedAt: nowSec + 30 })).toBe(true);
+    expect(snapshot.isRevoked({ clientId: 'c-1', issuedAt: nowSec + 31 })).toBe(false);
+  });
+
+  it('the lists apply the clock tolerance they are given', async () => {
+    const list = new InMemoryRevocationList({ retentionMs: RETENTION, clockToleranceSec: 30, now: () => nowMs });
+    await list.revoke({ target: { clientId: 'c-2' }, revokedBy: 'ops' });
+    expect(list.isRevoked({ clientId: 'c-2', issuedAt: nowSec + 30 })).toBe(true);
+    expect(list.isRevoked({ clientId: 'c-2', issuedAt: nowSec + 31 })).toBe(false);
+    const file = join(dir, 'revocations.json');
+    const saved = new InMemoryRevocationList({ retentionMs: RETENTION, clockToleranceSec: 30, file, now: () => nowMs });
+    await saved.revoke({ target: { clientId: 'c-3' }, revokedBy: 'ops' });
+    const reloaded = new InMemoryRevocationList({ retentionMs: RETENTION, clockToleranceSec: 30, file, now: () => nowMs });
+    await reloaded.load();
+    expect(reloaded.isRevoked({ clientId: 'c-3', issuedAt: nowSec + 30 })).toBe(true);
+  });
+
   it('refuses tokens of a revoked client issued up to the second of the revocation, and tokens without iat', () => {
     const snapshot = new RevocationSnapshot([entry('client', 'c-1')], nowMs);
     expect(snapshot.isRevoked({ clientId: 'c-1', issuedAt: nowSec - 100 })).toBe(true);

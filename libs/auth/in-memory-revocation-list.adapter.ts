@@ -14,6 +14,8 @@ import {
 export interface InMemoryRevocationListOptions {
   /** How long an entry is kept (see `revocationRetentionMs`). */
   retentionMs: number;
+  /** The token verifier's clock tolerance, s: a client revocation covers `iat` up to this much after it (RevocationSnapshot). Default 0. */
+  clockToleranceSec?: number;
   /** When set, the list is saved there (JSON, replaced atomically) and read back by `load`, so a restart keeps it. */
   file?: string;
   /** Current time in epoch milliseconds (default `Date.now`); a seam for tests. */
@@ -25,7 +27,7 @@ export interface InMemoryRevocationListOptions {
  * there on every change, so that a revoked token does not come back to life with a restart.
  */
 export class InMemoryRevocationList extends RevocationList {
-  private snapshot = new RevocationSnapshot();
+  private snapshot: RevocationSnapshot;
   private readonly now: () => number;
   /** Saves one after the other, so an older list never overwrites a newer one. */
   private saving: Promise<void> = Promise.resolve();
@@ -33,13 +35,14 @@ export class InMemoryRevocationList extends RevocationList {
   constructor(private readonly options: InMemoryRevocationListOptions) {
     super();
     this.now = options.now ?? Date.now;
+    this.snapshot = new RevocationSnapshot([], this.now(), options.clockToleranceSec);
   }
 
   /** Reads the saved list, if any. */
   async load(): Promise<void> {
     if (!this.options.file) return;
     const saved = (await readJsonIfExists(this.options.file)) as { entries?: RevocationEntry[] } | undefined;
-    this.snapshot = new RevocationSnapshot(saved?.entries ?? [], this.now());
+    this.snapshot = new RevocationSnapshot(saved?.entries ?? [], this.now(), this.options.clockToleranceSec);
   }
 
   async revoke(request: RevokeRequest): Promise<RevocationEntry> {

@@ -15,6 +15,8 @@ export interface RedisRevocationListOptions {
   url: string;
   /** How long an entry is kept (see `revocationRetentionMs`). */
   retentionMs: number;
+  /** The token verifier's clock tolerance, s: a client revocation covers `iat` up to this much after it (RevocationSnapshot). Default 0. */
+  clockToleranceSec?: number;
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
   /**
@@ -66,7 +68,7 @@ export class RedisRevocationList extends RevocationList implements OnModuleDestr
   private readonly keys: { entries: string; expiry: string; version: string; channel: string };
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
-  private snapshot = new RevocationSnapshot();
+  private snapshot: RevocationSnapshot;
   /** Version of the list the local copy was loaded at (null: Redis has none yet). */
   private version: string | null | undefined;
   private loading?: Promise<void>;
@@ -79,6 +81,7 @@ export class RedisRevocationList extends RevocationList implements OnModuleDestr
     const prefix = options.prefix ?? 'motlan:revocations:v1:';
     this.keys = { entries: `${prefix}entries`, expiry: `${prefix}expiry`, version: `${prefix}version`, channel: `${prefix}changed` };
     this.now = options.now ?? Date.now;
+    this.snapshot = new RevocationSnapshot([], this.now(), options.clockToleranceSec);
     this.redis = new Redis(options.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -177,7 +180,7 @@ export class RedisRevocationList extends RevocationList implements OnModuleDestr
       for (const [error] of results) if (error) throw error;
       const version = results[0][1] as string | null;
       const nowMs = this.now();
-      const snapshot = new RevocationSnapshot(parseEntries(results[1][1] as string[]), nowMs);
+      const snapshot = new RevocationSnapshot(parseEntries(results[1][1] as string[]), nowMs, this.options.clockToleranceSec);
       // Revocations are never withdrawn, so nothing known here is dropped before it expires: an
       // entry this instance has just added may be missing from a read that raced with it, and a
       // Redis that lost its data must not bring revoked tokens back.

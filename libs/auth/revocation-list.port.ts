@@ -1,6 +1,7 @@
 /**
- * Revoked client tokens: one token by its `jti`, or every token of a client issued until the
- * revocation (a leaked client credential, a decommissioned system). Checked on every request after
+ * Revoked tokens: one token by its `jti`, or every token of a subject (`sub`: a client system, or
+ * a citizen's personal id for citizen tokens) issued until the revocation (a leaked client
+ * credential, a decommissioned system, a citizen's stolen session). Checked on every request after
  * the token is verified, so it must be cheap: each instance holds the whole list in memory (it is
  * short: an entry is forgotten once every token it can match has expired) and the production
  * implementation keeps that copy in step with Redis within a second.
@@ -84,6 +85,12 @@ export function newRevocationEntry(request: RevokeRequest, nowMs: number, retent
 /**
  * The in-memory form of the list, as the hot path reads it: two Maps. Rebuilt from the stored
  * entries (production) or updated in place (embedded, and the revoking instance at once).
+ *
+ * A client revocation covers every token whose `iat` is at most the revocation time plus the
+ * clock tolerance: the verifier accepts an `iat` up to that far in the future (an issuer whose
+ * clock is ahead), so a token issued before the revocation may carry an `iat` after it, and
+ * must not survive it. The price: tokens issued for that client in the tolerance after the
+ * revocation are refused too; the client gets new ones once it has passed.
  */
 export class RevocationSnapshot {
   /** jti -> expiry (epoch ms). */
@@ -92,7 +99,12 @@ export class RevocationSnapshot {
   private readonly clients = new Map<string, { upToSec: number; expiresAtMs: number }>();
   private readonly entries = new Map<string, RevocationEntry>();
 
-  constructor(entries: Iterable<RevocationEntry> = [], nowMs = Date.now()) {
+  constructor(
+    entries: Iterable<RevocationEntry> = [],
+    nowMs = Date.now(),
+    /** The token verifier's clock tolerance, s (see the class comment). */
+    private readonly clockToleranceSec = 0,
+  ) {
     for (const entry of entries) this.add(entry, nowMs);
   }
 
@@ -104,7 +116,7 @@ export class RevocationSnapshot {
       this.tokens.set(entry.value, Math.max(expiresAtMs, this.tokens.get(entry.value) ?? 0));
     } else {
       // A token issued in the second of the revocation may be older or newer; it is refused.
-      const upToSec = Math.floor(Date.parse(entry.revokedAt) / 1000);
+      const upToSec = Math.floor(Date.parse(entry.revokedAt) / 1000) + this.clockToleranceSec;
       const current = this.clients.get(entry.value);
       if (current && current.upToSec > upToSec) return;
       this.clients.set(entry.value, { upToSec, expiresAtMs });

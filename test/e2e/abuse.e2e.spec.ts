@@ -1,24 +1,58 @@
 /**
  * Abuse protection on the embedded profile, over real HTTP: per-client rate limits (429 with
  * Retry-After), token revocation by jti and by client id through the admin API (401
- * token_revoked, kept across a restart), the token checks with their codes, and the body limit.
+ * token_revoked, kept across a restart; citizen tokens too), the token checks with their codes, the
+ * body limit, and the HTTP edge of issue 13: anonymous refusals limited per address and audited within
+ * bounds, slow requests timed out, parser refusals audited.
  */
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT, base64url, decodeJwt, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { pino } from 'pino';
+import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DEFAULT_DEV_ISSUER, DEFAULT_TOKEN_AUDIENCE, DevTokenIssuer, devIssuerPrivateKeyFile } from '@motlan/auth/dev-token-issuer.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { eventually } from '../support/eventually.js';
 import { httpCall, metricValue, officerHeaders, type HttpAnswer } from '../support/http.js';
 
 let dataDir: string;
 let issuer: DevTokenIssuer;
 let adminToken: string;
 const gateways: NestFastifyApplication[] = [];
+
+/** Clock tolerance of the revocation tests' gateway: a client revocation also covers `iat` up to this far past it. */
+const REVOCATION_TOLERANCE_SEC = 2;
+
+/** A token of the dev issuer with the claims and `iat` given (the issuer's own `issue` always uses now). */
+async function signed(sub: string, iat: number, scope = 'population:read'): Promise<string> {
+  const jwk = JSON.parse(await readFile(devIssuerPrivateKeyFile(dataDir), 'utf8')) as JWK;
+  const key = (await importJWK(jwk, 'EdDSA')) as CryptoKey;
+  return new SignJWT({ scope })
+    .setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid as string })
+    .setIssuer(DEFAULT_DEV_ISSUER)
+    .setAudience(DEFAULT_TOKEN_AUDIENCE)
+    .setSubject(sub)
+    .setJti(`jti-${sub}-${iat}`)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 600)
+    .sign(key);
+}
+
+/** Waits until the clock is past the second a client revocation covers (its time plus the tolerance). */
+async function pastRevocation(revokedAt: string, toleranceSec: number): Promise<void> {
+  const coveredUpToMs = (Math.floor(Date.parse(revokedAt) / 1000) + toleranceSec + 1) * 1000;
+  await eventually('the end of the revocation window', async () => (Date.now() >= coveredUpToMs ? true : undefined), 30_000, 50);
+}
+
+async function readAudit(file: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
 
 async function startGateway(env: Record<string, string> = {}): Promise<string> {
   const config = loadGatewayConfig({
@@ -48,10 +82,6 @@ function expectProblem(answer: HttpAnswer, status: number, code: string): void {
   expect(answer.body.status).toBe(status);
 }
 
-/** Waits until the next whole second, so that tokens issued afterwards are newer than a client revocation. */
-async function nextSecond(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-abuse-'));
@@ -121,7 +151,7 @@ describe('rate limits (embedded)', () => {
 describe('token revocation (embedded)', () => {
   let base: string;
   beforeAll(async () => {
-    base = await startGateway();
+    base = await startGateway({ MOTLAN_TOKEN_CLOCK_TOLERANCE_SEC: String(REVOCATION_TOLERANCE_SEC) });
   });
 
   it('revokes one token by jti: 401 token_revoked at once, other tokens of the client still work', async () => {
@@ -140,18 +170,31 @@ describe('token revocation (embedded)', () => {
     const first = await issuer.issue({ sub: 'commune-leaky', scope: 'population:read' });
     const second = await issuer.issue({ sub: 'commune-leaky', scope: 'population:read' });
     expect((await registries(base, first)).status).toBe(200);
-    expect((await revoke(base, { clientId: 'commune-leaky' })).status).toBe(201);
+    const revoked = await revoke(base, { clientId: 'commune-leaky' });
+    expect(revoked.status).toBe(201);
     expectProblem(await registries(base, first), 401, 'token_revoked');
     expectProblem(await registries(base, second), 401, 'token_revoked');
-    await nextSecond();
+    // Tokens issued within the clock tolerance after the revocation are covered too (next test).
+    await pastRevocation(revoked.body.revokedAt as string, REVOCATION_TOLERANCE_SEC);
     const fresh = await issuer.issue({ sub: 'commune-leaky', scope: 'population:read' });
     expect((await registries(base, fresh)).status).toBe(200);
+  });
+
+  it('a client revocation also refuses a token whose iat lies ahead of it within the clock tolerance (an issuer clock running ahead)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // Issued now by an issuer whose clock runs ahead: accepted, since iat is within the tolerance.
+    const skewed = await signed('commune-skewed', now + REVOCATION_TOLERANCE_SEC);
+    expect((await registries(base, skewed)).status).toBe(200);
+    expect((await revoke(base, { clientId: 'commune-skewed' })).status).toBe(201);
+    expectProblem(await registries(base, skewed), 401, 'token_revoked');
+    // Beyond the tolerance a token is refused anyway.
+    expectProblem(await registries(base, await signed('commune-skewed', now + REVOCATION_TOLERANCE_SEC + 60)), 401, 'token_invalid');
   });
 
   it('lists revocations for tokens:revoke only, refuses malformed requests, and keeps the list across a restart', async () => {
     const listed = await httpCall<{ revocations: Array<{ kind: string; value: string }> }>(base, 'GET', '/v1/admin/revocations', { token: adminToken });
     expect(listed.status).toBe(200);
-    expect(listed.body.revocations.map((r) => r.kind)).toEqual(['client', 'jti']);
+    expect(listed.body.revocations.map((r) => r.kind)).toEqual(['client', 'client', 'jti']);
     const reader = await issuer.issue({ sub: 'someone', scope: 'population:read' });
     expectProblem(await httpCall(base, 'GET', '/v1/admin/revocations', { token: reader }), 403, 'missing_scope');
     expectProblem(await revoke(base, { jti: 'x' }, reader), 403, 'missing_scope');
@@ -163,7 +206,7 @@ describe('token revocation (embedded)', () => {
 
     const restarted = await startGateway();
     const again = await httpCall<{ revocations: unknown[] }>(restarted, 'GET', '/v1/admin/revocations', { token: adminToken });
-    expect(again.body.revocations).toHaveLength(2);
+    expect(again.body.revocations).toHaveLength(3);
   });
 
   it('audits each revocation', async () => {
@@ -224,4 +267,155 @@ describe('token checks over HTTP (each with its code)', () => {
     expectProblem(await registries(base, await craft({}, { iat: now - 7200, exp: now - 3600 })), 401, 'token_expired');
     expectProblem(await registries(base, await craft({}, { iat: now + 600, exp: now + 900 })), 401, 'token_invalid');
   });
+});
+
+describe('citizen tokens and revocation (embedded)', () => {
+  const citizenId = '001099012345';
+  let base: string;
+  let citizens: DevCitizenTokenIssuer;
+  const accessLog = (token: string) => httpCall(base, 'GET', '/v1/me/access-log', { token });
+
+  beforeAll(async () => {
+    citizens = new DevCitizenTokenIssuer({ dataDir });
+    await citizens.ensureKeys();
+    base = await startGateway();
+  });
+
+  it('refuses a citizen token revoked by its jti (401 token_revoked); another token of the citizen still works', async () => {
+    const token = await citizens.issue({ subjectId: citizenId });
+    const sibling = await citizens.issue({ subjectId: citizenId });
+    expect((await accessLog(token)).status).toBe(200);
+    expect((await revoke(base, { jti: decodeJwt(token).jti })).status).toBe(201);
+    expectProblem(await accessLog(token), 401, 'token_revoked');
+    expect((await accessLog(sibling)).status).toBe(200);
+  });
+
+  it("refuses every citizen token issued until the revocation of the citizen's sub (the personal id)", async () => {
+    const other = '079203000111';
+    const first = await citizens.issue({ subjectId: other });
+    const second = await citizens.issue({ subjectId: other });
+    expect((await accessLog(first)).status).toBe(200);
+    expect((await revoke(base, { clientId: other })).status).toBe(201);
+    expectProblem(await accessLog(first), 401, 'token_revoked');
+    expectProblem(await accessLog(second), 401, 'token_revoked');
+  });
+});
+
+describe('anonymous refusals: per-address limit and a bounded audit trail', () => {
+  const FULL_PER_ADDRESS = 5;
+  const BURST = 10;
+  let base: string;
+  let app: NestFastifyApplication;
+  let auditFile: string;
+
+  beforeAll(async () => {
+    auditFile = path.join(mkdtempSync(path.join(tmpdir(), 'motlan-anon-audit-')), 'audit.jsonl');
+    base = await startGateway({
+      MOTLAN_AUDIT_FILE: auditFile,
+      MOTLAN_ANON_RATE_LIMIT_PER_SECOND: '1',
+      MOTLAN_ANON_RATE_LIMIT_BURST: String(BURST),
+      MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS: String(FULL_PER_ADDRESS),
+      MOTLAN_ANON_AUDIT_FULL_TOTAL: '1000',
+      // No summary before the gateway closes: the test reads the one written at shutdown.
+      MOTLAN_ANON_AUDIT_INTERVAL_MS: '3600000',
+      MOTLAN_RATE_LIMIT_PER_SECOND: '0',
+    });
+    app = gateways[gateways.length - 1];
+  });
+
+  it('answers 429 rate_limited once an address used its allowance, still serves valid tokens from it, and writes a bounded number of records', async () => {
+    const FLOOD = 200;
+    const started = performance.now();
+    const answers: HttpAnswer[] = [];
+    for (let i = 0; i < FLOOD; i++) answers.push(await registries(base, 'not-a-token'));
+    const seconds = (performance.now() - started) / 1000;
+    const refused = answers.filter((a) => a.status === 401);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(refused.length + limited.length).toBe(FLOOD);
+    // The burst, plus one per second for the time the flood took.
+    expect(refused.length).toBeGreaterThanOrEqual(BURST);
+    expect(refused.length).toBeLessThanOrEqual(BURST + Math.ceil(seconds) + 1);
+    for (const answer of refused) expectProblem(answer, 401, 'token_invalid');
+    for (const answer of limited) {
+      expectProblem(answer, 429, 'rate_limited');
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // A client with a valid token from the same address is not limited by the flood.
+    const valid = await issuer.issue({ sub: 'commune-flooded', scope: 'population:read' });
+    expect((await registries(base, valid)).status).toBe(200);
+
+    const anonymous = (records: Array<Record<string, unknown>>) => records.filter((r) => r.type === 'refusal' && r.clientId === null);
+    await eventually('the refusals recorded one by one', async () => ((anonymous(await readAudit(auditFile))).length >= FULL_PER_ADDRESS ? true : undefined));
+    // The rest is counted, and written as one summary when the interval ends (here: at shutdown).
+    gateways.splice(gateways.indexOf(app), 1);
+    await app.close();
+    const records = await readAudit(auditFile);
+    expect(anonymous(records)).toHaveLength(FULL_PER_ADDRESS);
+    const summaries = records.filter((r) => r.type === 'refusal_summary');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({
+      count: FLOOD - FULL_PER_ADDRESS,
+      codes: { token_invalid: refused.length - FULL_PER_ADDRESS, rate_limited: limited.length },
+      sources: [{ address: '127.0.0.1', count: FLOOD - FULL_PER_ADDRESS }],
+      otherSources: 0,
+    });
+  });
+});
+
+describe('slow and malformed HTTP', () => {
+  let base: string;
+  let auditFile: string;
+
+  beforeAll(async () => {
+    auditFile = path.join(mkdtempSync(path.join(tmpdir(), 'motlan-http-audit-')), 'audit.jsonl');
+    // Test-sized: a request must arrive within 1 s.
+    base = await startGateway({ MOTLAN_AUDIT_FILE: auditFile, MOTLAN_HTTP_REQUEST_TIMEOUT_MS: '1000', MOTLAN_HTTP_HEADERS_TIMEOUT_MS: '1000' });
+  });
+
+  /** Opens a raw connection, writes `head`, then one byte every 100 ms (the socket is never idle); resolves with what came back once the server closed it. */
+  function trickle(head: string): Promise<string> {
+    return new Promise((resolve) => {
+      const { hostname, port } = new URL(base);
+      const socket = net.connect(Number(port), hostname);
+      let answer = '';
+      const drip = setInterval(() => socket.writable && socket.write('1'), 100);
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(answer);
+      });
+      socket.write(head);
+    });
+  }
+
+  it('closes a connection whose body never finishes arriving (408 request_timeout), and audits it', async () => {
+    const token = await issuer.issue({ sub: 'commune-slow', scope: 'population:read' });
+    const answer = await trickle(`POST /v1/lookups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('"code":"request_timeout"');
+    const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1];
+    await eventually('the timeout in the audit trail', async () =>
+      (await readAudit(auditFile)).find((r) => r.type === 'refusal' && r.code === 'request_timeout' && r.requestId === requestId && r.status === 408),
+    );
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+  }, 30_000);
+
+  it('audits requests the HTTP parser refuses (431 headers too large)', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const { hostname, port } = new URL(base);
+      const socket = net.connect(Number(port), hostname);
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+      socket.write(`GET /v1/registries HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1];
+    expect(requestId).toBeDefined();
+    await eventually('the 431 in the audit trail', async () =>
+      (await readAudit(auditFile)).find((r) => r.type === 'refusal' && r.code === 'headers_too_large' && r.status === 431 && r.requestId === requestId),
+    );
+  }, 30_000);
 });

@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
@@ -266,6 +267,60 @@ describe('errors are problem+json with a stable code', () => {
     } finally {
       await simControl(sim.controlUrl, 'DELETE', '/sim/registries/residence/faults');
     }
+  });
+});
+
+describe('answers carrying personal data, and /docs (issue 13)', () => {
+  it('sends Cache-Control: no-store with lookups, batches and evidence checks (answered and refused)', async () => {
+    const [id] = await samples('population', 'person', 1);
+    const lookup = await get(`/v1/registries/population/person/${id}?fields=fullName`);
+    expect(lookup.status).toBe(200);
+    expect(lookup.headers.get('cache-control')).toBe('no-store');
+    expect(lookup.headers.get('x-content-type-options')).toBe('nosniff');
+    const batch = await post('/v1/lookups', JSON.stringify({ items: [{ registry: 'population', dataset: 'person', subjectId: id, fields: ['fullName'] }] }));
+    expect(batch.status).toBe(200);
+    expect(batch.headers.get('cache-control')).toBe('no-store');
+    const verify = await post('/v1/evidence/verify', JSON.stringify({ evidence: lookup.body.evidence }));
+    expect(verify.status).toBeLessThan(300);
+    expect(verify.headers.get('cache-control')).toBe('no-store');
+    const refused = await get(`/v1/registries/population/person/${id}`, { authorization: `Bearer ${token}` });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    // Routes that chose their own caching keep it.
+    expect((await fetch(`${base}/.well-known/jwks.json`)).headers.get('cache-control')).toBe('public, max-age=60');
+  });
+
+  it('serves /docs with a CSP, frame-ancestors none and nosniff', async () => {
+    for (const url of ['/docs', '/docs/', '/docs/swagger-ui-init.js', '/docs/swagger-ui-bundle.js']) {
+      const response = await fetch(base + url);
+      expect({ url, status: response.status }).toEqual({ url, status: 200 });
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(csp).not.toContain('unsafe-eval');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      await response.arrayBuffer();
+    }
+    const page = await (await fetch(`${base}/docs`)).text();
+    expect(await (await fetch(`${base}/docs?url=https%3A%2F%2Fevil.example%2Fspec.json`)).text()).toBe(page);
+  });
+
+  it('never loads a spec named by ?url= : the page runs with our own document only', async () => {
+    const script = await (await fetch(`${base}/docs/swagger-ui-init.js`)).text();
+    // Run the init script as the page would, at /docs?url=<foreign spec>, and see what it hands Swagger UI.
+    const handed: Array<Record<string, unknown>> = [];
+    const window: { location: { search: string; origin: string }; onload?: () => void } = {
+      location: { search: '?url=https%3A%2F%2Fevil.example%2Fspec.json&configUrl=https%3A%2F%2Fevil.example%2Fconfig.json', origin: base },
+    };
+    const SwaggerUIBundle = Object.assign((options: Record<string, unknown>) => (handed.push(options), { initOAuth: () => undefined }), { presets: { apis: {} }, plugins: { DownloadUrl: {} } });
+    vm.runInNewContext(script, { window, SwaggerUIBundle, SwaggerUIStandalonePreset: {} });
+    window.onload?.();
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toMatchObject({ url: '/openapi.json', queryConfigEnabled: false });
+    expect(JSON.stringify(handed[0])).not.toContain('evil.example');
+    expect((handed[0].spec as { info?: { title?: string } }).info?.title).toBe('Motlan gateway');
   });
 });
 

@@ -158,6 +158,8 @@ describe('POST /v1/prefill', () => {
     const subjects = await subjectsFor(procedure);
     const answer = await prefill(procedure.code, subjects, { 'x-consent-ref': 'consent-e2e-1' });
     expect(answer.status).toBe(200);
+    // Personal data: no shared cache may keep it.
+    expect(answer.headers.get('cache-control')).toBe('no-store');
     const filled = new Map(answer.body.fields.map((f) => [f.name, f]));
     const missing = new Map(answer.body.missing.fields.map((f) => [f.name, f]));
     const touched = new Set<string>();

@@ -3,6 +3,7 @@ import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCodes } from '@motlan/errors/domain-error.js';
 import { clientOf } from '../auth/client-auth.guard.js';
+import { AnonymousRateLimitedError, AnonymousRefusals } from '../edge/anonymous-refusals.js';
 import { problemType, sendProblem, type Problem } from './problem.js';
 
 /** An error carrying a stable code and a 4xx/5xx status (DomainError, AuthError from libs/auth). */
@@ -133,26 +134,37 @@ function safeFastifyDetail(error: FastifyError): string {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
-  constructor(private readonly audit: AuditSink) {}
+  constructor(
+    private readonly audit: AuditSink,
+    private readonly anonymous: AnonymousRefusals,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { problem, retryAfterSeconds } = toProblem(error, request, this.logger);
+    const client = clientOf(request);
+    let answer = toProblem(error, request, this.logger);
+    // Refusals without a verified client are limited per source address (AnonymousRefusals); our own failures (5xx) are not the caller's.
+    if (client === undefined && answer.problem.status < 500) {
+      const decision = this.anonymous.admit(request.ip);
+      if (!decision.allowed) answer = toProblem(new AnonymousRateLimitedError(decision.retryAfterMs), request, this.logger);
+    }
+    const { problem, retryAfterSeconds } = answer;
+    const record = {
+      type: 'refusal',
+      time: new Date().toISOString(),
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions?.url ?? 'unmatched',
+      clientId: client?.clientId ?? null,
+      status: problem.status,
+      code: problem.code,
+    } as const;
     // The answer does not wait for the audit write: a refusal releases nothing.
-    void this.audit
-      .append({
-        type: 'refusal',
-        time: new Date().toISOString(),
-        requestId: request.id,
-        method: request.method,
-        route: request.routeOptions?.url ?? 'unmatched',
-        clientId: clientOf(request)?.clientId ?? null,
-        status: problem.status,
-        code: problem.code,
-      })
-      .catch((auditError: Error) => this.logger.error({ reason: auditError.message }, 'audit write failed for a refused request'));
+    void (client === undefined ? this.anonymous.record(request.ip, problem.code, record) : this.audit.append(record)).catch((auditError: Error) =>
+      this.logger.error({ reason: auditError.message }, 'audit write failed for a refused request'),
+    );
     sendProblem(reply, problem, retryAfterSeconds);
   }
 }

@@ -24,6 +24,8 @@ export function abuseProtectionProviders(config: GatewayConfig): Provider[] {
   const { perSecond, burst, overrides } = config.rateLimit;
   const settings: RateLimitSettings = { default: perSecond > 0 ? { perSecond, burst } : null, overrides };
   const retentionMs = revocationRetentionMs(config.auth.maxTokenLifetimeSec, config.auth.clockToleranceSec);
+  // Client and citizen tokens are checked with the same tolerance (AccessLogModule).
+  const clockToleranceSec = config.auth.clockToleranceSec;
   const redisUrl = config.redisUrl;
   return [
     {
@@ -40,11 +42,11 @@ export function abuseProtectionProviders(config: GatewayConfig): Provider[] {
       provide: RevocationList,
       useFactory: async () => {
         if (!redisUrl) {
-          const list = new InMemoryRevocationList({ retentionMs, file: embeddedRevocationFile(config.dataDir) });
+          const list = new InMemoryRevocationList({ retentionMs, clockToleranceSec, file: embeddedRevocationFile(config.dataDir) });
           await list.load();
           return list;
         }
-        const list = new RedisRevocationList({ url: redisUrl, retentionMs });
+        const list = new RedisRevocationList({ url: redisUrl, retentionMs, clockToleranceSec });
         if (!(await list.start())) logger.warn('redis not reachable at start-up: token revocations made elsewhere not known until it is');
         return list;
       },

@@ -1,9 +1,11 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import type { AuditEntry } from '@motlan/audit/audit-record.js';
 import { sendProblem } from '../common/problem.js';
 import { toProblem } from '../common/problem.filter.js';
 import { clientOf } from '../auth/client-auth.guard.js';
+import { AnonymousRateLimitedError, AnonymousRefusals } from '../edge/anonymous-refusals.js';
 import { auditedErrors } from './lookup.service.js';
 
 /**
@@ -15,21 +17,31 @@ import { auditedErrors } from './lookup.service.js';
 export class LookupRefusalAuditFilter implements ExceptionFilter {
   private readonly logger = new Logger('LookupRefusalAudit');
 
-  constructor(private readonly audit: AuditSink) {}
+  constructor(
+    private readonly audit: AuditSink,
+    private readonly anonymous: AnonymousRefusals,
+  ) {}
 
   async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { problem, retryAfterSeconds } = toProblem(error, request, this.logger);
+    const client = clientOf(request);
+    let answer = toProblem(error, request, this.logger);
+    // Refusals without a verified client are limited per source address (AnonymousRefusals); our own failures (5xx) are not the caller's.
+    if (client === undefined && answer.problem.status < 500) {
+      const decision = this.anonymous.admit(request.ip);
+      if (!decision.allowed) answer = toProblem(new AnonymousRateLimitedError(decision.retryAfterMs), request, this.logger);
+    }
+    const { problem, retryAfterSeconds } = answer;
     if (!(error !== null && typeof error === 'object' && auditedErrors.has(error))) {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
       const header = (name: string) => {
         const value = request.headers[name];
         return typeof value === 'string' && value.length <= 64 ? value : null;
       };
-      const client = clientOf(request);
+      const append = (record: AuditEntry) => (client === undefined ? this.anonymous.record(request.ip, problem.code, record) : this.audit.append(record));
       try {
-        await this.audit.append({
+        await append({
           type: 'access',
           time: new Date().toISOString(),
           requestId: request.id,
