@@ -61,3 +61,28 @@ export function pageBounds(subjectId: string, query: AccessLogQuery, cutoffMs: n
   const lower = accessLogSortKey(Math.max(cutoffMs, query.from ?? 0), '').slice(0, 13);
   return { upper, lower };
 }
+
+/**
+ * One page out of a citizen's two lists, accesses and refusals, each given newest first within
+ * the page bounds with at least `limit + 1` candidates (or all there are): merged by sort key, the
+ * cursor at the last entry shown when more follow. Shared by the stores so they page identically.
+ */
+export function mergePage<T>(
+  subjectId: string,
+  accesses: ReadonlyArray<readonly [string, T]>,
+  refusals: ReadonlyArray<readonly [string, T]>,
+  limit: number,
+  cursors: AccessLogCursors,
+): { entries: T[]; nextCursor: string | null } {
+  const entries: T[] = [];
+  let i = 0;
+  let j = 0;
+  let lastKey = '';
+  while (i < accesses.length || j < refusals.length) {
+    if (entries.length === limit) return { entries, nextCursor: cursors.encode(subjectId, lastKey) };
+    const next = j >= refusals.length || (i < accesses.length && accesses[i][0] > refusals[j][0]) ? accesses[i++] : refusals[j++];
+    lastKey = next[0];
+    entries.push(next[1]);
+  }
+  return { entries, nextCursor: null };
+}

@@ -43,6 +43,20 @@ export interface AccessLogEntry {
    */
   writer: string;
   seq: number;
+  /**
+   * Absent when the citizen was the subject looked up (every entry stored before roles existed is
+   * one); `named-in-record` when the lookup was about someone else (or a parcel) and the released
+   * fields held the citizen's id, at `fieldPaths` (e.g. `members[2].personId`).
+   */
+  role?: 'named-in-record';
+  fieldPaths?: string[];
+  /**
+   * Refusals only: the attempts this entry stands for. Refusals of one client system, for one
+   * reason and dataset, within one {@link REFUSAL_BUCKET_MS} window are kept as one entry (the
+   * first attempt's details) with their count and the time of the latest.
+   */
+  count?: number;
+  lastTime?: string;
 }
 
 /** An entry together with the citizen it belongs to, as handed to {@link AccessLogStore.add}. */
@@ -58,6 +72,18 @@ export const ACCESS_LOG_CONSUMER = 'motlan-access-log';
 export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 730;
 /** Default bound on the entries kept per citizen (oldest dropped first). */
 export const DEFAULT_ACCESS_LOG_MAX_PER_CITIZEN = 100_000;
+/**
+ * Default bound on the refusal entries kept per citizen, apart from the accesses: refusals cost a
+ * caller nothing (any client token, any well-formed id), so they never push an access out.
+ */
+export const DEFAULT_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN = 200;
+/**
+ * Default bound on the citizens whose log holds refusals and no access (the least recently
+ * refused lose theirs first): made-up ids cannot grow the store without bound.
+ */
+export const DEFAULT_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS = 100_000;
+/** Refusals of one client system, reason and dataset within this window are one entry with a count. */
+export const REFUSAL_BUCKET_MS = 3_600_000;
 
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const OFFICER = /^[\w.@:-]{1,64}$/;
@@ -69,30 +95,48 @@ const FIELD = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 const TWELVE_DIGITS = /(?<!\d)\d{12}(?!\d)/g;
 
 /**
- * The entry a citizen sees for an audit record, or null when the record does not belong in a
- * citizen's log:
- * - not an access, or its subject is not a valid personal id (parcels, enterprises, garbage);
- * - refused before any client system could be identified (no valid token): anyone could cause
- *   those about any id, they name nobody, and they stay in the audit trail for operators.
- * Refused attempts of identified client systems are shown, with their outcome and code: a citizen
- * should know that someone tried, not only who succeeded.
+ * The entries an audit record makes, one per citizen it concerns ([] when none):
+ * - the subject looked up, when it is a valid personal id (not parcels, enterprises, garbage);
+ * - when answered, every other person whose id the released fields held (`namedSubjects`), with
+ *   role `named-in-record` and the paths: their data left too, whoever the lookup was about.
+ * Nothing for other entry types, nor for refusals before any client system could be identified
+ * (no valid token): anyone could cause those about any id, they name nobody, and they stay in the
+ * audit trail for operators. Refused attempts of identified client systems are shown, with their
+ * outcome and code: a citizen should know that someone tried, not only who succeeded.
  * Free-text values that were not validated (refusals recorded at the HTTP edge) are kept only when
  * well-formed, and a 12-digit run that is not the citizen's own id is masked.
  */
-export function toAccessLogAddition(record: AuditRecord, position: AuditPosition): AccessLogAddition | null {
-  if (record.type !== 'access') return null;
-  const subjectId = record.subjectId;
-  if (typeof subjectId !== 'string' || parseCccd(subjectId) === null) return null;
+export function toAccessLogAdditions(record: AuditRecord, position: AuditPosition): AccessLogAddition[] {
+  if (record.type !== 'access') return [];
   // A verified token subject: any text; bounded and kept on one line.
-  if (typeof record.clientId !== 'string' || record.clientId.trim() === '') return null;
-  const clientId = record.clientId.slice(0, 256).replace(/\s+/g, ' ');
-  if (record.outcome !== 'answered' && record.outcome !== 'refused') return null;
+  if (typeof record.clientId !== 'string' || record.clientId.trim() === '') return [];
+  if (record.outcome !== 'answered' && record.outcome !== 'refused') return [];
   const timeMs = Date.parse(record.time);
-  if (!Number.isFinite(timeMs) || timeMs < 0) return null;
+  if (!Number.isFinite(timeMs) || timeMs < 0) return [];
+  const additions: AccessLogAddition[] = [];
+  const subjectId = record.subjectId;
+  if (typeof subjectId === 'string' && parseCccd(subjectId) !== null) additions.push(entryFor(record, position, subjectId, timeMs, record.clientId));
+  if (record.outcome === 'answered') {
+    for (const { subjectId: named, paths } of namedSubjects(record.namedSubjects, subjectId)) {
+      additions.push({ ...entryFor(record, position, named, timeMs, record.clientId), id: accessEntryId(record, position, named), role: 'named-in-record', fieldPaths: paths });
+    }
+  }
+  return additions;
+}
+
+/** The subject's entry alone (see {@link toAccessLogAdditions}), or null. */
+export function toAccessLogAddition(record: AuditRecord, position: AuditPosition): AccessLogAddition | null {
+  const [first] = toAccessLogAdditions(record, position);
+  return first !== undefined && first.role === undefined ? first : null;
+}
+
+function entryFor(record: AuditRecord, position: AuditPosition, citizenId: string, timeMs: number, rawClientId: string): AccessLogAddition {
+  const clientId = rawClientId.slice(0, 256).replace(/\s+/g, ' ');
+  // Any 12-digit run but the citizen's own id is masked: no other citizen's id is ever in an entry.
   const mask = (value: string | null | undefined, pattern: RegExp): string | null =>
-    typeof value === 'string' && pattern.test(value) ? value.replace(TWELVE_DIGITS, (digits) => (digits === subjectId ? digits : '************')) : null;
+    typeof value === 'string' && pattern.test(value) ? value.replace(TWELVE_DIGITS, (digits) => (digits === citizenId ? digits : '************')) : null;
   return {
-    subjectId,
+    subjectId: citizenId,
     id: accessEntryId(record, position),
     time: new Date(timeMs).toISOString(),
     requestId: mask(record.requestId, REQUEST_ID) ?? '',
@@ -110,6 +154,26 @@ export function toAccessLogAddition(record: AuditRecord, position: AuditPosition
     writer: position.writer,
     seq: Number.isSafeInteger(position.seq) && position.seq > 0 ? position.seq : 0,
   };
+}
+
+/** `members[2].personId`, `owners[0].id`, `fatherId`. */
+const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]{0,63}(\[\d{1,4}\]|\.[A-Za-z][A-Za-z0-9]{0,63}){0,6}$/;
+
+/** The valid named persons of a record, read defensively (the gateway writes them, but the trail is read as data), never the subject. */
+function namedSubjects(value: unknown, subjectId: string | null): Array<{ subjectId: string; paths: string[] }> {
+  if (!Array.isArray(value)) return [];
+  const result: Array<{ subjectId: string; paths: string[] }> = [];
+  const seen = new Set<string>();
+  for (const item of value as unknown[]) {
+    if (result.length >= 50) break;
+    if (item === null || typeof item !== 'object') continue;
+    const { subjectId: id, paths } = item as { subjectId?: unknown; paths?: unknown };
+    if (typeof id !== 'string' || id === subjectId || seen.has(id) || parseCccd(id) === null) continue;
+    const valid = Array.isArray(paths) ? (paths as unknown[]).filter((p): p is string => typeof p === 'string' && FIELD_PATH.test(p)).slice(0, 10) : [];
+    seen.add(id);
+    result.push({ subjectId: id, paths: valid });
+  }
+  return result;
 }
 
 /** Inclusive [first, last] seq numbers of one writer's chain. */
@@ -148,10 +212,31 @@ export function noticeRanges(ranges: unknown, max = 10_000): SeqRange[] {
  * items of one batch request (same request id, registry and dataset) still get two, because the
  * writer's chain number tells them apart. 128 bits, base64url (22 characters).
  */
-export function accessEntryId(record: Pick<AuditRecord, 'requestId' | 'registry' | 'dataset'>, position: Pick<AuditPosition, 'writer' | 'seq' | 'position'>): string {
+export function accessEntryId(
+  record: Pick<AuditRecord, 'requestId' | 'registry' | 'dataset'>,
+  position: Pick<AuditPosition, 'writer' | 'seq' | 'position'>,
+  namedCitizen?: string,
+): string {
   const place = Number.isInteger(position.seq) && position.seq > 0 ? `${position.writer}#${position.seq}` : `@${position.position}`;
+  // A named person's entry has an id of its own: two citizens comparing ids learn nothing.
+  const parts = [record.requestId, record.registry ?? '', record.dataset ?? '', place];
+  if (namedCitizen !== undefined) parts.push(`named:${namedCitizen}`);
   return createHash('sha256')
-    .update([record.requestId, record.registry ?? '', record.dataset ?? '', place].join('\n'))
+    .update(parts.join('\n'))
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
+}
+
+/**
+ * Id of the refusal entry an attempt is counted in: one per citizen's log, client system, reason,
+ * registry, dataset and {@link REFUSAL_BUCKET_MS} window. The citizen's id is part of it, so two
+ * citizens' entries never share an id.
+ */
+export function refusalEntryId(addition: AccessLogAddition): string {
+  const bucket = Math.floor(Date.parse(addition.time) / REFUSAL_BUCKET_MS);
+  return createHash('sha256')
+    .update(['refusal', addition.subjectId, addition.clientId, addition.code ?? '', addition.registry ?? '', addition.dataset ?? '', String(bucket)].join('\n'))
     .digest()
     .subarray(0, 16)
     .toString('base64url');

@@ -207,6 +207,63 @@ describe('AccessLogProjector', () => {
     expect(entry).toMatchObject({ clientId: 'https://idp.example/clients/one stop', officerId: 'officer-************', dossierId: `dossier/${A}`, purpose: null, registry: null, fields: ['ok'] });
   });
 
+  it("puts an answered access into the log of every person the released fields named, marked so, and leaves the subject's entry as it was", async () => {
+    const household = access(A, {
+      registry: 'residence',
+      dataset: 'household',
+      fields: ['head', 'members'],
+      officerId: `officer-${A}`,
+      namedSubjects: [
+        { subjectId: B, paths: ['head.personId', 'members[0].personId', 'bad path!'] },
+        // Never the subject itself, never an invalid id, never garbage.
+        { subjectId: A, paths: ['members[1].personId'] },
+        { subjectId: '001999012345', paths: ['members[2].personId'] },
+        { nonsense: true } as unknown as { subjectId: string; paths: string[] },
+      ],
+    });
+    const plain = access(A, { registry: 'residence', dataset: 'household', fields: ['head', 'members'], officerId: `officer-${A}` });
+    const parcel = access('00004-12-345', { registry: 'land', dataset: 'parcel', fields: ['owners'], namedSubjects: [{ subjectId: A, paths: ['owners[0].id'] }] });
+    // A refusal released nothing: nobody is named by it.
+    const refused = access('00004-12-345', { registry: 'land', dataset: 'parcel', outcome: 'refused', status: 403, code: 'missing_scope', namedSubjects: [{ subjectId: B, paths: ['owners[0].id'] }] });
+    feed.append(household, plain, parcel, refused);
+    await projector.start();
+    await projector.caughtUp();
+
+    const logB = await all(store, B);
+    expect(logB).toHaveLength(1);
+    expect(logB[0]).toMatchObject({
+      role: 'named-in-record',
+      fieldPaths: ['head.personId', 'members[0].personId'],
+      registry: 'residence',
+      dataset: 'household',
+      requestId: household.requestId,
+      outcome: 'answered',
+      // A's id is masked in B's entry as any other citizen's id would be.
+      officerId: 'officer-************',
+    });
+    expect(JSON.stringify(logB)).not.toContain(A);
+
+    const logA = await all(store, A);
+    expect(logA.map((e) => [e.requestId, e.role ?? 'subject'])).toEqual([
+      [parcel.requestId, 'named-in-record'],
+      [plain.requestId, 'subject'],
+      [household.requestId, 'subject'],
+    ]);
+    expect(logA[0]).toMatchObject({ registry: 'land', dataset: 'parcel', fieldPaths: ['owners[0].id'] });
+    // The subject's own entry is the one it always was (the same record without names gives the same shape).
+    const { id: _h, requestId: _hr, seq: _hs, time: _ht, ...householdEntry } = logA[2];
+    const { id: _p, requestId: _pr, seq: _ps, time: _pt, ...plainEntry } = logA[1];
+    expect(householdEntry).toEqual(plainEntry);
+    expect(logA[2]).not.toHaveProperty('role');
+    expect(logB[0].id).not.toBe(logA[2].id);
+
+    // Delivered again: nobody's log grows.
+    feed.redeliverFrom(ACCESS_LOG_CONSUMER, 0);
+    await waitFor(() => feed.committed.get(ACCESS_LOG_CONSUMER) === 4 && projector.stats.duplicates === 4);
+    expect(await all(store, A)).toHaveLength(3);
+    expect(await all(store, B)).toHaveLength(1);
+  });
+
   it('keeps retrying to follow a feed that cannot be followed yet, and stops when asked', async () => {
     let attempts = 0;
     const broken = new (class extends AuditFeed {

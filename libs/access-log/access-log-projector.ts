@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AuditEntry } from '@motlan/audit/audit-record.js';
 import type { AuditFeed, AuditPosition, RunningAuditFeed } from '@motlan/audit/audit-feed.port.js';
-import { ACCESS_LOG_CONSUMER, noticeRanges, toAccessLogAddition } from './access-log-entry.js';
+import { ACCESS_LOG_CONSUMER, noticeRanges, toAccessLogAdditions } from './access-log-entry.js';
 import type { AccessLogStore } from './access-log-store.port.js';
 
 export interface AccessLogProjectorOptions {
@@ -14,9 +14,9 @@ export interface AccessLogProjectorOptions {
 }
 
 export interface AccessLogProjectorStats {
-  /** Access entries added to a citizen's log. */
+  /** Entries added to a citizen's log (a subject's, a named person's, or an attempt counted in a refusal entry). */
   added: number;
-  /** Delivered again (at least once) and already there. */
+  /** Delivered again (at least once) and already there (or already counted). */
   duplicates: number;
   /** Audit entries that do not belong in any citizen's log (other types, non-citizen subjects, unidentified callers). */
   skipped: number;
@@ -28,9 +28,9 @@ export interface AccessLogProjectorStats {
 
 /**
  * Builds the citizens' access logs from the audit trail: follows the AuditFeed with its own
- * consumer and adds every access about a citizen to that citizen's log. Entries arrive at least
- * once and the store is idempotent by entry id, so a redelivery after a crash changes nothing.
- * Logs carry counts only, never ids.
+ * consumer and adds every access about a citizen, or releasing a citizen's id in someone else's
+ * record, to that citizen's log. Entries arrive at least once and the store is idempotent (by
+ * entry id; refusal counts by writer and seq), so a redelivery after a crash changes nothing.
  */
 export class AccessLogProjector {
   private readonly logger = new Logger('AccessLogProjector');
@@ -89,13 +89,16 @@ export class AccessLogProjector {
       this.stats.notices++;
       return;
     }
-    const addition = entry.type === 'access' ? toAccessLogAddition(entry, position) : null;
-    if (addition === null) {
+    const additions = entry.type === 'access' ? toAccessLogAdditions(entry, position) : [];
+    if (additions.length === 0) {
       this.stats.skipped++;
       return;
     }
-    if (await this.retrying(() => this.store.add(addition))) this.stats.added++;
-    else this.stats.duplicates++;
+    // In order, each idempotent: a failure part-way redelivers the record and the ones added stay once.
+    for (const addition of additions) {
+      if (await this.retrying(() => this.store.add(addition))) this.stats.added++;
+      else this.stats.duplicates++;
+    }
   };
 
   /** A few tries in place, then the error goes to the feed, which delivers the same entry again. */

@@ -27,6 +27,20 @@ export interface AccessLogViewEntry {
   outcome: 'answered' | 'refused';
   /** Problem code when refused (e.g. missing_scope, subject_not_found). */
   refusal: string | null;
+  /**
+   * `subject`: the lookup was about you. `named-in-record`: it was about someone else (or a
+   * parcel), and the fields released held your personal id, at `fieldPaths`.
+   */
+  role: 'subject' | 'named-in-record';
+  /** Where your id was in the record released (e.g. `members[2].personId`); [] for `subject`. */
+  fieldPaths: string[];
+  /**
+   * Attempts this entry stands for: 1 for an access; refusals of one client system, for one reason
+   * and dataset, within an hour are one entry (the first attempt's details) with their count.
+   */
+  count: number;
+  /** Time of the latest attempt counted (`time` when count is 1). */
+  lastTime: string;
 }
 
 /** Turns stored entries into what the citizen sees, names looked up now (not when stored). */
@@ -50,6 +64,10 @@ export class AccessLogView {
       fields: entry.fields,
       outcome: entry.outcome,
       refusal: entry.outcome === 'refused' ? entry.code : null,
+      role: entry.role ?? 'subject',
+      fieldPaths: entry.fieldPaths ?? [],
+      count: entry.count ?? 1,
+      lastTime: entry.lastTime ?? entry.time,
     };
   }
 

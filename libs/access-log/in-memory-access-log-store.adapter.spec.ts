@@ -2,5 +2,8 @@ import { accessLogStoreContract } from '../../test/support/access-log-store-cont
 import { InMemoryAccessLogStore } from './in-memory-access-log-store.adapter.js';
 
 describe('InMemoryAccessLogStore', () => {
-  accessLogStoreContract(async (options) => ({ store: new InMemoryAccessLogStore(options), close: async () => undefined }));
+  accessLogStoreContract(async (options) => {
+    const store = new InMemoryAccessLogStore(options);
+    return { store, close: async () => undefined, refusalCitizens: async () => store.size().refusalCitizens };
+  });
 });

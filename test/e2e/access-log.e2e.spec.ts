@@ -12,8 +12,12 @@ import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { SyncLifecycle } from '../../apps/gateway/src/sync/sync-lifecycle.service.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { expectExactly, readLog, runLookups, type Scenario, type ViewEntry } from '../support/access-log-scenario.js';
+import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
+import { simSamples } from '../support/sim-control.js';
 
 let sim: RunningRegistrySim;
 let app: NestFastifyApplication | undefined;
@@ -146,5 +150,124 @@ describe('citizen access log (embedded)', () => {
       if (after.length < before.length) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(after).toEqual(before);
+  });
+});
+
+describe('citizen access log: refusals counted apart, and people named in released records (embedded)', () => {
+  const lookupHeaders = (reference: string) => ({ 'x-request-id': reference, 'x-officer-id': 'officer-named', 'x-purpose': '1.004222' });
+  /** The log of `subjectId` once it holds the request `reference` (and `until` holds). */
+  const logOnceItHas = async (subjectId: string, reference: string, until: (entry: ViewEntry) => boolean = () => true) => {
+    const token = await new DevCitizenTokenIssuer({ dataDir }).issue({ subjectId });
+    return eventually(`${reference} in the access log`, async () => {
+      const log = await readLog(base, token);
+      return log.some((e) => e.reference === reference && until(e)) ? log : undefined;
+    });
+  };
+  /** Citizens the first scenario did not look up: their logs hold only what these tests do. */
+  const freshPersons = async (n: number) =>
+    (await simSamples(sim.controlUrl, 'population', 'person', n + 12)).filter((id) => id !== scenario.a && id !== scenario.b).slice(-n);
+
+  it('shows a 50-item batch refused to a scopeless token as one entry with its count, and keeps the real history', async () => {
+    const [citizen] = await freshPersons(1);
+    const clients = new DevTokenIssuer({ dataDir });
+    const reader = await clients.issue({ sub: 'one-stop-history', scope: 'population:read' });
+    const scopeless = await clients.issue({ sub: 'scopeless-flooder', scope: '' });
+    // What the citizen's log held before (earlier lookups may have named them in a household).
+    const before = await readLog(base, await new DevCitizenTokenIssuer({ dataDir }).issue({ subjectId: citizen }));
+    const real: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const reference = `al-real-${i}-${citizen.slice(-4)}`;
+      const answer = await httpCall(base, 'GET', `/v1/registries/population/person/${citizen}?fields=fullName`, { token: reader, headers: lookupHeaders(reference) });
+      expect(answer.status).toBe(200);
+      real.push(reference);
+    }
+    const flood = `al-flood-${citizen.slice(-4)}`;
+    const batch = await httpCall(base, 'POST', '/v1/lookups', {
+      token: scopeless,
+      headers: lookupHeaders(flood),
+      body: { items: Array.from({ length: 50 }, () => ({ registry: 'population', dataset: 'person', subjectId: citizen, fields: ['fullName'] })) },
+    });
+    expect(batch.status).toBe(200);
+    expect((batch.body.results as Array<{ status: number }>).map((r) => r.status)).toEqual(Array(50).fill(403));
+
+    const log = await logOnceItHas(citizen, flood, (e) => e.count === 50);
+    expect(log.map((e) => [e.reference, e.outcome, e.refusal, e.count, e.client.id])).toEqual([
+      [flood, 'refused', 'missing_scope', 50, 'scopeless-flooder'],
+      [real[1], 'answered', null, 1, 'one-stop-history'],
+      [real[0], 'answered', null, 1, 'one-stop-history'],
+      ...before.map((e) => [e.reference, e.outcome, e.refusal, e.count, e.client.id]),
+    ]);
+    expect(Date.parse(log[0].lastTime)).toBeGreaterThanOrEqual(Date.parse(log[0].time));
+  });
+
+  it("gives every other member of a household looked up an entry naming the field path, and leaves the subject's own entry as it was", async () => {
+    const client = await new DevTokenIssuer({ dataDir }).issue({ sub: 'one-stop-household', scope: 'residence:read' });
+    let found: { subject: string; reference: string; members: Array<{ personId: string }>; head: { personId: string } } | undefined;
+    for (const subject of await simSamples(sim.controlUrl, 'residence', 'household', 30)) {
+      if (subject === scenario.a || subject === scenario.b) continue;
+      const reference = `al-household-${subject.slice(-6)}`;
+      const answer = await httpCall(base, 'GET', `/v1/registries/residence/household/${subject}`, { token: client, headers: lookupHeaders(reference) });
+      expect(answer.status).toBe(200);
+      const data = answer.body.data as { members: Array<{ personId: string }>; head: { personId: string } };
+      if (data.members.length >= 3) {
+        found = { subject, reference, ...data };
+        break;
+      }
+    }
+    expect(found).toBeDefined();
+    const { subject, reference, members, head } = found!;
+
+    const own = (await logOnceItHas(subject, reference)).filter((e) => e.reference === reference);
+    expect(own).toEqual([expect.objectContaining({ role: 'subject', fieldPaths: [], registry: 'residence', dataset: 'household', outcome: 'answered', count: 1 })]);
+    for (const [i, member] of members.entries()) {
+      if (member.personId === subject) continue;
+      const entries = (await logOnceItHas(member.personId, reference)).filter((e) => e.reference === reference);
+      const paths = [...(member.personId === head.personId ? ['head.personId'] : []), `members[${i}].personId`];
+      expect(entries).toEqual([
+        expect.objectContaining({ role: 'named-in-record', fieldPaths: paths, registry: 'residence', dataset: 'household', outcome: 'answered', client: expect.objectContaining({ id: 'one-stop-household' }) }),
+      ]);
+      expect(entries[0].id).not.toBe(own[0].id);
+      expect(JSON.stringify(entries)).not.toContain(subject);
+    }
+  });
+
+  it('gives the person owning a parcel looked up an entry', async () => {
+    const client = await new DevTokenIssuer({ dataDir }).issue({ sub: 'land-office-named', scope: 'land:read' });
+    let found: { reference: string; owner: string; index: number } | undefined;
+    for (const parcel of await simSamples(sim.controlUrl, 'land', 'parcel', 30)) {
+      const reference = `al-parcel-${parcel}`;
+      const answer = await httpCall(base, 'GET', `/v1/registries/land/parcel/${parcel}`, { token: client, headers: lookupHeaders(reference) });
+      expect(answer.status).toBe(200);
+      const owners = (answer.body.data as { owners: Array<{ kind: string; id: string }> }).owners;
+      const index = owners.findIndex((o) => o.kind === 'person' && o.id !== scenario.a && o.id !== scenario.b);
+      if (index >= 0) {
+        found = { reference, owner: owners[index].id, index };
+        break;
+      }
+    }
+    expect(found).toBeDefined();
+    const entries = (await logOnceItHas(found!.owner, found!.reference)).filter((e) => e.reference === found!.reference);
+    expect(entries).toEqual([expect.objectContaining({ role: 'named-in-record', fieldPaths: [`owners[${found!.index}].id`], registry: 'land', dataset: 'parcel', outcome: 'answered', count: 1 })]);
+  });
+
+  it('gives the spouse named in a marriage record read by a prefill an entry', async () => {
+    const client = await new DevTokenIssuer({ dataDir }).issue({ sub: 'one-stop-prefill', scope: 'population:read civil-status:read' });
+    const [mother] = (await simSamples(sim.controlUrl, 'civil-status', 'marriage', 12)).filter((id) => id !== scenario.a && id !== scenario.b).slice(-1);
+    const reference = `al-prefill-${mother.slice(-6)}`;
+    const answer = await httpCall(base, 'POST', '/v1/prefill', {
+      token: client,
+      headers: { ...lookupHeaders(reference), 'x-purpose': '1.001193' },
+      body: { procedureCode: '1.001193', subjects: { mother } },
+    });
+    expect(answer.status).toBe(200);
+    expect((answer.body.components as Array<{ code: string }>).map((c) => c.code)).toContain('GCNKH');
+    // Who the certificate names, read apart (its own reference).
+    const marriage = await httpCall(base, 'GET', `/v1/registries/civil-status/marriage/${mother}`, { token: client, headers: lookupHeaders(`${reference}-check`) });
+    expect(marriage.status).toBe(200);
+    const spouses = Object.entries(marriage.body.data as Record<string, { personId?: string }>).filter(([, v]) => typeof v === 'object' && v !== null && v.personId !== undefined && v.personId !== mother);
+    expect(spouses).toHaveLength(1);
+    const [[field, spouse]] = spouses as Array<[string, { personId: string }]>;
+    const entries = (await logOnceItHas(spouse.personId, reference)).filter((e) => e.reference === reference);
+    expect(entries).toEqual([expect.objectContaining({ role: 'named-in-record', fieldPaths: [`${field}.personId`], registry: 'civil-status', dataset: 'marriage', outcome: 'answered' })]);
   });
 });

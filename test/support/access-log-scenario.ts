@@ -44,6 +44,10 @@ export interface ViewEntry {
   fields: string[];
   outcome: 'answered' | 'refused';
   refusal: string | null;
+  role: 'subject' | 'named-in-record';
+  fieldPaths: string[];
+  count: number;
+  lastTime: string;
 }
 
 export interface Scenario {
@@ -196,6 +200,8 @@ export function expectExactly(log: ViewEntry[], expected: ExpectedAccess[]): voi
   expect(times).toEqual([...times].sort((x, y) => y - x));
   expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
   for (const entry of log) {
+    // Lookups about the citizen, each one attempt: not named in someone else's record, not a refusal summary.
+    expect(entry).toMatchObject({ role: 'subject', fieldPaths: [], count: 1, lastTime: entry.time });
     if (entry.client.commune) {
       const commune = directory.commune(entry.client.commune.code)!;
       expect(entry.client.commune).toEqual({ code: commune.code, name: commune.name, province: { code: commune.provinceCode, name: directory.province(commune.provinceCode)!.name } });

@@ -1,20 +1,26 @@
 /**
  * What every AccessLogStore must do, run against each implementation by its own spec
  * (libs/access-log/*-access-log-store.adapter.spec.ts): per-citizen logs, newest first,
- * idempotent adds, cursor paging without gaps or duplicates, from/to, retention and bound.
+ * idempotent adds, cursor paging without gaps or duplicates, from/to, retention and bound;
+ * refusals counted per client, reason, dataset and hour, kept apart from the accesses, and bounded
+ * per citizen and in the number of citizens holding only refusals.
  */
-import type { AccessLogAddition } from '@motlan/access-log/access-log-entry.js';
+import { refusalEntryId, type AccessLogAddition } from '@motlan/access-log/access-log-entry.js';
 import type { AccessLogStore } from '@motlan/access-log/access-log-store.port.js';
 
 export interface StoreUnderTest {
   store: AccessLogStore;
   close(): Promise<void>;
+  /** Citizens holding refusal entries in the backing store itself (not as seen through page()). */
+  refusalCitizens(): Promise<number>;
 }
 
 export interface StoreFactoryOptions {
   now: () => number;
   retentionDays?: number;
   maxPerCitizen?: number;
+  maxRefusalsPerCitizen?: number;
+  maxRefusalOnlyCitizens?: number;
 }
 
 export const CITIZEN_A = '001099012345';
@@ -72,9 +78,10 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     for (const entry of [a1, b1, a2]) expect(await store.add(entry)).toBe(true);
     const pageA = await store.page(CITIZEN_A, { limit: 10 });
     expect(pageA.nextCursor).toBeNull();
-    expect(pageA.entries.map((e) => e.id)).toEqual([a2.id, a1.id]);
+    expect(pageA.entries.map((e) => e.id)).toEqual([refusalEntryId(a2), a1.id]);
     const { subjectId: _a, ...expectedA2 } = a2;
-    expect(pageA.entries[0]).toEqual(expectedA2);
+    // A refusal is the entry of its client, reason, dataset and hour: the first attempt, its count and latest time.
+    expect(pageA.entries[0]).toEqual({ ...expectedA2, id: refusalEntryId(a2), count: 1, lastTime: a2.time });
     expect(JSON.stringify(pageA.entries)).not.toContain(CITIZEN_A);
     expect((await store.page(CITIZEN_B, { limit: 10 })).entries.map((e) => e.id)).toEqual([b1.id]);
     expect((await store.page('001099099999', { limit: 10 })).entries).toEqual([]);
@@ -176,7 +183,7 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     const byId = new Map((await store.page(CITIZEN_A, { limit: 10 })).entries.map((e) => [e.id, e]));
     expect(byId.get(named.id)).toMatchObject({ outcome: 'refused', status: 503, code: 'audit_unavailable' });
     expect(byId.get(later.id)).toMatchObject({ outcome: 'refused', status: 503, code: 'audit_unavailable' });
-    expect(byId.get(refused.id)).toMatchObject({ outcome: 'refused', status: 403, code: 'missing_scope' });
+    expect(byId.get(refusalEntryId(refused))).toMatchObject({ outcome: 'refused', status: 403, code: 'missing_scope' });
     for (const entry of [otherWriter, outside, unchained]) expect(byId.get(entry.id)).toMatchObject({ outcome: 'answered', status: 200, code: null });
   });
 
@@ -185,5 +192,75 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     const entries = Array.from({ length: 5 }, (_, i) => addition(CITIZEN_A, i * 1000));
     for (const entry of entries) await store.add(entry);
     expect((await store.page(CITIZEN_A, { limit: 10 })).entries.map((e) => e.id)).toEqual([entries[4], entries[3], entries[2]].map((e) => e.id));
+  });
+
+  it('counts repeated refusals of one client, reason and dataset within an hour in one entry, each attempt once', async () => {
+    const store = await open();
+    const first = addition(CITIZEN_A, 1000, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless' });
+    expect(await store.add(first)).toBe(true);
+    const repeats = Array.from({ length: 49 }, (_, i) => addition(CITIZEN_A, 2000 + i, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless' }));
+    for (const repeat of repeats) expect(await store.add(repeat)).toBe(true);
+    // Delivered again (at least once): same writer, a seq already counted.
+    expect(await store.add({ ...repeats[10] })).toBe(false);
+    expect(await store.add({ ...first })).toBe(false);
+    // Apart: another reason, another client, another dataset, the next hour.
+    const others = [
+      addition(CITIZEN_A, 3000, { outcome: 'refused', status: 404, code: 'subject_not_found', clientId: 'scopeless' }),
+      addition(CITIZEN_A, 4000, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'other-client' }),
+      addition(CITIZEN_A, 5000, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless', dataset: 'household', registry: 'residence' }),
+      addition(CITIZEN_A, 3_600_000, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless' }),
+    ];
+    for (const other of others) expect(await store.add(other)).toBe(true);
+    const { entries } = await store.page(CITIZEN_A, { limit: 100 });
+    expect(entries.map((e) => [e.id, e.count])).toEqual([...[...others].reverse().map((o) => [refusalEntryId(o), 1]), [refusalEntryId(first), 50]]);
+    expect(entries[entries.length - 1]).toMatchObject({ requestId: first.requestId, time: first.time, lastTime: repeats[48].time, outcome: 'refused', code: 'missing_scope' });
+  });
+
+  it('keeps refusals apart from accesses: no number of refusals pushes an access out', async () => {
+    const store = await open({ maxPerCitizen: 3, maxRefusalsPerCitizen: 2 });
+    const accesses = Array.from({ length: 3 }, (_, i) => addition(CITIZEN_A, i * 1000));
+    for (const access of accesses) await store.add(access);
+    // 60 refusals by 60 made-up client systems (no two counted together), after the accesses.
+    const refusals = Array.from({ length: 60 }, (_, i) => addition(CITIZEN_A, 10_000 + i, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: `flood-${i}` }));
+    for (const refusal of refusals) await store.add(refusal);
+    const { entries } = await store.page(CITIZEN_A, { limit: 100 });
+    expect(entries.map((e) => e.id)).toEqual([refusalEntryId(refusals[59]), refusalEntryId(refusals[58]), ...[...accesses].reverse().map((a) => a.id)]);
+  });
+
+  it('pages through accesses and refusals together, newest first, each once', async () => {
+    const store = await open();
+    const added: Array<{ id: string; time: number }> = [];
+    for (let i = 0; i < 12; i++) {
+      const entry = addition(CITIZEN_A, i * 1000, i % 3 === 0 ? { outcome: 'refused', status: 403, code: 'missing_scope', clientId: `client-${i}` } : {});
+      await store.add(entry);
+      added.push({ id: entry.outcome === 'refused' ? refusalEntryId(entry) : entry.id, time: i });
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await store.page(CITIZEN_A, { limit: 5, cursor });
+      seen.push(...page.entries.map((e) => e.id));
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual([...added].reverse().map((a) => a.id));
+  });
+
+  it('bounds the citizens holding only refusals (made-up ids), dropping the least recently refused, never a citizen with accesses', async () => {
+    const store = await open({ maxRefusalOnlyCitizens: 3 });
+    const refused = (subjectId: string, offsetMs: number) => addition(subjectId, offsetMs, { outcome: 'refused', status: 404, code: 'subject_not_found', clientId: 'sprayer' });
+    await store.add(addition(CITIZEN_A, 0));
+    await store.add(refused(CITIZEN_A, 500));
+    const madeUp = Array.from({ length: 20 }, (_, i) => `0010990${String(i).padStart(5, '0')}`);
+    for (const [i, id] of madeUp.entries()) await store.add(refused(id, 1000 + i * 1000));
+    expect(await current!.refusalCitizens()).toBe(4);
+    for (const id of madeUp.slice(0, 17)) expect((await store.page(id, { limit: 10 })).entries).toEqual([]);
+    for (const id of madeUp.slice(17)) expect((await store.page(id, { limit: 10 })).entries).toHaveLength(1);
+    expect((await store.page(CITIZEN_A, { limit: 10 })).entries.map((e) => e.outcome)).toEqual(['refused', 'answered']);
+    // A citizen first refused, then accessed, keeps their refusals from then on.
+    await store.add(addition(madeUp[19], 30_000));
+    for (let i = 0; i < 5; i++) await store.add(refused(`0790990${String(i).padStart(5, '0')}`, 40_000 + i * 1000));
+    expect((await store.page(madeUp[19], { limit: 10 })).entries.map((e) => e.outcome)).toEqual(['answered', 'refused']);
+    expect(await current!.refusalCitizens()).toBe(5);
   });
 }

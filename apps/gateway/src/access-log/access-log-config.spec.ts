@@ -9,7 +9,7 @@ describe('citizen access log settings', () => {
       jwks: { file: '/tmp/motlan-x/dev-citizen-issuer/jwks.json' },
       algorithms: ['EdDSA', 'ES256', 'RS256'],
     });
-    expect(config.accessLog).toEqual({ retentionDays: 730, maxPerCitizen: 100000, projector: true, group: 'motlan-access-log' });
+    expect(config.accessLog).toEqual({ retentionDays: 730, maxPerCitizen: 100000, maxRefusalsPerCitizen: 200, maxRefusalOnlyCitizens: 100000, projector: true, group: 'motlan-access-log' });
   });
 
   it('take the national e-identity from the environment', () => {
@@ -21,11 +21,13 @@ describe('citizen access log settings', () => {
       MOTLAN_CITIZEN_TOKEN_ALGORITHMS: 'RS256',
       MOTLAN_ACCESS_LOG_RETENTION_DAYS: '365',
       MOTLAN_ACCESS_LOG_MAX_PER_CITIZEN: '5000',
+      MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN: '50',
+      MOTLAN_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS: '20000',
       MOTLAN_ACCESS_LOG_PROJECTOR: 'false',
       MOTLAN_ACCESS_LOG_GROUP: 'motlan-access-log-staging',
     });
     expect(config.citizenAuth).toEqual({ issuer: 'https://sso.vneid.example', audience: 'motlan-prod', jwks: { url: 'https://sso.vneid.example/jwks' }, algorithms: ['RS256'] });
-    expect(config.accessLog).toEqual({ retentionDays: 365, maxPerCitizen: 5000, projector: false, group: 'motlan-access-log-staging' });
+    expect(config.accessLog).toEqual({ retentionDays: 365, maxPerCitizen: 5000, maxRefusalsPerCitizen: 50, maxRefusalOnlyCitizens: 20000, projector: false, group: 'motlan-access-log-staging' });
     expect(loadGatewayConfig({ MOTLAN_CITIZEN_JWKS_FILE: '/etc/motlan/vneid.json' }).citizenAuth.jwks).toEqual({ file: '/etc/motlan/vneid.json' });
   });
 
@@ -35,6 +37,7 @@ describe('citizen access log settings', () => {
     [{ MOTLAN_CITIZEN_TOKEN_ALGORITHMS: 'HS256' }, 'MOTLAN_CITIZEN_TOKEN_ALGORITHMS'],
     [{ MOTLAN_ACCESS_LOG_RETENTION_DAYS: '0' }, 'MOTLAN_ACCESS_LOG_RETENTION_DAYS'],
     [{ MOTLAN_ACCESS_LOG_PROJECTOR: 'maybe' }, 'MOTLAN_ACCESS_LOG_PROJECTOR'],
+    [{ MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN: '0' }, 'MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN'],
   ])('refuse %j', (env, variable) => {
     expect(() => loadGatewayConfig(env)).toThrow(ConfigError);
     expect(() => loadGatewayConfig(env)).toThrow(variable);

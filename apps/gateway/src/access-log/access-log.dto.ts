@@ -92,6 +92,20 @@ export class AccessLogEntryDto {
   outcome!: 'answered' | 'refused';
   @ApiProperty({ example: null, nullable: true, type: String, description: 'Why it was refused (problem code), when refused' })
   refusal!: string | null;
+  @ApiProperty({
+    enum: ['subject', 'named-in-record'],
+    description: 'subject: the lookup was about you; named-in-record: it was about someone else (or a parcel) and the fields released held your personal id',
+  })
+  role!: 'subject' | 'named-in-record';
+  @ApiProperty({ type: [String], example: [], description: 'named-in-record: where your id was in the record released, e.g. members[2].personId' })
+  fieldPaths!: string[];
+  @ApiProperty({
+    example: 1,
+    description: 'Attempts this entry stands for: 1 for an access; refusals of one client system, for one reason and dataset, within an hour are one entry with their count',
+  })
+  count!: number;
+  @ApiProperty({ example: '2026-11-23T02:15:00.000Z', description: 'Time of the latest attempt counted (time when count is 1)' })
+  lastTime!: string;
 }
 
 export class AccessLogPageDto {

@@ -61,7 +61,8 @@ export class AccessLogLifecycle implements OnApplicationBootstrap, OnModuleDestr
 @Module({})
 export class AccessLogModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const { retentionDays, maxPerCitizen } = config.accessLog;
+    const { retentionDays, maxPerCitizen, maxRefusalsPerCitizen, maxRefusalOnlyCitizens } = config.accessLog;
+    const bounds = { retentionDays, maxPerCitizen, maxRefusalsPerCitizen, maxRefusalOnlyCitizens };
     return {
       module: AccessLogModule,
       controllers: [MeAccessLogController],
@@ -82,10 +83,10 @@ export class AccessLogModule {
         {
           provide: AccessLogStore,
           useFactory: async () => {
-            if (!config.redisUrl) return new InMemoryAccessLogStore({ retentionDays, maxPerCitizen });
+            if (!config.redisUrl) return new InMemoryAccessLogStore(bounds);
             // The cache secret (another HKDF label): instances share it, so they share key names and accept each other's cursors.
             const secret = 'base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : await loadOrCreateSecret(config.cache.secret.file);
-            const store = new RedisAccessLogStore({ url: config.redisUrl, secret, retentionDays, maxPerCitizen });
+            const store = new RedisAccessLogStore({ url: config.redisUrl, secret, ...bounds });
             if (!(await store.waitUntilReady())) new Logger('AccessLog').warn('redis not reachable at start-up: the citizen access log answers 503 until it is');
             return store;
           },

@@ -19,7 +19,9 @@ export class MeAccessLogController {
     summary: 'Who accessed my data: client system and its commune, officer, procedure, dossier, registry, dataset and fields, newest first',
     description:
       'Needs a citizen token of the national e-identity (sub = your 12-digit personal id); a client token is refused (401). ' +
-      'Lists the lookups of client systems about you, answered and refused, for up to two years. Paginated with nextCursor.',
+      'Lists the lookups of client systems about you, answered and refused, and the lookups about someone else (or a parcel) whose released ' +
+      'record named you (role named-in-record, with the field path), for up to two years. Repeated refusals of one client system, for one reason ' +
+      'and dataset, within an hour are one entry with their count. Paginated with nextCursor.',
   })
   @ApiOkResponse({ type: AccessLogPageDto })
   page(@Citizen() citizen: CitizenPrincipal, @Query() query: AccessLogQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AccessLogPageDto> {

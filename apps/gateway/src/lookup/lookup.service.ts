@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { namedPersons, type NamedPerson } from '@motlan/access-log/named-persons.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
@@ -68,13 +69,14 @@ export class LookupService {
 
   async lookup(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
     let answer: LookupAnswerDto;
+    let named: NamedPerson[];
     try {
-      answer = await this.answer(client, headers, item);
+      ({ answer, named } = await this.answer(client, headers, item));
     } catch (error) {
       await this.auditRefusal(client, headers, item, error);
       throw error;
     }
-    await this.recordOrRefuse(() => this.audit.append(this.auditRecord(client, headers, item, answered(answer.meta.version, answer.meta.cache, Object.keys(answer.data)))));
+    await this.recordOrRefuse(() => this.audit.append(this.auditRecord(client, headers, item, answered(answer.meta.version, answer.meta.cache, Object.keys(answer.data), named))));
     return answer;
   }
 
@@ -85,7 +87,7 @@ export class LookupService {
    */
   async recordAccesses(client: AuthenticatedClient, headers: LookupHeadersValue, reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome }>, via?: 'prefill'): Promise<void> {
     const records = reads.map(({ item, outcome }) => {
-      const result = outcome.ok ? answered(outcome.read.version, outcome.read.cache, outcome.read.fields) : refusal(outcome.error, item);
+      const result = outcome.ok ? answered(outcome.read.version, outcome.read.cache, outcome.read.fields, namedIn(outcome.read)) : refusal(outcome.error, item);
       const record = this.auditRecord(client, headers, item, result);
       return via ? { ...record, via } : record;
     });
@@ -110,24 +112,25 @@ export class LookupService {
     const results = await Promise.all(
       items.map((item) =>
         this.answer(client, headers, item).then(
-          (answer) => ({ ok: true as const, answer }),
+          ({ answer, named }) => ({ ok: true as const, answer, named }),
           (error: unknown) => ({ ok: false as const, error }),
         ),
       ),
     );
     const records = results.map((result, i) =>
       result.ok
-        ? this.auditRecord(client, headers, items[i], answered(result.answer.meta.version, result.answer.meta.cache, Object.keys(result.answer.data)))
+        ? this.auditRecord(client, headers, items[i], answered(result.answer.meta.version, result.answer.meta.cache, Object.keys(result.answer.data), result.named))
         : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
     );
     await this.recordOrRefuse(() => this.audit.appendMany(records));
-    return results;
+    return results.map((result) => (result.ok ? { ok: true as const, answer: result.answer } : result));
   }
 
-  private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
+  /** The answer, and who besides the subject its released data names (for the audit record). */
+  private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<{ answer: LookupAnswerDto; named: NamedPerson[] }> {
     const read = await this.read(client, headers, item);
     const evidence = await this.sign(read);
-    return {
+    const answer: LookupAnswerDto = {
       registry: read.descriptor.registry,
       dataset: read.descriptor.name,
       subjectId: read.subjectId,
@@ -142,6 +145,7 @@ export class LookupService {
       },
       evidence,
     };
+    return { answer, named: namedIn(read) };
   }
 
   /**
@@ -248,7 +252,7 @@ export class LookupService {
     client: AuthenticatedClient,
     headers: LookupHeadersValue,
     item: LookupItem,
-    result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version'>,
+    result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version' | 'namedSubjects'>,
   ): AuditRecord {
     const record: AuditRecord = {
       type: 'access',
@@ -269,8 +273,20 @@ export class LookupService {
   }
 }
 
-function answered(version: string, cache: string, fields: readonly string[]): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version'> {
-  return { outcome: 'answered', status: 200, fields: [...fields], cache, version };
+function answered(
+  version: string,
+  cache: string,
+  fields: readonly string[],
+  named: NamedPerson[],
+): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects'> {
+  const result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects'> = { outcome: 'answered', status: 200, fields: [...fields], cache, version };
+  if (named.length > 0) result.namedSubjects = named;
+  return result;
+}
+
+/** People other than the subject the released data names: their access logs show the access too. */
+function namedIn(read: MinimizedRead): NamedPerson[] {
+  return namedPersons(read.descriptor, read.subjectId, read.data);
 }
 
 function refusal(error: unknown, item: LookupItem): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code'> {
