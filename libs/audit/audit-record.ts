@@ -32,6 +32,13 @@ export interface AuditRecord {
   consentRef?: string;
   /** The use case that read the record, when not a plain lookup: `prefill`. */
   via?: 'prefill';
+  /**
+   * When answered: the people other than the subject whose personal ids the released fields held
+   * (household members, parcel owners, parents, spouses), with the paths of those values, so that
+   * their access logs show the access too (libs/access-log/named-persons.ts). Ids in the clear,
+   * like `subjectId`: they were released to the client, and the trail records to whom.
+   */
+  namedSubjects?: Array<{ subjectId: string; paths: string[] }>;
 }
 
 /**
@@ -100,5 +107,45 @@ export interface TokenRevocationAuditRecord {
   expiresAt: string;
 }
 
+/**
+ * An operator's correction of the commune a dossier is bound to (the commune whose statuses the
+ * gateway relays for it to the national portal): who moved which dossier from which commune to
+ * which, and why.
+ */
+export interface DossierCommuneRebindAuditRecord {
+  type: 'dossier_commune_rebind';
+  time: string;
+  requestId: string;
+  /** Client id (token `sub`) of the operator. */
+  clientId: string;
+  dossierId: string;
+  /** The commune it was bound to, or null when it had no binding yet. */
+  before: string | null;
+  after: string;
+  reason: string;
+}
+
+/**
+ * Refusals of requests without a verified token beyond those recorded one by one in an interval
+ * (apps/gateway/src/edge/anonymous-refusals.ts): counted, so that an anonymous flood costs the
+ * trail one record per interval instead of one per request.
+ */
+export interface RefusalSummaryAuditRecord {
+  type: 'refusal_summary';
+  /** RFC 3339: when the summary was written (the end of the interval). */
+  time: string;
+  /** RFC 3339: the interval counted, [from, to). */
+  from: string;
+  to: string;
+  /** Refusals counted here (not recorded one by one). */
+  count: number;
+  /** Count per problem code. */
+  codes: Record<string, number>;
+  /** Source addresses with the most refusals counted here, most first (at most 100). */
+  sources: Array<{ address: string; count: number }>;
+  /** Refusals counted from addresses not listed in `sources`. */
+  otherSources: number;
+}
+
 /** Anything written to the audit trail. */
-export type AuditEntry = AuditRecord | AdapterCatalogAuditRecord | RefusalAuditRecord | AuditChainNoticeRecord | TokenRevocationAuditRecord;
+export type AuditEntry = AuditRecord | AdapterCatalogAuditRecord | RefusalAuditRecord | AuditChainNoticeRecord | TokenRevocationAuditRecord | RefusalSummaryAuditRecord | DossierCommuneRebindAuditRecord;

@@ -7,6 +7,8 @@ import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.
 import { FetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { AdapterCatalogService } from '@motlan/adapter-catalog/adapter-catalog.service.js';
+import { EndpointAllowList } from '@motlan/adapter-catalog/endpoint-allow-list.js';
+import { TlsMaterialReader } from '@motlan/adapter-catalog/tls-material.js';
 import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.port.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
@@ -31,12 +33,12 @@ import { EvidenceVerifyController } from './evidence/evidence-verify.controller.
 import { JwksController } from './evidence/jwks.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
+import { AnonymousRefusals } from './edge/anonymous-refusals.js';
 import { LookupRefusalAuditFilter } from './lookup/lookup-refusal-audit.filter.js';
 import { LookupController } from './lookup/lookup.controller.js';
 import { LookupService } from './lookup/lookup.service.js';
 import { RecordReaderService } from './lookup/record-reader.service.js';
 import { RegistriesController } from './lookup/registries.controller.js';
-import { OpsPageController } from './ops-page/ops-page.controller.js';
 import { PrefillController } from './prefill/prefill.controller.js';
 import { PrefillService } from './prefill/prefill.service.js';
 import { PurposesController } from './purposes/purposes.controller.js';
@@ -49,7 +51,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [TerminusModule, InfrastructureModule.forRoot(config), SyncModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
-      controllers: [LookupController, RegistriesController, PurposesController, PrefillController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, OpsPageController, DossiersController, OpsController, RevocationsController],
+      controllers: [LookupController, RegistriesController, PurposesController, PrefillController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, DossiersController, OpsController, RevocationsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
@@ -62,6 +64,8 @@ export class GatewayModule {
               defaultBreaker: config.resilience.breaker,
               allowInsecureRemote: config.allowInsecureAdapters,
               provinceCodes: new Set(directory.provinces().map((p) => p.code)),
+              tlsMaterial: new TlsMaterialReader(config.adapterTls),
+              endpointAllowList: new EndpointAllowList(config.adapterEndpointAllow),
             });
             // Lookups are routed to catalog adapters from the first request: replay before serving.
             await catalog.start();
@@ -109,6 +113,7 @@ export class GatewayModule {
         ClientAuthGuard,
         ScopeGuard,
         LookupRefusalAuditFilter,
+        { provide: AnonymousRefusals, inject: [AuditSink], useFactory: (audit: AuditSink) => new AnonymousRefusals(audit, config.anonymous) },
         LookupService,
         PrefillService,
         CacheSyncService,
