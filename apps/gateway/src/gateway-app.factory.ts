@@ -158,6 +158,8 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
           'with /.well-known/jwks.json. Errors are RFC 9457 application/problem+json with a stable `code`.',
       )
       .setVersion('1')
+      // Relative: every deployment serves its own document, so the origin it came from is the gateway.
+      .addServer('/', 'This gateway (the origin serving this document)')
       .addBearerAuth()
       .build(),
   );

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Logger, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { RevocationList, RevocationUnavailableError, type RevocationEntry, type RevocationTarget } from '@motlan/auth/revocation-list.port.js';
 import { ErrorCodes, InvalidRequestError, UnavailableError } from '@motlan/errors/domain-error.js';
+import { ApiProblems, BODY_PROBLEMS, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import type { AuthenticatedClient } from './authenticated-client.js';
 import { Client } from './client-auth.guard.js';
 import { RequireScope } from './require-scope.decorator.js';
@@ -41,6 +42,10 @@ class RevocationEntryDto {
   @ApiPropertyOptional() reason?: string;
 }
 
+class RevocationListDto {
+  @ApiProperty({ type: [RevocationEntryDto] }) revocations!: RevocationEntryDto[];
+}
+
 /**
  * Token revocation for security operators: a leaked token by its `jti`, or a client's every token
  * (a leaked client credential). In force on this instance before the answer, on every instance
@@ -61,6 +66,14 @@ export class RevocationsController {
   @HttpCode(201)
   @RequireScope(REVOKE_SCOPE)
   @ApiOperation({ summary: 'Revoke one token ({ "jti" }) or every token of a client issued until now ({ "clientId" })' })
+  @ApiCreatedResponse({ type: RevocationEntryDto, description: 'The revocation, in force on this instance already' })
+  @ApiProblems(
+    { status: 400, description: 'Invalid request: `validation_failed` (exactly one of jti and clientId; with `invalidParams`), `malformed_body`, `body_too_deep`' },
+    ...BODY_PROBLEMS,
+    ...TOKEN_PROBLEMS,
+    403,
+    { status: 503, description: 'Nothing revoked, retry after `Retry-After` seconds: `revocation_unavailable`, `jwks_unavailable`' },
+  )
   async revoke(@Client() client: AuthenticatedClient, @Body() body: RevocationRequestDto, @Req() request: FastifyRequest): Promise<RevocationEntryDto> {
     const target = targetOf(body);
     let entry: RevocationEntry;
@@ -91,6 +104,8 @@ export class RevocationsController {
   @Get()
   @RequireScope(REVOKE_SCOPE)
   @ApiOperation({ summary: 'The revocations in force, newest first' })
+  @ApiOkResponse({ type: RevocationListDto })
+  @ApiProblems(...TOKEN_PROBLEMS, 403, { status: 503, description: 'Retry after `Retry-After` seconds: `revocation_unavailable`, `jwks_unavailable`' })
   async list(): Promise<{ revocations: RevocationEntryDto[] }> {
     try {
       return { revocations: await this.revocations.list() };

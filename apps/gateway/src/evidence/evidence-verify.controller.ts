@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EvidenceSignerService, type EvidenceVerification } from '@motlan/evidence/evidence-signer.service.js';
 import { ClientAuthGuard } from '../auth/client-auth.guard.js';
+import { ApiProblems, BODY_PROBLEMS, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import { VerifyEvidenceRequestDto, VerifyEvidenceResponseDto } from './verify-evidence.dto.js';
 
 /**
@@ -26,6 +27,7 @@ export class EvidenceVerifyController {
       'An invalid evidence is answered 200 with valid: false; a malformed request body is a 400 problem.',
   })
   @ApiOkResponse({ type: VerifyEvidenceResponseDto })
+  @ApiProblems(...BODY_PROBLEMS, ...TOKEN_PROBLEMS)
   verify(@Body() body: VerifyEvidenceRequestDto): Promise<EvidenceVerification> {
     return this.signer.verify(body.evidence);
   }

@@ -15,14 +15,14 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('cache-control', 'public, max-age=60')
-  @ApiOperation({ summary: 'JWK set of the evidence signing keys (current and previous, never revoked ones)' })
+  @ApiOperation({ summary: 'JWK set of the evidence signing keys (current and previous, never revoked ones)', security: [] })
   jwks(): object {
     return this.keys.jwks();
   }
 
   @Get('motlan-revoked-keys.json')
   @Header('cache-control', 'public, max-age=60')
-  @ApiOperation({ summary: 'Revoked evidence signing keys: { revoked: [{ kid, alg, revokedAt, reason }] }; their evidence is no longer valid' })
+  @ApiOperation({ summary: 'Revoked evidence signing keys: { revoked: [{ kid, alg, revokedAt, reason }] }; their evidence is no longer valid', security: [] })
   revoked(): { revoked: RevokedEvidenceKey[] } {
     return { revoked: this.keys.revokedKeys() };
   }

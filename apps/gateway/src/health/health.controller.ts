@@ -1,5 +1,5 @@
 import { Controller, Get, HttpException, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
@@ -17,13 +17,15 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'The process is up' })
+  @ApiOperation({ summary: 'The process is up', security: [] })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Every registry with adapters has one that is reachable, described and SERVING (503 with details otherwise)' })
+  @ApiOperation({ summary: 'Every registry with adapters has one that is reachable, described and SERVING (503 with details otherwise)', security: [] })
+  @ApiOkResponse({ description: 'Ready: the health document (status "ok", info and details per check)' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: the same health document (application/json, not a problem), with the failing checks' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | object> {
     // A registry nobody has registered an adapter for yet does not make this instance unready.
     const states = this.pool.snapshot().filter((s) => s.state !== 'no_adapter');

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Req } from '@nestjs/common';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client, ClientAuthGuard } from '../auth/client-auth.guard.js';
+import { ApiProblems, BODY_PROBLEMS, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import { toProblem } from '../common/problem.filter.js';
 import { LookupHeaders, LookupHeadersDto, SingleLookupRequest, SingleLookupRequestDto } from './lookup-request.dto.js';
 import { LookupRefusalAuditFilter } from './lookup-refusal-audit.filter.js';
@@ -37,11 +38,12 @@ const PURPOSE_RULES =
   'The token needs the scope <registry>:read as well.';
 
 const FORBIDDEN = {
+  status: 403,
   description:
     'application/problem+json with `code`: `purpose_unknown` (X-Purpose not in the procedure catalog), `purpose_not_allowed` (the procedure ' +
     'does not read this registry dataset), `field_not_allowed` (requested fields outside the procedure; listed in `fields`, with ' +
     '`allowedFields`), `consent_required` (a sensitive dataset, no legal basis in the catalog and no X-Consent-Ref), `missing_scope` (token lacks <registry>:read; `requiredScope`)',
-};
+} as const;
 
 /** Citizen-data lookups. Parses and authenticates; the LookupService does the work. */
 @ApiTags('lookup')
@@ -54,13 +56,19 @@ export class LookupController {
 
   @Get('registries/:registry/:dataset/:subjectId')
   @ApiOperation({ summary: 'One record of a registry dataset, minimized to the requested fields, with signed evidence', description: PURPOSE_RULES })
-  @ApiOkResponse({ type: LookupAnswerDto, headers: { 'X-Cache': { description: 'HIT, MISS or STALE' } } })
-  @ApiForbiddenResponse(FORBIDDEN)
+  @ApiOkResponse({ type: LookupAnswerDto, headers: { 'X-Cache': { description: 'HIT, MISS or STALE (as meta.cache)', schema: { type: 'string', enum: ['HIT', 'MISS', 'STALE'] } } } })
+  @ApiProblems(
+    { status: 400, description: 'Invalid request: `validation_failed` (headers, `fields`; with `invalidParams`), `invalid_purpose`, `invalid_subject_id`, `unknown_registry`, `unknown_dataset`' },
+    ...TOKEN_PROBLEMS,
+    FORBIDDEN,
+    { status: 404, description: 'The registry has no such record: `subject_not_found`' },
+    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `jwks_unavailable`' },
+  )
   @ApiHeaders()
-  @ApiParam({ name: 'registry', example: 'population', description: 'Registry: population, residence, land, business, civil-status' })
-  @ApiParam({ name: 'dataset', example: 'person', description: 'Dataset of the registry (see GET /v1/registries)' })
-  @ApiParam({ name: 'subjectId', example: '001099012345', description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)' })
-  @ApiQuery({ name: 'fields', required: false, example: 'fullName,dateOfBirth', description: 'Comma-separated fields, each allowed by the X-Purpose; when absent, every field the purpose may read' })
+  @ApiParam({ name: 'registry', type: String, example: 'population', description: 'Registry: population, residence, land, business, civil-status' })
+  @ApiParam({ name: 'dataset', type: String, example: 'person', description: 'Dataset of the registry (see GET /v1/registries)' })
+  @ApiParam({ name: 'subjectId', type: String, example: '001099012345', description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)' })
+  @ApiQuery({ name: 'fields', type: String, required: false, example: 'fullName,dateOfBirth', description: 'Comma-separated fields, each allowed by the X-Purpose; when absent, every field the purpose may read' })
   async lookup(
     @Client() client: AuthenticatedClient,
     @SingleLookupRequest() request: SingleLookupRequestDto,
@@ -80,6 +88,11 @@ export class LookupController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Up to 50 lookups in one call; each item is answered or fails on its own', description: `${PURPOSE_RULES} Each item is checked on its own; a refused item carries its 403 problem in \`results\`.` })
   @ApiOkResponse({ type: BatchLookupResponseDto })
+  @ApiProblems(
+    ...BODY_PROBLEMS,
+    ...TOKEN_PROBLEMS,
+    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `audit_unavailable` (the trail cannot be written), `jwks_unavailable`; a registry that cannot answer fails its items only' },
+  )
   @ApiHeaders()
   async batch(
     @Client() client: AuthenticatedClient,

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ProblemDto } from '../common/problem.dto.js';
 
 export const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
@@ -72,7 +73,7 @@ export class BatchItemResultDto {
   status!: number;
   @ApiPropertyOptional({ type: LookupAnswerDto })
   answer?: LookupAnswerDto;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'problem+json document when the item failed' })
+  @ApiPropertyOptional({ type: () => ProblemDto, description: 'The problem document of a failed item (as the single lookup would answer it)' })
   problem?: Record<string, unknown>;
 }
 

@@ -1,7 +1,8 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import { ClientAuthGuard } from '../auth/client-auth.guard.js';
+import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 
 /** What can be looked up: registries, their datasets, key formats and fields (from Describe). */
 @ApiTags('lookup')
@@ -13,6 +14,8 @@ export class RegistriesController {
 
   @Get()
   @ApiOperation({ summary: 'Registries, their state and datasets (subject key format, fields, max age, sensitivity)' })
+  @ApiOkResponse({ description: '{ registries: [{ registry, state, reason, adapters, datasets: [{ name, description, subjectKey, maxAgeSeconds, sensitivity, fields }] }] }' })
+  @ApiProblems(...TOKEN_PROBLEMS)
   list(): object {
     return {
       registries: this.pool.snapshot().map((s) => ({

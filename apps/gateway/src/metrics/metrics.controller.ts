@@ -28,7 +28,7 @@ export class MetricsController {
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics (see docs/metrics.md)' })
+  @ApiOperation({ summary: 'Prometheus metrics (see docs/metrics.md)', security: [] })
   async scrape(): Promise<string> {
     const availability = this.cache.availability();
     this.metrics.cacheAvailable.set({ backend: availability.backend }, availability.state === 'up' ? 1 : 0);

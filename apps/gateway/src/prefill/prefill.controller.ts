@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, InvalidRequestError } from '@motlan/errors/domain-error.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client, ClientAuthGuard } from '../auth/client-auth.guard.js';
+import { ApiProblems, BODY_PROBLEMS, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import { validateFlatDto } from '../common/validation.js';
 import { headerValues, LookupHeadersDto } from '../lookup/lookup-request.dto.js';
 import { PrefillAnswerDto, PrefillRequestDto } from './prefill.dto.js';
@@ -32,6 +33,14 @@ export class PrefillController {
   @ApiHeader({ name: 'X-Consent-Ref', required: false, description: "Reference of the citizen's consent, for sensitive datasets without a legal basis" })
   @ApiHeader({ name: 'X-Purpose', required: false, description: 'If sent, must equal procedureCode' })
   @ApiOkResponse({ type: PrefillAnswerDto })
+  @ApiProblems(
+    { status: 400, description: 'Invalid request: `validation_failed` (with `invalidParams`), `invalid_purpose` (X-Purpose differs from procedureCode), `malformed_body`, `body_too_deep`' },
+    ...BODY_PROBLEMS,
+    ...TOKEN_PROBLEMS,
+    { status: 403, description: 'The procedure is not in the catalog: `purpose_unknown`; reads it may not make are listed in `missing` with their reason' },
+    { status: 422, description: 'The procedure has no e-form to fill: `no_eform`' },
+    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `audit_unavailable`, `jwks_unavailable`; a registry that cannot answer is listed in `missing` instead' },
+  )
   prefill(@Client() client: AuthenticatedClient, @Body() body: PrefillRequestDto, @Req() request: FastifyRequest): Promise<PrefillAnswerDto> {
     const given = headerValues(request);
     if (given.purpose !== undefined && given.purpose !== body.procedureCode) {

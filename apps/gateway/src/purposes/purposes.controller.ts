@@ -2,6 +2,7 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { PurposeCatalog, type RecordSource } from '@motlan/purposes/purpose-catalog.js';
 import { ClientAuthGuard } from '../auth/client-auth.guard.js';
+import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 
 export class DatasetAccessAnswerDto {
   @ApiProperty({ example: 'population' })
@@ -114,6 +115,7 @@ export class PurposesController {
       'without `fields` it returns exactly the listed fields the dataset has.',
   })
   @ApiOkResponse({ type: PurposeCatalogAnswerDto })
+  @ApiProblems(...TOKEN_PROBLEMS)
   list(): PurposeCatalogAnswerDto {
     return this.answer;
   }
