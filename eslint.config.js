@@ -64,6 +64,38 @@ export default tseslint.config(
     },
   },
   {
+    // The template registry adapter is what registry operators copy: besides the contract it may use
+    // only the two small helpers its README names, never another app or the gateway's libs; its
+    // records/ core (what an operator replaces) knows nothing of gRPC.
+    files: ['apps/adapter-template/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/gateway/**', '**/registry-sim/**', '**/launcher/**'], message: 'apps must not import each other.' },
+            { group: ['@motlan/*', '!@motlan/contracts', '!@motlan/identifiers', '!@motlan/logging'], message: 'The template adapter uses only @motlan/contracts, @motlan/identifiers and @motlan/logging (see its README).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/adapter-template/src/records/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/gateway/**', '**/registry-sim/**', '**/launcher/**'], message: 'apps must not import each other.' },
+            { group: ['@motlan/*', '!@motlan/contracts', '!@motlan/identifiers', '!@motlan/logging'], message: 'The template adapter uses only @motlan/contracts, @motlan/identifiers and @motlan/logging (see its README).' },
+            { group: [...infrastructureClients, '@nestjs/microservices'], message: 'records/ is what operators replace: it knows nothing of gRPC (grpc/ maps to and from the contract).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The /ops page's browser modules (type-checked by tsconfig.ops-page.json): browser globals, no Node ones.
     files: ['apps/gateway/src/ops-page/web/**/*.ts'],
     languageOptions: {
