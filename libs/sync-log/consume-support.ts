@@ -6,7 +6,7 @@
 import type { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ConsumeContext, ConsumedMessage, MessageHandler } from './sync-log.port.js';
+import type { ConsumeContext, ConsumedMessage, ConsumerOptions, MessageHandler } from './sync-log.port.js';
 
 /** First pause after a handler threw; doubles per failed attempt of the same message, up to the maximum. */
 export const RETRY_FIRST_PAUSE_MS = 500;
@@ -24,6 +24,27 @@ export function retryPauseMs(attempt: number): number {
  */
 export function ephemeralGroupId(prefix: string): string {
   return `${prefix}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The start offsets an ephemeral reader was given (ConsumerOptions.startAt), by topic and
+ * partition; refuses them on a group reader, whose start is its committed offset.
+ */
+export function requestedStarts(options: ConsumerOptions): Map<string, bigint> {
+  const starts = new Map<string, bigint>();
+  if (!options.startAt) return starts;
+  if (options.ephemeral !== true) throw new Error('sync log consume: startAt is for ephemeral readers only');
+  for (const [topic, offsets] of Object.entries(options.startAt)) {
+    for (const { partition, offset } of offsets) {
+      if (!/^\d+$/.test(offset)) throw new Error(`sync log consume: start offset ${JSON.stringify(offset)} of ${topic}/${partition} is not a non-negative integer`);
+      starts.set(startKey(topic, partition), BigInt(offset));
+    }
+  }
+  return starts;
+}
+
+export function startKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 /** Set once by stop(); sleepers wake up at once instead of finishing their pause. */

@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileSyncLog, partitionOf } from './file-sync-log.adapter.js';
-import type { ConsumedMessage, ConsumeContext, LogMessage, RunningConsumer } from './sync-log.port.js';
+import type { ConsumedMessage, ConsumeContext, ConsumerOptions, LogMessage, RunningConsumer } from './sync-log.port.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'motlan-sync-log-'));
 let dir: string;
@@ -24,7 +24,7 @@ function open(partitions = 1): FileSyncLog {
 }
 
 /** A consumer that records every message it handled, in order. */
-async function collect(log: FileSyncLog, options: { group: string; topics: string[]; fromBeginning?: boolean; ephemeral?: boolean }, onMessage?: (m: ConsumedMessage, c: ConsumeContext) => Promise<void>) {
+async function collect(log: FileSyncLog, options: { group: string; topics: string[]; fromBeginning?: boolean; ephemeral?: boolean; startAt?: ConsumerOptions['startAt'] }, onMessage?: (m: ConsumedMessage, c: ConsumeContext) => Promise<void>) {
   const seen: ConsumedMessage[] = [];
   const consumer = await log.consume({ fromBeginning: true, ...options }, async (message, context) => {
     await onMessage?.(message, context);
@@ -265,6 +265,30 @@ describe('FileSyncLog', () => {
     await second.consumer.caughtUp();
     expect(second.seen).toHaveLength(60);
     expect(existsSync(path.join(dir, '_groups'))).toBe(false);
+  });
+
+  it('an ephemeral reader given start offsets begins there per partition, the others at the beginning, and catches up to the end', async () => {
+    const log = open(2);
+    await log.append('t', [...messages('a', 0, 10), ...messages('b', 0, 10)]);
+    const pa = partitionOf('a', 2);
+    const pb = partitionOf('b', 2);
+    expect(pa).not.toBe(pb);
+    // Partition of "a" from its 7th message; partition of "b" not named: from the beginning.
+    const reader = await collect(log, { group: 'proj', topics: ['t'], ephemeral: true, startAt: { t: [{ partition: pa, offset: '6' }] } });
+    await reader.consumer.caughtUp();
+    await until('14 handled', () => reader.seen.length >= 14);
+    expect(reader.seen.filter((m) => m.partition === pa).map(seqOf)).toEqual([6, 7, 8, 9]);
+    expect(reader.seen.filter((m) => m.partition === pb).map(seqOf)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // It follows what comes after, as any reader.
+    await log.append('t', messages('a', 10, 12));
+    await until('the new ones', () => reader.seen.filter((m) => m.partition === pa).length === 6);
+    expect(reader.seen.filter((m) => m.partition === pa).map(seqOf)).toEqual([6, 7, 8, 9, 10, 11]);
+  });
+
+  it('refuses start offsets for a group reader (its start is its committed offset) and offsets that are not integers', async () => {
+    const log = open(1);
+    await expect(log.consume({ group: 'g', topics: ['t'], fromBeginning: true, startAt: { t: [{ partition: 0, offset: '1' }] } }, async () => undefined)).rejects.toThrow('ephemeral readers only');
+    await expect(log.consume({ group: 'g', topics: ['t'], fromBeginning: true, ephemeral: true, startAt: { t: [{ partition: 0, offset: '-1' }] } }, async () => undefined)).rejects.toThrow('not a non-negative integer');
   });
 
   it('rejects a pending caughtUp when the reader is stopped first', async () => {

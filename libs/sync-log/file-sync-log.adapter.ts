@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createFileExclusive, readJsonIfExists, writeFileAtomic } from '@motlan/files/atomic-file.js';
-import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved } from './consume-support.js';
+import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved, requestedStarts, startKey } from './consume-support.js';
 import {
   SyncLog,
   type ConsumeContext,
@@ -106,13 +106,15 @@ export class FileSyncLog extends SyncLog {
       if (this.groupsInUse.has(options.group)) throw new Error(`file sync log: group ${options.group} is already being consumed by this instance`);
     }
     const groupId = ephemeral ? ephemeralGroupId(options.group) : options.group;
+    const starts = requestedStarts(options);
     const partitions: PartitionPlan[] = [];
     const catchUp = new CatchUp();
     for (const topic of options.topics) {
       const count = await this.partitionsOf(topic);
       for (let partition = 0; partition < count; partition++) {
         const end = await this.lineCount(topic, partition);
-        let start = 0;
+        // A start past the end waits there for the lines to come (a snapshot of another instance may be ahead of our view).
+        let start = Number(starts.get(startKey(topic, partition)) ?? 0n);
         if (!ephemeral) {
           const committed = await this.readCommitted(groupId, topic, partition);
           start = committed ?? (options.fromBeginning ? 0 : end);

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { consumerRetry, createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
-import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved } from './consume-support.js';
+import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved, requestedStarts, startKey } from './consume-support.js';
 import {
   SyncLog,
   type ConsumeContext,
@@ -175,6 +175,8 @@ class KafkaRunningConsumer implements RunningConsumer {
   private readonly ephemeral: boolean;
   private joined = false;
   private stopped?: Promise<void>;
+  /** Ephemeral readers given start offsets: where each named partition starts (see seekToStarts). */
+  private readonly starts: Map<string, bigint>;
 
   constructor(
     kafka: Kafka,
@@ -185,6 +187,7 @@ class KafkaRunningConsumer implements RunningConsumer {
   ) {
     this.ephemeral = options.ephemeral === true;
     this.groupId = this.ephemeral ? ephemeralGroupId(options.group) : options.group;
+    this.starts = requestedStarts(options);
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: 10_000,
@@ -220,6 +223,19 @@ class KafkaRunningConsumer implements RunningConsumer {
       partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    this.seekToStarts();
+  }
+
+  /**
+   * kafkajs takes a seek only once run() has set the group up; it applies it before the next fetch
+   * of that partition and drops a fetch answer that raced it. eachBatch skips anything below the
+   * start all the same, so a reader restored from a snapshot never applies a message twice.
+   */
+  private seekToStarts(): void {
+    for (const [key, offset] of this.starts) {
+      const [topic, partition] = key.split('\u0000');
+      this.consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
+    }
   }
 
   /** Where every partition ends now and where this reader starts on it, for caughtUp(). */
@@ -234,7 +250,14 @@ class KafkaRunningConsumer implements RunningConsumer {
       }
       for (const { partition, low, high } of ends) {
         const from = committed.get(partition) ?? -1n;
-        const start = from >= 0n ? max(from, BigInt(low)) : this.ephemeral || this.options.fromBeginning ? BigInt(low) : BigInt(high);
+        const requested = this.starts.get(startKey(topic, partition));
+        let start = from >= 0n ? max(from, BigInt(low)) : this.ephemeral || this.options.fromBeginning ? BigInt(low) : BigInt(high);
+        if (requested !== undefined) {
+          // Below the first offset still held (retention): what was deleted cannot be read anyway.
+          start = max(requested, BigInt(low));
+          if (requested < BigInt(low)) this.logger.warn({ topic, partition, requested: String(requested), low }, 'sync log start offset no longer held; reading from the first one');
+          this.starts.set(startKey(topic, partition), start);
+        }
         this.catchUp.target(topic, partition, BigInt(high), start);
       }
     }
@@ -266,8 +289,10 @@ class KafkaRunningConsumer implements RunningConsumer {
         return signal.stopping;
       },
     };
+    const start = this.starts.get(startKey(batch.topic, batch.partition)) ?? -1n;
     for (const message of batch.messages) {
       if (signal.stopping || !isRunning() || isStale()) return;
+      if (BigInt(message.offset) < start) continue;
       const consumed = toConsumed(batch.topic, batch.partition, message);
       const handled = await handleUntilResolved(consumed, { handler: this.handler, context, signal, logger: this.logger, keepAlive });
       if (!handled) return;

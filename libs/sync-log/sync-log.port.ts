@@ -39,6 +39,13 @@ export interface ConsumerOptions {
    * beginning, commits nothing, leaves no group behind when stopped. `group` is then a prefix.
    */
   ephemeral?: boolean;
+  /**
+   * Ephemeral readers only: the offset to start at (the next one to read) per topic and partition,
+   * instead of the beginning, for projections restored from a snapshot that covers the offsets
+   * before it. Partitions not named start at the beginning; an offset below what the log still
+   * holds (Kafka retention) starts at its first offset.
+   */
+  startAt?: Record<string, PartitionOffset[]>;
 }
 
 export type MessageHandler = (message: ConsumedMessage, context: ConsumeContext) => Promise<void>;

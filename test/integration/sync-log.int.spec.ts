@@ -215,6 +215,25 @@ describe('KafkaSyncLog (real Kafka)', () => {
     expect(await log.committedOffsets(group, topic)).toEqual(await log.endOffsets(topic));
   }, 30_000);
 
+  it('an ephemeral reader given start offsets begins there on the partitions named and at the beginning on the others', async () => {
+    const topic = topicFor('start-at');
+    await log.ensureTopics([topic], 2);
+    await log.append(topic, ['a', 'b', 'c', 'd', 'e', 'f'].flatMap((key) => messages(key, 0, 10)));
+    const prefix = groupFor('start-at');
+    const all = await collect(log, { group: prefix, topics: [topic], ephemeral: true });
+    await all.consumer.caughtUp();
+    const at = (m: ConsumedMessage) => `${m.partition}:${m.offset}`;
+    const fifth = all.seen.find((m) => m.key === 'a' && seqOf(m) === 5)!;
+    const start = BigInt(fifth.offset);
+
+    const from = await collect(log, { group: prefix, topics: [topic], ephemeral: true, startAt: { [topic]: [{ partition: fifth.partition, offset: String(start) }] } });
+    await from.consumer.caughtUp();
+    const expected = all.seen.filter((m) => m.partition !== fifth.partition || BigInt(m.offset) >= start).map(at);
+    await until('the expected messages', () => from.seen.length >= expected.length);
+    expect(from.seen.map(at).sort()).toEqual(expected.sort());
+    expect(from.seen.filter((m) => m.key === 'a').map(seqOf)).toEqual([5, 6, 7, 8, 9]);
+  });
+
   it('ephemeral readers read everything from the beginning, report caughtUp, commit nothing and leave no group behind', async () => {
     const topic = topicFor('ephemeral');
     const empty = topicFor('ephemeral-empty');

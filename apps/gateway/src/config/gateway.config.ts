@@ -3,6 +3,8 @@
  * frozen. A bad value stops the process with one line naming the variable and what was expected.
  */
 import path from 'node:path';
+import { parseEndpointPattern } from '@motlan/adapter-catalog/endpoint-allow-list.js';
+import { DEFAULT_TLS_ENV_PREFIX, DEFAULT_TLS_MAX_BYTES } from '@motlan/adapter-catalog/tls-material.js';
 import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
 import { Topics } from '@motlan/events/topics.js';
 import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/purposes/catalog-file.js';
@@ -11,13 +13,28 @@ export const REGISTRY_NAMES = ['population', 'residence', 'land', 'business', 'c
 
 export interface GatewayConfig {
   profile: 'embedded' | 'production';
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Slow clients (issue 13): the whole request, headers and body, must arrive within `requestTimeoutMs`, its headers within `headersTimeoutMs`; a socket idle for `idleTimeoutMs` is closed, an idle keep-alive connection after `keepAliveTimeoutMs`. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    idleTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
+  /** Requests refused without a verified token: limited per source address (`perSecond: 0` disables it), and audited one by one only up to the `audit*` allowances per interval, the rest counted in one summary record. */
+  anonymous: { perSecond: number; burst: number; auditIntervalMs: number; auditFullPerAddress: number; auditFullTotal: number };
   dataDir: string;
   logLevel: string;
   /** registry -> adapter endpoint host:port, fixed at start-up (MOTLAN_ADAPTERS); more come from the adapter catalog. */
   adapters: Record<string, string>;
   /** Plaintext gRPC to non-loopback adapters registered in the catalog (trusted networks only). */
   allowInsecureAdapters: boolean;
+  /** Catalog adapters' TLS references: `file:` only inside `dir` (MOTLAN_ADAPTER_TLS_DIR), at most `maxBytes`; `env:` only for variables starting with `envPrefix`. */
+  adapterTls: { dir: string; maxBytes: number; envPrefix: string };
+  /** Host patterns catalog adapters may point at (MOTLAN_ADAPTER_ENDPOINT_ALLOW; default "loopback"). */
+  adapterEndpointAllow: string[];
   registryTimeoutMs: number;
   describeRetryMs: number;
   /** Per-adapter protection (see ResilientRegistryClient). */
@@ -40,7 +57,7 @@ export interface GatewayConfig {
   /** Citizens' tokens from the national e-identity (VNeID): another issuer and key set than clients'; they open GET /v1/me/access-log only. */
   citizenAuth: { issuer: string; audience: string; jwks: { file: string } | { url: string }; algorithms: string[] };
   /** The citizen access log, built from the audit trail (Redis in production, memory embedded); `projector`: this instance builds it, in consumer group `group`. */
-  accessLog: { retentionDays: number; maxPerCitizen: number; projector: boolean; group: string };
+  accessLog: { retentionDays: number; maxPerCitizen: number; maxRefusalsPerCitizen: number; maxRefusalOnlyCitizens: number; projector: boolean; group: string };
   /** Per-client token buckets (abuse protection); `perSecond: 0` disables them. */
   rateLimit: { perSecond: number; burst: number; overrides: Record<string, { perSecond: number; burst: number } | null> };
   /** Evidence signing: lifetime of evidence (`exp - iat`), and how often the key directory is checked for rotations and revocations made by the CLI. */
@@ -77,6 +94,8 @@ export interface GatewayConfig {
     outageBackoffMaxMs: number;
     /** Embedded profile: where the file-backed sync log lives. */
     logDir: string;
+    /** Per-commune figures: snapshot interval and de-duplication window (docs/decisions/0001-bounded-sync-figures.md). */
+    figures: { snapshotIntervalMs: number; dedupWindowMs: number; dedupMaxKeys: number };
   };
   lagMonitor: { intervalMs: number; windowMs: number; allowance: number; stopAfterMs: number; historyMs: number };
   communeThresholds: { yellowPendingAgeMs: number; redPendingAgeMs: number; yellowFailureRatio: number; redFailureRatio: number };
@@ -114,11 +133,30 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       host: str(env, 'HOST', '127.0.0.1'),
       port: int(env, 'PORT', 3000, 0, 65535),
       bodyLimitBytes: int(env, 'MOTLAN_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+      requestTimeoutMs: int(env, 'MOTLAN_HTTP_REQUEST_TIMEOUT_MS', 30_000, 500, 600_000),
+      headersTimeoutMs: int(env, 'MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+      // Longer than any lookup may take (a socket is idle while its request is being served).
+      idleTimeoutMs: int(env, 'MOTLAN_HTTP_IDLE_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+      // Fastify's default: above the 60 s idle timeout of common load balancers.
+      keepAliveTimeoutMs: int(env, 'MOTLAN_HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+    },
+    anonymous: {
+      perSecond: int(env, 'MOTLAN_ANON_RATE_LIMIT_PER_SECOND', 5, 0, 1_000_000),
+      burst: int(env, 'MOTLAN_ANON_RATE_LIMIT_BURST', 50, 1, 10_000_000),
+      auditIntervalMs: int(env, 'MOTLAN_ANON_AUDIT_INTERVAL_MS', 60_000, 100, 3_600_000),
+      auditFullPerAddress: int(env, 'MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS', 20, 0, 100_000_000),
+      auditFullTotal: int(env, 'MOTLAN_ANON_AUDIT_FULL_TOTAL', 600, 0, 100_000_000),
     },
     dataDir,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adapters: adapters(env),
     allowInsecureAdapters: bool(env, 'MOTLAN_ADAPTERS_ALLOW_INSECURE', false),
+    adapterTls: {
+      dir: path.resolve(str(env, 'MOTLAN_ADAPTER_TLS_DIR', path.join(dataDir, 'adapter-tls'))),
+      maxBytes: int(env, 'MOTLAN_ADAPTER_TLS_MAX_BYTES', DEFAULT_TLS_MAX_BYTES, 1024, 1024 * 1024),
+      envPrefix: DEFAULT_TLS_ENV_PREFIX,
+    },
+    adapterEndpointAllow: endpointAllow(env),
     registryTimeoutMs: int(env, 'MOTLAN_REGISTRY_TIMEOUT_MS', 2000, 10, 60000),
     describeRetryMs: int(env, 'MOTLAN_DESCRIBE_RETRY_MS', 3000, 100, 600000),
     resilience: {
@@ -156,6 +194,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     accessLog: {
       retentionDays: int(env, 'MOTLAN_ACCESS_LOG_RETENTION_DAYS', 730, 1, 3650),
       maxPerCitizen: int(env, 'MOTLAN_ACCESS_LOG_MAX_PER_CITIZEN', 100000, 100, 10_000_000),
+      // Refusals are kept apart and bounded on their own: a token without rights cannot push accesses out nor grow the store without bound.
+      maxRefusalsPerCitizen: int(env, 'MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN', 200, 1, 100_000),
+      maxRefusalOnlyCitizens: int(env, 'MOTLAN_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS', 100000, 1, 100_000_000),
       projector: bool(env, 'MOTLAN_ACCESS_LOG_PROJECTOR', true),
       // One group per environment, like the audit topic: environments sharing a Kafka cluster keep their own logs.
       group: str(env, 'MOTLAN_ACCESS_LOG_GROUP', 'motlan-access-log'),
@@ -196,6 +237,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       retryBackoffMs: int(env, 'MOTLAN_PORTAL_RETRY_BACKOFF_MS', 2000, 0, 3600000),
       outageBackoffMaxMs: int(env, 'MOTLAN_PORTAL_OUTAGE_BACKOFF_MAX_MS', 5000, 100, 600000),
       logDir: path.resolve(str(env, 'MOTLAN_SYNC_LOG_DIR', path.join(dataDir, 'sync-log'))),
+      figures: {
+        snapshotIntervalMs: int(env, 'MOTLAN_SYNC_FIGURES_SNAPSHOT_MS', 30_000, 0, 3_600_000),
+        dedupWindowMs: int(env, 'MOTLAN_SYNC_FIGURES_DEDUP_WINDOW_MS', 24 * 3_600_000, 0, 30 * 86_400_000),
+        dedupMaxKeys: int(env, 'MOTLAN_SYNC_FIGURES_DEDUP_MAX', 200_000, 0, 10_000_000),
+      },
     },
     lagMonitor: {
       intervalMs: int(env, 'MOTLAN_LAG_INTERVAL_MS', 5000, 100, 600000),
@@ -222,6 +268,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     redisUrl,
     kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
   };
+  // Node refuses a headers timeout above the request timeout.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) throw new ConfigError('MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 'must be at most MOTLAN_HTTP_REQUEST_TIMEOUT_MS');
   if (config.lagMonitor.windowMs < config.lagMonitor.intervalMs) throw new ConfigError('MOTLAN_LAG_WINDOW_MS', 'must be at least MOTLAN_LAG_INTERVAL_MS');
   if (config.lagMonitor.stopAfterMs <= config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS');
   if (config.lagMonitor.historyMs < config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_HISTORY_MS', 'must be at least MOTLAN_LAG_WINDOW_MS');
@@ -256,6 +304,18 @@ function adapters(env: Env): Record<string, string> {
     result[match[1]] = match[2];
   }
   return result;
+}
+
+/**
+ * MOTLAN_ADAPTER_ENDPOINT_ALLOW="*.registry.gov.vn,10.20.0.0/16,loopback": hosts catalog adapters
+ * may point at. Default "loopback" only: a gateway that has not been told where its registries
+ * are connects nowhere else (a write scope must not become an internal port scanner).
+ */
+function endpointAllow(env: Env): string[] {
+  const patterns = list(env, 'MOTLAN_ADAPTER_ENDPOINT_ALLOW', ['loopback']);
+  const bad = patterns.find((p) => !parseEndpointPattern(p));
+  if (bad !== undefined) throw new ConfigError('MOTLAN_ADAPTER_ENDPOINT_ALLOW', `expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR), got "${bad}"`);
+  return patterns;
 }
 
 /** Goes into every audit record's writer id and a Kafka key: a short, plain name. */

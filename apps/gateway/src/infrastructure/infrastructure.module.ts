@@ -22,7 +22,9 @@ import { embeddedAdapterCatalogFile, FileAdapterCatalogStore } from '@motlan/ada
 import { KafkaAdapterCatalogStore } from '@motlan/adapter-catalog/kafka-adapter-catalog-store.adapter.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { GrpcPortalClient } from '@motlan/portal-sync/grpc-portal.client.js';
+import { DossierCommuneBindings } from '@motlan/portal-sync/dossier-commune-bindings.port.js';
 import { PortalClient } from '@motlan/portal-sync/portal-client.port.js';
+import { SyncFiguresSnapshotStore } from '@motlan/portal-sync/sync-figures-snapshot.port.js';
 import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
 import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
 import { SyncLog } from '@motlan/sync-log/sync-log.port.js';
@@ -33,6 +35,8 @@ import { provinceOfSubject } from '@motlan/vn-admin/subject-province.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { REGISTRY_NAMES, type GatewayConfig } from '../config/gateway.config.js';
 import { abuseProtectionProviders } from './abuse-protection.providers.js';
+import { dossierBindingProviders } from './dossier-bindings.providers.js';
+import { syncFiguresSnapshotProviders } from './sync-figures-snapshot.providers.js';
 import { loadOrCreateSecret } from './secret-file.js';
 
 /**
@@ -97,6 +101,10 @@ export class InfrastructureModule {
       ...(config.redisUrl ? redisProviders(config, config.redisUrl) : embeddedCacheProviders(config)),
       // Rate limiter and token revocation list (abuse protection): Redis when REDIS_URL is set.
       ...abuseProtectionProviders(config),
+      // Dossier → commune bindings of the dossier relay: Redis when REDIS_URL is set.
+      ...dossierBindingProviders(config),
+      // Snapshot of the per-commune sync figures: Redis when REDIS_URL is set.
+      ...syncFiguresSnapshotProviders(config),
       {
         // Dossier sync: Kafka in production, append-only files with the same guarantees embedded.
         provide: SyncLog,
@@ -118,7 +126,7 @@ export class InfrastructureModule {
       module: InfrastructureModule,
       global: true,
       providers,
-      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, SyncLog, PortalClient, RateLimiter, RevocationList],
+      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, SyncLog, PortalClient, RateLimiter, RevocationList, DossierCommuneBindings, SyncFiguresSnapshotStore],
     };
   }
 }

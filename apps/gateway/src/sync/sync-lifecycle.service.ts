@@ -3,6 +3,7 @@ import type { PortalClient } from '@motlan/portal-sync/portal-client.port.js';
 import type { PortalSyncWorker } from '@motlan/portal-sync/portal-sync.worker.js';
 import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
 import type { SyncFigures } from '@motlan/portal-sync/sync-figures.js';
+import type { SyncFiguresSnapshotStore } from '@motlan/portal-sync/sync-figures-snapshot.port.js';
 import type { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
 
 /**
@@ -20,6 +21,7 @@ export class SyncLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly worker: PortalSyncWorker | null,
     private readonly log: SyncLog,
     private readonly portal: PortalClient,
+    private readonly snapshots: SyncFiguresSnapshotStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,8 +40,10 @@ export class SyncLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
     // (bounded: with Kafka unreachable it may not finish at all).
     if (this.started) await Promise.race([this.started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     await Promise.allSettled([this.monitor.stop(), this.worker?.stop(), this.figures.stop()]);
-    // The log and the portal connection are closed here, after everything that uses them stopped.
+    // The log, the snapshot store and the portal connection are closed here, after everything that
+    // uses them stopped (the figures write their last snapshot when they stop).
     await this.log.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'sync log did not close cleanly'));
+    await this.snapshots.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'sync figures snapshot store did not close cleanly'));
     this.portal.close();
   }
 
