@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, waitUntilReady } from '@motlan/redis/redis-connection.client.js';
 import { ErrorCodes, UnavailableError, type DomainError } from '@motlan/errors/domain-error.js';
 import {
   refusalEntryId,
@@ -220,36 +221,21 @@ export class RedisAccessLogStore extends AccessLogStore {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`access log ${name} must be a positive integer`);
     }
     this.now = options.now ?? Date.now;
-    this.redis = new Redis(options.url, {
-      // A citizen waiting on a page gets a 503 at once rather than a hang; the projector retries.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: 2000,
-      enableAutoPipelining: true,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
+    // A citizen waiting on a page gets a 503 at once rather than a hang; the projector retries.
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 1000, autoPipelining: true }, (error) => {
+      if (this.lastError !== error.message) this.logger.warn({ reason: error.message }, 'redis unavailable: citizen access log cannot be read or built');
+      this.lastError = error.message;
     }) as RedisWithScripts;
     this.redis.defineCommand('accessLogAdd', { numberOfKeys: 3, lua: ADD });
     this.redis.defineCommand('accessLogAddRefusal', { numberOfKeys: 3, lua: ADD_REFUSAL });
     this.redis.defineCommand('accessLogTouchRefusalOnly', { numberOfKeys: 1, lua: TOUCH_REFUSAL_ONLY });
     this.redis.defineCommand('accessLogPage', { numberOfKeys: 4, lua: PAGE });
     this.redis.on('ready', () => (this.lastError = undefined));
-    this.redis.on('error', (error: Error) => {
-      if (this.lastError !== error.message) this.logger.warn({ reason: error.message }, 'redis unavailable: citizen access log cannot be read or built');
-      this.lastError = error.message;
-    });
   }
 
   /** Resolves once connected, or false after the timeout; the gateway starts either way. */
   async waitUntilReady(timeoutMs = 3000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return waitUntilReady(this.redis, timeoutMs);
   }
 
   async add(addition: AccessLogAddition): Promise<boolean> {

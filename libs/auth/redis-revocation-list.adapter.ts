@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, createSubscriberClient } from '@motlan/redis/redis-connection.client.js';
 import {
   newRevocationEntry,
   revocationField,
@@ -82,19 +83,11 @@ export class RedisRevocationList extends RevocationList implements OnModuleDestr
     this.keys = { entries: `${prefix}entries`, expiry: `${prefix}expiry`, version: `${prefix}version`, channel: `${prefix}changed` };
     this.now = options.now ?? Date.now;
     this.snapshot = new RevocationSnapshot([], this.now(), options.clockToleranceSec);
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 1000,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-    }) as RedisWithScripts;
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: 1000 }) as RedisWithScripts;
     this.redis.defineCommand('revokeEntry', { numberOfKeys: 3, lua: REVOKE });
-    this.redis.on('error', () => undefined);
     // The subscriber keeps an offline queue so it re-subscribes by itself after a reconnect; what
     // was announced meanwhile is caught by reloading once it is back.
-    this.subscriber = new Redis(options.url, { retryStrategy: (n: number) => Math.min(100 * n, 2000), maxRetriesPerRequest: null });
-    this.subscriber.on('error', () => undefined);
+    this.subscriber = createSubscriberClient(options.url);
     this.subscriber.on('message', () => void this.reload());
     this.subscriber.on('ready', () => void this.reload());
     void this.subscriber.subscribe(this.keys.channel).catch((error: Error) => this.logger.warn({ reason: error.message }, 'revocation notifications unavailable: polling only'));

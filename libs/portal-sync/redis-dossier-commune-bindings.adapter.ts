@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, waitUntilReady } from '@motlan/redis/redis-connection.client.js';
 import { DossierBindingUnavailableError, DossierCommuneBindings, parseBinding, type DossierCommuneBinding } from './dossier-commune-bindings.port.js';
 
 export interface RedisDossierCommuneBindingsOptions {
@@ -43,29 +44,15 @@ export class RedisDossierCommuneBindings extends DossierCommuneBindings {
   constructor(options: RedisDossierCommuneBindingsOptions) {
     super();
     this.prefix = options.prefix ?? 'motlan:dossier-commune:v1:';
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-    }) as RedisWithScripts;
+    // Failures surface on the calls (503); the connection retries by itself.
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 1000 }) as RedisWithScripts;
     this.redis.defineCommand('bindIfAbsent', { numberOfKeys: 1, lua: BIND_IF_ABSENT });
     this.redis.defineCommand('rebindDossier', { numberOfKeys: 1, lua: REBIND });
-    // Failures surface on the calls (503); the connection retries by itself.
-    this.redis.on('error', () => undefined);
   }
 
   /** Resolves true once connected, false after `timeoutMs` (the gateway starts anyway). */
   async waitUntilReady(timeoutMs = 3000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return waitUntilReady(this.redis, timeoutMs);
   }
 
   async bindIfAbsent(dossierId: string, binding: DossierCommuneBinding): Promise<DossierCommuneBinding> {

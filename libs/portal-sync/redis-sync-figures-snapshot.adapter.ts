@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient } from '@motlan/redis/redis-connection.client.js';
 import { SyncFiguresSnapshotStore } from './sync-figures-snapshot.port.js';
 
 export interface RedisSyncFiguresSnapshotOptions {
@@ -21,16 +22,8 @@ export class RedisSyncFiguresSnapshotStore extends SyncFiguresSnapshotStore {
   constructor(options: RedisSyncFiguresSnapshotOptions) {
     super();
     this.key = options.key ?? 'motlan:sync-figures:v1:snapshot';
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 5000,
-      connectTimeout: 2000,
-      lazyConnect: true,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-    });
     // Failures surface on the calls; the connection retries by itself.
-    this.redis.on('error', () => undefined);
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 5000, lazyConnect: true });
   }
 
   async load(): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, waitUntilReady } from '@motlan/redis/redis-connection.client.js';
 import { RateLimiter, RateLimitPolicy, UNLIMITED, type RateDecision, type RateLimit, type RateLimiterObserver, type RateLimitSettings } from './rate-limiter.port.js';
 
 export interface RedisRateLimiterOptions extends RateLimitSettings {
@@ -80,17 +81,10 @@ export class RedisRateLimiter extends RateLimiter implements OnModuleDestroy {
     this.policy = new RateLimitPolicy(options);
     this.prefix = options.prefix ?? 'motlan:rl:v1:';
     this.observer = options.observer;
-    this.redis = new Redis(options.url, {
-      // No offline queue: while disconnected a command fails at once and the request goes through.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 100,
-      connectTimeout: 2000,
-      enableAutoPipelining: true,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-    }) as RedisWithScripts;
+    // Fail open by design: while disconnected a command fails at once (no offline queue) and the
+    // request goes through; a short command timeout keeps a slow Redis off the request path.
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 100, autoPipelining: true }, (error) => this.failOpen(error.message, false)) as RedisWithScripts;
     this.redis.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE });
-    this.redis.on('error', (error: Error) => this.failOpen(error.message, false));
     this.redis.on('ready', () => {
       if (this.failing) this.logger.log('redis reachable again: rate limits enforced');
       this.failing = false;
@@ -116,14 +110,7 @@ export class RedisRateLimiter extends RateLimiter implements OnModuleDestroy {
 
   /** Resolves true once connected, false after the timeout; the gateway starts either way. */
   async waitUntilReady(timeoutMs = 3000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return waitUntilReady(this.redis, timeoutMs);
   }
 
   private failOpen(reason: string, request: boolean): RateDecision {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, createSubscriberClient } from '@motlan/redis/redis-connection.client.js';
 import { FetchCoordinator } from './fetch-coordinator.port.js';
 import { RecordSealer } from './record-sealer.js';
 
@@ -42,13 +43,10 @@ export class RedisFetchCoordinator extends FetchCoordinator implements OnModuleD
     this.sealer = new RecordSealer(options.secret);
     this.prefix = options.prefix ?? 'motlan:lock:v1:';
     this.channel = `${this.prefix}filled`;
-    const common = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, retryStrategy: (n: number) => Math.min(100 * n, 2000) };
-    this.redis = new Redis(options.url, common) as RedisWithScripts;
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: 250 }) as RedisWithScripts;
     this.redis.defineCommand('releaseIfOwner', { numberOfKeys: 1, lua: RELEASE_IF_OWNER });
-    this.redis.on('error', () => undefined);
     // The subscriber keeps an offline queue so it re-subscribes by itself after a reconnect.
-    this.subscriber = new Redis(options.url, { retryStrategy: (n: number) => Math.min(100 * n, 2000), maxRetriesPerRequest: null });
-    this.subscriber.on('error', () => undefined);
+    this.subscriber = createSubscriberClient(options.url);
     this.subscriber.on('message', (_channel: string, hash: string) => this.wake(hash));
     void this.subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn({ reason: error.message }, 'fetch notifications unavailable'));
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, createSubscriberClient, waitUntilReady } from '@motlan/redis/redis-connection.client.js';
 import { LRUCache } from 'lru-cache';
 import { RecordSealer } from './record-sealer.js';
 import { RegistryCache, recordKeyString, type CacheAvailability, type CachedRecord, type RecordKey } from './registry-cache.port.js';
@@ -63,25 +64,15 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
     super();
     this.sealer = new RecordSealer(options.secret);
     this.prefix = options.prefix ?? 'motlan:rc:v1:';
-    const redisOptions: RedisOptions = {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 250,
-      connectTimeout: 2000,
-      enableAutoPipelining: true,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-      lazyConnect: false,
-    };
-    this.redis = new Redis(options.url, redisOptions) as RedisWithScripts;
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 250, autoPipelining: true }, (error) => {
+      if (this.ready || this.lastError !== error.message) this.logger.warn({ reason: error.message }, 'redis cache unavailable: lookups go to the registries');
+      this.lastError = error.message;
+    }) as RedisWithScripts;
     this.redis.defineCommand('setIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER });
     this.redis.on('ready', () => {
       if (!this.ready) this.logger.log('redis cache connected');
       this.ready = true;
       this.lastError = undefined;
-    });
-    this.redis.on('error', (error: Error) => {
-      if (this.ready || this.lastError !== error.message) this.logger.warn({ reason: error.message }, 'redis cache unavailable: lookups go to the registries');
-      this.lastError = error.message;
     });
     this.redis.on('close', () => {
       this.ready = false;
@@ -93,8 +84,7 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
     if (localTtlMs > 0) {
       this.local = new LRUCache<string, CachedRecord>({ max: options.localMaxEntries ?? 10_000, ttl: localTtlMs, ttlAutopurge: false });
       // The subscriber keeps an offline queue so it re-subscribes by itself after a reconnect.
-      this.subscriber = new Redis(options.url, { retryStrategy: (n: number) => Math.min(100 * n, 2000), maxRetriesPerRequest: null });
-      this.subscriber.on('error', () => undefined);
+      this.subscriber = createSubscriberClient(options.url);
       this.subscriber.on('message', (_channel: string, hash: string) => this.local?.delete(hash));
       void this.subscriber.subscribe(this.channel).catch(() => undefined);
     }
@@ -102,14 +92,7 @@ export class RedisRegistryCache extends RegistryCache implements OnModuleDestroy
 
   /** Resolves once connected (or rejects after the timeout); the gateway starts either way. */
   async waitUntilReady(timeoutMs = 3000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return waitUntilReady(this.redis, timeoutMs);
   }
 
   async get(key: RecordKey): Promise<CachedRecord | undefined> {
