@@ -70,6 +70,11 @@ export class RegistryCallError extends Error {
 export abstract class RegistryClient {
   /** Registries this client can route to now. */
   abstract registries(): string[];
+  /**
+   * The dataset a lookup names, as its adapter describes it, or the error to answer: 400 for a
+   * registry or dataset that does not exist, 503 for a registry with no adapter able to serve now.
+   */
+  abstract resolve(registry: string, dataset: string): DatasetDescriptor;
   abstract lookup(registry: string, dataset: string, subjectId: string, context: LookupContext): Promise<RegistryRecord>;
 }
 

@@ -5,10 +5,9 @@ import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '@motlan/errors/domain-error.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
-import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
-import type { DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { PurposeCatalog, type DatasetGrant } from '@motlan/purposes/purpose-catalog.js';
+import { RegistryClient, type DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { RecordReaderService, type CacheState } from './record-reader.service.js';
@@ -59,7 +58,7 @@ export class LookupService {
   private readonly logger = new Logger(LookupService.name);
 
   constructor(
-    private readonly catalog: AdapterPool,
+    private readonly registries: RegistryClient,
     private readonly reader: RecordReaderService,
     private readonly signer: EvidenceSignerService,
     private readonly audit: AuditSink,
@@ -184,7 +183,7 @@ export class LookupService {
   }
 
   private async readUncounted(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<MinimizedRead> {
-    const descriptor = this.catalog.resolve(item.registry, item.dataset);
+    const descriptor = this.registries.resolve(item.registry, item.dataset);
     // After resolve: refusals are counted by registry, and only names that exist may become labels.
     const procedure = this.purposes.procedure(headers.purpose);
     if (!procedure) {
