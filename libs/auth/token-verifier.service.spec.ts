@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { SignJWT, base64url, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { AuthError, type AuthErrorCode } from './auth.errors.js';
 import { TokenVerifierService, hasScopes, type TokenVerifierOptions } from './token-verifier.service.js';
@@ -53,6 +54,18 @@ async function writeJwks(...keys: TestKey[]): Promise<void> {
   await writeFile(jwksFile, JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
 }
 
+/**
+ * Freezes `Date` (only `Date`: timers, I/O and the test's HTTP server run as usual) so that a test
+ * can step the time jose times key set reloads by: jose reads `Date.now` itself. Restored after each test.
+ */
+function frozenClock(): { advance: (ms: number) => void } {
+  jest.useFakeTimers({
+    now: Date.now(),
+    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+  });
+  return { advance: (ms) => jest.setSystemTime(Date.now() + ms) };
+}
+
 function verifier(overrides: Partial<TokenVerifierOptions> = {}, hooks = {}): TokenVerifierService {
   return new TokenVerifierService({ issuer: ISSUER, audience: AUDIENCE, jwks: { file: jwksFile }, ...overrides }, hooks);
 }
@@ -68,6 +81,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  jest.useRealTimers();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -256,8 +270,8 @@ describe('TokenVerifierService', () => {
 
   it('reloads the key file for an unknown kid at most once per interval', async () => {
     let reads = 0;
-    let now = Date.now();
-    const service = verifier({ jwks: { file: jwksFile, reloadIntervalMs: 30_000 } }, { readFile: (file: string) => (reads++, readFile(file, 'utf8')), now: () => now });
+    const clock = frozenClock();
+    const service = verifier({ jwks: { file: jwksFile, reloadIntervalMs: 30_000 } }, { readFile: (file: string) => (reads++, readFile(file, 'utf8')) });
     await service.verify(`Bearer ${await sign(key)}`);
     expect(reads).toBe(1);
 
@@ -268,7 +282,7 @@ describe('TokenVerifierService', () => {
     await expectCode(service.verify(`Bearer ${await sign(rotated)}`), 'key_unknown');
     expect(reads).toBe(1);
 
-    now += 30_000;
+    clock.advance(30_000);
     // Concurrent requests with unknown kids share one reload.
     const results = await Promise.allSettled([service.verify(`Bearer ${await sign(rotated)}`), service.verify(`Bearer ${await sign(forged, { sub: 'a' })}`)]);
     expect(results[0].status).toBe('fulfilled');
@@ -276,7 +290,7 @@ describe('TokenVerifierService', () => {
     for (let i = 0; i < 5; i++) await expectCode(service.verify(`Bearer ${await sign(forged, { sub: `x${i}` })}`), 'key_unknown');
     expect(reads).toBe(2);
 
-    now += 30_000;
+    clock.advance(30_000);
     await expectCode(service.verify(`Bearer ${await sign(forged)}`), 'key_unknown');
     expect(reads).toBe(3);
   });
@@ -292,12 +306,16 @@ describe('TokenVerifierService', () => {
 
   it('treats a missing key file as an empty set and picks it up once it appears', async () => {
     await rm(jwksFile);
-    let now = Date.now();
-    const service = verifier({}, { now: () => now });
+    const clock = frozenClock();
+    let reads = 0;
+    const service = verifier({}, { readFile: (file: string) => (reads++, readFile(file, 'utf8')) });
     const token = `Bearer ${await sign(key)}`;
     await expectCode(service.verify(token), 'key_unknown');
     await writeJwks(key);
-    now += 1000;
+    // Within a second of the failed read the file is not looked at again.
+    await expectCode(service.verify(token), 'key_unknown');
+    expect(reads).toBe(1);
+    clock.advance(1000);
     await expect(service.verify(token)).resolves.toBeDefined();
   });
 
@@ -338,8 +356,8 @@ describe('TokenVerifierService', () => {
     it('verifies against the fetched set; unknown kids refetch it at most once per interval', async () => {
       served = [key];
       requests = 0;
-      let now = Date.now();
-      const service = verifier({ jwks: { url, reloadIntervalMs: 30_000 } }, { now: () => now });
+      const clock = frozenClock();
+      const service = verifier({ jwks: { url, reloadIntervalMs: 30_000 } });
       await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
       expect(requests).toBe(1);
       const stranger = await makeKey('stranger');
@@ -349,7 +367,7 @@ describe('TokenVerifierService', () => {
       // The issuer rotates: after the interval one unknown kid refetches the set, concurrent ones share it.
       const rotated = await makeKey('rotated');
       served = [key, rotated];
-      now += 30_000;
+      clock.advance(30_000);
       const results = await Promise.allSettled([service.verify(`Bearer ${await sign(rotated)}`), service.verify(`Bearer ${await sign(stranger, { sub: 'c' })}`), service.verify(`Bearer ${await sign(rotated, { sub: 'd' })}`)]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect(requests).toBe(2);
@@ -359,33 +377,69 @@ describe('TokenVerifierService', () => {
 
     it('answers jwks_unavailable when the issuer cannot be reached, and does not ask it again for every token', async () => {
       let calls = 0;
-      let now = Date.now();
+      const clock = frozenClock();
       const failing = (async () => {
         calls++;
         throw new TypeError('fetch failed');
       }) as typeof fetch;
-      const service = verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } }, { fetch: failing, now: () => now });
+      const service = verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } }, { fetch: failing });
       for (let i = 0; i < 10; i++) await expectCode(service.verify(`Bearer ${await sign(key, { sub: `u${i}` })}`), 'jwks_unavailable');
       expect(calls).toBe(1);
-      now += 1000;
+      clock.advance(1000);
       await expectCode(service.verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
       expect(calls).toBe(2);
       await expectCode(verifier({ jwks: { url: 'http://127.0.0.1:9/jwks.json', timeoutMs: 500 } }).verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
     });
 
+    it('answers jwks_unavailable for an issuer answering anything but 200 with a JWKS', async () => {
+      const answers = [new Response('down', { status: 500 }), new Response('<html>', { status: 200 }), new Response('{"keys":"x"}', { status: 200 })];
+      for (const answer of answers) {
+        const service = verifier({ jwks: { url } }, { fetch: (async () => answer) as typeof fetch });
+        const error = await expectCode(service.verify(`Bearer ${await sign(key)}`), 'jwks_unavailable');
+        expect(error.message).toMatch(/issuer key set/);
+      }
+    });
+
     it('keeps the last good set when a refetch fails', async () => {
       served = [key];
-      let now = Date.now();
+      const clock = frozenClock();
       let down = false;
-      const flaky = ((input: URL, init?: RequestInit) => (down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init))) as typeof fetch;
-      const service = verifier({ jwks: { url, reloadIntervalMs: 1000 } }, { fetch: flaky, now: () => now });
+      let fetches = 0;
+      const flaky = ((input: URL, init?: RequestInit) => (fetches++, down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init))) as typeof fetch;
+      const service = verifier({ jwks: { url, reloadIntervalMs: 1000 } }, { fetch: flaky });
       await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
       down = true;
-      now += 11 * 60_000;
-      const nowSec = Math.floor(now / 1000);
+      // Past the maximum age jose refetches before use; the fetch fails and the last good set serves.
+      clock.advance(11 * 60_000);
       const stranger = await makeKey('stranger-2');
-      await expectCode(service.verify(`Bearer ${await sign(stranger, {}, { iat: nowSec, exp: nowSec + 600 })}`), 'key_unknown');
-      await expect(service.verify(`Bearer ${await sign(key, { sub: 'after-outage' }, { iat: nowSec, exp: nowSec + 600 })}`)).resolves.toBeDefined();
+      await expectCode(service.verify(`Bearer ${await sign(stranger)}`), 'key_unknown');
+      await expect(service.verify(`Bearer ${await sign(key, { sub: 'after-outage' })}`)).resolves.toBeDefined();
+      // The failed fetch is not repeated for every token until the reload interval has passed.
+      expect(fetches).toBe(2);
+      clock.advance(1000);
+      await expect(service.verify(`Bearer ${await sign(key, { sub: 'still-down' })}`)).resolves.toBeDefined();
+      expect(fetches).toBe(3);
+    });
+
+    it('picks up a rotation through the maximum age: the new key is accepted, the withdrawn one refused', async () => {
+      const rotated = await makeKey('rotated-2');
+      served = [key];
+      requests = 0;
+      const clock = frozenClock();
+      const service = verifier({ jwks: { url, reloadIntervalMs: 30_000 } });
+      await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
+
+      // The issuer replaces key-1 by rotated-2. Inside the maximum age the set in memory still answers.
+      served = [rotated];
+      clock.advance(5 * 60_000);
+      await expect(service.verify(`Bearer ${await sign(key, { sub: 'before-max-age' })}`)).resolves.toBeDefined();
+      expect(requests).toBe(1);
+
+      clock.advance(5 * 60_000);
+      await expectCode(service.verify(`Bearer ${await sign(key, { sub: 'withdrawn' })}`), 'key_unknown');
+      expect(requests).toBe(2);
+      await expect(service.verify(`Bearer ${await sign(rotated)}`)).resolves.toMatchObject({ clientId: 'client-1' });
+      expect(requests).toBe(2);
     });
   });
 });

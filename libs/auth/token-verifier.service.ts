@@ -3,16 +3,28 @@
  * them into a {@link ClientPrincipal}. Verified principals are cached by token string until they
  * expire, because clients reuse a token for many lookups and a signature check costs far more
  * than the lookup itself.
+ *
+ * The issuer's key set is held by jose's `createRemoteJWKSet` (cooldown between reloads on an
+ * unknown `kid`, maximum age, one fetch shared by concurrent callers), for a JWKS file as well as
+ * for a `jwks_uri`: what this file adds is the source (file or network), a pause after a failed
+ * load, the last good set while the source fails, and the mapping to stable error codes.
  */
 import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { Injectable } from '@nestjs/common';
 import {
   createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
   errors,
+  jwksCache,
   jwtVerify,
   type CryptoKey,
+  type ExportedJWKSCache,
+  type FetchImplementation,
   type FlattenedJWSInput,
   type JSONWebKeySet,
+  type JWKSCacheInput,
   type JWSHeaderParameters,
   type JWTPayload,
 } from 'jose';
@@ -39,18 +51,25 @@ export const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
 export const MAX_CLOCK_TOLERANCE_SEC = 300;
 export const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 24 * 3600;
 export const DEFAULT_PRINCIPAL_CACHE_SIZE = 10_000;
-/** Minimum time between two key set reloads caused by an unknown `kid` (MOTLAN_TOKEN_JWKS_REFRESH_MIN_MS). */
+/** Minimum time between two key set reloads caused by an unknown `kid` (MOTLAN_TOKEN_JWKS_REFRESH_MIN_MS): jose's `cooldownDuration`. */
 export const DEFAULT_JWKS_RELOAD_INTERVAL_MS = 30_000;
-/** A remote key set older than this is refetched in the background (keys the issuer withdrew disappear). */
+/** A remote key set older than this is refetched before use (keys the issuer withdrew disappear): jose's `cacheMaxAge`. */
 export const REMOTE_JWKS_MAX_AGE_MS = 10 * 60_000;
 /** Longer tokens are refused before any parsing: bounds the work and the cache's memory. */
 export const MAX_TOKEN_LENGTH = 8192;
 
-/** Where the issuer's public keys come from. */
+/** Default time allowed for one fetch of a remote key set: jose's `timeoutDuration`. */
+export const DEFAULT_JWKS_TIMEOUT_MS = 5000;
+
+/**
+ * Where the issuer's public keys come from. `reloadIntervalMs` is the least time between two loads
+ * caused by unknown `kid`s, counted from the last successful load, and the pause after a failed
+ * one (at most 1 s while there is no key set yet).
+ */
 export type TokenJwksSource =
   /** A JWKS JSON file (e.g. the dev issuer's `jwks.json`), re-read when an unknown `kid` shows up. */
   | { file: string; reloadIntervalMs?: number }
-  /** The issuer's `jwks_uri`, refetched when an unknown `kid` shows up and every 10 minutes. */
+  /** The issuer's `jwks_uri`, refetched when an unknown `kid` shows up and when older than 10 minutes. */
   | { url: string; reloadIntervalMs?: number; timeoutMs?: number };
 
 export interface TokenVerifierOptions {
@@ -73,7 +92,10 @@ export interface TokenVerifierOptions {
 export interface TokenVerifierHooks {
   /** Reads the JWKS file (default `fs.readFile` as UTF-8); ENOENT means "no keys yet". */
   readFile?: (file: string) => Promise<string>;
-  /** Current time in epoch milliseconds (default `Date.now`). */
+  /**
+   * Current time in epoch milliseconds (default `Date.now`), for token claims and the principal
+   * cache. Key set reloads are timed by jose with `Date.now` itself, whatever this returns.
+   */
   now?: () => number;
   /** Fetches the remote key set (default global `fetch`). */
   fetch?: typeof fetch;
@@ -138,13 +160,19 @@ export class TokenVerifierService {
     if (!Number.isFinite(reloadIntervalMs) || reloadIntervalMs < 0) throw new RangeError('token verifier: jwks.reloadIntervalMs must be 0 or more');
     if ('file' in jwks) {
       const readFileFn = hooks.readFile ?? ((file: string) => readFile(file, 'utf8'));
-      this.getKey = new ReloadingKeySet(() => readJwksFile(jwks.file, readFileFn), reloadIntervalMs, Number.POSITIVE_INFINITY, this.now).getKey;
+      // The file only changes when the issuer rotates keys, which an unknown kid reveals: no maximum age.
+      this.getKey = issuerKeySet(pathToFileURL(jwks.file), () => readJwksFile(jwks.file, readFileFn), {
+        cooldownMs: reloadIntervalMs,
+        maxAgeMs: Number.POSITIVE_INFINITY,
+        timeoutMs: DEFAULT_JWKS_TIMEOUT_MS,
+      });
     } else {
       const url = new URL(jwks.url);
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('token verifier: jwks.url must be http(s)');
       const fetchFn = hooks.fetch ?? fetch;
-      const timeoutMs = jwks.timeoutMs ?? 5000;
-      this.getKey = new ReloadingKeySet(() => fetchJwks(url, fetchFn, timeoutMs), reloadIntervalMs, REMOTE_JWKS_MAX_AGE_MS, this.now).getKey;
+      const timeoutMs = jwks.timeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS;
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError('token verifier: jwks.timeoutMs must be a positive integer');
+      this.getKey = issuerKeySet(url, (init) => fetchJwks(url, fetchFn, init), { cooldownMs: reloadIntervalMs, maxAgeMs: REMOTE_JWKS_MAX_AGE_MS, timeoutMs });
     }
   }
 
@@ -274,126 +302,106 @@ function toAuthError(error: unknown): AuthError {
   }
 }
 
-function isNoMatchingKey(error: unknown): boolean {
-  return error instanceof errors.JOSEError && error.code === errors.JWKSNoMatchingKey.code;
-}
-
 /** Retry quickly while there is no key set yet (the dev issuer creates its file on first use; an issuer down at start-up). */
 const MISSING_KEY_SET_RETRY_MS = 1000;
 
-/** What a key set source found: a set, or "nothing there yet" (an absent file: no keys, not an error). */
-type LoadedKeySet = JSONWebKeySet | 'missing';
+/** The key set could not be loaded; the message is safe to show. */
+class KeySetUnavailable extends Error {}
+/** The key set file does not exist (yet): no keys, which is the client's problem, not ours. */
+class KeySetMissing extends Error {}
+
+/** Reads one key set document; throws {@link KeySetUnavailable} or {@link KeySetMissing}. */
+type KeySetSource = (init: { headers: Headers; signal: AbortSignal }) => Promise<string>;
 
 /**
- * The issuer's key set held in memory and reloaded when a token names a key it does not contain,
- * at most once per interval, so that a flood of forged `kid`s cannot turn into a flood of file
- * reads or JWKS fetches. The interval counts attempts, not successes: an issuer that is down is
- * not asked again for every request either. A reload that fails keeps the last good set.
+ * The issuer's key set as jose's remote key set, over `source` (jose's `customFetch`; `url` only
+ * names the set). Adds what jose leaves to the caller:
+ *
+ * - a pause after a failed load (`cooldownMs`, at most 1 s while there is no set yet): jose retries
+ *   on every call until a load succeeds, and an issuer that is down must not be asked again for
+ *   every request, nor a flood of forged `kid`s turn into a flood of reads;
+ * - the last good set while loads fail: jose throws once the set is older than its maximum age or
+ *   a reload for an unknown `kid` fails; this keeps verifying with the set it last loaded (jose's
+ *   `jwksCache` holds it);
+ * - a document checked before jose sees it, so that every load failure reaches the caller as one
+ *   of our own errors and is told apart from jose's "no matching key".
  */
-class ReloadingKeySet {
-  private keySet?: KeyResolver;
-  private attemptedAtMs = Number.NEGATIVE_INFINITY;
-  private loadedAtMs = Number.NEGATIVE_INFINITY;
-  private missing = false;
-  private loading?: Promise<void>;
-
-  constructor(
-    private readonly source: () => Promise<LoadedKeySet>,
-    private readonly reloadIntervalMs: number,
-    /** Age after which the set is refreshed in the background even without an unknown kid. */
-    private readonly maxAgeMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  readonly getKey: KeyResolver = async (header, token) => {
-    if (this.keySet === undefined) {
-      await this.reloadIfDue();
-      if (this.keySet === undefined) throw new AuthError('jwks_unavailable', 'the issuer key set is unavailable');
-    } else if (this.now() - this.loadedAtMs >= this.maxAgeMs && this.reloadDue()) {
-      // Stale but usable: verify with it now, refresh for the next tokens.
-      void this.load().catch(() => undefined);
+function issuerKeySet(url: URL, source: KeySetSource, options: { cooldownMs: number; maxAgeMs: number; timeoutMs: number }): KeyResolver {
+  const cache: Partial<ExportedJWKSCache> = {};
+  let failedAtMs = Number.NEGATIVE_INFINITY;
+  let failure: Error | undefined;
+  const load: FetchImplementation = async (_href, init) => {
+    const pauseMs = cache.uat === undefined ? Math.min(MISSING_KEY_SET_RETRY_MS, options.cooldownMs) : options.cooldownMs;
+    if (failure !== undefined && Date.now() - failedAtMs < pauseMs) throw failure;
+    try {
+      const text = await source(init);
+      checkKeySet(text);
+      failure = undefined;
+      return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+    } catch (error) {
+      failedAtMs = Date.now();
+      failure = error instanceof KeySetMissing || error instanceof KeySetUnavailable ? error : new KeySetUnavailable('the issuer key set could not be read');
+      throw failure;
     }
+  };
+  const remote = createRemoteJWKSet(url, {
+    cooldownDuration: options.cooldownMs,
+    cacheMaxAge: options.maxAgeMs,
+    timeoutDuration: options.timeoutMs,
+    [jwksCache]: cache as JWKSCacheInput,
+    [customFetch]: load,
+  });
+  let lastGood: { uat: number; keys: KeyResolver } | undefined;
+  return async (header, token) => {
     let key: CryptoKey;
     try {
-      key = await this.keySet(header, token);
+      key = await remote(header, token);
     } catch (error) {
-      if (!isNoMatchingKey(error) || !(await this.reloadIfDue())) throw error;
-      key = await (this.keySet as KeyResolver)(header, token);
+      if (error instanceof KeySetMissing) throw new AuthError('key_unknown', 'token was not signed by a known key of the issuer');
+      if (!(error instanceof KeySetUnavailable)) throw error;
+      if (cache.uat === undefined || cache.jwks === undefined) throw new AuthError('jwks_unavailable', error.message);
+      if (lastGood?.uat !== cache.uat) lastGood = { uat: cache.uat, keys: createLocalJWKSet(cache.jwks) };
+      key = await lastGood.keys(header, token);
     }
-    // Defence in depth behind the allow-list: a token is only ever checked against a public key,
-    // so an HMAC "signature" made with public key bytes can never verify.
+    // Defence in depth behind the allow-list (and jose's own check): a token is only ever checked
+    // against a public key, so an HMAC "signature" made with public key bytes can never verify.
     if (key.type !== 'public') throw new AuthError('token_algorithm', 'token signature algorithm is not accepted');
     return key;
   };
+}
 
-  /** Joins a reload in flight, or starts one if due; false when neither (the set stays as it is). */
-  private async reloadIfDue(): Promise<boolean> {
-    if (this.loading) await this.loading;
-    else if (this.reloadDue()) await this.load();
-    else return false;
-    return true;
+/** Throws {@link KeySetUnavailable} unless `text` is a JWKS jose accepts. */
+function checkKeySet(text: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new KeySetUnavailable('the issuer key set is not valid JSON');
   }
-
-  private reloadDue(): boolean {
-    const interval = this.keySet === undefined || this.missing ? Math.min(MISSING_KEY_SET_RETRY_MS, this.reloadIntervalMs) : this.reloadIntervalMs;
-    return this.now() - this.attemptedAtMs >= interval;
-  }
-
-  private load(): Promise<void> {
-    // Concurrent requests with the same unknown kid share one reload.
-    this.loading ??= this.read().finally(() => {
-      this.loading = undefined;
-    });
-    return this.loading;
-  }
-
-  private async read(): Promise<void> {
-    this.attemptedAtMs = this.now();
-    let loaded: LoadedKeySet;
-    try {
-      loaded = await this.source();
-    } catch (error) {
-      // Keep serving with the last good set; only fail when there is none.
-      if (this.keySet !== undefined) return;
-      throw error instanceof AuthError ? error : new AuthError('jwks_unavailable', 'the issuer key set could not be read');
-    }
-    this.missing = loaded === 'missing';
-    try {
-      this.keySet = createLocalJWKSet(loaded === 'missing' ? { keys: [] } : loaded);
-      this.loadedAtMs = this.attemptedAtMs;
-    } catch {
-      if (this.keySet !== undefined) return;
-      throw new AuthError('jwks_unavailable', 'the issuer key set is not a valid JWKS');
-    }
+  try {
+    createLocalJWKSet(parsed as JSONWebKeySet);
+  } catch {
+    throw new KeySetUnavailable('the issuer key set is not a valid JWKS');
   }
 }
 
-async function readJwksFile(file: string, readFileFn: (file: string) => Promise<string>): Promise<LoadedKeySet> {
-  let text: string;
+async function readJwksFile(file: string, readFileFn: (file: string) => Promise<string>): Promise<string> {
   try {
-    text = await readFileFn(file);
+    return await readFileFn(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw new AuthError('jwks_unavailable', 'the issuer key set could not be read');
-  }
-  try {
-    return JSON.parse(text) as JSONWebKeySet;
-  } catch {
-    throw new AuthError('jwks_unavailable', 'the issuer key set file is not a valid JWKS');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new KeySetMissing('the issuer key set file does not exist');
+    throw new KeySetUnavailable('the issuer key set could not be read');
   }
 }
 
 /** Largest JWKS document accepted from the issuer (a key set is a few kilobytes). */
 const MAX_JWKS_BYTES = 512 * 1024;
 
-async function fetchJwks(url: URL, fetchFn: typeof fetch, timeoutMs: number): Promise<LoadedKeySet> {
+async function fetchJwks(url: URL, fetchFn: typeof fetch, init: { headers: Headers; signal: AbortSignal }): Promise<string> {
   let text: string;
   try {
-    const response = await fetchFn(url, {
-      headers: { accept: 'application/jwk-set+json, application/json' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    // jose's signal carries the timeout; no redirects, as jose asks.
+    const response = await fetchFn(url, { headers: init.headers, redirect: 'manual', signal: init.signal });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
       throw new Error(`status ${response.status}`);
@@ -401,12 +409,8 @@ async function fetchJwks(url: URL, fetchFn: typeof fetch, timeoutMs: number): Pr
     text = await response.text();
   } catch {
     // Network, timeout or HTTP status: the issuer being unreachable must not be blamed on the client.
-    throw new AuthError('jwks_unavailable', 'the issuer key set could not be fetched');
+    throw new KeySetUnavailable('the issuer key set could not be fetched');
   }
-  if (text.length > MAX_JWKS_BYTES) throw new AuthError('jwks_unavailable', 'the issuer key set is too large');
-  try {
-    return JSON.parse(text) as JSONWebKeySet;
-  } catch {
-    throw new AuthError('jwks_unavailable', 'the issuer key set is not a valid JWKS');
-  }
+  if (text.length > MAX_JWKS_BYTES) throw new KeySetUnavailable('the issuer key set is too large');
+  return text;
 }
