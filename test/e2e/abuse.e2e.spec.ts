@@ -18,6 +18,7 @@ import { DEFAULT_DEV_ISSUER, DEFAULT_TOKEN_AUDIENCE, DevTokenIssuer, devIssuerPr
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { eventually } from '../support/eventually.js';
+import { pastRevocation } from '../support/revocation-window.js';
 import { httpCall, metricValue, officerHeaders, type HttpAnswer } from '../support/http.js';
 
 let dataDir: string;
@@ -41,12 +42,6 @@ async function signed(sub: string, iat: number, scope = 'population:read'): Prom
     .setIssuedAt(iat)
     .setExpirationTime(iat + 600)
     .sign(key);
-}
-
-/** Waits until the clock is past the second a client revocation covers (its time plus the tolerance). */
-async function pastRevocation(revokedAt: string, toleranceSec: number): Promise<void> {
-  const coveredUpToMs = (Math.floor(Date.parse(revokedAt) / 1000) + toleranceSec + 1) * 1000;
-  await eventually('the end of the revocation window', async () => (Date.now() >= coveredUpToMs ? true : undefined), 30_000, 50);
 }
 
 async function readAudit(file: string): Promise<Array<Record<string, unknown>>> {
