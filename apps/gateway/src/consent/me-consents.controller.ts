@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { CitizenPrincipal } from '@motlan/auth/citizen-token.js';
+import { Citizen, CitizenAuthGuard } from '../access-log/citizen-auth.guard.js';
+import { ApiProblems, BODY_PROBLEMS } from '../common/api-problems.decorator.js';
+import { ConsentDto, ConsentIdParamDto, ConsentListDto, ConsentRequestCodeParamDto, ConsentRequestDto, CreateConsentDto } from './consent.dto.js';
+import { ConsentService } from './consent.service.js';
+
+const CITIZEN_401 = { status: 401, description: 'No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ...' } as const;
+const UNAVAILABLE = { status: 503, description: 'Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable`' } as const;
+const REQUEST_NOT_FOUND = { status: 404, description: '`consent_request_not_found`: no pending request with this code for you (expired, approved already, or meant for someone else)' } as const;
+
+/**
+ * The citizen's own consents (a citizen token of the national e-identity): give, list, take back,
+ * and approve what a commune's software asked for at the counter. Only consents of the token's
+ * citizen are ever listed or changed.
+ */
+@ApiTags('citizen')
+@ApiBearerAuth()
+@Controller('v1/me')
+@UseGuards(CitizenAuthGuard)
+export class MeConsentsController {
+  constructor(private readonly consents: ConsentService) {}
+
+  @Post('consents')
+  @ApiOperation({
+    summary: 'Give a consent: let one commune read named sensitive datasets of yours for a procedure and/or dossier, until a date',
+    description:
+      "The answer's `id` is what the commune's software sends in X-Consent-Ref. A consent for a procedure may name only datasets that procedure reads; " +
+      'it lasts at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days and can be taken back at any time (DELETE).',
+  })
+  @ApiCreatedResponse({ type: ConsentDto })
+  @ApiProblems(...BODY_PROBLEMS, CITIZEN_401, { status: 409, description: '`consent_limit_reached`: 100 consents are in force already' }, 429, UNAVAILABLE)
+  give(@Citizen() citizen: CitizenPrincipal, @Body() body: CreateConsentDto): Promise<ConsentDto> {
+    return this.consents.give(citizen.subjectId, body);
+  }
+
+  @Get('consents')
+  @ApiOperation({ summary: 'My consents: in force, expired and taken back (ended ones for 90 days), newest first' })
+  @ApiOkResponse({ type: ConsentListDto })
+  @ApiProblems(CITIZEN_401, 429, UNAVAILABLE)
+  async list(@Citizen() citizen: CitizenPrincipal): Promise<ConsentListDto> {
+    return { consents: await this.consents.list(citizen.subjectId) };
+  }
+
+  @Delete('consents/:id')
+  @ApiOperation({ summary: 'Take a consent back: every lookup from then on that names it is refused (403 consent_invalid, reason revoked), on every gateway instance' })
+  @ApiParam({ name: 'id', type: String, example: 'cns_3q2-7wKm0cS5dE4x1yVb9A' })
+  @ApiOkResponse({ type: ConsentDto })
+  @ApiProblems({ status: 400, description: '`validation_failed`: not a consent id' }, CITIZEN_401, { status: 404, description: '`consent_not_found`: you have no consent with this id' }, 429, UNAVAILABLE)
+  revoke(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentIdParamDto): Promise<ConsentDto> {
+    return this.consents.revoke(citizen.subjectId, params.id);
+  }
+
+  @Get('consent-requests/:code')
+  @ApiOperation({ summary: 'What a commune asks you to consent to at the counter (the code or link it gave you), before you approve it' })
+  @ApiParam({ name: 'code', type: String, example: 'K7M4QX2P' })
+  @ApiOkResponse({ type: ConsentRequestDto })
+  @ApiProblems({ status: 400, description: '`validation_failed`: not a request code' }, CITIZEN_401, REQUEST_NOT_FOUND, 429, UNAVAILABLE)
+  show(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentRequestCodeParamDto): Promise<ConsentRequestDto> {
+    return this.consents.showRequest(citizen.subjectId, params.code);
+  }
+
+  @Post('consent-requests/:code/approve')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Approve a counter request: creates the consent it names (a request works once, and only for the citizen it names)' })
+  @ApiParam({ name: 'code', type: String, example: 'K7M4QX2P' })
+  @ApiCreatedResponse({ type: ConsentDto })
+  @ApiProblems({ status: 400, description: '`validation_failed`: not a request code' }, CITIZEN_401, REQUEST_NOT_FOUND, 429, UNAVAILABLE)
+  approve(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentRequestCodeParamDto): Promise<ConsentDto> {
+    return this.consents.approve(citizen.subjectId, params.code);
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Consents that are checked, end to end on the embedded profile: the real gateway (file consent
+ * store, audit file, access log) and the real registry simulator, over HTTP. Procedure 2.000815
+ * (certified copies) reads civil-status births without a legal basis, so it needs the citizen's
+ * consent; what the consent names is held against each lookup.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { jest } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { SyncLifecycle } from '../../apps/gateway/src/sync/sync-lifecycle.service.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RegistryName } from '../../apps/registry-sim/src/registries/sim-dataset.js';
+import { eventually } from '../support/eventually.js';
+import { httpCall } from '../support/http.js';
+import { simSamples } from '../support/sim-control.js';
+
+const PROCEDURE = '2.000815';
+const BIRTH = [{ registry: 'civil-status', dataset: 'birth' }];
+const DAY = 86_400_000;
+
+interface Problem { code?: string; reason?: string }
+interface ConsentBody extends Problem { id: string; status: string; revokedAt: string | null; origin: { kind: string } }
+interface RequestBody extends Problem { code: string; link: string; expiresAt: string; datasets: unknown[]; officerId: string | null; status?: string; consentId?: string | null }
+
+let sim: RunningRegistrySim;
+const apps: NestFastifyApplication[] = [];
+let base: string;
+let dataDir: string;
+let clerk: string;
+let otherCommune: string;
+let noCommune: string;
+let citizenA: string;
+let citizenB: string;
+let a: string;
+let b: string;
+/** Every audit entry the first gateway wrote, as handed to its sink (whatever the trail's storage). */
+const audited: AuditEntry[] = [];
+
+async function startGateway(dir: string, env: Record<string, string> = {}): Promise<string> {
+  const config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dir,
+    PORT: '0',
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_PORTAL_SYNC_WORKER: 'false',
+    ...env,
+  });
+  const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
+  apps.push(app);
+  await app.listen(0, '127.0.0.1');
+  // Closing a gateway whose dossier sync is still starting would leave that sync's consumers running.
+  await app.get(SyncLifecycle).whenStarted();
+  return app.getUrl();
+}
+
+/** People with a birth record in the simulator. */
+async function personsWithBirth(n: number): Promise<string[]> {
+  const ids = await simSamples(sim.controlUrl, 'population', 'person', 50);
+  return ids.filter((id) => sim.registries.lookup('civil-status' as RegistryName, { dataset: 'birth', subjectId: id, fields: [] }).found).slice(0, n);
+}
+
+const lookup = (subjectId: string, consentRef?: string, extra: Record<string, string> = {}, token = clerk, dataset = 'birth') =>
+  httpCall<Problem & { data?: Record<string, unknown> }>(base, 'GET', `/v1/registries/civil-status/${dataset}/${subjectId}`, {
+    token,
+    headers: { 'x-officer-id': 'officer-consent', 'x-purpose': PROCEDURE, ...(consentRef ? { 'x-consent-ref': consentRef } : {}), ...extra },
+  });
+
+const give = (token: string, body: Record<string, unknown>) =>
+  httpCall<ConsentBody>(base, 'POST', '/v1/me/consents', {
+    token,
+    body: { procedure: PROCEDURE, communeCode: '00004', datasets: BIRTH, validUntil: new Date(Date.now() + 30 * DAY).toISOString(), ...body },
+  });
+
+const askAtCounter = (baseUrl: string, subjectId: string, token = clerk) =>
+  httpCall<RequestBody>(baseUrl, 'POST', '/v1/consent-requests', {
+    token,
+    body: { subjectId, procedure: PROCEDURE, datasets: BIRTH, validUntil: new Date(Date.now() + 7 * DAY).toISOString(), officerId: 'officer-counter' },
+  });
+
+function auditRecord(requestId: string | null): AuditRecord | undefined {
+  return audited.find((r): r is AuditRecord => r.type === 'access' && r.requestId === requestId);
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-consent-'));
+  sim = await startRegistrySim({ seed: 5, persons: 5_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
+  const clients = new DevTokenIssuer({ dataDir });
+  await clients.ensureKeys();
+  clerk = await clients.issue({ sub: 'one-stop-00004', scope: 'civil-status:read consents:request', commune: '00004' });
+  otherCommune = await clients.issue({ sub: 'one-stop-00007', scope: 'civil-status:read consents:request', commune: '00007' });
+  noCommune = await clients.issue({ sub: 'national-app', scope: 'civil-status:read consents:request' });
+  const citizens = new DevCitizenTokenIssuer({ dataDir });
+  await citizens.ensureKeys();
+  [a, b] = await personsWithBirth(2);
+  citizenA = await citizens.issue({ subjectId: a });
+  citizenB = await citizens.issue({ subjectId: b });
+  base = await startGateway(dataDir);
+  const sink = apps[0].get(AuditSink);
+  const append = sink.append.bind(sink);
+  jest.spyOn(sink, 'append').mockImplementation((entry: AuditEntry) => {
+    audited.push(entry);
+    return append(entry);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await sim?.stop();
+});
+
+describe('a sensitive lookup without a legal basis', () => {
+  it('needs a consent: none given is 403 consent_required, a made-up reference 403 consent_invalid (unknown)', async () => {
+    const none = await lookup(a);
+    expect(none.status).toBe(403);
+    expect(none.body.code).toBe('consent_required');
+    const madeUp = await lookup(a, 'made-up-12345');
+    expect(madeUp.status).toBe(403);
+    expect(madeUp.body).toMatchObject({ code: 'consent_invalid', reason: 'unknown' });
+    expect(madeUp.body.data).toBeUndefined();
+  });
+
+  it("is answered on the citizen's consent, which the audit record and the citizen's access log name", async () => {
+    const given = await give(citizenA, {});
+    expect(given.status).toBe(201);
+    expect(given.body).toMatchObject({ status: 'active', revokedAt: null, origin: { kind: 'citizen' } });
+    const answered = await lookup(a, given.body.id);
+    expect(answered.status).toBe(200);
+    expect(answered.body.data).toBeDefined();
+    const requestId = answered.headers.get('x-request-id');
+    expect(auditRecord(requestId)).toMatchObject({ outcome: 'answered', consentId: given.body.id, consentRef: given.body.id });
+    const entry = await eventually('the access log entry', async () => {
+      const log = await httpCall<{ entries: Array<{ reference: string; consentId: string | null }> }>(base, 'GET', '/v1/me/access-log', { token: citizenA });
+      return log.body.entries.find((e) => e.reference === requestId);
+    });
+    expect(entry.consentId).toBe(given.body.id);
+  });
+
+  it('is refused on a consent of another subject, procedure, commune or dataset, naming the mismatch', async () => {
+    const consent = (await give(citizenA, {})).body.id;
+    const forOtherProcedure = (await give(citizenA, { procedure: '2.000635' })).body.id;
+    const cases: Array<[Promise<{ status: number; body: Problem }>, string]> = [
+      [lookup(b, consent), 'other_subject'],
+      [lookup(a, forOtherProcedure), 'other_procedure'],
+      [lookup(a, consent, {}, otherCommune), 'other_commune'],
+      [lookup(a, consent, {}, noCommune), 'other_commune'],
+      [lookup(a, consent, {}, clerk, 'marriage'), 'dataset_not_covered'],
+    ];
+    for (const [call, reason] of cases) {
+      const answer = await call;
+      expect(answer.status).toBe(403);
+      expect(answer.body).toMatchObject({ code: 'consent_invalid', reason });
+    }
+    // A consent for a dossier holds the lookup to that dossier.
+    const forDossier = (await give(citizenA, { dossierId: 'H01.22-0001' })).body.id;
+    expect((await lookup(a, forDossier, { 'x-dossier-id': 'H01.22-0002' })).body).toMatchObject({ code: 'consent_invalid', reason: 'other_dossier' });
+    expect((await lookup(a, forDossier, { 'x-dossier-id': 'H01.22-0001' })).status).toBe(200);
+  });
+
+  it('is refused once the citizen took the consent back; only they can, and they see it revoked', async () => {
+    const consent = (await give(citizenA, {})).body.id;
+    expect((await lookup(a, consent)).status).toBe(200);
+    const byOther = await httpCall<Problem>(base, 'DELETE', `/v1/me/consents/${consent}`, { token: citizenB });
+    expect(byOther.status).toBe(404);
+    expect(byOther.body.code).toBe('consent_not_found');
+    expect((await lookup(a, consent)).status).toBe(200);
+    const revoked = await httpCall<ConsentBody>(base, 'DELETE', `/v1/me/consents/${consent}`, { token: citizenA });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('revoked');
+    const refused = await lookup(a, consent);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'consent_invalid', reason: 'revoked' });
+    const mine = await httpCall<{ consents: ConsentBody[] }>(base, 'GET', '/v1/me/consents', { token: citizenA });
+    expect(mine.body.consents.find((c) => c.id === consent)?.status).toBe('revoked');
+    const theirs = await httpCall<{ consents: ConsentBody[] }>(base, 'GET', '/v1/me/consents', { token: citizenB });
+    expect(theirs.body.consents.map((c) => c.id)).not.toContain(consent);
+  });
+
+  it('refuses a consent it cannot hold to: no procedure nor dossier, a dataset the procedure does not read, too long, unknown commune', async () => {
+    for (const body of [
+      { procedure: undefined },
+      { datasets: [{ registry: 'population', dataset: 'person' }] },
+      { validUntil: new Date(Date.now() + 400 * DAY).toISOString() },
+      { validUntil: new Date(Date.now() - DAY).toISOString() },
+      { communeCode: '99999' },
+    ]) {
+      const answer = await give(citizenA, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('validation_failed');
+    }
+    // Client tokens do not open citizen routes, nor citizen tokens client ones.
+    expect((await give(clerk, {})).status).toBe(401);
+    expect((await askAtCounter(base, a, citizenA)).status).toBe(401);
+  });
+});
+
+describe('consent asked for at the counter', () => {
+  it('is approved once, by its own citizen only; the clerk then gets the consent id and reads with it', async () => {
+    const asked = await askAtCounter(base, a);
+    expect(asked.status).toBe(201);
+    expect(asked.body.code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+    expect(asked.body.link).toBe(`/v1/me/consent-requests/${asked.body.code}`);
+    const code = asked.body.code;
+    expect((await httpCall<RequestBody>(base, 'GET', `/v1/consent-requests/${code}`, { token: clerk })).body).toMatchObject({ status: 'pending', consentId: null });
+    // Another client (even of the same scope) does not see it.
+    expect((await httpCall(base, 'GET', `/v1/consent-requests/${code}`, { token: otherCommune })).status).toBe(404);
+
+    // Another citizen can neither see nor approve it, and trying does not use it up.
+    const seenByB = await httpCall<Problem>(base, 'GET', `/v1/me/consent-requests/${code}`, { token: citizenB });
+    expect(seenByB.status).toBe(404);
+    expect(seenByB.body.code).toBe('consent_request_not_found');
+    expect((await httpCall(base, 'POST', `/v1/me/consent-requests/${code}/approve`, { token: citizenB })).status).toBe(404);
+
+    const shown = await httpCall<RequestBody>(base, 'GET', `/v1/me/consent-requests/${code}`, { token: citizenA });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ code, datasets: BIRTH, officerId: 'officer-counter', communeCode: '00004' });
+
+    const approved = await httpCall<ConsentBody>(base, 'POST', `/v1/me/consent-requests/${code}/approve`, { token: citizenA });
+    expect(approved.status).toBe(201);
+    expect(approved.body.origin).toMatchObject({ kind: 'counter-request', clientId: 'one-stop-00004' });
+    const again = await httpCall<Problem>(base, 'POST', `/v1/me/consent-requests/${code}/approve`, { token: citizenA });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('consent_request_not_found');
+
+    const status = await httpCall<RequestBody>(base, 'GET', `/v1/consent-requests/${code}`, { token: clerk });
+    expect(status.body).toMatchObject({ status: 'approved', consentId: approved.body.id });
+    expect((await lookup(a, approved.body.id)).status).toBe(200);
+  });
+
+  it('needs a commune-bound client with scope consents:request', async () => {
+    const national = await askAtCounter(base, a, noCommune);
+    expect(national.status).toBe(403);
+    expect(national.body.code).toBe('commune_required');
+    const clients = new DevTokenIssuer({ dataDir });
+    const unscoped = await clients.issue({ sub: 'one-stop-00004', scope: 'civil-status:read', commune: '00004' });
+    const refused = await askAtCounter(base, a, unscoped);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('missing_scope');
+    const mismatch = await httpCall<Problem>(base, 'POST', '/v1/consent-requests', {
+      token: clerk,
+      body: { subjectId: a, procedure: PROCEDURE, communeCode: '00007', datasets: BIRTH, validUntil: new Date(Date.now() + DAY).toISOString() },
+    });
+    expect(mismatch.status).toBe(403);
+    expect(mismatch.body.code).toBe('commune_mismatch');
+  });
+
+  it('expires: once its time is up it can no longer be seen or approved', async () => {
+    // A gateway of its own, with a one-second request lifetime (test-sized).
+    const dir = mkdtempSync(path.join(tmpdir(), 'motlan-consent-ttl-'));
+    const clients = new DevTokenIssuer({ dataDir: dir });
+    await clients.ensureKeys();
+    const citizens = new DevCitizenTokenIssuer({ dataDir: dir });
+    await citizens.ensureKeys();
+    const shortBase = await startGateway(dir, { MOTLAN_CONSENT_REQUEST_TTL_SEC: '1' });
+    const token = await clients.issue({ sub: 'one-stop-00004', scope: 'civil-status:read consents:request', commune: '00004' });
+    const citizen = await citizens.issue({ subjectId: a });
+    const asked = await askAtCounter(shortBase, a, token);
+    expect(asked.status).toBe(201);
+    expect(Date.parse(asked.body.expiresAt) - Date.now()).toBeLessThanOrEqual(1000);
+    await eventually('the request to expire', async () => {
+      const shown = await httpCall(shortBase, 'GET', `/v1/me/consent-requests/${asked.body.code}`, { token: citizen });
+      return shown.status === 404 ? shown : undefined;
+    });
+    const late = await httpCall<Problem>(shortBase, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizen });
+    expect(late.status).toBe(404);
+    expect(late.body.code).toBe('consent_request_not_found');
+    expect((await httpCall<{ consents: unknown[] }>(shortBase, 'GET', '/v1/me/consents', { token: citizen })).body.consents).toEqual([]);
+  });
+});
+
+describe('consents are durable', () => {
+  it('a restart keeps consents and revocations', async () => {
+    const kept = (await give(citizenA, {})).body.id;
+    const revoked = (await give(citizenA, {})).body.id;
+    await httpCall(base, 'DELETE', `/v1/me/consents/${revoked}`, { token: citizenA });
+    const first = apps.shift()!;
+    await first.close();
+    base = await startGateway(dataDir);
+    expect((await lookup(a, kept)).status).toBe(200);
+    expect((await lookup(a, revoked)).body).toMatchObject({ code: 'consent_invalid', reason: 'revoked' });
+  });
+});
