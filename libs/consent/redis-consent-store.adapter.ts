@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createCommandClient, waitUntilReady } from '@motlan/redis/redis-connection.client.js';
 import { parseConsent, parseConsentRequest, type Consent, type ConsentRequest } from './consent.js';
 import { ConsentStore, ConsentStoreUnavailableError, DEFAULT_CONSENT_RETENTION_MS, newestFirst, type ConsentStoreOptions } from './consent-store.port.js';
 
@@ -58,29 +59,15 @@ export class RedisConsentStore extends ConsentStore {
     this.prefix = options.prefix ?? 'motlan:consent:v1:';
     this.now = options.now ?? Date.now;
     this.retentionMs = options.retentionMs ?? DEFAULT_CONSENT_RETENTION_MS;
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-    }) as RedisWithScripts;
+    // Failures surface on the calls (503); the connection retries by itself.
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 1000 }) as RedisWithScripts;
     this.redis.defineCommand('revokeConsent', { numberOfKeys: 1, lua: REVOKE });
     this.redis.defineCommand('approveConsentRequest', { numberOfKeys: 1, lua: APPROVE });
-    // Failures surface on the calls (503); the connection retries by itself.
-    this.redis.on('error', () => undefined);
   }
 
   /** Resolves true once connected, false after `timeoutMs` (the gateway starts anyway). */
   async waitUntilReady(timeoutMs = 3000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return waitUntilReady(this.redis, timeoutMs);
   }
 
   async add(consent: Consent): Promise<void> {
