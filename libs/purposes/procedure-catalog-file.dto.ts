@@ -8,7 +8,7 @@
  * a `legalBasis` for sensitive datasets) are new optional members, so files written now stay valid.
  */
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
 
 /** What one procedure may read of one dataset. */
 export class DatasetAccessDto {
@@ -86,6 +86,7 @@ export class RecordSourceDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(3)
+  @IsObject({ each: true, message: '$property must list objects' })
   @ValidateNested({ each: true })
   @Type(() => RelationHopDto)
   via?: RelationHopDto[];
@@ -183,6 +184,7 @@ export class ProcedureDto {
   @IsArray()
   @ArrayMinSize(1, { message: 'access must list at least one dataset' })
   @ArrayMaxSize(50)
+  @IsObject({ each: true, message: '$property must list objects' })
   @ValidateNested({ each: true })
   @Type(() => DatasetAccessDto)
   access!: DatasetAccessDto[];
@@ -191,6 +193,7 @@ export class ProcedureDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
+  @IsObject({ each: true, message: '$property must list objects' })
   @ValidateNested({ each: true })
   @Type(() => SubjectRoleDto)
   subjects?: SubjectRoleDto[];
@@ -199,6 +202,7 @@ export class ProcedureDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
+  @IsObject({ each: true, message: '$property must list objects' })
   @ValidateNested({ each: true })
   @Type(() => FormFieldDto)
   form?: FormFieldDto[];
@@ -207,6 +211,7 @@ export class ProcedureDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
+  @IsObject({ each: true, message: '$property must list objects' })
   @ValidateNested({ each: true })
   @Type(() => DossierComponentDto)
   components?: DossierComponentDto[];

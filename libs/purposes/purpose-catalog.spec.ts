@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { defaultProcedureCatalogFile } from './catalog-file.js';
 import { PurposeCatalog, PurposeCatalogError, type CatalogDrift, type DescribedDataset } from './purpose-catalog.js';
 
-const KNOWN = ['population', 'residence', 'land', 'business', 'civil-status'];
-
 function catalog(procedures: unknown[], extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ format: 1, version: 'test-1', procedures, ...extra });
 }
@@ -20,7 +18,7 @@ const residence = {
 };
 
 function parse(text: string, onDrift?: (d: CatalogDrift) => void): PurposeCatalog {
-  return PurposeCatalog.parse(text, 'test.json', { knownRegistries: KNOWN, onDrift });
+  return PurposeCatalog.parse(text, 'test.json', { onDrift });
 }
 
 function problemsOf(text: string): string {
@@ -78,7 +76,7 @@ describe('PurposeCatalog', () => {
     ]);
   });
 
-  it('refuses malformed codes, duplicate codes, unknown registries and bad field lists, naming each JSON path', () => {
+  it('refuses malformed codes, duplicate codes, malformed registry names and bad field lists, naming each JSON path', () => {
     const message = problemsOf(
       catalog([
         residence,
@@ -88,7 +86,7 @@ describe('PurposeCatalog', () => {
           code: '1.000001',
           name: 'several problems',
           access: [
-            { registry: 'cadastre', dataset: 'parcel', fields: ['areaM2'] },
+            { registry: 'Cadastre--2', dataset: 'parcel', fields: ['areaM2'] },
             { registry: 'population', dataset: 'person', fields: ['fullName', 'full name', 'fullName'] },
             { registry: 'population', dataset: 'person', fields: ['sex'] },
           ],
@@ -98,7 +96,7 @@ describe('PurposeCatalog', () => {
     expect(message).toMatch(/^invalid procedure catalog test\.json: /);
     expect(message).toContain('procedures[1].code: duplicate code 1.004222, already at procedures[0]');
     expect(message).toContain('procedures[2].code: "1.4222" is not a procedure code of the form N.NNNNNN');
-    expect(message).toContain('procedures[3].access[0].registry: unknown registry "cadastre"; known: population, residence, land, business, civil-status');
+    expect(message).toContain('procedures[3].access[0].registry: "Cadastre--2" is not a registry name (lower-case letters, digits and single dashes, at most 40 characters)');
     expect(message).toContain('procedures[3].access[1].fields[1]: "full name" is not a field name');
     expect(message).toContain('procedures[3].access[1].fields[2]: duplicate field fullName');
     expect(message).toContain('procedures[3].access[2]: population/person is already granted at procedures[3].access[1]');
@@ -131,14 +129,14 @@ describe('PurposeCatalog', () => {
     const purposes = parse(catalog([{ ...residence, code: '1.003010', codeVerified: false, note: 'plausible code', domain: 'Đất đai' }]));
     expect(purposes.procedure('1.003010')).toMatchObject({ codeVerified: false, note: 'plausible code', domain: 'Đất đai' });
     const missing = path.join(mkdtempSync(path.join(tmpdir(), 'motlan-purposes-')), 'none.json');
-    expect(() => PurposeCatalog.load(missing, { knownRegistries: KNOWN })).toThrow(`invalid procedure catalog ${missing}: cannot be read (ENOENT)`);
+    expect(() => PurposeCatalog.load(missing)).toThrow(`invalid procedure catalog ${missing}: cannot be read (ENOENT)`);
     writeFileSync(missing, catalog([residence]));
-    expect(PurposeCatalog.load(missing, { knownRegistries: KNOWN }).procedures).toHaveLength(1);
+    expect(PurposeCatalog.load(missing).procedures).toHaveLength(1);
   });
 });
 
 describe('the shipped catalog (deploy/catalog/procedures.v1.json)', () => {
-  const shipped = PurposeCatalog.load(defaultProcedureCatalogFile(), { knownRegistries: KNOWN });
+  const shipped = PurposeCatalog.load(defaultProcedureCatalogFile());
 
   it('is valid and covers at least 10 commune procedures with Vietnamese names', () => {
     expect(shipped.version).toMatch(/\S/);
@@ -205,7 +203,7 @@ describe('the shipped catalog (deploy/catalog/procedures.v1.json)', () => {
     });
 
     it('ships an e-form and dossier components for every procedure, and a legal basis or consent rule for every sensitive dataset it reads', () => {
-      const shipped = PurposeCatalog.load(defaultProcedureCatalogFile(), { knownRegistries: KNOWN });
+      const shipped = PurposeCatalog.load(defaultProcedureCatalogFile());
       for (const procedure of shipped.procedures) {
         expect(procedure.form.fields.length).toBeGreaterThan(0);
         expect(procedure.form.components.length).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 /**
  * The procedure catalog (purposes): which registries, datasets and fields each administrative
- * procedure may read. Loaded once from a file and validated before the gateway connects anything;
- * the lookup path then asks it with two Map lookups and precomputed sets.
+ * procedure may read. Run-time data: seeded from a file, then changed procedure by procedure
+ * (apps/gateway/src/purposes, stored on the procedure catalog log); every change is validated
+ * here first. The lookup path asks it with two Map lookups and precomputed sets.
  */
 import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
@@ -9,8 +10,14 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { ProcedureCatalogFileDto, type DatasetAccessDto, type FORM_FIELD_TYPES, type ProcedureDto, type RecordSourceDto } from './procedure-catalog-file.dto.js';
 
-/** Registry and dataset names as the lookup routes accept them. */
+/** Dataset names as the lookup routes accept them. */
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/**
+ * Registry names: lower-case kebab, at most 40 characters. A registry is whatever an adapter
+ * describes, so names are checked by form only; a catalog may name a registry before its adapter
+ * is registered (lookups then answer 503 registry_not_connected).
+ */
+export const REGISTRY_NAME = /^(?=.{1,40}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 /** Field names as the lookup routes accept them. */
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
@@ -115,6 +122,15 @@ export interface ProcedureForm {
   components: readonly DossierComponent[];
 }
 
+/** Which change of a procedure this is: versions start at 1 and grow by one per change. */
+export interface ProcedureRevision {
+  version: number;
+  /** RFC 3339, or null for a procedure read from a fixed catalog file. */
+  updatedAt: string | null;
+  /** Client id (token `sub`) of the operator, `seed` for the shipped catalog, null for a fixed file. */
+  updatedBy: string | null;
+}
+
 export class Procedure {
   /** registry -> dataset -> grant: two Map lookups, no key built per request. */
   private readonly grants = new Map<string, Map<string, DatasetGrant>>();
@@ -128,6 +144,9 @@ export class Procedure {
     readonly access: readonly DatasetGrant[],
     /** E-form and dossier components; empty lists when the catalog defines none. */
     readonly form: ProcedureForm = { subjects: [], fields: [], components: [] },
+    readonly revision: ProcedureRevision = { version: 1, updatedAt: null, updatedBy: null },
+    /** The procedure as written (catalog file member), for the operator API and the log. */
+    readonly definition?: ProcedureDto,
   ) {
     for (const grant of access) {
       let datasets = this.grants.get(grant.registry);
@@ -138,6 +157,21 @@ export class Procedure {
 
   grant(registry: string, dataset: string): DatasetGrant | undefined {
     return this.grants.get(registry)?.get(dataset);
+  }
+
+  /** Builds a procedure from a member already checked with {@link procedureProblems}. */
+  static fromDefinition(p: ProcedureDto, onDrift: (drift: CatalogDrift) => void, revision?: ProcedureRevision): Procedure {
+    return new Procedure(
+      p.code,
+      p.name,
+      p.domain,
+      p.codeVerified ?? true,
+      p.note,
+      p.access.map((a) => new DatasetGrant(p.code, a.registry, a.dataset, a.fields, a.reason, onDrift, a.legalBasis)),
+      procedureForm(p),
+      revision,
+      p,
+    );
   }
 }
 
@@ -160,37 +194,101 @@ export class PurposeCatalogError extends Error {
 }
 
 export interface PurposeCatalogOptions {
-  /** Registries a catalog may name: anything else is a typo and refused. */
-  knownRegistries: readonly string[];
   /** Told once per procedure, dataset and dataset description when the catalog names what the dataset lacks. */
   onDrift?: (drift: CatalogDrift) => void;
 }
 
+/**
+ * The catalog in force on this instance. Changes (put, remove) replace one procedure at a time; a
+ * lookup holds the Procedure it started with, so a change never splits one decision.
+ */
 export class PurposeCatalog {
-  private readonly byCode: ReadonlyMap<string, Procedure>;
+  private readonly byCode: Map<string, Procedure>;
+  /** Sorted by code; rebuilt on the first read after a change. */
+  private sorted: readonly Procedure[] | undefined;
+  private changeCount = 0;
 
   private constructor(
-    readonly version: string,
-    readonly description: string | undefined,
-    readonly procedures: readonly Procedure[],
-    private readonly onDrift: (drift: CatalogDrift) => void,
+    /** Version label of the catalog file the catalog was seeded from (its `version`). */
+    public version: string,
+    public description: string | undefined,
+    procedures: readonly Procedure[],
+    readonly onDrift: (drift: CatalogDrift) => void,
   ) {
     this.byCode = new Map(procedures.map((p) => [p.code, p]));
   }
 
+  /** An empty catalog, filled from the procedure catalog log. */
+  static empty(options: PurposeCatalogOptions = {}): PurposeCatalog {
+    return new PurposeCatalog('', undefined, [], options.onDrift ?? (() => undefined));
+  }
+
+  get procedures(): readonly Procedure[] {
+    this.sorted ??= [...this.byCode.values()].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    return this.sorted;
+  }
+
+  /** Counts the changes applied on this instance: views built from the catalog are rebuilt when it moves. */
+  get changes(): number {
+    return this.changeCount;
+  }
+
+  /** Puts (adds or replaces) one procedure. */
+  put(procedure: Procedure): void {
+    this.byCode.set(procedure.code, procedure);
+    this.sorted = undefined;
+    this.changeCount++;
+  }
+
+  /** Removes one procedure; false when there was none with that code. */
+  remove(code: string): boolean {
+    const removed = this.byCode.delete(code);
+    if (removed) {
+      this.sorted = undefined;
+      this.changeCount++;
+    }
+    return removed;
+  }
+
+  /** Every registry some procedure reads (the adapter pool treats them as known, connected or not). */
+  registries(): Set<string> {
+    return new Set(this.procedures.flatMap((p) => p.access.map((a) => a.registry)));
+  }
+
   /** Reads and validates a catalog file. @throws PurposeCatalogError naming the file and every problem's JSON path. */
-  static load(file: string, options: PurposeCatalogOptions): PurposeCatalog {
+  static load(file: string, options: PurposeCatalogOptions = {}): PurposeCatalog {
+    return PurposeCatalog.fromFile(PurposeCatalog.loadFile(file), options);
+  }
+
+  /** Validates catalog JSON text; `source` names it in errors. */
+  static parse(text: string, source: string, options: PurposeCatalogOptions = {}): PurposeCatalog {
+    return PurposeCatalog.fromFile(PurposeCatalog.parseFile(text, source), options);
+  }
+
+  /** A catalog from a file already validated by {@link parseFile}. */
+  static fromFile(file: ProcedureCatalogFileDto, options: PurposeCatalogOptions = {}): PurposeCatalog {
+    const onDrift = options.onDrift ?? (() => undefined);
+    return new PurposeCatalog(
+      file.version,
+      file.description,
+      file.procedures.map((p) => Procedure.fromDefinition(p, onDrift)),
+      onDrift,
+    );
+  }
+
+  /** Reads and validates a catalog file without building it (the seed of the procedure catalog log). */
+  static loadFile(file: string): ProcedureCatalogFileDto {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
       throw new PurposeCatalogError(file, [{ path: '', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
     }
-    return PurposeCatalog.parse(text, file, options);
+    return PurposeCatalog.parseFile(text, file);
   }
 
-  /** Validates catalog JSON text; `source` names it in errors. */
-  static parse(text: string, source: string, options: PurposeCatalogOptions): PurposeCatalog {
+  /** Validates catalog JSON text into its file form. @throws PurposeCatalogError naming every problem's JSON path. */
+  static parseFile(text: string, source: string): ProcedureCatalogFileDto {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -203,22 +301,9 @@ export class PurposeCatalog {
     const file = plainToInstance(ProcedureCatalogFileDto, json);
     const errors = validateSync(file, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
     if (errors.length > 0) throw new PurposeCatalogError(source, structuralProblems(errors));
-    const problems = semanticProblems(file, new Set(options.knownRegistries));
+    const problems = semanticProblems(file);
     if (problems.length > 0) throw new PurposeCatalogError(source, problems);
-    const onDrift = options.onDrift ?? (() => undefined);
-    const procedures = file.procedures.map(
-      (p) =>
-        new Procedure(
-          p.code,
-          p.name,
-          p.domain,
-          p.codeVerified ?? true,
-          p.note,
-          p.access.map((a) => new DatasetGrant(p.code, a.registry, a.dataset, a.fields, a.reason, onDrift, a.legalBasis)),
-          procedureForm(p),
-        ),
-    );
-    return new PurposeCatalog(file.version, file.description, procedures, onDrift);
+    return file;
   }
 
   /** The procedure an X-Purpose names, if the catalog has it. */
@@ -236,9 +321,9 @@ export class PurposeCatalog {
    * dataset the catalog names that a described registry lacks, and each field a described dataset
    * lacks. Registries not described yet are checked when first used (DatasetGrant.fieldsOf).
    */
-  checkAgainst(registries: ReadonlyArray<{ registry: string; datasets: readonly DescribedDataset[] }>): void {
+  checkAgainst(registries: ReadonlyArray<{ registry: string; datasets: readonly DescribedDataset[] }>, only?: readonly Procedure[]): void {
     const described = new Map(registries.filter((r) => r.datasets.length > 0).map((r) => [r.registry, new Map(r.datasets.map((d) => [d.name, d]))]));
-    for (const procedure of this.procedures) {
+    for (const procedure of only ?? this.procedures) {
       for (const grant of procedure.access) {
         const datasets = described.get(grant.registry);
         if (!datasets) continue;
@@ -276,28 +361,41 @@ function structuralProblems(errors: ValidationError[], prefix = ''): CatalogProb
   return problems;
 }
 
-function semanticProblems(file: ProcedureCatalogFileDto, known: ReadonlySet<string>): CatalogProblem[] {
+function semanticProblems(file: ProcedureCatalogFileDto): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const firstIndex = new Map<string, number>();
   file.procedures.forEach((procedure: ProcedureDto, i) => {
     const at = `procedures[${i}]`;
-    if (!PURPOSE_PATTERN.test(procedure.code)) {
-      problems.push({ path: `${at}.code`, message: `"${printable(procedure.code)}" is not a procedure code of the form N.NNNNNN (e.g. 1.004222)` });
-    } else if (firstIndex.has(procedure.code)) {
+    if (PURPOSE_PATTERN.test(procedure.code) && firstIndex.has(procedure.code)) {
       problems.push({ path: `${at}.code`, message: `duplicate code ${procedure.code}, already at procedures[${firstIndex.get(procedure.code)}]` });
-    } else {
+    } else if (PURPOSE_PATTERN.test(procedure.code)) {
       firstIndex.set(procedure.code, i);
     }
-    const datasets = new Map<string, number>();
-    procedure.access.forEach((access: DatasetAccessDto, j) => {
-      const where = `${at}.access[${j}]`;
-      if (!NAME.test(access.registry)) problems.push({ path: `${where}.registry`, message: `"${printable(access.registry)}" is not a registry name` });
-      else if (!known.has(access.registry)) {
-        problems.push({ path: `${where}.registry`, message: `unknown registry "${access.registry}"; known: ${[...known].join(', ')}` });
+    problems.push(...procedureProblems(procedure, at));
+  });
+  return problems;
+}
+
+/**
+ * What is wrong with one procedure beyond its structure (which class-validator checks): its code,
+ * registry, dataset and field names, duplicates, and an e-form that reads only what it is granted.
+ * Paths start with `at` (`procedures[3]` in a file; empty for an operator's single procedure).
+ */
+export function procedureProblems(procedure: ProcedureDto, at = ''): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const member = (name: string) => (at ? `${at}.${name}` : name);
+  if (!PURPOSE_PATTERN.test(procedure.code)) {
+    problems.push({ path: member('code'), message: `"${printable(procedure.code)}" is not a procedure code of the form N.NNNNNN (e.g. 1.004222)` });
+  }
+  const datasets = new Map<string, number>();
+  procedure.access.forEach((access: DatasetAccessDto, j) => {
+      const where = member(`access[${j}]`);
+      if (!REGISTRY_NAME.test(access.registry)) {
+        problems.push({ path: `${where}.registry`, message: `"${printable(access.registry)}" is not a registry name (lower-case letters, digits and single dashes, at most 40 characters)` });
       }
       if (!NAME.test(access.dataset)) problems.push({ path: `${where}.dataset`, message: `"${printable(access.dataset)}" is not a dataset name` });
       const key = `${access.registry}/${access.dataset}`;
-      if (datasets.has(key)) problems.push({ path: where, message: `${key} is already granted at ${at}.access[${datasets.get(key)}]; list its fields once` });
+      if (datasets.has(key)) problems.push({ path: where, message: `${key} is already granted at ${member(`access[${datasets.get(key)}]`)}; list its fields once` });
       else datasets.set(key, j);
       const seen = new Set<string>();
       access.fields.forEach((field, k) => {
@@ -305,9 +403,8 @@ function semanticProblems(file: ProcedureCatalogFileDto, known: ReadonlySet<stri
         else if (seen.has(field)) problems.push({ path: `${where}.fields[${k}]`, message: `duplicate field ${field}` });
         seen.add(field);
       });
-    });
-    problems.push(...formProblems(procedure, at));
   });
+  problems.push(...formProblems(procedure, at));
   return problems;
 }
 
@@ -322,14 +419,15 @@ const PATH = /^[A-Za-z][A-Za-z0-9]{0,63}(\.[A-Za-z][A-Za-z0-9]{0,63}){0,4}$/;
  */
 function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
+  const m = at ? `${at}.` : '';
   const roles = new Set<string>();
   (procedure.subjects ?? []).forEach((subject, i) => {
-    if (!ROLE.test(subject.role)) problems.push({ path: `${at}.subjects[${i}].role`, message: `"${printable(subject.role)}" is not a role name (lower camel case)` });
-    else if (roles.has(subject.role)) problems.push({ path: `${at}.subjects[${i}].role`, message: `duplicate role ${subject.role}` });
+    if (!ROLE.test(subject.role)) problems.push({ path: `${m}subjects[${i}].role`, message: `"${printable(subject.role)}" is not a role name (lower camel case)` });
+    else if (roles.has(subject.role)) problems.push({ path: `${m}subjects[${i}].role`, message: `duplicate role ${subject.role}` });
     roles.add(subject.role);
   });
   if ((procedure.form?.length || procedure.components?.length) && roles.size === 0) {
-    problems.push({ path: `${at}.subjects`, message: 'must list the subjects (roles) that form and components read' });
+    problems.push({ path: `${m}subjects`, message: 'must list the subjects (roles) that form and components read' });
   }
   const granted = new Map(procedure.access.map((a) => [`${a.registry}/${a.dataset}`, new Set(a.fields)]));
   const checkRecord = (source: RecordSourceDto, where: string): void => {
@@ -346,7 +444,7 @@ function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
   };
   const names = new Set<string>();
   (procedure.form ?? []).forEach((field, i) => {
-    const where = `${at}.form[${i}]`;
+    const where = `${m}form[${i}]`;
     if (!FORM_FIELD_NAME.test(field.name)) problems.push({ path: `${where}.name`, message: `"${printable(field.name)}" is not a form field name` });
     else if (names.has(field.name)) problems.push({ path: `${where}.name`, message: `duplicate form field ${field.name}` });
     names.add(field.name);
@@ -355,7 +453,7 @@ function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
   });
   const codes = new Set<string>();
   (procedure.components ?? []).forEach((component, i) => {
-    const where = `${at}.components[${i}]`;
+    const where = `${m}components[${i}]`;
     if (!COMPONENT_CODE.test(component.code)) problems.push({ path: `${where}.code`, message: `"${printable(component.code)}" is not a component code (A-Z, 0-9, _ -)` });
     else if (codes.has(component.code)) problems.push({ path: `${where}.code`, message: `duplicate component ${component.code}` });
     codes.add(component.code);

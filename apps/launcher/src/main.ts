@@ -62,13 +62,13 @@ async function main(): Promise<void> {
     await fetch(`${simUrl}/sim/traffic`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ perSecond: trafficRate }) }).catch(() => undefined);
   }
   const sample = await firstSample(simUrl);
-  const scopes = 'population:read residence:read land:read business:read civil-status:read';
+  const scopes = 'population:read residence:read land:read business:read civil-status:read judicial-records:read';
   process.stdout.write(
     [
       '',
       `Motlan is running (${profile} profile).`,
       `  gateway         ${gatewayUrl}   (API docs ${gatewayUrl}/docs, OpenAPI ${gatewayUrl}/openapi.json, keys ${gatewayUrl}/.well-known/jwks.json)`,
-      `  registry-sim    ${simUrl}/sim/registries   (gRPC adapters on ports ${grpcBase}-${Number(grpcBase) + 4}, national portal on ${env.SIM_PORTAL_PORT ?? Number(grpcBase) + 5})`,
+      `  registry-sim    ${simUrl}/sim/registries   (gRPC adapters on ports ${grpcBase}-${Number(grpcBase) + 4} and judicial records on ${Number(grpcBase) + 6}, national portal on ${env.SIM_PORTAL_PORT ?? Number(grpcBase) + 5})`,
       `  operations      ${gatewayUrl}/ops#token=${opsToken}`,
       `                  (dossier sync: the simulator sends ${trafficRate > 0 ? `${trafficRate} new dossier(s) per second` : 'no dossiers (SIM_DOSSIERS_PER_SECOND=0)'}; ${simUrl}/sim/portal shows what the portal received)`,
       '',
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       `  curl -s -H "Authorization: Bearer $CITIZEN" "${gatewayUrl}/v1/me/access-log"`,
       '',
       `More sample ids: curl -s "${simUrl}/sim/samples?registry=population&dataset=person&n=10"`,
+      `Procedures (the catalog, see docs/procedures.md): npm run -s motlan -- procedures list`,
       `Adapters (registry operators, see docs/adapters.md): npm run -s motlan -- adapters list${env.SIM_EXTRA_ADAPTERS ? `   (simulator extra adapters to register: ${simUrl}/sim/adapters)` : ''}`,
       'Stop with Ctrl-C.',
       '',

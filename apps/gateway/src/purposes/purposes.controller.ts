@@ -85,10 +85,16 @@ export class PurposeCatalogAnswerDto {
 @Controller('v1/purposes')
 @UseGuards(ClientAuthGuard)
 export class PurposesController {
-  private readonly answer: PurposeCatalogAnswerDto;
+  private answer?: PurposeCatalogAnswerDto;
+  private answerAt = -1;
 
-  constructor(purposes: PurposeCatalog) {
-    // Fixed for the life of the process: built once.
+  constructor(private readonly purposes: PurposeCatalog) {}
+
+  /** Built again only after the catalog changed (operator API, or another instance through the log). */
+  private current(): PurposeCatalogAnswerDto {
+    const { purposes } = this;
+    if (this.answer && this.answerAt === purposes.changes) return this.answer;
+    this.answerAt = purposes.changes;
     this.answer = {
       version: purposes.version,
       description: purposes.description,
@@ -104,6 +110,7 @@ export class PurposesController {
         components: p.form.components.map((c) => ({ code: c.code, name: c.name, replacedBy: { ...sourceAnswer(c.replacedBy), fields: [...c.replacedBy.fields] } })),
       })),
     };
+    return this.answer;
   }
 
   @Get()
@@ -117,7 +124,7 @@ export class PurposesController {
   @ApiOkResponse({ type: PurposeCatalogAnswerDto })
   @ApiProblems(...TOKEN_PROBLEMS)
   list(): PurposeCatalogAnswerDto {
-    return this.answer;
+    return this.current();
   }
 }
 

@@ -1,7 +1,12 @@
 import { Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import type { ProcedureCatalogFileDto } from '@motlan/purposes/procedure-catalog-file.dto.js';
+import { ProcedureCatalogLog } from '@motlan/purposes/procedure-catalog-log.js';
 import { PurposeCatalog, type CatalogDrift } from '@motlan/purposes/purpose-catalog.js';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
-import { REGISTRY_NAMES, type GatewayConfig } from '../config/gateway.config.js';
+import { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import { ProcedureCatalogService } from './procedure-catalog.service.js';
 
 const logger = new Logger('PurposeCatalog');
 
@@ -31,35 +36,40 @@ function reportDrift(drift: CatalogDrift): void {
 }
 
 /**
- * The procedure catalog (purposes). The file is read and validated here, while the module tree is
- * built, before any provider connects to anything: a bad catalog stops the start with the file and
- * JSON path of each problem, and leaves no connection or timer behind. Registry names must be
- * ones the gateway knows at start (the national registries and MOTLAN_ADAPTERS), so a typo is
- * caught rather than silently granting nothing.
+ * The procedure catalog (purposes), run-time data: read from the procedure catalog log (a
+ * compacted Kafka topic in production, the file log embedded) before the gateway serves, seeded
+ * from the shipped file when the log is empty, and changed through the operator API. With
+ * MOTLAN_PROCEDURE_CATALOG set, that file is the catalog, read-only. Either file is read and
+ * validated here, while the module tree is built, so a bad file stops the start with the JSON path
+ * of each problem before anything connects. Registry names are checked by form only: a catalog
+ * may name a registry before its adapter registers.
  */
 @Module({})
 export class PurposesModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const catalog = PurposeCatalog.load(config.procedureCatalogFile, {
-      knownRegistries: [...new Set([...REGISTRY_NAMES, ...Object.keys(config.adapters)])],
-      onDrift: reportDrift,
-    });
+    const { fixedFile, topic, applyTimeoutMs } = config.procedures;
+    const file = config.procedureCatalogFile;
+    const seed: ProcedureCatalogFileDto = PurposeCatalog.loadFile(file);
+    const catalog = fixedFile ? PurposeCatalog.fromFile(seed, { onDrift: reportDrift }) : PurposeCatalog.empty({ onDrift: reportDrift });
     return {
       module: PurposesModule,
       providers: [
+        { provide: PurposeCatalog, useValue: catalog },
         {
-          provide: PurposeCatalog,
-          useFactory: () => {
-            logger.log(
-              { version: catalog.version, procedures: catalog.procedures.length, file: config.procedureCatalogFile },
-              `procedure catalog ${catalog.version}: ${catalog.procedures.length} procedures`,
-            );
-            return catalog;
+          provide: ProcedureCatalogService,
+          inject: [SyncLog, AuditSink, AdapterPool],
+          useFactory: async (log: SyncLog, audit: AuditSink, pool: AdapterPool) => {
+            const store = fixedFile ? null : new ProcedureCatalogLog(log, catalog, { topic, applyTimeoutMs });
+            const service = new ProcedureCatalogService(catalog, store, audit, pool, file);
+            // Lookups are decided by the catalog from the first request: read the log to its end before serving.
+            await service.start(() => seed);
+            return service;
           },
         },
         PurposeCatalogCheck,
       ],
-      exports: [PurposeCatalog],
+      // ProceduresController is the GatewayModule's, beside the auth guards it needs.
+      exports: [PurposeCatalog, ProcedureCatalogService],
     };
   }
 }

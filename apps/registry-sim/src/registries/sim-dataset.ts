@@ -6,11 +6,17 @@ import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import type { FieldType__Output } from '@motlan/contracts/generated/motlan/adapter/v1/FieldType.js';
 import type { Sensitivity__Output } from '@motlan/contracts/generated/motlan/adapter/v1/Sensitivity.js';
 import { CCCD_PATTERN, PARCEL_ID_PATTERN, TAX_CODE_PATTERN } from '@motlan/identifiers/subject-id.js';
+import { SIMULATOR_PORT_OFFSETS } from '@motlan/contracts/simulator-ports.js';
 import type { SeededRandom } from '../world/seeded-random.js';
 
-/** The five registries, in the order of their gRPC ports (base + 0…4). */
-export const REGISTRY_NAMES = ['population', 'residence', 'land', 'business', 'civil-status'] as const;
+/** The simulated registries. */
+export const REGISTRY_NAMES = ['population', 'residence', 'land', 'business', 'civil-status', 'judicial-records'] as const;
 export type RegistryName = (typeof REGISTRY_NAMES)[number];
+
+/** Each registry's gRPC port, as an offset from SIM_GRPC_BASE_PORT (the portal is at +5, judicial records at +6). */
+export const REGISTRY_PORT_OFFSETS: Readonly<Record<RegistryName, number>> = SIMULATOR_PORT_OFFSETS;
+/** The highest offset used by a registry: the base port may be at most 65535 minus it. */
+export const MAX_REGISTRY_PORT_OFFSET = Math.max(...Object.values(REGISTRY_PORT_OFFSETS));
 
 export function isRegistryName(value: string): value is RegistryName {
   return (REGISTRY_NAMES as readonly string[]).includes(value);

@@ -1,5 +1,5 @@
 /**
- * The five simulated registries behind one façade: lookups with field selection and versions,
+ * The simulated registries behind one façade: lookups with field selection and versions,
  * run-time record changes with a change hook (for change events), faults and call statistics.
  * Transport-free: the gRPC servers and the control API call into this.
  */
@@ -17,6 +17,7 @@ import { BusinessRegistry } from './business-registry.js';
 import { CallStats } from './call-stats.js';
 import { CivilStatusRegistry } from './civil-status-registry.js';
 import { FaultInjector, type FaultPatch, type FaultSettings } from './fault-injector.js';
+import { JudicialRecordsRegistry } from './judicial-records-registry.js';
 import { LandRegistry } from './land-registry.js';
 import { PopulationRegistry } from './population-registry.js';
 import { ResidenceRegistry } from './residence-registry.js';
@@ -103,6 +104,7 @@ export class SimRegistries {
       new LandRegistry(this.land, this.population),
       new BusinessRegistry(this.business, this.population),
       new CivilStatusRegistry(this.population),
+      new JudicialRecordsRegistry(this.population),
     ];
     this.registries = new Map(registries.map((r) => [r.name, r]));
     this.injectors = new Map(REGISTRY_NAMES.map((name) => [name, new FaultInjector(options.faults?.[name] ?? {})]));
