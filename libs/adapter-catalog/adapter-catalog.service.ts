@@ -14,7 +14,7 @@ import {
 import { AdapterPool, AdapterVerificationError, type AdapterSpec, type PooledAdapter, type VerificationFailure } from '@motlan/registry-client/adapter-pool.js';
 import type { AdapterResilienceState, BreakerOptions } from '@motlan/registry-client/guarded-adapter.js';
 import type { RegistryHealth } from '@motlan/registry-client/registry-client.port.js';
-import { AdapterCatalogStore } from './adapter-catalog-store.port.js';
+import { AdapterCatalogStore } from './adapter-catalog-store.service.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry, AdapterManifest } from './adapter-manifest.js';
 import type { AdapterWriteRights } from './adapter-write-rights.js';
 import type { EndpointAllowList } from './endpoint-allow-list.js';

@@ -1,4 +1,5 @@
-import type { AdapterCatalogEntry } from './adapter-manifest.js';
+import type { MessageCodec } from '@motlan/sync-log/message-codec.js';
+import type { AdapterCatalogChange, AdapterCatalogEntry } from './adapter-manifest.js';
 
 /**
  * JSON form of one catalog entry, as stored in the catalog file and on the Kafka topic. Decoding
@@ -9,6 +10,27 @@ export function encodeCatalogEntry(entry: AdapterCatalogEntry): string {
   // Checked on the way out too, so nothing is written that every reader would then skip.
   return JSON.stringify(checkCatalogEntry(entry));
 }
+
+/**
+ * The catalog topic's messages: key = adapter id, value = entry JSON, null (a tombstone) = removed.
+ * Checked both ways: nothing is written that readers would skip, nothing read reaches the gateway
+ * unchecked.
+ */
+export const catalogChangeCodec: MessageCodec<AdapterCatalogChange> = {
+  encode: ({ id, entry }) => {
+    if (!id) throw new Error('adapter catalog: a change needs an adapter id');
+    return { key: id, value: entry ? encodeCatalogEntry(entry) : null };
+  },
+  decode: ({ key, value }) => {
+    if (!key) return { ok: false, reason: 'message has no key' };
+    if (value === null) return { ok: true, value: { id: key, entry: null } };
+    try {
+      return { ok: true, value: { id: key, entry: decodeCatalogEntry(value, key) } };
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+  },
+};
 
 /** Parses and checks one entry; throws an Error naming what is wrong. */
 export function decodeCatalogEntry(json: string, expectedId?: string): AdapterCatalogEntry {

@@ -2,7 +2,7 @@ import type { AuditEntry } from './audit-record.js';
 
 /** Where an audit entry sits in the trail, and its place in its writer's hash chain. */
 export interface AuditPosition {
-  /** Kafka: "<partition>:<offset>"; file: the line number. Opaque, but ordered within a chain. */
+  /** "<partition>:<offset>" on the audit topic. Opaque, but ordered within a chain. */
   position: string;
   /** The gateway instance that wrote it (one hash chain per writer). */
   writer: string;
@@ -21,8 +21,8 @@ export interface RunningAuditFeed {
 /**
  * Reads the audit trail back, in order, for projections built from it (the citizen access log).
  * Production: the Kafka topic motlan.audit.v1 through a consumer group (so a projection in Redis
- * resumes where it left off); embedded: the append-only audit file from its first line. Entries
- * are delivered at least once: handlers must be idempotent.
+ * resumes where it left off); embedded: the same topic of the file log, from its first record on
+ * every start. Entries are delivered at least once: handlers must be idempotent.
  */
 export abstract class AuditFeed {
   abstract follow(consumer: string, handler: AuditFeedHandler): Promise<RunningAuditFeed>;

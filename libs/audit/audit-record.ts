@@ -30,6 +30,8 @@ export interface AuditRecord {
   version?: string;
   /** The citizen's consent reference (X-Consent-Ref) the request carried, when it carried one. */
   consentRef?: string;
+  /** The consent the read was answered on (checked: this citizen's, in force, covering it), when it needed one. */
+  consentId?: string;
   /** The use case that read the record, when not a plain lookup: `prefill`. */
   via?: 'prefill';
   /**
@@ -54,6 +56,24 @@ export interface AdapterCatalogAuditRecord {
   action: 'register' | 'update' | 'remove';
   adapterId: string;
   registry: string;
+  before: object | null;
+  after: object | null;
+}
+
+/**
+ * A change to the procedure catalog: who put or removed which procedure, its version after the
+ * change, and the procedure (as in the catalog file) before and after.
+ */
+export interface ProcedureCatalogAuditRecord {
+  type: 'procedure_catalog';
+  time: string;
+  requestId: string;
+  /** Client id (token `sub`) of the operator. */
+  clientId: string;
+  action: 'create' | 'update' | 'remove';
+  code: string;
+  /** The procedure's version after the change (a removal counts as one). */
+  version: number;
   before: object | null;
   after: object | null;
 }
@@ -148,4 +168,4 @@ export interface RefusalSummaryAuditRecord {
 }
 
 /** Anything written to the audit trail. */
-export type AuditEntry = AuditRecord | AdapterCatalogAuditRecord | RefusalAuditRecord | AuditChainNoticeRecord | TokenRevocationAuditRecord | RefusalSummaryAuditRecord | DossierCommuneRebindAuditRecord;
+export type AuditEntry = AuditRecord | AdapterCatalogAuditRecord | ProcedureCatalogAuditRecord | RefusalAuditRecord | AuditChainNoticeRecord | TokenRevocationAuditRecord | RefusalSummaryAuditRecord | DossierCommuneRebindAuditRecord;

@@ -1,30 +1,24 @@
 /**
- * Reading the audit trail back as it is stored: JSON texts, one per line of the audit file or per
- * message of the audit topic. Shared by the audit feeds (projections) and the verify command.
+ * Reading the audit trail back as it is stored: JSON texts, one per message of the audit topic
+ * (either profile), or one per line of a plain audit file (an exported copy, or the trail of a
+ * release before the event log). Shared by the audit feed (projections) and the verify command.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
 import { splitChained } from './audit-chain.js';
+import { auditTrailCodec, parseTrailText } from './audit-trail-codec.js';
 import type { AuditPosition } from './audit-feed.port.js';
 import type { AuditEntry } from './audit-record.js';
 
 /** One stored record and where it is: what the verifier reads. */
 export interface TrailItem {
-  /** Kafka "<partition>:<offset>"; file: the line number, from 1. */
+  /** A topic: "<partition>:<offset>"; a plain file: the line number, from 1. */
   position: string;
   /** The parsed JSON object, or undefined when the text is not a JSON object (damaged). */
   value: object | undefined;
 }
 
-export function parseTrailText(text: string): object | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The entry and position a feed hands to its handler. A record written before the trail was
@@ -94,7 +88,8 @@ export async function readAuditTrailFile(file: string, onItem: (item: TrailItem)
 export async function readAuditTrailTopic(log: SyncLog, topic: string, onItem: (item: TrailItem) => void): Promise<void> {
   const reader = await log.consume({ group: 'motlan-audit-verify', topics: [topic], fromBeginning: true, ephemeral: true }, async (message) => {
     if (message.value === null) return;
-    onItem({ position: `${message.partition}:${message.offset}`, value: parseTrailText(message.value) });
+    const decoded = auditTrailCodec.decode(message);
+    onItem({ position: `${message.partition}:${message.offset}`, value: decoded.ok ? decoded.value.record : undefined });
   });
   try {
     await reader.caughtUp();

@@ -1,5 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { settlesWithin } from '@motlan/resilience/deadline.js';
 import { AuditChain, type SealedBatch, type SeqRange } from './audit-chain.js';
 import type { AuditEntry } from './audit-record.js';
 import { AuditSink } from './audit-sink.port.js';
@@ -212,7 +213,7 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
     clearTimeout(this.noticeTimer);
     this.noticeTimer = undefined;
     const bound = this.timeoutMs ?? 10_000;
-    await withDeadline(this.draining ?? Promise.resolve(), bound);
+    await settlesWithin(this.draining ?? Promise.resolve(), bound);
     if (this.chain.owesNotice && !this.draining) {
       const owed = (async () => {
         const sealed = this.chain.seal([]);
@@ -223,7 +224,7 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
           this.chain.failed(sealed);
         }
       })();
-      await withDeadline(owed, bound);
+      await settlesWithin(owed, bound);
     }
     await this.release();
   }
@@ -239,10 +240,4 @@ function settle(pending: Pending, error?: Error): void {
 
 function unavailable(error: unknown): Error {
   return error instanceof Error ? error : new AuditUnavailableError(String(error));
-}
-
-async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

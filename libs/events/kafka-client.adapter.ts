@@ -57,3 +57,14 @@ export function consumerRetry(stopping: () => boolean): RetryOptions {
     restartOnFailure: () => Promise.resolve(!stopping()),
   };
 }
+
+/** Whether a topic exists, without creating it (the audit verify command must not). */
+export async function kafkaTopicExists(brokers: string[], topic: string, clientId = 'motlan-admin'): Promise<boolean> {
+  const admin = createKafka(clientId, brokers).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).includes(topic);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

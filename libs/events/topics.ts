@@ -9,6 +9,8 @@ export const Topics = {
   registryChangesDlq: 'motlan.registry.changes.dlq.v1',
   /** The adapter catalog, compacted: key = adapter id, value = catalog entry JSON, null = removed. */
   adapterCatalog: 'motlan.adapters.v1',
+  /** The procedure catalog, compacted: key = procedure code, value = procedure with its version, null = removed. */
+  procedureCatalog: 'motlan.procedures.v1',
   /** Dossier status from commune systems to the national portal (key = dossier id, value = DossierStatusMessage JSON). */
   dossierSync: 'motlan.portal.dossier-sync.v1',
   /** Statuses whose delivery failed transiently, waiting for another attempt (headers: attempt, not-before). */

@@ -8,14 +8,21 @@ import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 
 /** Parsed JSON of `file`, or undefined when it does not exist. */
 export async function readJsonIfExists(file: string): Promise<unknown> {
-  let text: string;
+  const text = await readTextIfExists(file, ['ENOENT']);
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
+}
+
+/**
+ * The file's text; undefined when reading fails with one of `absent` (default: no such file, or no
+ * directory where its own would be).
+ */
+export async function readTextIfExists(file: string, absent: string[] = ['ENOENT', 'ENOTDIR']): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (absent.includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw error;
   }
-  return JSON.parse(text) as unknown;
 }
 
 /** Replaces `file` atomically: readers see the old or the new content, never a partial write. */

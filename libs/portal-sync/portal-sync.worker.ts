@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { parseJsonMessage } from '@motlan/events/message-validation.js';
 import { ConsumerGroups, DlqHeaders, Topics } from '@motlan/events/topics.js';
+import { deadLetterOf } from '@motlan/sync-log/dead-letter.js';
 import { SyncLog, type ConsumeContext, type ConsumedMessage, type RunningConsumer } from '@motlan/sync-log/sync-log.port.js';
 import { DossierStatusMessage, idempotencyKey } from './dossier-status.js';
 import { PortalClient, PortalUnavailableError, type PortalDeliveryResult, type PortalDossierStatus } from './portal-client.port.js';
@@ -192,18 +193,10 @@ export class PortalSyncWorker {
 
   private async deadLetter(message: ConsumedMessage, reason: string, attempts: number, status: DossierStatusMessage | undefined): Promise<void> {
     await this.log.append(Topics.dossierSyncDlq, [
-      {
-        key: message.key,
-        value: message.value,
-        headers: {
-          [DlqHeaders.reason]: reason.slice(0, 500),
-          [DlqHeaders.sourceTopic]: message.topic,
-          [DlqHeaders.sourcePartition]: String(message.partition),
-          [DlqHeaders.sourceOffset]: message.offset,
-          [DlqHeaders.attempts]: String(attempts),
-          ...(message.headers?.['x-request-id'] ? { 'x-request-id': message.headers['x-request-id'] } : {}),
-        },
-      },
+      deadLetterOf(message, reason, {
+        [DlqHeaders.attempts]: String(attempts),
+        ...(message.headers?.['x-request-id'] ? { 'x-request-id': message.headers['x-request-id'] } : {}),
+      }),
     ]);
     if (status) await this.recordOutcome(status, 'dead_lettered', message, reason);
     this.stats.deadLettered++;

@@ -19,3 +19,17 @@ export function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => E
     );
   });
 }
+
+/**
+ * Waits for `work` to settle, at most `ms`: true when it did (resolved or rejected: its outcome is
+ * the caller's business elsewhere), false when the time ran out first. For shutdown paths that must
+ * not hang on a peer that is gone; like withDeadline, nothing is cancelled and the timer never keeps
+ * the process alive.
+ */
+export function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const late = new Error('deadline');
+  return withDeadline(work, ms, () => late).then(
+    () => true,
+    (error: unknown) => error !== late,
+  );
+}

@@ -21,6 +21,22 @@ export interface FileSyncLogOptions {
   partitions?: number;
   /** How often consumers look for new lines when they have read everything (default 100 ms). */
   pollMs?: number;
+  /**
+   * Directories 0700 and files 0600, for a log only the gateway's own user may read (the adapter
+   * catalog); otherwise directories follow the umask and files are 0644.
+   */
+  private?: boolean;
+  /**
+   * fsync before an append resolves (default true). false: an append survives a crash of the
+   * process but not of the machine (the embedded audit trail unless MOTLAN_AUDIT_FSYNC is set).
+   */
+  fsync?: boolean;
+}
+
+/** Modes of what the log creates; undefined: the defaults (umask; offset and layout files 0644). */
+interface FileModes {
+  dir?: number;
+  file?: number;
 }
 
 /** One line of a partition file. */
@@ -66,6 +82,8 @@ export class FileSyncLog extends SyncLog {
   private readonly dir: string;
   private readonly partitions: number;
   private readonly pollMs: number;
+  private readonly modes: FileModes;
+  private readonly fsync: boolean;
   private readonly layouts = new Map<string, Promise<number>>();
   private readonly writers = new Map<string, PartitionWriter>();
   private readonly counters = new Map<string, LineCounter>();
@@ -77,6 +95,8 @@ export class FileSyncLog extends SyncLog {
     this.dir = options.dir;
     this.partitions = options.partitions ?? 1;
     this.pollMs = options.pollMs ?? 100;
+    this.modes = options.private ? { dir: 0o700, file: 0o600 } : {};
+    this.fsync = options.fsync ?? true;
     if (!Number.isInteger(this.partitions) || this.partitions < 1) throw new Error(`file sync log: partitions must be a positive integer, not ${options.partitions}`);
   }
 
@@ -124,7 +144,7 @@ export class FileSyncLog extends SyncLog {
       }
     }
     catchUp.arm();
-    const running = new FileRunningConsumer(groupId, partitions, handler, catchUp, this.pollMs, this.logger);
+    const running = new FileRunningConsumer(groupId, partitions, handler, catchUp, this.pollMs, this.logger, this.modes);
     if (!ephemeral) this.groupsInUse.add(groupId);
     this.consumers.add(running);
     running.onStopped = () => {
@@ -184,9 +204,9 @@ export class FileSyncLog extends SyncLog {
     const file = path.join(this.dir, topic, TOPIC_FILE);
     let recorded = await readJsonIfExists(file);
     if (recorded === undefined) {
-      await mkdir(path.dirname(file), { recursive: true });
+      await mkdir(path.dirname(file), { recursive: true, mode: this.modes.dir });
       // Exclusive: two processes starting together cannot record different counts.
-      await createFileExclusive(file, JSON.stringify({ partitions: this.partitions }) + '\n', 0o644);
+      await createFileExclusive(file, JSON.stringify({ partitions: this.partitions }) + '\n', this.modes.file ?? 0o644);
       recorded = await readJsonIfExists(file);
     }
     const partitions = (recorded as { partitions?: unknown } | undefined)?.partitions;
@@ -198,7 +218,7 @@ export class FileSyncLog extends SyncLog {
   private writer(topic: string, partition: number): PartitionWriter {
     const file = this.partitionFile(topic, partition);
     let writer = this.writers.get(file);
-    if (!writer) this.writers.set(file, (writer = new PartitionWriter(file)));
+    if (!writer) this.writers.set(file, (writer = new PartitionWriter(file, this.modes, this.fsync)));
     return writer;
   }
 
@@ -258,6 +278,7 @@ class FileRunningConsumer implements RunningConsumer {
     private readonly catchUp: CatchUp,
     private readonly pollMs: number,
     private readonly logger: Logger,
+    private readonly modes: FileModes,
   ) {
     const signal = this.signal;
     this.context = {
@@ -291,7 +312,7 @@ class FileRunningConsumer implements RunningConsumer {
   /** Follows one partition file until stopped: reads new complete lines, handles, commits. */
   private async follow(plan: PartitionPlan): Promise<void> {
     const reader = new LineReader(plan.file);
-    const commits = plan.offsetFile ? new OffsetCommitter(plan.offsetFile, plan.start, this.logger) : undefined;
+    const commits = plan.offsetFile ? new OffsetCommitter(plan.offsetFile, plan.start, this.logger, this.modes) : undefined;
     let index = 0;
     try {
       while (!this.signal.stopping) {
@@ -348,7 +369,11 @@ class PartitionWriter {
   private handle?: FileHandle;
   private dirSynced = false;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly modes: FileModes,
+    private readonly fsync: boolean,
+  ) {}
 
   append(text: string): Promise<void> {
     const run = this.tail.then(() => this.write(text));
@@ -364,8 +389,8 @@ class PartitionWriter {
 
   private async write(text: string): Promise<void> {
     if (!this.handle) {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      this.handle = await open(this.file, 'a+');
+      await mkdir(path.dirname(this.file), { recursive: true, mode: this.modes.dir });
+      this.handle = await open(this.file, 'a+', this.modes.file);
     }
     const handle = this.handle;
     try {
@@ -376,8 +401,8 @@ class PartitionWriter {
       // O_APPEND: the whole buffer lands at the end of the file, even with other processes appending.
       const { bytesWritten } = await handle.write(data);
       if (bytesWritten !== data.length) throw new Error(`short write to ${this.file} (${bytesWritten} of ${data.length} bytes)`);
-      await handle.sync();
-      if (!this.dirSynced) {
+      if (this.fsync) await handle.sync();
+      if (this.fsync && !this.dirSynced) {
         // The file's directory entry must be durable too, or a new partition file may vanish on a crash.
         await syncDir(path.dirname(this.file));
         this.dirSynced = true;
@@ -496,6 +521,7 @@ class OffsetCommitter {
     private readonly file: string,
     start: number,
     private readonly logger: Logger,
+    private readonly modes: FileModes,
   ) {
     // Nothing to write until a message is handled: the start position may not be committed at all.
     this.next = start;
@@ -525,11 +551,11 @@ class OffsetCommitter {
     if (next <= this.written) return;
     try {
       if (!this.dirReady) {
-        await mkdir(path.dirname(this.file), { recursive: true });
+        await mkdir(path.dirname(this.file), { recursive: true, mode: this.modes.dir });
         this.dirReady = true;
       }
       // Temp file + rename: a reader (or a restart) sees the old offset or the new one, never half.
-      await writeFileAtomic(this.file, `${next}\n`, 0o644);
+      await writeFileAtomic(this.file, `${next}\n`, this.modes.file ?? 0o644);
       this.written = next;
     } catch (error) {
       this.logger.warn({ file: this.file, reason: (error as Error).message }, 'file sync log offset not committed; retried with the next one');

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { consumerRetry, createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
+import { withDeadline } from '@motlan/resilience/deadline.js';
 import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved, requestedStarts, startKey } from './consume-support.js';
 import {
   SyncLog,
@@ -11,6 +12,7 @@ import {
   type MessageHandler,
   type PartitionOffset,
   type RunningConsumer,
+  type TopicSettings,
 } from './sync-log.port.js';
 
 export interface KafkaSyncLogOptions {
@@ -41,6 +43,8 @@ const CLEANUP_MS = 5_000;
  */
 /** Appends sent in one request at most (bounded request size). */
 const MAX_APPENDS_PER_BATCH = 500;
+/** Bytes of keys and values per produce request at most (below the broker's default 1 MiB message limit). */
+const MAX_REQUEST_BYTES = 512 * 1024;
 
 export class KafkaSyncLog extends SyncLog {
   private readonly logger = new Logger('SyncLog');
@@ -86,16 +90,13 @@ export class KafkaSyncLog extends SyncLog {
             throw error;
           });
           await this.producerReady;
-          const byTopic = new Map<string, LogMessage[]>();
-          for (const append of batch) {
-            let list = byTopic.get(append.topic);
-            if (!list) byTopic.set(append.topic, (list = []));
-            list.push(...append.messages);
+          // Requests follow each other on the one connection, in order: each topic's order holds across them.
+          for (const request of produceRequests(batch)) {
+            await this.producer.sendBatch({
+              acks: -1,
+              topicMessages: [...request].map(([topic, list]) => ({ topic, messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
+            });
           }
-          await this.producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
-          });
           for (const append of batch) append.resolve();
         } catch (error) {
           // Some of the batch may be written: callers treat a failed append as "maybe written" (at least once).
@@ -132,13 +133,17 @@ export class KafkaSyncLog extends SyncLog {
     return (fetched?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset })).sort(byPartition);
   }
 
-  async ensureTopics(topics: string[], partitions: number): Promise<void> {
+  async ensureTopics(topics: string[], partitions: number, settings: TopicSettings = {}): Promise<void> {
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((t) => !existing.has(t));
     if (missing.length === 0) return;
     // createTopics answers false (no error) when another instance created them in between.
-    await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    const configEntries = [
+      ...(settings.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+      ...(settings.retainForever ? [{ name: 'retention.ms', value: '-1' }] : []),
+    ];
+    await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions, configEntries })), waitForLeaders: true });
   }
 
   async close(): Promise<void> {
@@ -333,6 +338,7 @@ class KafkaRunningConsumer implements RunningConsumer {
           return attempt();
         }),
         CLEANUP_MS,
+        () => new Error(`no answer within ${CLEANUP_MS} ms`),
       );
     } catch (error) {
       this.logger.warn({ groupId: this.groupId, reason: (error as Error).message }, 'ephemeral sync log group not deleted');
@@ -362,19 +368,36 @@ function toHeaders(headers: IHeaders | undefined): Record<string, string> {
   return result;
 }
 
+/**
+ * The queued appends as produce requests of at most MAX_REQUEST_BYTES (a larger message goes
+ * alone), messages grouped by topic and kept in append order.
+ */
+function produceRequests(appends: { topic: string; messages: LogMessage[] }[]): Map<string, LogMessage[]>[] {
+  const requests: Map<string, LogMessage[]>[] = [];
+  let request = new Map<string, LogMessage[]>();
+  let bytes = 0;
+  for (const { topic, messages } of appends) {
+    for (const message of messages) {
+      const size = Buffer.byteLength(message.key) + (message.value === null ? 0 : Buffer.byteLength(message.value));
+      if (bytes > 0 && bytes + size > MAX_REQUEST_BYTES) {
+        requests.push(request);
+        request = new Map();
+        bytes = 0;
+      }
+      let list = request.get(topic);
+      if (!list) request.set(topic, (list = []));
+      list.push(message);
+      bytes += size;
+    }
+  }
+  if (bytes > 0 || request.size > 0) requests.push(request);
+  return requests;
+}
+
 function byPartition(a: PartitionOffset, b: PartitionOffset): number {
   return a.partition - b.partition;
 }
 
 function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

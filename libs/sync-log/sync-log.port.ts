@@ -48,6 +48,18 @@ export interface ConsumerOptions {
   startAt?: Record<string, PartitionOffset[]>;
 }
 
+/** How a topic is kept, for ensureTopics. */
+export interface TopicSettings {
+  /**
+   * Keep only the newest message per key (Kafka cleanup.policy=compact; a tombstone removes the
+   * key): for topics that hold a current state, such as a catalog, rather than a history. The file
+   * log keeps every line, which reads the same.
+   */
+  compacted?: boolean;
+  /** Never delete messages for their age (Kafka retention.ms=-1): a trail kept for good. The file log deletes nothing anyway. */
+  retainForever?: boolean;
+}
+
 export type MessageHandler = (message: ConsumedMessage, context: ConsumeContext) => Promise<void>;
 
 export interface RunningConsumer {
@@ -78,7 +90,7 @@ export abstract class SyncLog {
   abstract endOffsets(topic: string): Promise<PartitionOffset[]>;
   /** The group's committed offset per partition (the next offset it will read), "-1" where none. */
   abstract committedOffsets(group: string, topic: string): Promise<PartitionOffset[]>;
-  /** Creates topics that do not exist yet (Kafka: with the given partitions; files: no-op). */
-  abstract ensureTopics(topics: string[], partitions: number): Promise<void>;
+  /** Creates topics that do not exist yet (Kafka: with the given partitions and settings; files: no-op). */
+  abstract ensureTopics(topics: string[], partitions: number, settings?: TopicSettings): Promise<void>;
   abstract close(): Promise<void>;
 }

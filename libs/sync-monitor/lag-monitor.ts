@@ -5,6 +5,7 @@
  * metrics (lag-metrics.ts) and through its operator API. Operator documentation:
  * docs/sync-monitoring.md.
  */
+import { withDeadline } from '@motlan/resilience/deadline.js';
 import type { PartitionOffset, SyncLog } from '@motlan/sync-log/sync-log.port.js';
 import {
   evaluateGroup,
@@ -337,18 +338,13 @@ export class LagMonitor {
         this.lastFailures.set(key, message(error));
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Error>((resolve) => {
-      timer = setTimeout(() => {
-        const last = this.lastFailures.get(key);
-        resolve(new Error(`no answer within ${this.readTimeoutMs} ms${last ? ` (last failure: ${last})` : ''}`));
-      }, this.readTimeoutMs);
-      timer.unref();
-    });
     try {
-      return await Promise.race([reading.catch((error: unknown) => new Error(message(error))), timeout]);
-    } finally {
-      clearTimeout(timer);
+      return await withDeadline(reading, this.readTimeoutMs, () => {
+        const last = this.lastFailures.get(key);
+        return new Error(`no answer within ${this.readTimeoutMs} ms${last ? ` (last failure: ${last})` : ''}`);
+      });
+    } catch (error) {
+      return new Error(message(error));
     }
   }
 

@@ -7,7 +7,8 @@ import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, ConfigResourceTypes, type Admin } from 'kafkajs';
 import { hostname } from 'node:os';
 import type { AdapterCatalogChange, AdapterCatalogEntry } from '@motlan/adapter-catalog/adapter-manifest.js';
-import { KafkaAdapterCatalogStore } from '@motlan/adapter-catalog/kafka-adapter-catalog-store.adapter.js';
+import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.service.js';
+import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
 import { eventually } from '../support/eventually.js';
 import { requireKafkaBrokers } from '../support/services.js';
 
@@ -16,7 +17,7 @@ let brokers: string[];
 let admin: Admin;
 let kafka: Kafka;
 const warnings: string[] = [];
-const stores: KafkaAdapterCatalogStore[] = [];
+const stores: AdapterCatalogStore[] = [];
 const topics = new Set<string>();
 
 function entry(id: string, revision = 1): AdapterCatalogEntry {
@@ -36,9 +37,16 @@ function entry(id: string, revision = 1): AdapterCatalogEntry {
   };
 }
 
+/** The store as the gateway wires it on the production profile, on a Kafka log of its own. */
+function kafkaStore(options: { brokers: string[]; topic?: string; startTimeoutMs?: number }): AdapterCatalogStore {
+  const topic = options.topic ?? 'motlan.adapters.v1';
+  const log = new KafkaSyncLog({ brokers: options.brokers, clientId: 'adapter-catalog-it' });
+  return new AdapterCatalogStore({ log, ownsLog: true, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${options.brokers.join(',')}`, startTimeoutMs: options.startTimeoutMs });
+}
+
 /** A store on `topic` plus what its listener saw, folded into a catalog. */
 function open(topic: string) {
-  const store = new KafkaAdapterCatalogStore({ brokers, topic, clientId: 'adapter-catalog-it' });
+  const store = kafkaStore({ brokers, topic });
   stores.push(store);
   topics.add(topic);
   const seen: AdapterCatalogChange[] = [];
@@ -74,7 +82,7 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
-describe('KafkaAdapterCatalogStore (real Kafka)', () => {
+describe('AdapterCatalogStore on the Kafka event log (real Kafka)', () => {
   const topic = `motlan.adapters.v1.test-${RUN}`;
   let a: ReturnType<typeof open>;
   let b: ReturnType<typeof open>;
@@ -86,7 +94,7 @@ describe('KafkaAdapterCatalogStore (real Kafka)', () => {
 
   it('names its topic in location; the default topic is motlan.adapters.v1', () => {
     expect(a.store.location).toBe(`kafka topic ${topic}`);
-    expect(new KafkaAdapterCatalogStore({ brokers: ['127.0.0.1:9'] }).location).toBe('kafka topic motlan.adapters.v1');
+    expect(kafkaStore({ brokers: ['127.0.0.1:9'] }).location).toBe('kafka topic motlan.adapters.v1');
   });
 
   it('starts on a missing topic by creating it compacted with one partition', async () => {
@@ -180,7 +188,7 @@ describe('KafkaAdapterCatalogStore (real Kafka)', () => {
   });
 
   it('rejects start with a clear error when the broker cannot be reached', async () => {
-    const store = new KafkaAdapterCatalogStore({ brokers: ['127.0.0.1:1'], topic, startTimeoutMs: 2000 });
+    const store = kafkaStore({ brokers: ['127.0.0.1:1'], topic, startTimeoutMs: 2000 });
     const began = Date.now();
     await expect(store.start(() => undefined)).rejects.toThrow(/adapter catalog \(kafka topic .*\): cannot read it from Kafka at 127\.0\.0\.1:1: no answer within 2 s/);
     expect(Date.now() - began).toBeLessThan(5000);

@@ -10,13 +10,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
 import { splitChained, type ChainedAuditEntry } from '@motlan/audit/audit-chain.js';
 import type { AuditPosition } from '@motlan/audit/audit-feed.port.js';
 import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
-import { KafkaAuditFeed } from '@motlan/audit/kafka-audit-feed.adapter.js';
+import { LogAuditFeed } from '@motlan/audit/log-audit-feed.js';
+import { AUDIT_TOPIC_PARTITIONS } from '@motlan/audit/log-audit-sink.js';
 import { readAuditTrailTopic, type TrailItem } from '@motlan/audit/audit-trail-reader.js';
 import type { AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
@@ -146,6 +147,18 @@ describe('audit trail on Kafka', () => {
     expect(chain.map((c) => c.seq)).toEqual(chain.map((_, i) => i + 1));
   });
 
+  it('the audit topic was created with its partitions and kept forever (retention.ms=-1)', async () => {
+    const admin = new Kafka({ clientId: 'audit-it-config', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const [config] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPIC, configNames: ['retention.ms'] }], includeSynonyms: false })).resources;
+      expect(config.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe('-1');
+      expect((await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0].partitions).toHaveLength(AUDIT_TOPIC_PARTITIONS);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('Kafka stopped: every lookup is refused with 503 audit_unavailable within a bounded time, none answered; Kafka back: answered again', async () => {
     await stopKafka();
     const during: Awaited<ReturnType<typeof lookup>>[] = [];
@@ -186,9 +199,9 @@ describe('audit trail on Kafka', () => {
     for (const id of refused) for (const record of accessFor(items, id)) expect(named.has(record.chain.seq)).toBe(true);
   }, 60_000);
 
-  it('the Kafka audit feed delivers the trail in order, without chains, with partition:offset, writer and seq', async () => {
+  it('the audit feed on the Kafka log delivers the trail in order, without chains, with partition:offset, writer and seq', async () => {
     const log = new KafkaSyncLog({ brokers, clientId: 'audit-it-feed' });
-    const feed = new KafkaAuditFeed({ log, topic: TOPIC });
+    const feed = new LogAuditFeed({ log, topic: TOPIC });
     const seen: Array<{ entry: AuditEntry; position: AuditPosition }> = [];
     const running = await feed.follow(`audit-it-feed-${RUN}`, async (entry, position) => {
       seen.push({ entry, position });

@@ -118,6 +118,19 @@ describe('KafkaSyncLog (real Kafka)', () => {
     expect((await log.committedOffsets('motlan-sync-log-it-never', topic)).map((o) => o.offset)).toEqual(['-1', '-1']);
   });
 
+  it('an append larger than one produce request (over 1 MiB on one key) is written whole and in order', async () => {
+    const topic = topicFor('large');
+    await log.ensureTopics([topic], 1);
+    // 1,200 values of 1 KiB: more than the broker takes in one record batch, so the log splits the request.
+    const filler = 'x'.repeat(1024);
+    const big = Array.from({ length: 1200 }, (_, seq) => ({ key: 'writer', value: JSON.stringify({ seq, filler }) }));
+    await log.append(topic, big);
+    expect(total(await log.endOffsets(topic))).toBe(1200);
+    const { seen } = await collect(log, { group: groupFor('large'), topics: [topic] });
+    await until('all 1,200 read back', () => seen.length === 1200);
+    expect(seen.map((m) => (JSON.parse(m.value as string) as { seq: number }).seq)).toEqual(big.map((_, seq) => seq));
+  });
+
   it('commits an offset only after its handler resolved, and hands the same message again after a pause when the handler throws', async () => {
     const topic = topicFor('commit');
     await log.ensureTopics([topic], 1);

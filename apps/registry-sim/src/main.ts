@@ -3,7 +3,7 @@
  * (see sim-config.ts): SIM_SEED, SIM_PERSONS, SIM_HOST, SIM_PORT, SIM_GRPC_BASE_PORT, SIM_FAULTS,
  * SIM_CHANGES_PER_SECOND, SIM_EXTRA_ADAPTERS, SIM_PORTAL_PORT, SIM_DOSSIERS_PER_SECOND, SIM_GATEWAY_URL,
  * SIM_GATEWAY_TOKEN, LOG_LEVEL, MOTLAN_VN_ADMIN_DIR; KAFKA_BROKERS (change events to Kafka) or
- * MOTLAN_DATA_DIR (change events to the embedded profile's event file).
+ * MOTLAN_DATA_DIR (change events to the embedded profile's event log, <data dir>/events).
  *
  * The simulated national portal listens on SIM_PORTAL_PORT (default SIM_GRPC_BASE_PORT+5). With
  * SIM_GATEWAY_TOKEN and SIM_DOSSIERS_PER_SECOND > 0, commune systems send dossier statuses to the
@@ -16,9 +16,9 @@
  */
 import { pino } from 'pino';
 import { resolveDataDir } from '@motlan/auth/data-dir.js';
-import { embeddedEventFile } from '@motlan/events/embedded-bus-files.js';
-import { FileChangeEventPublisher } from '@motlan/events/file-change-event-bus.adapter.js';
-import { KafkaChangeEventPublisher } from '@motlan/events/kafka-change-event-bus.adapter.js';
+import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
+import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
+import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
 import { ChangeEventRelay } from './events/change-event-relay.js';
 import { startRegistrySim } from './registry-sim.js';
 import { loadSimConfig, SimConfigError } from './sim-config.js';
@@ -36,11 +36,10 @@ async function main(): Promise<void> {
   }
   const logger = pino({ name: 'registry-sim', level: config.logLevel });
   const sim = await startRegistrySim({ ...config, logger });
-  // Change events: to Kafka on the production profile, to the data directory's event file otherwise.
+  // Change events: to Kafka on the production profile, to the data directory's event log otherwise.
   const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
-  const publisher = brokers?.length
-    ? new KafkaChangeEventPublisher(brokers)
-    : new FileChangeEventPublisher(embeddedEventFile(resolveDataDir(process.env)));
+  const log = brokers?.length ? new KafkaSyncLog({ brokers, clientId: 'motlan-registry-sim' }) : embeddedChangeEventLog(resolveDataDir(process.env));
+  const publisher = new ChangeEventPublisher({ log, ownsLog: true });
   const relay = new ChangeEventRelay(sim.registries, publisher, logger.child({ component: 'change-events' }));
   logger.info({ bus: brokers?.length ? 'kafka' : 'file' }, 'publishing change events');
   const width = Math.max(13, ...config.extraAdapters.map((a) => a.id.length + 1));

@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
-import { FileAuditSink } from '@motlan/audit/file-audit-sink.adapter.js';
+import { embeddedAuditLog } from '@motlan/audit/embedded-audit-trail.js';
+import { LogAuditSink } from '@motlan/audit/log-audit-sink.js';
+import { Topics } from '@motlan/events/topics.js';
 import { runMotlanCli } from './motlan-command.js';
 
 const T0 = Date.parse('2025-06-01T08:00:00.000Z');
@@ -30,17 +32,21 @@ async function cli(argv: string[], env: Record<string, string>) {
   return { code, out: out.join(''), err: err.join('') };
 }
 
-/** An embedded data dir whose audit file holds 10 records of one writer (line n = seq n). */
+/** A line of the embedded log's partition file: the record's text is its value. */
+type LogLine = { k: string; v: string; h: object; t: number };
+
+/** An embedded data dir whose audit log holds 10 records of one writer (offset n-1 = seq n). */
 async function dataDirWithTrail(): Promise<{ dataDir: string; file: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-cli-audit-'));
-  const file = path.join(dataDir, 'audit', 'audit.jsonl');
-  const sink = new FileAuditSink({ file, sync: false, writer: 'gw-cli~1' });
+  const sink = new LogAuditSink({ log: embeddedAuditLog({ dir: path.join(dataDir, 'audit'), fsync: false }), writer: 'gw-cli~1' });
   for (let n = 1; n <= 10; n++) await sink.append(record(n));
   await sink.onModuleDestroy();
-  return { dataDir, file };
+  return { dataDir, file: path.join(dataDir, 'audit', Topics.audit, '0.jsonl') };
 }
 
-describe('motlan audit verify (embedded: the audit file)', () => {
+const logLines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+
+describe('motlan audit verify (embedded: the audit topic of the file log)', () => {
   it('reports an intact trail and exits 0, without a gateway or a token', async () => {
     const { dataDir } = await dataDirWithTrail();
     const result = await cli(['audit', 'verify'], { MOTLAN_DATA_DIR: dataDir });
@@ -52,23 +58,23 @@ describe('motlan audit verify (embedded: the audit file)', () => {
 
   it('exits 1 with a readable report of each problem', async () => {
     const { dataDir, file } = await dataDirWithTrail();
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    const altered = JSON.parse(lines[6]) as AuditRecord;
+    const lines = logLines(file);
+    const altered = JSON.parse(lines[6].v) as AuditRecord;
     altered.fields = ['fullName', 'dateOfBirth'];
-    lines[6] = JSON.stringify(altered);
+    lines[6].v = JSON.stringify(altered);
     lines.splice(2, 1); // seq 3
-    writeFileSync(file, lines.join('\n') + '\n');
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const result = await cli(['audit', 'verify'], { MOTLAN_DATA_DIR: dataDir });
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/NOT INTACT: 2 problems/);
-    expect(result.out).toMatch(/REMOVED\s+writer gw-cli~1 at 3: seq 3 is missing \(between the records at 2 and 3\)/);
-    expect(result.out).toMatch(/ALTERED\s+writer gw-cli~1 at 6: seq 7: content does not match its hash/);
+    expect(result.out).toMatch(/REMOVED\s+writer gw-cli~1 at 0:2: seq 3 is missing \(between the records at 0:1 and 0:2\)/);
+    expect(result.out).toMatch(/ALTERED\s+writer gw-cli~1 at 0:5: seq 7: content does not match its hash/);
   });
 
   it('verifies a time range (its first record taken as the start) and a given file, as JSON', async () => {
-    const { file } = await dataDirWithTrail();
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    const copy = path.join(path.dirname(file), 'export.jsonl');
+    const { dataDir, file } = await dataDirWithTrail();
+    const lines = logLines(file).map((l) => l.v);
+    const copy = path.join(dataDir, 'export.jsonl');
     writeFileSync(copy, lines.slice(3).join('\n') + '\n'); // seq 4-10: the start is missing...
     const whole = await cli(['audit', 'verify', '--file', copy, '--json'], {});
     expect(whole.code).toBe(1);
@@ -85,11 +91,22 @@ describe('motlan audit verify (embedded: the audit file)', () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'motlan-cli-audit-'));
     const none = await cli(['audit', 'verify'], { MOTLAN_DATA_DIR: empty });
     expect(none.code).toBe(1);
-    expect(none.err).toMatch(/no audit trail: .*audit\.jsonl does not exist/);
+    expect(none.err).toMatch(/no audit trail: .*audit\/motlan\.audit\.v1 does not exist/);
     expect((await cli(['audit', 'verify', '--from', 'yesterday'], {})).code).toBe(2);
     expect((await cli(['audit', 'verify', '--from', '2025-06-02T00:00:00Z', '--to', '2025-06-01T00:00:00Z'], {})).code).toBe(2);
     expect((await cli(['audit', 'check'], {})).code).toBe(2);
     expect((await cli(['adapters', 'list', '--from', '2025-06-01'], {})).code).toBe(2);
     expect((await cli(['--help'], {})).out).toMatch(/audit verify/);
+  });
+
+  it('verifies the audit.jsonl of an earlier release while no gateway has moved it into the log yet', async () => {
+    const { dataDir, file } = await dataDirWithTrail();
+    const old = mkdtempSync(path.join(tmpdir(), 'motlan-cli-audit-'));
+    mkdirSync(path.join(old, 'audit'));
+    writeFileSync(path.join(old, 'audit', 'audit.jsonl'), logLines(file).map((l) => l.v).join('\n') + '\n');
+    const result = await cli(['audit', 'verify', '--json'], { MOTLAN_DATA_DIR: old });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({ intact: true, records: 10, source: `file ${path.join(old, 'audit', 'audit.jsonl')}` });
+    expect(dataDir).not.toBe(old);
   });
 });

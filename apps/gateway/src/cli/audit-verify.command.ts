@@ -1,9 +1,11 @@
 /**
  * `motlan audit verify [--from <iso time>] [--to <iso time>] [--file <path>] [--json]`: checks the
  * hash chains of the audit trail (libs/audit/audit-verifier.ts), reading the trail itself rather
- * than asking a gateway: the Kafka topic when KAFKA_BROKERS is set (MOTLAN_AUDIT_TOPIC, default
- * motlan.audit.v1), else the audit file (MOTLAN_AUDIT_FILE, default <data dir>/audit/audit.jsonl);
- * --file verifies a given file (an exported copy, say). Exit 0 when intact, 1 with the problems.
+ * than asking a gateway: the audit topic (MOTLAN_AUDIT_TOPIC, default motlan.audit.v1) on Kafka
+ * when KAFKA_BROKERS is set, else in the embedded file log (MOTLAN_AUDIT_DIR, default
+ * <data dir>/audit; an audit.jsonl of an earlier release there that was not moved into the log yet
+ * is verified instead); --file verifies a plain JSON-lines file (an exported copy, an earlier
+ * release's trail). Exit 0 when intact, 1 with the problems.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,8 @@ import { resolveDataDir } from '@motlan/auth/data-dir.js';
 import type { TextSink } from '@motlan/auth/token-command.js';
 import { readAuditTrailFile, readAuditTrailTopic } from '@motlan/audit/audit-trail-reader.js';
 import { AuditTrailVerifier, type AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
-import { auditTopicExists } from '@motlan/audit/kafka-audit-sink.adapter.js';
+import { embeddedAuditLog, legacyAuditFile } from '@motlan/audit/embedded-audit-trail.js';
+import { kafkaTopicExists } from '@motlan/events/kafka-client.adapter.js';
 import { Topics } from '@motlan/events/topics.js';
 import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
 
@@ -29,10 +32,13 @@ export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdo
   const verifier = new AuditTrailVerifier({ from: options.from, to: options.to });
   const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   let source: string;
+  const topic = env.MOTLAN_AUDIT_TOPIC?.trim() || Topics.audit;
+  const auditDir = path.resolve(cwd, env.MOTLAN_AUDIT_DIR?.trim() || path.join(resolveDataDir(env, cwd), 'audit'));
+  // The embedded trail not moved into the log yet (no gateway of this release has started): that file is the trail.
+  const legacy = !options.file && !brokers?.length && !existsSync(path.join(auditDir, topic)) && existsSync(legacyAuditFile(auditDir)) ? legacyAuditFile(auditDir) : undefined;
   if (!options.file && brokers && brokers.length > 0) {
-    const topic = env.MOTLAN_AUDIT_TOPIC?.trim() || Topics.audit;
     source = `Kafka topic ${topic} (${brokers.join(',')})`;
-    if (!(await auditTopicExists(brokers, topic))) {
+    if (!(await kafkaTopicExists(brokers, topic, 'motlan-audit-admin'))) {
       stderr.write(`motlan: no audit trail: topic ${topic} does not exist on ${brokers.join(',')}\n`);
       return 1;
     }
@@ -42,8 +48,20 @@ export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdo
     } finally {
       await log.close();
     }
+  } else if (!options.file && !legacy) {
+    source = `topic ${topic} in ${auditDir}`;
+    if (!existsSync(path.join(auditDir, topic))) {
+      stderr.write(`motlan: no audit trail: ${path.join(auditDir, topic)} does not exist\n`);
+      return 1;
+    }
+    const log = embeddedAuditLog({ dir: auditDir, fsync: false });
+    try {
+      await readAuditTrailTopic(log, topic, (item) => verifier.push(item));
+    } finally {
+      await log.close();
+    }
   } else {
-    const file = path.resolve(cwd, options.file ?? (env.MOTLAN_AUDIT_FILE?.trim() || path.join(resolveDataDir(env, cwd), 'audit', 'audit.jsonl')));
+    const file = path.resolve(cwd, options.file ?? legacy ?? '');
     source = `file ${file}`;
     if (!existsSync(file)) {
       stderr.write(`motlan: no audit trail: ${file} does not exist\n`);

@@ -13,6 +13,7 @@ import { EVIDENCE_CLI_USAGE, runEvidenceCommand } from './evidence-command.js';
 import { runAuditVerify } from './audit-verify.command.js';
 
 export const MOTLAN_CLI_USAGE = `Usage: npm run -s motlan -- adapters <command> [options]
+       npm run -s motlan -- procedures <command> [options]
        npm run -s motlan -- sync <command> [options]
        npm run -s motlan -- evidence <command> [options]
        npm run -s motlan -- audit verify [--from <iso time>] [--to <iso time>] [--file <path>] [--json]
@@ -25,6 +26,12 @@ Adapter commands:
   health <id>                gRPC health, breaker, recent latency and errors
   remove <id>                remove an adapter (waits for its calls in flight)
 
+Procedure commands (the procedure catalog, docs/procedures.md):
+  procedures list            every procedure with its version, last change and registries
+  procedures put <file.json> create or replace one procedure (a member of the catalog file; a
+                             "version" member makes it conditional: 409 if another is in force)
+  procedures delete <code>   remove a procedure
+
 Sync commands:
   sync status                dossier sync: consumer-group lag and provinces not all GREEN
   sync replay-dead-letters   send dead-lettered dossier statuses back to the portal sync
@@ -34,9 +41,9 @@ Audit commands (read the trail itself, no gateway needed):
   audit verify               check the hash chains of the audit trail: removed, altered or reordered
                              records; exit 0 when intact, 1 otherwise. Reads the Kafka topic when
                              KAFKA_BROKERS is set ($MOTLAN_AUDIT_TOPIC, default motlan.audit.v1), else
-                             $MOTLAN_AUDIT_FILE (default <data dir>/audit/audit.jsonl)
+                             that topic in the embedded log under $MOTLAN_AUDIT_DIR (default <data dir>/audit)
     --from, --to <iso time>  verify a time range only (its first record is taken as the start)
-    --file <path>            verify this file (an exported copy of the trail, say)
+    --file <path>            verify this JSON-lines file (an exported copy, an earlier release's audit.jsonl)
 
 Options:
   --url <url>     gateway base URL (default $MOTLAN_URL, else http://127.0.0.1:$PORT or :3000)
@@ -44,7 +51,7 @@ Options:
   -h, --help      this help
 
 Token: $MOTLAN_TOKEN (scopes adapters:read, adapters:write:<registry> for the registry you operate,
-ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
+procedures:read, procedures:write, ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
 token (adapters:admin) for client "operator-cli" is issued by the local dev issuer (<data dir>/dev-issuer).
 `;
 
@@ -100,6 +107,23 @@ export async function runMotlanCli(argv: readonly string[], env: Env, stdout: Te
       case 'health': {
         const health = await call('GET', `/v1/adapters/${encodeURIComponent(arg!)}/health`);
         stdout.write(json ? pretty(health) : healthReport(health as HealthView));
+        return 0;
+      }
+      case 'procedures-list': {
+        const list = (await call('GET', '/v1/procedures')) as ProcedureListView;
+        stdout.write(json ? pretty(list) : procedureTable(list));
+        return 0;
+      }
+      case 'procedures-put': {
+        const procedure = readManifest(arg!) as { code?: unknown };
+        if (typeof procedure.code !== 'string') throw new CliError(`${arg}: the procedure has no "code"`);
+        const entry = (await call('PUT', `/v1/procedures/${encodeURIComponent(procedure.code)}`, procedure)) as ProcedureEntryView;
+        stdout.write(json ? pretty(entry) : `put ${entry.code} (${entry.procedure.name}): version ${entry.version}, reads ${registriesOf(entry)}\n`);
+        return 0;
+      }
+      case 'procedures-delete': {
+        const result = (await call('DELETE', `/v1/procedures/${encodeURIComponent(arg!)}`)) as { code: string; version: number };
+        stdout.write(json ? pretty(result) : `removed ${result.code} (version ${result.version})\n`);
         return 0;
       }
       case 'sync-status': {
@@ -173,10 +197,12 @@ interface HealthView {
 
 const COMMANDS: Record<string, Set<string>> = {
   adapters: new Set(['register', 'update', 'list', 'show', 'health', 'remove']),
+  procedures: new Set(['list', 'put', 'delete']),
   sync: new Set(['status', 'replay-dead-letters']),
   evidence: new Set(['keys', 'rotate-key', 'revoke-key']),
   audit: new Set(['verify']),
 };
+const PROCEDURE_ARGS: Record<string, string> = { put: '<procedure.json>', delete: '<code>' };
 const NEEDS_ARG: Record<string, string> = { register: '<manifest.json>', update: '<manifest.json>', show: '<id>', health: '<id>', remove: '<id>' };
 
 function parse(argv: readonly string[], env: Env): { command: string; arg?: string; url: string; json: boolean; reason?: string; audit?: { from?: Date; to?: Date; file?: string } } | undefined {
@@ -203,7 +229,8 @@ function parse(argv: readonly string[], env: Env): { command: string; arg?: stri
   const commands = COMMANDS[group];
   if (!commands) throw new UsageError(`unknown command "${group}" (the CLI has: ${Object.keys(COMMANDS).join(', ')})`);
   if (!command || !commands.has(command)) throw new UsageError(command ? `unknown ${group} command "${command}"` : `which ${group} command?`);
-  const needs = group === 'adapters' ? NEEDS_ARG[command] : group === 'evidence' && command === 'revoke-key' ? '<kid>' : undefined;
+  const needs =
+    group === 'adapters' ? NEEDS_ARG[command] : group === 'procedures' ? PROCEDURE_ARGS[command] : group === 'evidence' && command === 'revoke-key' ? '<kid>' : undefined;
   if (needs && !arg) throw new UsageError(`${group} ${command} needs ${needs}`);
   if (!needs && arg) throw new UsageError(`${group} ${command} takes no argument`);
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
@@ -216,7 +243,7 @@ function parse(argv: readonly string[], env: Env): { command: string; arg?: stri
     return { command: 'audit-verify', url: '', json: values.json === true, audit: { from, to, file: values.file } };
   }
   if (group === 'evidence') return { command: `evidence-${command}`, arg, url: '', json: values.json === true, reason: values.reason };
-  return { command: group === 'sync' ? `sync-${command}` : command, arg, url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''), json: values.json === true };
+  return { command: group === 'sync' || group === 'procedures' ? `${group}-${command}` : command, arg, url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''), json: values.json === true };
 }
 
 function isoTime(option: string, value: string | undefined): Date | undefined {
@@ -238,8 +265,8 @@ async function resolveToken(env: Env, cwd: string): Promise<string> {
   }
   return new DevTokenIssuer({ dataDir }).issue({
     sub: 'operator-cli',
-    // A development machine's own operator: administrator of every registry's adapters.
-    scope: 'adapters:read adapters:admin ops:read ops:write',
+    // A development machine's own operator: administrator of every registry's adapters and of the procedure catalog.
+    scope: 'adapters:read adapters:admin procedures:read procedures:write ops:read ops:write',
     ttlSec: 300,
     issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
     audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
@@ -314,6 +341,11 @@ function table(adapters: AdapterView[]): string {
       a.owner ?? '-',
     ]),
   ];
+  return columns(rows);
+}
+
+/** Rows of cells as aligned columns, the first row being the header. */
+function columns(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -353,6 +385,34 @@ function healthReport(health: HealthView): string {
     ['since start', `${r.calls} calls, ${r.retries} retries, errors: ${errors}, refused: busy ${r.rejected.busy}, circuit open ${r.rejected.circuit_open}`],
   ];
   return lines.map(([k, v]) => `${(k + ':').padEnd(14)}${v}`).join('\n') + '\n';
+}
+
+interface ProcedureEntryView {
+  code: string;
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  procedure: { name: string; access: { registry: string; dataset: string }[] };
+}
+interface ProcedureListView {
+  source: string;
+  location: string;
+  catalogVersion: string;
+  procedures: ProcedureEntryView[];
+}
+
+function registriesOf(entry: ProcedureEntryView): string {
+  return entry.procedure.access.map((a) => `${a.registry}/${a.dataset}`).join(', ');
+}
+
+function procedureTable(list: ProcedureListView): string {
+  const header = `catalog ${list.catalogVersion} (${list.source}: ${list.location})\n`;
+  if (list.procedures.length === 0) return `${header}no procedures\n`;
+  const rows = [
+    ['CODE', 'VER', 'UPDATED BY', 'UPDATED AT', 'READS', 'NAME'],
+    ...list.procedures.map((p) => [p.code, String(p.version), p.updatedBy ?? '-', p.updatedAt ?? '-', registriesOf(p), p.procedure.name]),
+  ];
+  return header + columns(rows);
 }
 
 interface LagView {

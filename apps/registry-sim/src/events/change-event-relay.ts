@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ChangeEventPublisher } from '@motlan/events/change-event-bus.port.js';
+import type { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
 import { recordChangedEvent, type RegistryChangeEvent } from '@motlan/events/registry-change-event.js';
 import type { RecordChange, SimRegistries } from '../registries/sim-registries.js';
 

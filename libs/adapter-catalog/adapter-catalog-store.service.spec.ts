@@ -1,16 +1,27 @@
+/**
+ * The adapter catalog store on the embedded event log (real files in a temp directory): replay,
+ * own writes, two instances, corrupt messages, torn lines, restart, the move of a catalog file of
+ * an earlier release into the log. The Kafka path: test/integration/adapter-catalog-store.int.spec.ts.
+ */
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Topics } from '@motlan/events/topics.js';
+import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
+import { AdapterCatalogStore } from './adapter-catalog-store.service.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry } from './adapter-manifest.js';
-import { embeddedAdapterCatalogFile, FileAdapterCatalogStore } from './file-adapter-catalog-store.adapter.js';
+import { embeddedAdapterCatalogLog, legacyAdapterCatalogFile, migrateLegacyCatalogFile } from './embedded-adapter-catalog.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'motlan-catalog-'));
+const topic = Topics.adapterCatalog;
 let dir: string;
+/** The catalog's one partition file. */
 let file: string;
 let warnings: string[];
-const stores: FileAdapterCatalogStore[] = [];
+const stores: AdapterCatalogStore[] = [];
+const logs: FileSyncLog[] = [];
 
 function entry(id: string, revision = 1, updatedBy = 'ops-client'): AdapterCatalogEntry {
   return {
@@ -30,13 +41,19 @@ function entry(id: string, revision = 1, updatedBy = 'ops-client'): AdapterCatal
   };
 }
 
-function line(id: string, value: AdapterCatalogEntry | null): string {
+/** A line of the catalog file of earlier releases. */
+function legacyLine(id: string, value: AdapterCatalogEntry | null): string {
   return JSON.stringify({ id, entry: value }) + '\n';
 }
 
+/** A raw line of the log's partition file (what FileSyncLog writes). */
+function logLine(key: string, value: string | null): string {
+  return JSON.stringify({ k: key, v: value, h: {}, t: Date.now() }) + '\n';
+}
+
 /** A store plus what its listener saw, in order. */
-function open(pollMs = 50): { store: FileAdapterCatalogStore; seen: AdapterCatalogChange[]; catalog: () => Map<string, AdapterCatalogEntry> } {
-  const store = new FileAdapterCatalogStore({ file, pollMs });
+function open(pollMs = 50): { store: AdapterCatalogStore; seen: AdapterCatalogChange[]; catalog: () => Map<string, AdapterCatalogEntry> } {
+  const store = new AdapterCatalogStore({ ...embeddedAdapterCatalogLog(dir, pollMs), ownsLog: true });
   stores.push(store);
   const seen: AdapterCatalogChange[] = [];
   const catalog = () => {
@@ -67,9 +84,15 @@ async function eventually(probe: () => boolean, timeoutMs = 1000): Promise<numbe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Writes raw lines into the catalog's partition file, as a crashed or foreign writer would. */
+function rawLines(text: string | Buffer): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  appendFileSync(file, text);
+}
+
 beforeEach(() => {
   dir = mkdtempSync(path.join(root, 'data-'));
-  file = embeddedAdapterCatalogFile(dir);
+  file = path.join(dir, 'adapters', topic, '0.jsonl');
   warnings = [];
   jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown, ...rest: unknown[]) => {
     warnings.push(JSON.stringify([message, ...rest]));
@@ -78,22 +101,23 @@ beforeEach(() => {
 
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.stop()));
+  await Promise.all(logs.splice(0).map((l) => l.close()));
   jest.restoreAllMocks();
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('FileAdapterCatalogStore', () => {
-  it('lives in <dataDir>/adapters/catalog.jsonl and says so in location', () => {
-    expect(file).toBe(path.join(dir, 'adapters', 'catalog.jsonl'));
-    expect(new FileAdapterCatalogStore({ file }).location).toBe(file);
+describe('AdapterCatalogStore on the embedded event log', () => {
+  it('lives in <dataDir>/adapters and says so in location', () => {
+    expect(open().store.location).toBe(path.join(dir, 'adapters'));
   });
 
-  it('starts on a missing file with an empty catalog and creates the directory 0700, the file 0600', async () => {
+  it('starts on an empty log with an empty catalog; directories are 0700, files 0600', async () => {
     const { store, seen } = await started();
     expect(seen).toEqual([]);
-    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     await store.put(entry('population-1'));
+    expect(statSync(path.join(dir, 'adapters')).mode & 0o777).toBe(0o700);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
@@ -112,34 +136,34 @@ describe('FileAdapterCatalogStore', () => {
       { id: 'land-1', entry: null },
     ]);
     expect([...catalog().entries()]).toEqual([['population-1', entry('population-1', 2)]]);
-    expect(readFileSync(file, 'utf8').split('\n')[3]).toBe('{"id":"land-1","entry":null}');
+    // Key = adapter id, value = entry JSON, a removal is a tombstone.
+    expect(JSON.parse(readFileSync(file, 'utf8').split('\n')[3])).toMatchObject({ k: 'land-1', v: null });
   });
 
-  it('skips corrupt lines with a warning naming the line and the reason, and keeps going', async () => {
-    mkdirSync(path.dirname(file), { recursive: true });
+  it('skips corrupt messages with a warning naming the offset and the reason, and keeps going', async () => {
     const noRetry = { ...entry('land-1'), manifest: { ...entry('land-1').manifest, retry: undefined } };
     const keyInline = { ...entry('civil-1'), manifest: { ...entry('civil-1').manifest, tls: { ca: 'file:/ca.pem', cert: 'file:/c.pem', key: '-----BEGIN PRIVATE KEY-----' } } };
-    writeFileSync(
-      file,
-      line('population-1', entry('population-1')) +
-        '{"id":"broken", "entry": {\n' +
-        line('land-1', noRetry as unknown as AdapterCatalogEntry) +
-        line('other-id', entry('business-1')) +
-        line('civil-1', keyInline) +
-        '\n' +
-        line('business-1', entry('business-1')),
+    rawLines(
+      logLine('population-1', JSON.stringify(entry('population-1'))) +
+        logLine('broken', '{"manifest": {') +
+        logLine('land-1', JSON.stringify(noRetry)) +
+        logLine('other-id', JSON.stringify(entry('business-1'))) +
+        logLine('civil-1', JSON.stringify(keyInline)) +
+        logLine('', JSON.stringify(entry('business-2'))) +
+        logLine('business-1', JSON.stringify(entry('business-1'))),
     );
     const { seen } = await started();
     expect(seen.map((c) => c.id)).toEqual(['population-1', 'business-1']);
-    expect(warnings).toHaveLength(4);
-    expect(warnings[0]).toContain('"line":2');
+    expect(warnings).toHaveLength(5);
+    expect(warnings[0]).toContain('"offset":"1"');
     expect(warnings[0]).toContain('not valid JSON');
-    expect(warnings[1]).toContain('"line":3');
+    expect(warnings[1]).toContain('"offset":"2"');
     expect(warnings[1]).toContain('manifest.retry is not an object');
-    expect(warnings[2]).toContain('"line":4');
+    expect(warnings[2]).toContain('"offset":"3"');
     expect(warnings[2]).toContain('manifest.id differs from the catalog key');
-    expect(warnings[3]).toContain('"line":5');
+    expect(warnings[3]).toContain('"offset":"4"');
     expect(warnings[3]).toContain('manifest.tls.key is not a file: or env: reference');
+    expect(warnings[4]).toContain('message has no key');
     // The reason names the field, never the value.
     expect(warnings.join()).not.toContain('BEGIN PRIVATE KEY');
   });
@@ -150,7 +174,7 @@ describe('FileAdapterCatalogStore', () => {
     await expect(store.put(bad)).rejects.toThrow('revision is not an integer >= 1');
     await expect(store.put({ ...entry('civil-1'), updatedAt: 'yesterday' })).rejects.toThrow('updatedAt is not a date');
     await expect(store.remove('')).rejects.toThrow('remove needs an adapter id');
-    expect(() => statSync(file)).toThrow();
+    expect(existsSync(file)).toBe(false);
   });
 
   it('delivers its own writes exactly once, before put/remove resolve', async () => {
@@ -167,34 +191,31 @@ describe('FileAdapterCatalogStore', () => {
   it('serializes concurrent writes into whole lines, each delivered once', async () => {
     const { store, seen } = await started(20);
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.put(entry(`population-${i}`))));
-    await sleep(100);
     expect(seen.map((c) => c.id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `population-${i}`).sort());
     expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(20);
     expect(warnings).toEqual([]);
   });
 
-  it('a second instance on the same file sees the first one\'s writes within a second', async () => {
+  it("a second instance on the same directory sees the first one's writes", async () => {
     const a = await started();
-    const b = await started(250); // the default poll interval
+    const b = await started();
     await a.store.put(entry('population-1'));
     await a.store.put(entry('land-1'));
     await a.store.remove('population-1');
-    const took = await eventually(() => b.seen.length === 3, 1000);
-    expect(took).toBeLessThan(1000);
+    await eventually(() => b.seen.length === 3, 5000);
     expect([...b.catalog().keys()]).toEqual(['land-1']);
     expect(b.catalog()).toEqual(a.catalog());
 
     await b.store.put(entry('business-1'));
-    await eventually(() => a.catalog().has('business-1'), 1000);
+    await eventually(() => a.catalog().has('business-1'), 5000);
     expect(a.seen).toHaveLength(4);
   });
 
   it('holds a partial last line until its newline arrives, even inside a multi-byte character', async () => {
-    const full = line('population-1', entry('population-1', 1, 'cán-bộ'));
+    const full = logLine('population-1', JSON.stringify(entry('population-1', 1, 'cán-bộ')));
     const bytes = Buffer.from(full, 'utf8');
     const cut = bytes.indexOf(Buffer.from('á', 'utf8')) + 1; // in the middle of "á"
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, Buffer.concat([Buffer.from(line('land-1', entry('land-1'))), bytes.subarray(0, cut)]));
+    rawLines(Buffer.concat([Buffer.from(logLine('land-1', JSON.stringify(entry('land-1')))), bytes.subarray(0, cut)]));
 
     const { seen } = await started(20);
     expect(seen.map((c) => c.id)).toEqual(['land-1']);
@@ -206,22 +227,20 @@ describe('FileAdapterCatalogStore', () => {
     expect(seen).toHaveLength(1);
 
     appendFileSync(file, '\n');
-    await eventually(() => seen.length === 2);
+    await eventually(() => seen.length === 2, 5000);
     expect(seen[1]).toEqual({ id: 'population-1', entry: entry('population-1', 1, 'cán-bộ') });
     expect(warnings).toEqual([]);
   });
 
   it('after a torn write, the next put starts a new line: only the torn line is lost', async () => {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, line('land-1', entry('land-1')) + line('population-1', entry('population-1')).slice(0, 30));
+    rawLines(logLine('land-1', JSON.stringify(entry('land-1'))) + logLine('population-1', JSON.stringify(entry('population-1'))).slice(0, 30));
     const { store, seen } = await started();
     await store.put(entry('business-1'));
     expect(seen.map((c) => c.id)).toEqual(['land-1', 'business-1']);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('"line":2');
 
     const again = await started();
     expect(again.seen.map((c) => c.id)).toEqual(['land-1', 'business-1']);
+    expect(warnings.some((w) => w.includes('torn write'))).toBe(true);
   });
 
   it('keeps the catalog across a restart, and a stopped store delivers nothing more', async () => {
@@ -252,8 +271,49 @@ describe('FileAdapterCatalogStore', () => {
   });
 
   it('rejects start when the catalog cannot be read', async () => {
-    mkdirSync(file, { recursive: true }); // a directory where the file should be
+    mkdirSync(path.join(dir, 'adapters'), { recursive: true });
+    writeFileSync(path.join(dir, 'adapters', topic), 'a file where the topic directory should be');
     const { store } = open();
-    await expect(store.start(() => undefined)).rejects.toThrow(/EISDIR/);
+    await expect(store.start(() => undefined)).rejects.toThrow(/adapter catalog \(.*adapters\): cannot read it: .*(ENOTDIR|EEXIST)/);
+  });
+});
+
+describe('the catalog file of earlier releases', () => {
+  function migrateWith(): FileSyncLog {
+    const log = new FileSyncLog({ dir: path.join(dir, 'adapters'), partitions: 1, private: true });
+    logs.push(log);
+    return log;
+  }
+
+  it('is moved into the log once, in file order, corrupt lines skipped, and set aside', async () => {
+    const legacy = legacyAdapterCatalogFile(dir);
+    expect(legacy).toBe(path.join(dir, 'adapters', 'catalog.jsonl'));
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, legacyLine('population-1', entry('population-1')) + '{"id":"broken", "entry": {\n' + legacyLine('land-1', entry('land-1')) + '\n' + legacyLine('population-1', null));
+    await expect(migrateLegacyCatalogFile(legacy, migrateWith(), topic)).resolves.toBe(3);
+    expect(existsSync(legacy)).toBe(false);
+    expect(existsSync(`${legacy}.migrated`)).toBe(true);
+    expect(warnings.filter((w) => w.includes('"line":2') && w.includes('not valid JSON'))).toHaveLength(1);
+
+    const { seen, catalog } = await started();
+    expect(seen.map((c) => [c.id, c.entry?.revision ?? null])).toEqual([
+      ['population-1', 1],
+      ['land-1', 1],
+      ['population-1', null],
+    ]);
+    expect([...catalog().keys()]).toEqual(['land-1']);
+    // Nothing left to move: a second start leaves the log as it is.
+    await expect(migrateLegacyCatalogFile(legacy, migrateWith(), topic)).resolves.toBe(0);
+  });
+
+  it('is only set aside when the log already holds the catalog (a crash between the two steps)', async () => {
+    const writer = open().store;
+    await writer.put(entry('business-1'));
+    const legacy = legacyAdapterCatalogFile(dir);
+    writeFileSync(legacy, legacyLine('population-1', entry('population-1')));
+    await expect(migrateLegacyCatalogFile(legacy, migrateWith(), topic)).resolves.toBe(0);
+    expect(existsSync(`${legacy}.migrated`)).toBe(true);
+    const { seen } = await started();
+    expect(seen.map((c) => c.id)).toEqual(['business-1']);
   });
 });

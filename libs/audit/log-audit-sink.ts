@@ -1,0 +1,88 @@
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import { Topics } from '@motlan/events/topics.js';
+import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import { AuditChain, chainWriterId, defaultInstanceId, type SealedBatch } from './audit-chain.js';
+import { auditTrailCodec } from './audit-trail-codec.js';
+import { ChainedAuditSink } from './chained-audit-sink.js';
+
+export interface LogAuditSinkOptions {
+  /**
+   * The sink's own log (closed with the sink): on Kafka its own idempotent producer, so a burst
+   * of dossier statuses never queues in front of the audit records every lookup waits for.
+   */
+  log: SyncLog;
+  /** Default motlan.audit.v1. */
+  topic?: string;
+  /** Writer id of this sink's chain (default: a new one for a default instance id). */
+  writer?: string;
+  /**
+   * An append not written within this time rejects (the lookup answers 503): Kafka, 5000 in
+   * production. Undefined on files: a local write fails rather than hangs.
+   */
+  timeoutMs?: number;
+}
+
+/** Partitions of the audit topic when it is created on Kafka (one writer's chain stays on one). */
+export const AUDIT_TOPIC_PARTITIONS = 3;
+
+/**
+ * Creates the audit topic when it does not exist, kept forever (Kafka retention.ms=-1: an audit
+ * trail is not deleted after the broker's default 7 days; a producer must not auto-create it with
+ * that default, hence before the first write).
+ */
+export function ensureAuditTopic(log: SyncLog, topic: string): Promise<void> {
+  return log.ensureTopics([topic], AUDIT_TOPIC_PARTITIONS, { retainForever: true });
+}
+
+/**
+ * The audit trail on the event log: chained records (audit-chain.ts), one message each on the
+ * audit topic, key = writer id. Group commit, chaining, timeouts and notices are the
+ * ChainedAuditSink's; the log makes a batch durable before the callers are released (Kafka:
+ * acks=all from every in-sync replica; files: one O_APPEND write, fsynced when asked).
+ *
+ * Kafka down: the producer retries a write until the broker is back, but the appends waiting for
+ * it reject after `timeoutMs`, and later ones at once while it is still pending: lookups answer
+ * 503 audit_unavailable within the timeout, none is answered unrecorded. Once the broker is back
+ * the pending write lands (its records then named `late` by a notice) and appends succeed again.
+ */
+export class LogAuditSink extends ChainedAuditSink implements OnApplicationBootstrap {
+  private readonly log: SyncLog;
+  private readonly topic: string;
+  private ready?: Promise<void>;
+
+  constructor(options: LogAuditSinkOptions) {
+    super({ chain: new AuditChain(options.writer ?? chainWriterId(defaultInstanceId())), timeoutMs: options.timeoutMs });
+    this.log = options.log;
+    this.topic = options.topic ?? Topics.audit;
+  }
+
+  /**
+   * Reaches the log at start-up, in the background: the first lookup should not pay for it, and a
+   * gateway started while Kafka is down still starts (its lookups answer 503 until Kafka is back).
+   */
+  onApplicationBootstrap(): void {
+    this.prepare().catch((error: Error) => this.logger.warn({ topic: this.topic, reason: error.message }, 'audit trail not reachable at start-up; lookups are refused until it is'));
+  }
+
+  /** Makes sure the topic exists (with its retention), once; again after a failure. */
+  protected override prepare(): Promise<void> {
+    this.ready ??= ensureAuditTopic(this.log, this.topic).catch((error: Error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  protected async write(batch: SealedBatch): Promise<void> {
+    // One append: the log keeps its messages in order on the writer's partition (chain order).
+    await this.log.append(
+      this.topic,
+      batch.lines.map((text) => auditTrailCodec.encode({ writer: this.writer, text })),
+    );
+  }
+
+  protected async release(): Promise<void> {
+    this.ready = undefined;
+    await this.log.close().catch(() => undefined);
+  }
+}
