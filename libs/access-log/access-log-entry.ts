@@ -8,6 +8,7 @@ import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { AuditPosition } from '@motlan/audit/audit-feed.port.js';
 import { ErrorCodes } from '@motlan/errors/domain-error.js';
 import { parseCccd, PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
+import { CONSENT_ID_PATTERN } from '@motlan/consent/consent.js';
 
 /**
  * One access as stored for the citizen it concerns. The citizen's own id is the key of their log
@@ -50,6 +51,8 @@ export interface AccessLogEntry {
    */
   role?: 'named-in-record';
   fieldPaths?: string[];
+  /** The citizen's consent the read was answered on (its id), when the dataset needed one. */
+  consentId?: string;
   /**
    * Refusals only: the attempts this entry stands for. Refusals of one client system, for one
    * reason and dataset, within one {@link REFUSAL_BUCKET_MS} window are kept as one entry (the
@@ -153,6 +156,7 @@ function entryFor(record: AuditRecord, position: AuditPosition, citizenId: strin
     code: record.outcome === 'refused' && typeof record.code === 'string' && /^[a-z_]{1,64}$/.test(record.code) ? record.code : null,
     writer: position.writer,
     seq: Number.isSafeInteger(position.seq) && position.seq > 0 ? position.seq : 0,
+    ...(record.outcome === 'answered' && typeof record.consentId === 'string' && CONSENT_ID_PATTERN.test(record.consentId) ? { consentId: record.consentId } : {}),
   };
 }
 

@@ -41,6 +41,8 @@ export interface AccessLogViewEntry {
   count: number;
   /** Time of the latest attempt counted (`time` when count is 1). */
   lastTime: string;
+  /** The id of your consent the data was read on (GET /v1/me/consents), when the data needed it; else null. */
+  consentId: string | null;
 }
 
 /** Turns stored entries into what the citizen sees, names looked up now (not when stored). */
@@ -68,6 +70,7 @@ export class AccessLogView {
       fieldPaths: entry.fieldPaths ?? [],
       count: entry.count ?? 1,
       lastTime: entry.lastTime ?? entry.time,
+      consentId: entry.consentId ?? null,
     };
   }
 

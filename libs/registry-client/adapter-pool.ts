@@ -118,6 +118,8 @@ export class AdapterPool extends RegistryClient {
   private readonly adapters = new Map<string, PooledAdapter>();
   private routes = new Map<string, RegistryRoute>();
   private readonly known: Set<string>;
+  /** Named by the procedure catalog (nameRegistries), connected or not. */
+  private named: ReadonlySet<string> = new Set();
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
 
@@ -129,7 +131,15 @@ export class AdapterPool extends RegistryClient {
   // ---- lookup path -------------------------------------------------------------------------
 
   registries(): string[] {
-    return [...this.known];
+    return [...new Set([...this.known, ...this.named])];
+  }
+
+  /**
+   * Registries the procedure catalog names, replacing the previous set: they exist even before an
+   * adapter registers, so their lookups answer 503 registry_not_connected rather than 400.
+   */
+  nameRegistries(names: Iterable<string>): void {
+    this.named = new Set(names);
   }
 
   lookup(registry: string, dataset: string, subjectId: string, context: LookupContext): Promise<RegistryRecord> {
@@ -152,7 +162,7 @@ export class AdapterPool extends RegistryClient {
   resolve(registry: string, dataset: string): DatasetDescriptor {
     const route = this.routes.get(registry);
     if (!route) {
-      if (!this.known.has(registry)) {
+      if (!this.known.has(registry) && !this.named.has(registry)) {
         throw new InvalidRequestError(ErrorCodes.unknownRegistry, `unknown registry "${truncate(registry)}"; known: ${this.registries().join(', ')}`, [
           { name: 'registry', reason: 'unknown registry' },
         ]);

@@ -20,6 +20,7 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js'
 import { eventually } from '../support/eventually.js';
 import { pastRevocation } from '../support/revocation-window.js';
 import { httpCall, metricValue, officerHeaders, type HttpAnswer } from '../support/http.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 let dataDir: string;
 let issuer: DevTokenIssuer;
@@ -44,9 +45,8 @@ async function signed(sub: string, iat: number, scope = 'population:read'): Prom
     .sign(key);
 }
 
-async function readAudit(file: string): Promise<Array<Record<string, unknown>>> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+async function readAudit(auditDir: string): Promise<Array<Record<string, unknown>>> {
+  return readAuditRecords(auditDir);
 }
 
 async function startGateway(env: Record<string, string> = {}): Promise<string> {
@@ -207,7 +207,7 @@ describe('token revocation (embedded)', () => {
   it('audits each revocation', async () => {
     await revoke(base, { jti: 'audited-jti', reason: 'audit me' });
     const config = loadGatewayConfig({ MOTLAN_DATA_DIR: dataDir });
-    const lines = (await readFile(config.audit.file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = await readAudit(config.audit.dir);
     const record = lines.find((l) => l.type === 'token_revocation' && (l.target as { jti?: string }).jti === 'audited-jti');
     expect(record).toMatchObject({ clientId: 'security-ops', reason: 'audit me' });
     expect(typeof record?.requestId).toBe('string');
@@ -301,12 +301,12 @@ describe('anonymous refusals: per-address limit and a bounded audit trail', () =
   const BURST = 10;
   let base: string;
   let app: NestFastifyApplication;
-  let auditFile: string;
+  let auditDir: string;
 
   beforeAll(async () => {
-    auditFile = path.join(mkdtempSync(path.join(tmpdir(), 'motlan-anon-audit-')), 'audit.jsonl');
+    auditDir = mkdtempSync(path.join(tmpdir(), 'motlan-anon-audit-'));
     base = await startGateway({
-      MOTLAN_AUDIT_FILE: auditFile,
+      MOTLAN_AUDIT_DIR: auditDir,
       MOTLAN_ANON_RATE_LIMIT_PER_SECOND: '1',
       MOTLAN_ANON_RATE_LIMIT_BURST: String(BURST),
       MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS: String(FULL_PER_ADDRESS),
@@ -340,11 +340,11 @@ describe('anonymous refusals: per-address limit and a bounded audit trail', () =
     expect((await registries(base, valid)).status).toBe(200);
 
     const anonymous = (records: Array<Record<string, unknown>>) => records.filter((r) => r.type === 'refusal' && r.clientId === null);
-    await eventually('the refusals recorded one by one', async () => ((anonymous(await readAudit(auditFile))).length >= FULL_PER_ADDRESS ? true : undefined));
+    await eventually('the refusals recorded one by one', async () => ((anonymous(await readAudit(auditDir))).length >= FULL_PER_ADDRESS ? true : undefined));
     // The rest is counted, and written as one summary when the interval ends (here: at shutdown).
     gateways.splice(gateways.indexOf(app), 1);
     await app.close();
-    const records = await readAudit(auditFile);
+    const records = await readAudit(auditDir);
     expect(anonymous(records)).toHaveLength(FULL_PER_ADDRESS);
     const summaries = records.filter((r) => r.type === 'refusal_summary');
     expect(summaries).toHaveLength(1);
@@ -359,12 +359,12 @@ describe('anonymous refusals: per-address limit and a bounded audit trail', () =
 
 describe('slow and malformed HTTP', () => {
   let base: string;
-  let auditFile: string;
+  let auditDir: string;
 
   beforeAll(async () => {
-    auditFile = path.join(mkdtempSync(path.join(tmpdir(), 'motlan-http-audit-')), 'audit.jsonl');
+    auditDir = mkdtempSync(path.join(tmpdir(), 'motlan-http-audit-'));
     // Test-sized: a request must arrive within 1 s.
-    base = await startGateway({ MOTLAN_AUDIT_FILE: auditFile, MOTLAN_HTTP_REQUEST_TIMEOUT_MS: '1000', MOTLAN_HTTP_HEADERS_TIMEOUT_MS: '1000' });
+    base = await startGateway({ MOTLAN_AUDIT_DIR: auditDir, MOTLAN_HTTP_REQUEST_TIMEOUT_MS: '1000', MOTLAN_HTTP_HEADERS_TIMEOUT_MS: '1000' });
   });
 
   /** Opens a raw connection, writes `head`, then one byte every 100 ms (the socket is never idle); resolves with what came back once the server closed it. */
@@ -391,7 +391,7 @@ describe('slow and malformed HTTP', () => {
     expect(answer).toContain('"code":"request_timeout"');
     const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1];
     await eventually('the timeout in the audit trail', async () =>
-      (await readAudit(auditFile)).find((r) => r.type === 'refusal' && r.code === 'request_timeout' && r.requestId === requestId && r.status === 408),
+      (await readAudit(auditDir)).find((r) => r.type === 'refusal' && r.code === 'request_timeout' && r.requestId === requestId && r.status === 408),
     );
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
   }, 30_000);
@@ -410,7 +410,7 @@ describe('slow and malformed HTTP', () => {
     const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1];
     expect(requestId).toBeDefined();
     await eventually('the 431 in the audit trail', async () =>
-      (await readAudit(auditFile)).find((r) => r.type === 'refusal' && r.code === 'headers_too_large' && r.status === 431 && r.requestId === requestId),
+      (await readAudit(auditDir)).find((r) => r.type === 'refusal' && r.code === 'headers_too_large' && r.status === 431 && r.requestId === requestId),
     );
   }, 30_000);
 });

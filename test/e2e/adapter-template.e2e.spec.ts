@@ -103,9 +103,9 @@ describe('the template adapter registered with a running gateway', () => {
     ]);
   });
 
-  it('known limitation (issue 17): lookups of a registry the procedure catalog does not name are refused 403 purpose_not_allowed', async () => {
+  it('refuses lookups of the registry under a procedure that does not read it (403 purpose_not_allowed)', async () => {
     // deploy/catalog/procedures.v1.json names the registries and datasets each procedure may read;
-    // none names "example". When the catalog can grant new registries, this becomes a found lookup.
+    // none names "example". A procedure put through PUT /v1/procedures can (procedures.e2e.spec.ts).
     const lookup = await httpCall(base, 'GET', `/v1/registries/example/certificate/${EXAMPLE_SUBJECTS.holder}`, { token: tokens.lookup, headers: officerHeaders() });
     expect(lookup.status).toBe(403);
     expect(lookup.body).toMatchObject({ code: 'purpose_not_allowed' });

@@ -20,6 +20,7 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js'
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { httpCall, officerHeaders } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { auditTrailFile } from '../support/audit-trail.js';
 
 const ADAPTER = 'pop-tls';
 /** Where the test puts the client key for `env:` references; the gateway reads process.env. */
@@ -237,10 +238,10 @@ describe('adapters over mutual TLS', () => {
   });
 
   it('stores the references, never the private key: catalog file and audit trail', () => {
-    const catalog = readFileSync(path.join(dataDir, 'adapters', 'catalog.jsonl'), 'utf8');
+    const catalog = readFileSync(path.join(dataDir, 'adapters', 'motlan.adapters.v1', '0.jsonl'), 'utf8');
     expect(catalog).toContain(ADAPTER);
     expect(catalog).toContain(`env:${KEY_VAR}`);
     expect(catalog).not.toContain('PRIVATE KEY');
-    expect(readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')).not.toContain('PRIVATE KEY');
+    expect(readFileSync(auditTrailFile(path.join(dataDir, 'audit')), 'utf8')).not.toContain('PRIVATE KEY');
   });
 });

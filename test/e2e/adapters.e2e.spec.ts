@@ -18,6 +18,7 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js'
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { httpCall, metricValue, officerHeaders, purposeFor } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 let sim: RunningRegistrySim;
 let gateway: NestFastifyApplication;
@@ -326,8 +327,8 @@ describe('registry operators own their adapters', () => {
     const listed = ((await call('GET', '/v1/adapters', readOnlyToken)).body.adapters as View[]).find((a) => a.id === 'pop-north');
     expect(listed).toMatchObject({ owner: 'registry-operator-1', updatedBy: 'national-admin' });
     // Durable: the catalog file carries the owner with the entry.
-    const lines = readFileSync(path.join(dataDir, 'adapters', 'catalog.jsonl'), 'utf8').trim().split('\n');
-    expect(lines.at(-1)).toContain('"owner":"registry-operator-1"');
+    const lines = readFileSync(path.join(dataDir, 'adapters', 'motlan.adapters.v1', '0.jsonl'), 'utf8').trim().split('\n');
+    expect((JSON.parse(lines.at(-1) ?? '{}') as { v?: string }).v).toContain('"owner":"registry-operator-1"');
   });
 });
 
@@ -369,11 +370,7 @@ describe('operator CLI and the catalog file', () => {
   });
 
   it('audits every catalog change with who, what, before and after', () => {
-    const records = readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((r) => r.type === 'adapter_catalog');
+    const records = readAuditRecords(path.join(dataDir, 'audit')).filter((r) => r.type === 'adapter_catalog');
     const update = records.find((r) => r.action === 'update' && r.adapterId === 'business')!;
     expect(update).toMatchObject({ clientId: 'registry-operator-1', registry: 'business', before: { endpoint: sim.extraEndpoints['business-a'] }, after: { endpoint: sim.extraEndpoints['business-b'] } });
     expect(records.find((r) => r.action === 'remove' && r.adapterId === 'business-b')).toMatchObject({ clientId: 'operator-cli', after: null, before: { id: 'business-b' } });

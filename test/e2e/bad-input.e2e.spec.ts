@@ -19,6 +19,7 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js'
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { simSamples } from '../support/sim-control.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 const SEED = Number(process.env.BAD_INPUT_SEED ?? 20261123);
 const REQUESTS = Number(process.env.BAD_INPUT_REQUESTS ?? 10_500);
@@ -163,6 +164,16 @@ function buildGenerator(random: () => number) {
       if (random() < 0.5) headers.authorization = `Bearer ${random() < 0.8 ? tokens.dossiers : tokens.dossiersOfCommune}`;
       return { kind: 'dossier', method: pick(['PUT', 'PUT', 'POST', 'GET']), path: `/v1/dossiers/${random() < 0.5 ? 'H01.01-261123-000001' : segment()}/status`, headers, body: dossierBody() };
     }
+    if (r < 0.74) {
+      // The procedure catalog's operator API: fuzzed procedures, codes and If-Match values.
+      headers['content-type'] = 'application/json';
+      headers.authorization = `Bearer ${random() < 0.7 ? tokens.procedures : token()}`;
+      if (random() < 0.5) headers['if-match'] = pick(['"0"', '"1"', 'W/"2"', '*', pick(weird), '9'.repeat(30)]);
+      const procedure: Record<string, unknown> = { code: '9.000777', name: 'fuzz', access: [{ registry: 'fuzz-registry', dataset: 'fuzz', fields: ['a'] }] };
+      procedure[pick(Object.keys(procedure).concat(['subjects', 'form', 'components', 'version', 'x']))] = jsonValue();
+      const code = pick(['9.000777', '9.000778', segment()]);
+      return { kind: 'procedures', method: pick(['PUT', 'PUT', 'DELETE', 'GET']), path: pick(['/v1/procedures', `/v1/procedures/${code}`]), headers, body: JSON.stringify(procedure) };
+    }
     if (r < 0.78) {
       headers['content-type'] = 'application/json';
       headers.authorization = `Bearer ${random() < 0.7 ? tokens.operator : token()}`;
@@ -178,7 +189,7 @@ function buildGenerator(random: () => number) {
       headers['content-type'] = 'application/json';
       return { kind: 'evidence', method: 'POST', path: '/v1/evidence/verify', headers, body: random() < 0.5 ? JSON.stringify({ evidence: pick([tokens.none, tokens.hmac, 'a.b.c', pick(weird), 'x'.repeat(5000)]) }) : body() };
     }
-    return { kind: 'paths', method: pick(['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'DELETE']), path: pick(['/', '/v1', '/v2/registries', '/.env', '/admin', `/v1/${segment()}`, '/v1/registries/../../../etc/passwd', '/v1/%2e%2e/%2e%2e/etc/passwd', '/metrics/../v1/adapters', '/v1/registries?x=' + 'y'.repeat(5000), `/${enc(pick(weird))}`]), headers };
+    return { kind: 'paths', method: pick(['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'DELETE']), path: pick(['/', '/v1', '/v2/registries', '/.env', '/admin', `/v1/${segment()}`, '/v1/registries/../../../etc/passwd', '/v1/%2e%2e/%2e%2e/etc/passwd', '/metrics/../v1/adapters', '/v1/me/consents', `/v1/me/consents/${segment()}`, '/v1/consent-requests', `/v1/consent-requests/${segment()}`, `/v1/me/consent-requests/${segment()}/approve`, '/v1/registries?x=' + 'y'.repeat(5000), `/${enc(pick(weird))}`]), headers };
   };
 }
 
@@ -223,6 +234,7 @@ beforeAll(async () => {
   tokens.dossiers = await issuer.issue({ sub: 'one-stop', scope: 'dossiers:write' });
   tokens.dossiersOfCommune = await issuer.issue({ sub: 'commune-10231', scope: 'dossiers:write', commune: '10231' });
   tokens.operator = await issuer.issue({ sub: 'operator', scope: 'adapters:read adapters:admin' });
+  tokens.procedures = await issuer.issue({ sub: 'catalog-operator', scope: 'procedures:read procedures:write' });
   tokens.ops = await issuer.issue({ sub: 'ops', scope: 'ops:read' });
   tokens.expired = await issuer.issue({ sub: 'commune-00004', scope: all, ttlSec: 1 });
   tokens.wrongAudience = await issuer.issue({ sub: 'commune-00004', scope: all, audience: 'someone-else' });
@@ -315,10 +327,7 @@ describe('bad-input suite', () => {
     // Refusal records may land just after their answer: wait until they are there, not for a set time.
     const unaudited = () => {
       const audited = new Set(
-        readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => (JSON.parse(line) as { requestId: string; outcome?: string; type: string }))
+        readAuditRecords<{ requestId: string; outcome?: string; type: string }>(path.join(dataDir, 'audit'))
           .filter((r) => r.type === 'refusal' || r.outcome === 'refused')
           .map((r) => r.requestId),
       );
@@ -343,6 +352,8 @@ describe('hostile shapes of issue 13', () => {
     { path: '/v1/evidence/verify', method: 'POST', token: tokens.valid },
     { path: '/v1/lookups', method: 'POST', token: tokens.valid, headers: { 'x-purpose': '1.004222', 'x-officer-id': 'officer-001' } },
     { path: '/v1/dossiers/H01.01-261123-000001/status', method: 'PUT', token: tokens.dossiers },
+    { path: '/v1/consent-requests', method: 'POST', token: tokens.valid },
+    { path: '/v1/me/consents', method: 'POST', token: tokens.valid },
   ];
 
   it('answers JSON nested 20,000 deep with 400 body_too_deep on every route that takes a body, and keeps answering', async () => {

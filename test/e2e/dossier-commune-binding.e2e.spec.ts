@@ -17,6 +17,7 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js'
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 let sim: RunningRegistrySim;
 let gateway: NestFastifyApplication | undefined;
@@ -45,10 +46,7 @@ function syncLogLines(text: string): string[] {
 }
 
 function auditRecords(): Array<Record<string, unknown>> {
-  return readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readAuditRecords(path.join(dataDir, 'audit'));
 }
 
 async function startGateway(): Promise<void> {

@@ -17,10 +17,11 @@ import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-event-relay.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
-import { embeddedEventFile } from '@motlan/events/embedded-bus-files.js';
-import { FileChangeEventPublisher } from '@motlan/events/file-change-event-bus.adapter.js';
+import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
+import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
 import { httpCall, officerHeaders, purposeFor } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
 
@@ -326,7 +327,7 @@ describe('answers carrying personal data, and /docs (issue 13)', () => {
 
 describe('change events on the embedded bus', () => {
   it('a record changed in the registry is looked up in its new version, not the cached one', async () => {
-    const relay = new ChangeEventRelay(sim.registries, new FileChangeEventPublisher(embeddedEventFile(dataDir)), pino({ level: 'silent' }));
+    const relay = new ChangeEventRelay(sim.registries, new ChangeEventPublisher({ log: embeddedChangeEventLog(dataDir), ownsLog: true }), pino({ level: 'silent' }));
     // The simulated change is to the occupation, which domestic adoption registration may read (1.004222 may not).
     const adoption = (url: string) => httpCall(base, 'GET', url, { headers: lookupHeaders({ 'x-purpose': '1.003005' }) });
     try {
@@ -403,7 +404,7 @@ describe('audit', () => {
     writeFileSync(blocker, 'a file where the audit directory should be');
     const config = loadGatewayConfig({
       MOTLAN_DATA_DIR: dataDir,
-      MOTLAN_AUDIT_FILE: path.join(blocker, 'audit.jsonl'),
+      MOTLAN_AUDIT_DIR: path.join(blocker, 'audit'),
       MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
     });
     const { app: unaudited } = await createGatewayApp(config, pino({ level: 'silent' }));
@@ -423,10 +424,7 @@ describe('audit', () => {
 
 
   it('recorded every lookup, answered and refused, with who, why and what', async () => {
-    const records = readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as AuditRecord);
+    const records = readAuditRecords<AuditRecord>(path.join(dataDir, 'audit'));
     expect(records.some((r) => r.outcome === 'answered' && r.clientId === 'commune-00004' && r.officerId === 'officer-001' && r.purpose === '1.004222')).toBe(true);
     const refusedCodes = new Set(records.filter((r) => r.outcome === 'refused').map((r) => r.code));
     for (const code of ['invalid_subject_id', 'unknown_field', 'token_missing', 'missing_scope', 'subject_not_found', 'registry_unavailable', 'invalid_purpose']) {

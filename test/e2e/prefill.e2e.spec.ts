@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
+import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import type { JsonObject, JsonValue } from '@motlan/contracts/struct-codec.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
@@ -18,9 +19,10 @@ import type { RegistryName } from '../../apps/registry-sim/src/registries/sim-da
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { httpCall } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 const CATALOG_FILE = path.resolve(import.meta.dirname, '..', '..', 'deploy', 'catalog', 'procedures.v1.json');
-const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
+const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read judicial-records:read';
 
 interface Hop { registry: string; dataset: string; field: string }
 interface Source { subject: string; via?: Hop[]; registry: string; dataset: string }
@@ -48,6 +50,27 @@ let app: NestFastifyApplication;
 let base: string;
 let dataDir: string;
 let token: string;
+let citizens: DevCitizenTokenIssuer;
+
+/** The procedure that reads sensitive datasets without a legal basis: it needs the citizen's consent. */
+const CONSENT_PROCEDURE = '2.000815';
+
+/** A consent of `subjectId` for commune 00004 (the client's), given through the citizen API; its id. */
+async function consentOf(subjectId: string, procedureCode: string, datasets: Array<{ registry: string; dataset: string }>): Promise<string> {
+  const given = await httpCall<{ id: string }>(base, 'POST', '/v1/me/consents', {
+    token: await citizens.issue({ subjectId }),
+    body: { procedure: procedureCode, communeCode: '00004', datasets, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+  });
+  expect(given.status).toBe(201);
+  return given.body.id;
+}
+
+/** The first person holding the parcel, in the simulator's records. */
+function personOwnerOf(parcelId: string): string | undefined {
+  const owners = truth('land', 'parcel', parcelId)?.record.owners;
+  const owner = Array.isArray(owners) ? owners.find((o) => (o as JsonObject).kind === 'person') : undefined;
+  return owner ? String((owner as JsonObject).id) : undefined;
+}
 
 const prefill = (procedureCode: string, subjects: Record<string, string>, headers: Record<string, string> = {}) =>
   httpCall<PrefillBody>(base, 'POST', '/v1/prefill', { token, headers: { 'x-officer-id': 'officer-prefill', ...headers }, body: { procedureCode, subjects } });
@@ -124,7 +147,7 @@ async function subjectsFor(procedure: CatalogProcedure): Promise<Record<string, 
 }
 
 function auditRecords(): AuditRecord[] {
-  return readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AuditRecord);
+  return readAuditRecords<AuditRecord>(path.join(dataDir, 'audit'));
 }
 
 beforeAll(async () => {
@@ -132,7 +155,9 @@ beforeAll(async () => {
   sim = await startRegistrySim({ seed: 21, persons: 50_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
   const issuer = new DevTokenIssuer({ dataDir });
   await issuer.ensureKeys();
-  token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES });
+  token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES, commune: '00004' });
+  citizens = new DevCitizenTokenIssuer({ dataDir });
+  await citizens.ensureKeys();
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     PORT: '0',
@@ -156,7 +181,15 @@ describe('POST /v1/prefill', () => {
 
   it.each(procedures.map((p) => [p.code, p] as const))('%s: fills every field the registries hold, with provenance; reports the rest; signs each replaced component', async (_code, procedure) => {
     const subjects = await subjectsFor(procedure);
-    const answer = await prefill(procedure.code, subjects, { 'x-consent-ref': 'consent-e2e-1' });
+    // Sensitive reads without a legal basis: the applicant consents, for their own records and the
+    // parcel they hold (a parcel's consent is its owner's). Elsewhere the reference is only recorded.
+    let consentRef = 'consent-e2e-1';
+    if (procedure.code === CONSENT_PROCEDURE) {
+      subjects.applicant = personOwnerOf(subjects.parcel) ?? subjects.applicant;
+      const sensitive = ['birth', 'marriage', 'death'].map((dataset) => ({ registry: 'civil-status', dataset })).concat({ registry: 'land', dataset: 'parcel' });
+      consentRef = await consentOf(subjects.applicant, procedure.code, sensitive);
+    }
+    const answer = await prefill(procedure.code, subjects, { 'x-consent-ref': consentRef });
     expect(answer.status).toBe(200);
     // Personal data: no shared cache may keep it.
     expect(answer.headers.get('cache-control')).toBe('no-store');
@@ -202,7 +235,12 @@ describe('POST /v1/prefill', () => {
     const records = auditRecords().filter((r) => r.requestId === requestId);
     expect(new Set(records.map((r) => `${r.registry}/${r.dataset}/${r.subjectId}`))).toEqual(touched);
     expect(records).toHaveLength(touched.size);
-    for (const r of records) expect(r).toMatchObject({ via: 'prefill', purpose: procedure.code, consentRef: 'consent-e2e-1', officerId: 'officer-prefill' });
+    for (const r of records) expect(r).toMatchObject({ via: 'prefill', purpose: procedure.code, consentRef, officerId: 'officer-prefill' });
+    if (procedure.code === CONSENT_PROCEDURE) {
+      const sensitiveRead = records.filter((r) => r.outcome === 'answered' && (r.registry === 'civil-status' || r.registry === 'land'));
+      expect(sensitiveRead.length).toBeGreaterThan(0);
+      for (const r of sensitiveRead) expect(r.consentId).toBe(consentRef);
+    }
   });
 
   it('followed relations: the household head and parents were reached through their own records', () => {
@@ -259,24 +297,36 @@ describe('POST /v1/prefill', () => {
 });
 
 describe('consent for sensitive datasets', () => {
-  it('without a legal basis in the catalog, a sensitive dataset needs X-Consent-Ref; the reference is audited', async () => {
-    const [parcel] = await simSamples(sim.controlUrl, 'land', 'parcel', 1);
+  it("without a legal basis in the catalog, a sensitive dataset needs the citizen's consent; a parcel's is its owner's; the consent is audited", async () => {
+    const parcels = await simSamples(sim.controlUrl, 'land', 'parcel', 20);
+    const parcel = parcels.find((p) => personOwnerOf(p) !== undefined)!;
+    const other = parcels.find((p) => p !== parcel && personOwnerOf(p) !== undefined && personOwnerOf(p) !== personOwnerOf(parcel))!;
     const url = `/v1/registries/land/parcel/${parcel}`;
-    const headers = { 'x-officer-id': 'officer-consent', 'x-purpose': '2.000815' };
+    const headers = { 'x-officer-id': 'officer-consent', 'x-purpose': CONSENT_PROCEDURE };
     const refused = await httpCall<PrefillBody & { data?: unknown }>(base, 'GET', url, { token, headers });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('consent_required');
     expect(refused.body.data).toBeUndefined();
-    const answered = await httpCall<{ data: JsonObject }>(base, 'GET', url, { token, headers: { ...headers, 'x-consent-ref': 'VNeID-consent-42' } });
+    const madeUp = await httpCall<PrefillBody & { reason?: string }>(base, 'GET', url, { token, headers: { ...headers, 'x-consent-ref': 'VNeID-consent-42' } });
+    expect(madeUp.status).toBe(403);
+    expect(madeUp.body).toMatchObject({ code: 'consent_invalid', reason: 'unknown' });
+    const consent = await consentOf(personOwnerOf(parcel)!, CONSENT_PROCEDURE, [{ registry: 'land', dataset: 'parcel' }]);
+    const answered = await httpCall<{ data: JsonObject }>(base, 'GET', url, { token, headers: { ...headers, 'x-consent-ref': consent } });
     expect(answered.status).toBe(200);
     expect(answered.body.data.parcelId).toBe(parcel);
     const record = auditRecords().find((r) => r.requestId === answered.headers.get('x-request-id'));
-    expect(record).toMatchObject({ outcome: 'answered', consentRef: 'VNeID-consent-42', registry: 'land' });
+    expect(record).toMatchObject({ outcome: 'answered', consentRef: consent, consentId: consent, registry: 'land' });
+    // The owner's consent does not open someone else's parcel: checked against the record's owners before anything is released.
+    const notTheirs = await httpCall<PrefillBody & { reason?: string; data?: unknown }>(base, 'GET', `/v1/registries/land/parcel/${other}`, { token, headers: { ...headers, 'x-consent-ref': consent } });
+    expect(notTheirs.status).toBe(403);
+    expect(notTheirs.body).toMatchObject({ code: 'consent_invalid', reason: 'other_subject' });
+    expect(notTheirs.body.data).toBeUndefined();
     // A procedure with a legal basis for it reads the same dataset without consent.
     const lawful = await httpCall(base, 'GET', url, { token, headers: { ...headers, 'x-purpose': '1.004222' } });
     expect(lawful.status).toBe(200);
     // A malformed reference is a 400, not a silent pass.
     const bad = await httpCall<PrefillBody>(base, 'GET', url, { token, headers: { ...headers, 'x-consent-ref': 'a b' } });
+    expect(bad.body.code).toBe('validation_failed');
     expect(bad.status).toBe(400);
   });
 

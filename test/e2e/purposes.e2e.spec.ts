@@ -3,7 +3,7 @@
  * shipped catalog against the real registry simulator, over real HTTP. What a procedure may read
  * is what is answered, signed and audited; everything else is refused by name.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
@@ -17,6 +17,7 @@ import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-s
 import { eventually } from '../support/eventually.js';
 import { httpCall, officerHeaders, type HttpAnswer } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
 
@@ -70,10 +71,7 @@ function expectForbidden(answer: HttpAnswer<LookupBody>, code: string): void {
 }
 
 function auditRecords(): AuditRecord[] {
-  return readFileSync(path.join(dataDir, 'audit', 'audit.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as AuditRecord);
+  return readAuditRecords<AuditRecord>(path.join(dataDir, 'audit'));
 }
 
 async function startGateway(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
@@ -275,11 +273,11 @@ describe('the catalog file', () => {
     const file = path.join(dataDir, 'broken.json');
     const procedures = [
       { code: '1.004222', name: 'Đăng ký thường trú', access: [{ registry: 'population', dataset: 'person', fields: ['fullName'] }] },
-      { code: '1.004194', name: 'Đăng ký tạm trú', access: [{ registry: 'residence', dataset: 'household', fields: ['head'] }, { registry: 'cadastre', dataset: 'parcel', fields: ['owners'] }] },
+      { code: '1.004194', name: 'Đăng ký tạm trú', access: [{ registry: 'residence', dataset: 'household', fields: ['head'] }, { registry: 'Cadastre', dataset: 'parcel', fields: ['owners'] }] },
     ];
     writeFileSync(file, JSON.stringify({ format: 1, version: 'broken-1', procedures }));
     const config = loadGatewayConfig({ MOTLAN_DATA_DIR: dataDir, PORT: '0', MOTLAN_ADAPTERS: adapters, MOTLAN_PROCEDURE_CATALOG: file });
-    await expect(createGatewayApp(config, pino({ level: 'silent' }))).rejects.toThrow(`invalid procedure catalog ${file}: procedures[1].access[1].registry: unknown registry "cadastre"`);
+    await expect(createGatewayApp(config, pino({ level: 'silent' }))).rejects.toThrow(`invalid procedure catalog ${file}: procedures[1].access[1].registry: "Cadastre" is not a registry name`);
     writeFileSync(file, JSON.stringify({ format: 1, procedures }));
     await expect(createGatewayApp(config, pino({ level: 'silent' }))).rejects.toThrow('version: is required');
   });

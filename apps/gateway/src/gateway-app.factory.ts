@@ -145,6 +145,8 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
   });
   // Errors Fastify raises before a route runs (unparseable JSON, body too large) reach Nest's
   // exception layer, hence ProblemFilter, like every other error.
+  // A worker process serves its probes and metrics only: no page, no API document.
+  if (!config.roles.api) return { app, logger: log };
   // The /ops page: static files built from ops-page/web/ (after the hooks above, which it needs).
   await app.register(opsPagePlugin, {});
 

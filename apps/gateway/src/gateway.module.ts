@@ -1,4 +1,4 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TokenVerifierService } from '@motlan/auth/token-verifier.service.js';
@@ -9,7 +9,7 @@ import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { AdapterCatalogService } from '@motlan/adapter-catalog/adapter-catalog.service.js';
 import { EndpointAllowList } from '@motlan/adapter-catalog/endpoint-allow-list.js';
 import { TlsMaterialReader } from '@motlan/adapter-catalog/tls-material.js';
-import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.port.js';
+import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.service.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
@@ -32,6 +32,7 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import { EvidenceVerifyController } from './evidence/evidence-verify.controller.js';
 import { JwksController } from './evidence/jwks.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { WorkerHealthController } from './health/worker-health.controller.js';
 import { InfrastructureModule } from './infrastructure/infrastructure.module.js';
 import { AnonymousRefusals } from './edge/anonymous-refusals.js';
 import { LookupRefusalAuditFilter } from './lookup/lookup-refusal-audit.filter.js';
@@ -41,17 +42,38 @@ import { RecordReaderService } from './lookup/record-reader.service.js';
 import { RegistriesController } from './lookup/registries.controller.js';
 import { PrefillController } from './prefill/prefill.controller.js';
 import { PrefillService } from './prefill/prefill.service.js';
+import { CitizenAuthGuard } from './access-log/citizen-auth.guard.js';
+import { ConsentRequestsController } from './consent/consent-requests.controller.js';
+import { ConsentService } from './consent/consent.service.js';
+import { MeConsentsController } from './consent/me-consents.controller.js';
+import { ConsentStore } from '@motlan/consent/consent-store.port.js';
+import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
 import { PurposesController } from './purposes/purposes.controller.js';
+import { ProceduresController } from './purposes/procedures.controller.js';
 import { PurposesModule } from './purposes/purposes.module.js';
 
-/** The gateway: HTTP edge, lookup use case, and the infrastructure chosen from config. */
+/** The HTTP routes of a process with these roles: a `worker` alone serves only its probes and metrics. */
+export function controllersFor(roles: GatewayConfig['roles']): Type[] {
+  if (!roles.api) return [WorkerHealthController, MetricsController];
+  return [LookupController, RegistriesController, PurposesController, ProceduresController, PrefillController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, DossiersController, OpsController, RevocationsController, MeConsentsController, ConsentRequestsController];
+}
+
+/**
+ * The gateway: HTTP edge, lookup use case, and the infrastructure chosen from config. What runs
+ * depends on the process roles (config.roles): the `api` role wires the routes and the use cases
+ * behind them, the worker role the background jobs (here the cache invalidation; the relay's and
+ * the access log's jobs in their modules). Both share the infrastructure and the adapter catalog
+ * (workers follow the change events of every registry the catalog knows).
+ */
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    const { api, worker } = config.roles;
     return {
       module: GatewayModule,
+      // The procedure catalog in every role: the registries it names are known to workers too (their change events are followed).
       imports: [TerminusModule, InfrastructureModule.forRoot(config), SyncModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
-      controllers: [LookupController, RegistriesController, PurposesController, PrefillController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, DossiersController, OpsController, RevocationsController],
+      controllers: controllersFor(config.roles),
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
@@ -72,53 +94,68 @@ export class GatewayModule {
             return catalog;
           },
         },
-        {
-          provide: RecordReaderService,
-          inject: [RegistryCache, RegistryClient, FetchCoordinator, GatewayMetrics],
-          useFactory: (cache: RegistryCache, client: RegistryClient, coordinator: FetchCoordinator, metrics: GatewayMetrics) =>
-            new RecordReaderService(cache, client, coordinator, metrics, {
-              maxStaleSeconds: config.cache.maxStaleSeconds,
-              negativeTtlSeconds: config.cache.negativeTtlSeconds,
-              maxAgeCapSeconds: config.cache.maxAgeCapSeconds,
-            }),
-        },
-        {
-          provide: TokenVerifierService,
-          useFactory: () =>
-            new TokenVerifierService({
-              issuer: config.auth.issuer,
-              audience: config.auth.audience,
-              jwks: { ...config.auth.jwks, reloadIntervalMs: config.auth.jwksRefreshMinMs },
-              algorithms: config.auth.algorithms,
-              clockToleranceSec: config.auth.clockToleranceSec,
-              maxTokenLifetimeSec: config.auth.maxTokenLifetimeSec,
-            }),
-        },
-        {
-          provide: EvidenceKeyStore,
-          useFactory: async () => {
-            const store = new EvidenceKeyStore({ dir: config.evidence.keyDir, algorithm: config.evidence.algorithm });
-            await store.init();
-            // Rotations and revocations made with the CLI (or by another replica) take effect within seconds.
-            const log = new Logger('EvidenceKeyStore');
-            store.watch(config.evidence.keyReloadMs, (error) => log.warn(`cannot reload the evidence keys, keeping the loaded ones: ${String(error)}`));
-            return store;
-          },
-        },
-        {
-          provide: EvidenceSignerService,
-          inject: [EvidenceKeyStore],
-          useFactory: (keyStore: EvidenceKeyStore) => new EvidenceSignerService({ issuer: config.evidence.issuer, keyStore, ttlSeconds: config.evidence.ttlSeconds }),
-        },
-        ClientAuthGuard,
-        ScopeGuard,
-        LookupRefusalAuditFilter,
+        // Refusals before routing (unmatched routes included) are audited in every role.
         { provide: AnonymousRefusals, inject: [AuditSink], useFactory: (audit: AuditSink) => new AnonymousRefusals(audit, config.anonymous) },
-        LookupService,
-        PrefillService,
-        CacheSyncService,
+        ...(api ? apiProviders(config) : []),
+        ...(worker ? [CacheSyncService] : []),
       ],
     };
   }
+}
+
+/** The use cases behind the API routes, and what they sign and verify with. */
+function apiProviders(config: GatewayConfig): Provider[] {
+  return [
+    {
+      provide: RecordReaderService,
+      inject: [RegistryCache, RegistryClient, FetchCoordinator, GatewayMetrics],
+      useFactory: (cache: RegistryCache, client: RegistryClient, coordinator: FetchCoordinator, metrics: GatewayMetrics) =>
+        new RecordReaderService(cache, client, coordinator, metrics, {
+          maxStaleSeconds: config.cache.maxStaleSeconds,
+          negativeTtlSeconds: config.cache.negativeTtlSeconds,
+          maxAgeCapSeconds: config.cache.maxAgeCapSeconds,
+        }),
+    },
+    {
+      provide: TokenVerifierService,
+      useFactory: () =>
+        new TokenVerifierService({
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
+          jwks: { ...config.auth.jwks, reloadIntervalMs: config.auth.jwksRefreshMinMs },
+          algorithms: config.auth.algorithms,
+          clockToleranceSec: config.auth.clockToleranceSec,
+          maxTokenLifetimeSec: config.auth.maxTokenLifetimeSec,
+        }),
+    },
+    {
+      provide: EvidenceKeyStore,
+      useFactory: async () => {
+        const store = new EvidenceKeyStore({ dir: config.evidence.keyDir, algorithm: config.evidence.algorithm });
+        await store.init();
+        // Rotations and revocations made with the CLI (or by another replica) take effect within seconds.
+        const log = new Logger('EvidenceKeyStore');
+        store.watch(config.evidence.keyReloadMs, (error) => log.warn(`cannot reload the evidence keys, keeping the loaded ones: ${String(error)}`));
+        return store;
+      },
+    },
+    {
+      provide: EvidenceSignerService,
+      inject: [EvidenceKeyStore],
+      useFactory: (keyStore: EvidenceKeyStore) => new EvidenceSignerService({ issuer: config.evidence.issuer, keyStore, ttlSeconds: config.evidence.ttlSeconds }),
+    },
+    ClientAuthGuard,
+    ScopeGuard,
+    LookupRefusalAuditFilter,
+    LookupService,
+    PrefillService,
+    CitizenAuthGuard,
+    {
+      provide: ConsentService,
+      inject: [ConsentStore, PurposeCatalog, VnAdminDirectory],
+      useFactory: (store: ConsentStore, purposes: PurposeCatalog, directory: VnAdminDirectory) =>
+        new ConsentService(store, purposes, directory, { requestTtlSec: config.consent.requestTtlSec, maxValidityDays: config.consent.maxValidityDays, linkBase: config.consent.linkBase }),
+    },
+  ];
 }
 

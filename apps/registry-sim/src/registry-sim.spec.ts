@@ -70,14 +70,15 @@ async function lookupCalls(registry: RegistryName): Promise<{ lookups: number; l
 }
 
 describe('gRPC endpoints', () => {
-  it('listen on five distinct loopback ports and describe their datasets', async () => {
-    expect(new Set(Object.values(sim.endpoints)).size).toBe(5);
+  it('listen on six distinct loopback ports and describe their datasets', async () => {
+    expect(new Set(Object.values(sim.endpoints)).size).toBe(6);
     const expected: Record<RegistryName, string[]> = {
       population: ['person'],
       residence: ['household'],
       land: ['parcel'],
       business: ['enterprise'],
       'civil-status': ['birth', 'marriage', 'death'],
+      'judicial-records': ['criminal-record'],
     };
     for (const registry of Object.keys(expected) as RegistryName[]) {
       expect(sim.endpoints[registry]).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -89,7 +90,7 @@ describe('gRPC endpoints', () => {
         expect(dataset.fields.length).toBeGreaterThan(3);
         expect(dataset.fields.every((f) => f.type !== 'FIELD_TYPE_UNSPECIFIED')).toBe(true);
         expect(() => new RegExp(dataset.subjectKey!.pattern)).not.toThrow();
-        const sensitive = ['parcel', 'birth', 'marriage', 'death'].includes(dataset.name);
+        const sensitive = ['parcel', 'birth', 'marriage', 'death', 'criminal-record'].includes(dataset.name);
         expect(dataset.sensitivity).toBe(sensitive ? 'SENSITIVITY_SENSITIVE' : 'SENSITIVITY_NORMAL');
       }
     }

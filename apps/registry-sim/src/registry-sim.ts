@@ -11,7 +11,7 @@ import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { SimControlServer } from './control/sim-control.server.js';
 import { ExtraAdapters } from './grpc/extra-adapters.js';
 import { RegistryGrpcServer } from './grpc/registry-grpc.server.js';
-import { REGISTRY_NAMES, type RegistryName } from './registries/sim-dataset.js';
+import { MAX_REGISTRY_PORT_OFFSET, REGISTRY_NAMES, REGISTRY_PORT_OFFSETS, type RegistryName } from './registries/sim-dataset.js';
 import type { AdapterStatsSnapshot } from './registries/adapter-stats.js';
 import { SimRegistries } from './registries/sim-registries.js';
 import { defaultPortalPort, SIM_DEFAULTS, validateExtraAdapters, validateSimFaults, type ExtraAdapterSpec, type SimFaults } from './sim-config.js';
@@ -35,7 +35,7 @@ export interface RegistrySimOptions {
   persons?: number;
   /** Interface for the gRPC endpoints and the control API (default 127.0.0.1). */
   host?: string;
-  /** Port of the population registry; the others follow in REGISTRY_NAMES order. 0 = ephemeral ports. Default 50051. */
+  /** Port of the population registry; the others at their REGISTRY_PORT_OFFSETS from it (judicial records +6). 0 = ephemeral ports. Default 50051. */
   grpcBasePort?: number;
   /** Port of the HTTP control API; 0 = ephemeral. Default 3100. */
   controlPort?: number;
@@ -98,7 +98,7 @@ export async function startRegistrySim(options: RegistrySimOptions = {}): Promis
   // Embedded in tests by default: quiet unless something goes wrong. main.ts passes its configured logger.
   const logger = options.logger ?? pino({ name: 'registry-sim', level: 'warn' });
   const host = options.host ?? SIM_DEFAULTS.host;
-  const basePort = port(options.grpcBasePort ?? SIM_DEFAULTS.grpcBasePort, 'grpcBasePort', REGISTRY_NAMES.length - 1);
+  const basePort = port(options.grpcBasePort ?? SIM_DEFAULTS.grpcBasePort, 'grpcBasePort', MAX_REGISTRY_PORT_OFFSET);
   const controlPort = port(options.controlPort ?? SIM_DEFAULTS.controlPort, 'controlPort', 0);
   const seed = options.seed ?? SIM_DEFAULTS.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new RangeError(`seed must be an integer from 0 to 2^32-1, got ${seed}`);
@@ -147,8 +147,8 @@ export async function startRegistrySim(options: RegistrySimOptions = {}): Promis
     })());
 
   try {
-    for (const [i, server] of grpcServers.entries()) {
-      endpoints[server.registry] = await server.start(host, basePort === 0 ? 0 : basePort + i);
+    for (const server of grpcServers) {
+      endpoints[server.registry] = await server.start(host, basePort === 0 ? 0 : basePort + REGISTRY_PORT_OFFSETS[server.registry]);
     }
     await extra.startAll(host);
     const portalEndpoint = await portal.listen(host, portalPort);

@@ -52,7 +52,7 @@ describe('loadSimConfig', () => {
     [{ SIM_SEED: '-1' }, /SIM_SEED must be a number from 0/],
     [{ SIM_PERSONS: '1.5' }, /SIM_PERSONS must be an integer/],
     [{ SIM_PORT: 'http' }, /SIM_PORT/],
-    [{ SIM_GRPC_BASE_PORT: '65535' }, /SIM_GRPC_BASE_PORT must be a number from 0 to 65531/],
+    [{ SIM_GRPC_BASE_PORT: '65535' }, /SIM_GRPC_BASE_PORT must be a number from 0 to 65529/],
     [{ SIM_FAULTS: '{land' }, /SIM_FAULTS must be JSON/],
     [{ SIM_FAULTS: '{"cadastre":{}}' }, /unknown registry "cadastre"/],
     [{ SIM_FAULTS: '{"land":{"errorRate":3}}' }, /SIM_FAULTS\.land\.errorRate/],
@@ -75,7 +75,7 @@ describe('loadSimConfig', () => {
     [{ SIM_PORTAL_PORT: '65536' }, /SIM_PORTAL_PORT must be a number from 0 to 65535/],
     [{ SIM_PORTAL_PORT: '50053' }, /SIM_PORTAL_PORT: port 50053 is already taken by the land registry \(SIM_GRPC_BASE_PORT\+2\)/],
     [{ SIM_PORTAL_PORT: '3100' }, /SIM_PORTAL_PORT: port 3100 is already taken by SIM_PORT/],
-    [{ SIM_GRPC_BASE_PORT: '65531' }, /SIM_GRPC_BASE_PORT 65531 leaves no port for the portal at SIM_GRPC_BASE_PORT\+5: set SIM_PORTAL_PORT/],
+    [{ SIM_EXTRA_ADAPTERS: 'a=land:50057' }, /port 50057 of "a" is already taken by the judicial-records registry \(SIM_GRPC_BASE_PORT\+6\)/],
     [{ SIM_EXTRA_ADAPTERS: 'a=land:50056' }, /port 50056 of "a" is already taken by the portal \(SIM_PORTAL_PORT\)/],
     [{ SIM_DOSSIERS_PER_SECOND: '2' }, /SIM_DOSSIERS_PER_SECOND needs SIM_GATEWAY_TOKEN/],
     [{ SIM_DOSSIERS_PER_SECOND: '101', SIM_GATEWAY_TOKEN: 't' }, /SIM_DOSSIERS_PER_SECOND must be a number from 0 to 100/],
@@ -95,7 +95,7 @@ describe('portal port and commune traffic', () => {
   it('puts the portal after the registries, or on an ephemeral port with an ephemeral base', () => {
     expect(loadSimConfig({ SIM_GRPC_BASE_PORT: '40000' }).portalPort).toBe(40005);
     expect(loadSimConfig({ SIM_GRPC_BASE_PORT: '0' }).portalPort).toBe(0);
-    expect(loadSimConfig({ SIM_GRPC_BASE_PORT: '65531', SIM_PORTAL_PORT: '0' }).portalPort).toBe(0);
+    expect(loadSimConfig({ SIM_GRPC_BASE_PORT: '65529', SIM_PORTAL_PORT: '0' }).portalPort).toBe(0);
   });
 
   it('sets the traffic up idle with a token and no rate (to be started with PUT /sim/traffic), and not at all without a token', () => {

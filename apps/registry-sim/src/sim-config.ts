@@ -3,7 +3,8 @@
  * stops the process with one line naming the variable and what was expected.
  */
 import { parseFaultPatch, type FaultPatch } from './registries/fault-injector.js';
-import { isRegistryName, REGISTRY_NAMES, type RegistryName } from './registries/sim-dataset.js';
+import { SIMULATOR_PORTAL_PORT_OFFSET } from '@motlan/contracts/simulator-ports.js';
+import { isRegistryName, MAX_REGISTRY_PORT_OFFSET, REGISTRY_NAMES, REGISTRY_PORT_OFFSETS, type RegistryName } from './registries/sim-dataset.js';
 import { MAX_CHANGES_PER_SECOND } from './registries/sim-registries.js';
 import { InvalidRequestError } from './registries/sim-errors.js';
 import { isHttpUrl, MAX_DOSSIERS_PER_SECOND, type DossierTrafficOptions } from './traffic/dossier-traffic.js';
@@ -57,8 +58,8 @@ export const SIM_DEFAULTS = {
   host: '127.0.0.1',
   grpcBasePort: 50051,
   controlPort: 3100,
-  /** The portal listens on grpcBasePort + portalOffset, after the five registries, unless told otherwise. */
-  portalOffset: REGISTRY_NAMES.length,
+  /** The portal listens on grpcBasePort + portalOffset, after the first five registries (judicial records is at +6), unless told otherwise. */
+  portalOffset: SIMULATOR_PORTAL_PORT_OFFSET,
   gatewayUrl: 'http://127.0.0.1:3000',
 } as const;
 
@@ -69,7 +70,7 @@ export class SimConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
-  const grpcBasePort = integer(env, 'SIM_GRPC_BASE_PORT', SIM_DEFAULTS.grpcBasePort, 0, 65535 - (REGISTRY_NAMES.length - 1));
+  const grpcBasePort = integer(env, 'SIM_GRPC_BASE_PORT', SIM_DEFAULTS.grpcBasePort, 0, 65535 - MAX_REGISTRY_PORT_OFFSET);
   const controlPort = integer(env, 'SIM_PORT', SIM_DEFAULTS.controlPort, 0, 65535);
   const extraAdapters = env.SIM_EXTRA_ADAPTERS ? parseExtraAdapters(env.SIM_EXTRA_ADAPTERS) : [];
   const portalPort = integer(env, 'SIM_PORTAL_PORT', defaultPortalPort(grpcBasePort), 0, 65535);
@@ -78,7 +79,7 @@ export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
   }
   // Caught here rather than as a bind error at start, which would not say which variable to fix.
   const taken = new Map<number, string>([[controlPort, 'SIM_PORT']]);
-  if (grpcBasePort !== 0) REGISTRY_NAMES.forEach((name, i) => taken.set(grpcBasePort + i, `the ${name} registry (SIM_GRPC_BASE_PORT+${i})`));
+  if (grpcBasePort !== 0) REGISTRY_NAMES.forEach((name) => taken.set(grpcBasePort + REGISTRY_PORT_OFFSETS[name], `the ${name} registry (SIM_GRPC_BASE_PORT+${REGISTRY_PORT_OFFSETS[name]})`));
   if (portalPort !== 0) {
     const owner = taken.get(portalPort);
     if (owner !== undefined) throw new SimConfigError(`SIM_PORTAL_PORT: port ${portalPort} is already taken by ${owner}`);

@@ -81,6 +81,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/procedures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every procedure with its version and last change (operators; one-stop software reads GET /v1/purposes) */
+        get: operations["ProceduresController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/procedures/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a procedure: in force on this instance when answered, on every instance within seconds
+         * @description The body is one procedure as in the catalog file (docs/procedures.md), optionally with `version` (like If-Match). A registry it names needs no adapter yet: its lookups answer 503 registry_not_connected until one registers. Audited (`procedure_catalog`).
+         */
+        put: operations["ProceduresController_put"];
+        post?: never;
+        /** Remove a procedure: its lookups answer 403 purpose_unknown from then on. Audited (`procedure_catalog`) */
+        delete: operations["ProceduresController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/prefill": {
         parameters: {
             query?: never;
@@ -387,6 +425,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My consents: in force, expired and taken back (ended ones for 90 days), newest first */
+        get: operations["MeConsentsController_list"];
+        put?: never;
+        /**
+         * Give a consent: let one commune read named sensitive datasets of yours for a procedure and/or dossier, until a date
+         * @description The answer's `id` is what the commune's software sends in X-Consent-Ref. A consent for a procedure may name only datasets that procedure reads; it lasts at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days and can be taken back at any time (DELETE).
+         */
+        post: operations["MeConsentsController_give"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/consents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a consent back: every lookup from then on that names it is refused (403 consent_invalid, reason revoked), on every gateway instance */
+        delete: operations["MeConsentsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/consent-requests/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a commune asks you to consent to at the counter (the code or link it gave you), before you approve it */
+        get: operations["MeConsentsController_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/consent-requests/{code}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a counter request: creates the consent it names (a request works once, and only for the citizen it names) */
+        post: operations["MeConsentsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consent-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask a citizen at the counter for a consent: answers a short code and a link the citizen approves with their own token
+         * @description Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The request expires after MOTLAN_CONSENT_REQUEST_TTL_SEC (15 minutes), works once, and only the citizen named in subjectId can approve it. Once approved, the citizen sees the consent's id in GET /v1/me/consents and gives it to the clerk, whose software sends it in X-Consent-Ref.
+         */
+        post: operations["ConsentRequestsController_ask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consent-requests/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the citizen has approved a request this client created, and the consent id to send in X-Consent-Ref once they have */
+        get: operations["ConsentRequestsController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/access-log": {
         parameters: {
             query?: never;
@@ -624,6 +771,50 @@ export interface components {
             version: string;
             description?: string;
             procedures: components["schemas"]["ProcedureAnswerDto"][];
+        };
+        ProcedureEntryDto: {
+            /** @example 2.001417 */
+            code: string;
+            /**
+             * @description Grows by one with every change of this procedure (a removal counts too); If-Match takes it
+             * @example 2
+             */
+            version: number;
+            /** @example 2026-12-06T11:00:00.000Z */
+            updatedAt: string | null;
+            /**
+             * @description Client of the last change; `seed` for the shipped catalog
+             * @example catalog-admin
+             */
+            updatedBy: string | null;
+            /** @description The procedure as in the catalog file (docs/procedures.md) */
+            procedure: {
+                [key: string]: unknown;
+            };
+        };
+        ProcedureListDto: {
+            /**
+             * @description `file`: MOTLAN_PROCEDURE_CATALOG names a fixed file and the catalog is read-only
+             * @enum {string}
+             */
+            source: "log" | "file";
+            /** @example motlan.procedures.v1 */
+            location: string;
+            /**
+             * @description Version label of the catalog file the catalog was seeded from
+             * @example 2026.12-1
+             */
+            catalogVersion: string;
+            procedures: components["schemas"]["ProcedureEntryDto"][];
+        };
+        ProcedureRemovedDto: {
+            /** @example 2.001417 */
+            code: string;
+            /**
+             * @description The version the removal took
+             * @example 3
+             */
+            version: number;
         };
         PrefillRequestDto: {
             /**
@@ -964,6 +1155,167 @@ export interface components {
         RevocationListDto: {
             revocations: components["schemas"]["RevocationEntryDto"][];
         };
+        ConsentDatasetDto: {
+            /** @example civil-status */
+            registry: string;
+            /** @example birth */
+            dataset: string;
+        };
+        CreateConsentDto: {
+            /**
+             * @description Procedure code the consent is for; a lookup must name it in X-Purpose. Give this, dossierId, or both
+             * @example 2.000815
+             */
+            procedure?: string;
+            /**
+             * @description Dossier the consent is for; a lookup must carry it in X-Dossier-Id
+             * @example H01.22-261123-0001
+             */
+            dossierId?: string;
+            /** @description Registry datasets it covers (1-20) */
+            datasets: components["schemas"]["ConsentDatasetDto"][];
+            /**
+             * @description Until when (RFC 3339 date-time); in the future, at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days ahead
+             * @example 2027-01-31T17:00:00+07:00
+             */
+            validUntil: string;
+            /**
+             * @description Commune (5-digit code) whose systems may use it: the client token's `commune` claim must be this
+             * @example 00004
+             */
+            communeCode: string;
+        };
+        ConsentOriginDto: {
+            /**
+             * @description citizen: given with your own token; counter-request: a request of a commune system you approved
+             * @enum {string}
+             */
+            kind: "citizen" | "counter-request";
+            /**
+             * @description counter-request: the client system that asked
+             * @example commune-00004
+             */
+            clientId?: string;
+            /**
+             * @description counter-request: the officer that asked
+             * @example officer-001
+             */
+            officerId?: string | null;
+        };
+        ConsentDto: {
+            /** @example 2.000815 */
+            procedure: string | null;
+            /** @example null */
+            dossierId: string | null;
+            /** @example 00004 */
+            communeCode: string;
+            datasets: components["schemas"]["ConsentDatasetDto"][];
+            /**
+             * @description Until when the consent lasts
+             * @example 2027-01-31T10:00:00.000Z
+             */
+            validUntil: string;
+            /**
+             * @description What the commune system sends in X-Consent-Ref
+             * @example cns_3q2-7wKm0cS5dE4x1yVb9A
+             */
+            id: string;
+            /** @example 2026-11-23T02:15:00.000Z */
+            createdAt: string;
+            /**
+             * @description When you took it back
+             * @example null
+             */
+            revokedAt: string | null;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
+            origin: components["schemas"]["ConsentOriginDto"];
+        };
+        ConsentListDto: {
+            /** @description Newest first; ended consents stay listed for MOTLAN_CONSENT_RETENTION_DAYS (90) days */
+            consents: components["schemas"]["ConsentDto"][];
+        };
+        ConsentRequestDto: {
+            /** @example 2.000815 */
+            procedure: string | null;
+            /** @example null */
+            dossierId: string | null;
+            /** @example 00004 */
+            communeCode: string;
+            datasets: components["schemas"]["ConsentDatasetDto"][];
+            /**
+             * @description Until when the consent lasts
+             * @example 2027-01-31T10:00:00.000Z
+             */
+            validUntil: string;
+            /**
+             * @description 8 characters (no 0/O, 1/I/L): the citizen types it or opens the link
+             * @example K7M4QX2P
+             */
+            code: string;
+            /**
+             * @description Where the citizen approves it (MOTLAN_CONSENT_LINK_BASE + code)
+             * @example /v1/me/consent-requests/K7M4QX2P
+             */
+            link: string;
+            /**
+             * @description It cannot be approved after this (MOTLAN_CONSENT_REQUEST_TTL_SEC, 15 minutes)
+             * @example 2026-11-23T02:30:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @description Client system that asked
+             * @example commune-00004
+             */
+            clientId: string;
+            /** @example officer-001 */
+            officerId: string | null;
+        };
+        CreateConsentRequestDto: {
+            /**
+             * @description Procedure code the consent is for; a lookup must name it in X-Purpose. Give this, dossierId, or both
+             * @example 2.000815
+             */
+            procedure?: string;
+            /**
+             * @description Dossier the consent is for; a lookup must carry it in X-Dossier-Id
+             * @example H01.22-261123-0001
+             */
+            dossierId?: string;
+            /** @description Registry datasets it covers (1-20) */
+            datasets: components["schemas"]["ConsentDatasetDto"][];
+            /**
+             * @description Until when (RFC 3339 date-time); in the future, at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days ahead
+             * @example 2027-01-31T17:00:00+07:00
+             */
+            validUntil: string;
+            /**
+             * @description The citizen asked (12-digit personal id): only they can approve it
+             * @example 001099012345
+             */
+            subjectId: string;
+            /**
+             * @description The commune; when given, it must be the client token's `commune` claim (the consent is always for that commune)
+             * @example 00004
+             */
+            communeCode?: string;
+            /**
+             * @description Officer at the counter, shown to the citizen
+             * @example officer-001
+             */
+            officerId?: string;
+        };
+        ConsentRequestStatusDto: {
+            /** @example K7M4QX2P */
+            code: string;
+            /** @enum {string} */
+            status: "pending" | "approved";
+            /**
+             * @description Once approved: send it in X-Consent-Ref
+             * @example cns_3q2-7wKm0cS5dE4x1yVb9A
+             */
+            consentId: string | null;
+        };
         ProvinceDto: {
             /** @example 01 */
             code: string;
@@ -1059,6 +1411,11 @@ export interface components {
              * @example 2026-11-23T02:15:00.000Z
              */
             lastTime: string;
+            /**
+             * @description The id of your consent this data was read on (see GET /v1/me/consents), when the data is sensitive and the procedure has no legal basis to read it without consent
+             * @example null
+             */
+            consentId: string | null;
         };
         AccessLogPageDto: {
             /** @description Newest first */
@@ -1088,7 +1445,7 @@ export interface operations {
                 "X-Officer-Id": string;
                 /** @description Dossier the data goes into */
                 "X-Dossier-Id"?: string;
-                /** @description Reference of the citizen's consent (recorded in the audit trail); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog */
+                /** @description Id of the citizen's consent (cns_…, given with POST /v1/me/consents or by approving a POST /v1/consent-requests); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog, and checked: this citizen's, this procedure, dossier, commune and dataset, not expired nor taken back. Recorded in the audit trail */
                 "X-Consent-Ref"?: string;
                 /** @description Echoed; generated when absent */
                 "X-Request-Id"?: string;
@@ -1133,7 +1490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description application/problem+json with `code`: `purpose_unknown` (X-Purpose not in the procedure catalog), `purpose_not_allowed` (the procedure does not read this registry dataset), `field_not_allowed` (requested fields outside the procedure; listed in `fields`, with `allowedFields`), `consent_required` (a sensitive dataset, no legal basis in the catalog and no X-Consent-Ref), `missing_scope` (token lacks <registry>:read; `requiredScope`) */
+            /** @description application/problem+json with `code`: `purpose_unknown` (X-Purpose not in the procedure catalog), `purpose_not_allowed` (the procedure does not read this registry dataset), `field_not_allowed` (requested fields outside the procedure; listed in `fields`, with `allowedFields`), `consent_required` (a sensitive dataset, no legal basis in the catalog and no X-Consent-Ref), `consent_invalid` (the consent does not allow this read; `reason`: unknown, other_subject, other_procedure, other_dossier, other_commune, dataset_not_covered, expired, revoked), `missing_scope` (token lacks <registry>:read; `requiredScope`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1162,7 +1519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `jwks_unavailable` */
+            /** @description Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `consent_unavailable`, `jwks_unavailable` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1185,7 +1542,7 @@ export interface operations {
                 "X-Officer-Id": string;
                 /** @description Dossier the data goes into */
                 "X-Dossier-Id"?: string;
-                /** @description Reference of the citizen's consent (recorded in the audit trail); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog */
+                /** @description Id of the citizen's consent (cns_…, given with POST /v1/me/consents or by approving a POST /v1/consent-requests); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog, and checked: this citizen's, this procedure, dossier, commune and dataset, not expired nor taken back. Recorded in the audit trail */
                 "X-Consent-Ref"?: string;
                 /** @description Echoed; generated when absent */
                 "X-Request-Id"?: string;
@@ -1366,13 +1723,280 @@ export interface operations {
             };
         };
     };
+    ProceduresController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureListDto"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks `procedures:read`: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ProceduresController_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change is based on, e.g. "3" ("0": must not exist yet); 409 procedure_version_conflict when another version is in force */
+                "If-Match"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description MaTTHC, N.NNNNNN: equal to the path */
+                    code: string;
+                    name: string;
+                    /** @description registry, dataset, fields, reason, legalBasis */
+                    access: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @description Like If-Match: the version the change is based on, 0 = must not exist yet */
+                    version?: number;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description The procedure as stored, with its new version (201 when created) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureEntryDto"];
+                };
+            };
+            /** @description Invalid procedure: `validation_failed` (with `invalidParams`: JSON paths such as `access[0].registry`), `procedure_code_mismatch`, `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks `procedures:write`: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing changed: `procedure_version_conflict` (If-Match or `version` is not the version in force; `currentVersion` says which is), `procedure_catalog_fixed` (MOTLAN_PROCEDURE_CATALOG names a fixed file) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `procedure_catalog_unavailable` (the log cannot be written, or the change is not confirmed yet), `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ProceduresController_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change is based on, e.g. "3" ("0": must not exist yet); 409 procedure_version_conflict when another version is in force */
+                "If-Match"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureRemovedDto"];
+                };
+            };
+            /** @description Invalid request: `validation_failed` (a code not of the form N.NNNNNN, a malformed If-Match) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks `procedures:write`: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No procedure with that code: `procedure_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing changed: `procedure_version_conflict` (If-Match or `version` is not the version in force; `currentVersion` says which is), `procedure_catalog_fixed` (MOTLAN_PROCEDURE_CATALOG names a fixed file) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `procedure_catalog_unavailable` (the log cannot be written, or the change is not confirmed yet), `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     PrefillController_prefill: {
         parameters: {
             query?: never;
             header: {
                 /** @description If sent, must equal procedureCode */
                 "X-Purpose"?: string;
-                /** @description Reference of the citizen's consent, for sensitive datasets without a legal basis */
+                /** @description Id of the citizen's consent (GET /v1/me/consents), for sensitive datasets without a legal basis; checked per record read (consent_invalid in `missing` when it does not cover one) */
                 "X-Consent-Ref"?: string;
                 /** @description Dossier the data goes into */
                 "X-Dossier-Id"?: string;
@@ -2803,6 +3427,525 @@ export interface operations {
                 };
             };
             /** @description Nothing revoked, retry after `Retry-After` seconds: `revocation_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeConsentsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentListDto"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeConsentsController_give: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConsentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_limit_reached`: 100 consents are in force already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeConsentsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            /** @description `validation_failed`: not a consent id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_not_found`: you have no consent with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeConsentsController_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRequestDto"];
+                };
+            };
+            /** @description `validation_failed`: not a request code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_not_found`: no pending request with this code for you (expired, approved already, or meant for someone else) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeConsentsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            /** @description `validation_failed`: not a request code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_not_found`: no pending request with this code for you (expired, approved already, or meant for someone else) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConsentRequestsController_ask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConsentRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRequestDto"];
+                };
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `missing_scope` (consents:request), `commune_required` (the token has no commune claim), `commune_mismatch` (communeCode is not the token's commune) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConsentRequestsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRequestStatusDto"];
+                };
+            };
+            /** @description `validation_failed`: not a request code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_not_found`: no request of this client with this code (expired, or never made) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

@@ -106,6 +106,13 @@ export class AccessLogEntryDto {
   count!: number;
   @ApiProperty({ example: '2026-11-23T02:15:00.000Z', description: 'Time of the latest attempt counted (time when count is 1)' })
   lastTime!: string;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'The id of your consent this data was read on (see GET /v1/me/consents), when the data is sensitive and the procedure has no legal basis to read it without consent',
+  })
+  consentId!: string | null;
 }
 
 export class AccessLogPageDto {

@@ -1,4 +1,4 @@
-import { Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AccessLogProjector } from '@motlan/access-log/access-log-projector.js';
 import { AccessLogStore } from '@motlan/access-log/access-log-store.port.js';
@@ -23,13 +23,20 @@ const STOP_TIMEOUT_MS = 15_000;
  * the store it writes to.
  */
 export class AccessLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  private following = false;
+
   constructor(
     private readonly projector: AccessLogProjector | null,
     private readonly store: AccessLogStore,
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.projector?.start();
+    void this.projector?.start().then(() => (this.following = true));
+  }
+
+  /** True once the projector follows the audit trail, or when this process has none to run (worker readiness). */
+  isStarted(): boolean {
+    return this.projector === null || this.following;
   }
 
   /** Resolves once the log holds everything the audit trail held at start (tests wait on it). */
@@ -55,31 +62,40 @@ export class AccessLogLifecycle implements OnApplicationBootstrap, OnModuleDestr
 }
 
 /**
- * The citizen access log: GET /v1/me/access-log behind its own citizen-token guard, the store
- * (Redis in production, memory embedded) and the projector that builds it from the audit feed.
+ * The citizen access log: GET /v1/me/access-log behind its own citizen-token guard (`api` role),
+ * the store (Redis in production, memory embedded) and the projector that builds it from the audit
+ * feed (worker role, config.accessLog.projector).
  */
 @Module({})
 export class AccessLogModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const { retentionDays, maxPerCitizen, maxRefusalsPerCitizen, maxRefusalOnlyCitizens } = config.accessLog;
     const bounds = { retentionDays, maxPerCitizen, maxRefusalsPerCitizen, maxRefusalOnlyCitizens };
+    const apiProviders: Provider[] = [
+      {
+        provide: CitizenTokenVerifier,
+        useFactory: () =>
+          new CitizenTokenVerifier({
+            issuer: config.citizenAuth.issuer,
+            audience: config.citizenAuth.audience,
+            jwks: { ...config.citizenAuth.jwks, reloadIntervalMs: config.auth.jwksRefreshMinMs },
+            algorithms: config.citizenAuth.algorithms,
+            clockToleranceSec: config.auth.clockToleranceSec,
+            maxTokenLifetimeSec: config.auth.maxTokenLifetimeSec,
+          }),
+      },
+      CitizenAuthGuard,
+      {
+        provide: AccessLogService,
+        inject: [AccessLogStore, VnAdminDirectory, ModuleRef],
+        useFactory: (store: AccessLogStore, directory: VnAdminDirectory, modules: ModuleRef) => new AccessLogService(store, new AccessLogView(directory, procedureNames(modules))),
+      },
+    ];
     return {
       module: AccessLogModule,
-      controllers: [MeAccessLogController],
+      controllers: config.roles.api ? [MeAccessLogController] : [],
       providers: [
-        {
-          provide: CitizenTokenVerifier,
-          useFactory: () =>
-            new CitizenTokenVerifier({
-              issuer: config.citizenAuth.issuer,
-              audience: config.citizenAuth.audience,
-              jwks: { ...config.citizenAuth.jwks, reloadIntervalMs: config.auth.jwksRefreshMinMs },
-              algorithms: config.citizenAuth.algorithms,
-              clockToleranceSec: config.auth.clockToleranceSec,
-              maxTokenLifetimeSec: config.auth.maxTokenLifetimeSec,
-            }),
-        },
-        CitizenAuthGuard,
+        ...(config.roles.api ? apiProviders : []),
         {
           provide: AccessLogStore,
           useFactory: async () => {
@@ -97,17 +113,13 @@ export class AccessLogModule {
           useFactory: (feed: AuditFeed, store: AccessLogStore) => (config.accessLog.projector ? new AccessLogProjector(feed, store, { consumer: config.accessLog.group }) : null),
         },
         {
-          provide: AccessLogService,
-          inject: [AccessLogStore, VnAdminDirectory, ModuleRef],
-          useFactory: (store: AccessLogStore, directory: VnAdminDirectory, modules: ModuleRef) => new AccessLogService(store, new AccessLogView(directory, procedureNames(modules))),
-        },
-        {
           provide: AccessLogLifecycle,
           inject: [AccessLogProjector, AccessLogStore],
           useFactory: (projector: AccessLogProjector | null, store: AccessLogStore) => new AccessLogLifecycle(projector, store),
         },
       ],
-      exports: [AccessLogLifecycle],
+      // The citizen token verifier serves the other citizen routes too (GET/POST /v1/me/consents).
+      exports: [AccessLogLifecycle, ...(config.roles.api ? [CitizenTokenVerifier] : [])],
     };
   }
 }

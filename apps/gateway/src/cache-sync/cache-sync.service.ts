@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ChangeEventSubscriber } from '@motlan/events/change-event-bus.port.js';
+import { ChangeEventSubscriber } from '@motlan/events/change-event-subscriber.service.js';
 import type { RegistryChangeEvent } from '@motlan/events/registry-change-event.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
@@ -16,6 +16,7 @@ const MARKER_RETAIN_SECONDS = 2 * 86400;
 export class CacheSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CacheSyncService.name);
   readonly counts = { invalidated: 0, ignoredOlder: 0 };
+  private subscribed = false;
 
   constructor(
     private readonly subscriber: ChangeEventSubscriber,
@@ -25,7 +26,12 @@ export class CacheSyncService implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     // Not awaited: the gateway serves lookups while Kafka is still unreachable (TTL bounds staleness).
-    void this.subscriber.start(this.registries.registries(), (registry, event) => this.apply(registry, event));
+    void this.subscriber.start(this.registries.registries(), (registry, event) => this.apply(registry, event)).then(() => (this.subscribed = true));
+  }
+
+  /** True once the change events are followed (worker readiness). */
+  isStarted(): boolean {
+    return this.subscribed;
   }
 
   async apply(registry: string, event: RegistryChangeEvent): Promise<void> {

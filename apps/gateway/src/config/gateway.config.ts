@@ -6,13 +6,15 @@ import path from 'node:path';
 import { parseEndpointPattern } from '@motlan/adapter-catalog/endpoint-allow-list.js';
 import { DEFAULT_TLS_ENV_PREFIX, DEFAULT_TLS_MAX_BYTES } from '@motlan/adapter-catalog/tls-material.js';
 import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
+import { SIMULATOR_PORT_OFFSETS } from '@motlan/contracts/simulator-ports.js';
 import { Topics } from '@motlan/events/topics.js';
 import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/purposes/catalog-file.js';
-
-export const REGISTRY_NAMES = ['population', 'residence', 'land', 'business', 'civil-status'] as const;
+import { DEFAULT_ROLES, parseRoles, rolesRefusal, ROLES_VARIABLE, type ProcessRoles } from './process-roles.js';
 
 export interface GatewayConfig {
   profile: 'embedded' | 'production';
+  /** What this process does (MOTLAN_ROLES): serve the HTTP API, run the background jobs, or both (process-roles.ts). */
+  roles: ProcessRoles;
   http: {
     host: string;
     port: number;
@@ -56,8 +58,10 @@ export interface GatewayConfig {
   };
   /** Citizens' tokens from the national e-identity (VNeID): another issuer and key set than clients'; they open GET /v1/me/access-log only. */
   citizenAuth: { issuer: string; audience: string; jwks: { file: string } | { url: string }; algorithms: string[] };
-  /** The citizen access log, built from the audit trail (Redis in production, memory embedded); `projector`: this instance builds it, in consumer group `group`. */
+  /** The citizen access log, built from the audit trail (Redis in production, memory embedded); `projector`: this instance builds it (worker role, unless MOTLAN_ACCESS_LOG_PROJECTOR=false), in consumer group `group`. */
   accessLog: { retentionDays: number; maxPerCitizen: number; maxRefusalsPerCitizen: number; maxRefusalOnlyCitizens: number; projector: boolean; group: string };
+  /** Citizens' consents (libs/consent): how long a counter request waits for approval, the longest a consent may last, how long it stays listed after it ended, and where the approval link points. */
+  consent: { requestTtlSec: number; maxValidityDays: number; retentionDays: number; linkBase: string };
   /** Per-client token buckets (abuse protection); `perSecond: 0` disables them. */
   rateLimit: { perSecond: number; burst: number; overrides: Record<string, { perSecond: number; burst: number } | null> };
   /** Evidence signing: lifetime of evidence (`exp - iat`), and how often the key directory is checked for rotations and revocations made by the CLI. */
@@ -74,17 +78,24 @@ export interface GatewayConfig {
     secret: { base64: string } | { file: string };
   };
   /** The audit trail: a chained file (embedded) or the Kafka topic (production); see libs/audit/audit-chain.ts. */
-  audit: { file: string; sync: boolean; topic: string; timeoutMs: number };
+  audit: { dir: string; sync: boolean; topic: string; timeoutMs: number };
   /** This gateway instance (MOTLAN_INSTANCE_ID, default hostname-pid-random): its audit chain's writer id starts with it. */
   instanceId: string;
   /** Procedure catalog (purposes) file: MOTLAN_PROCEDURE_CATALOG, default the shipped deploy/catalog/procedures.v1.json. */
   procedureCatalogFile: string;
+  /**
+   * The procedure catalog at run time: stored on the sync log (`topic`, compacted on Kafka), seeded
+   * from the shipped file when empty; with MOTLAN_PROCEDURE_CATALOG set (`fixedFile`) that file is
+   * the catalog and the operator API is read-only. A change waits `applyTimeoutMs` at most to be
+   * read back from the log.
+   */
+  procedures: { fixedFile: boolean; topic: string; applyTimeoutMs: number };
   events: { cacheSyncGroup: string; adapterCatalogTopic: string };
   /** Dossier status to the national portal (docs/sync-monitoring.md). */
   portalSync: {
     /** host:port of the national portal's gRPC endpoint (default: the simulator's). */
     portalEndpoint: string;
-    /** Run the delivery worker in this process (one or more gateway instances may; a separate worker process may instead). */
+    /** Run the delivery worker in this process: worker role, unless MOTLAN_PORTAL_SYNC_WORKER=false (any number of worker processes share the work). */
     worker: boolean;
     deliveryTimeoutMs: number;
     inlineAttempts: number;
@@ -127,8 +138,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const redisUrl = optional(env, 'REDIS_URL');
   const kafka = optional(env, 'KAFKA_BROKERS');
   const jwksUrl = optional(env, 'MOTLAN_TOKEN_JWKS_URL');
+  const roles = processRoles(env, Boolean(redisUrl && kafka));
   const config: GatewayConfig = {
     profile: redisUrl && kafka ? 'production' : 'embedded',
+    roles,
     http: {
       host: str(env, 'HOST', '127.0.0.1'),
       port: int(env, 'PORT', 3000, 0, 65535),
@@ -197,9 +210,16 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       // Refusals are kept apart and bounded on their own: a token without rights cannot push accesses out nor grow the store without bound.
       maxRefusalsPerCitizen: int(env, 'MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN', 200, 1, 100_000),
       maxRefusalOnlyCitizens: int(env, 'MOTLAN_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS', 100000, 1, 100_000_000),
-      projector: bool(env, 'MOTLAN_ACCESS_LOG_PROJECTOR', true),
+      // A finer switch inside the worker role: the role decides, this may only turn the job off.
+      projector: roles.worker && bool(env, 'MOTLAN_ACCESS_LOG_PROJECTOR', true),
       // One group per environment, like the audit topic: environments sharing a Kafka cluster keep their own logs.
       group: str(env, 'MOTLAN_ACCESS_LOG_GROUP', 'motlan-access-log'),
+    },
+    consent: {
+      requestTtlSec: int(env, 'MOTLAN_CONSENT_REQUEST_TTL_SEC', 900, 1, 3600),
+      maxValidityDays: int(env, 'MOTLAN_CONSENT_MAX_VALIDITY_DAYS', 365, 1, 365),
+      retentionDays: int(env, 'MOTLAN_CONSENT_RETENTION_DAYS', 90, 1, 3650),
+      linkBase: str(env, 'MOTLAN_CONSENT_LINK_BASE', '/v1/me/consent-requests/'),
     },
     rateLimit: {
       perSecond: int(env, 'MOTLAN_RATE_LIMIT_PER_SECOND', 50, 0, 1_000_000),
@@ -229,7 +249,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     },
     portalSync: {
       portalEndpoint: str(env, 'MOTLAN_PORTAL_ENDPOINT', `${str(env, 'SIM_HOST', '127.0.0.1')}:${int(env, 'SIM_PORTAL_PORT', int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530) + 5, 1, 65535)}`),
-      worker: bool(env, 'MOTLAN_PORTAL_SYNC_WORKER', true),
+      worker: roles.worker && bool(env, 'MOTLAN_PORTAL_SYNC_WORKER', true),
       deliveryTimeoutMs: int(env, 'MOTLAN_PORTAL_TIMEOUT_MS', 5000, 10, 120000),
       inlineAttempts: int(env, 'MOTLAN_PORTAL_INLINE_ATTEMPTS', 3, 1, 20),
       inlineBackoffMs: int(env, 'MOTLAN_PORTAL_INLINE_BACKOFF_MS', 200, 0, 60000),
@@ -257,7 +277,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       redFailureRatio: fraction(env, 'MOTLAN_COMMUNE_RED_FAILURE_RATIO', 0.05),
     },
     audit: {
-      file: path.resolve(str(env, 'MOTLAN_AUDIT_FILE', path.join(dataDir, 'audit', 'audit.jsonl'))),
+      // Embedded: the audit topic of a file log of its own in this directory (earlier releases' audit.jsonl there is moved into it).
+      dir: path.resolve(str(env, 'MOTLAN_AUDIT_DIR', path.join(dataDir, 'audit'))),
       sync: bool(env, 'MOTLAN_AUDIT_FSYNC', false),
       topic: str(env, 'MOTLAN_AUDIT_TOPIC', Topics.audit),
       // Kafka down: a lookup waits this long for its audit record at most, then answers 503.
@@ -265,11 +286,18 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     },
     instanceId: instanceId(env),
     procedureCatalogFile: path.resolve(optional(env, PROCEDURE_CATALOG_ENV) ?? defaultProcedureCatalogFile()),
+    procedures: {
+      fixedFile: optional(env, PROCEDURE_CATALOG_ENV) !== undefined,
+      topic: str(env, 'MOTLAN_PROCEDURE_CATALOG_TOPIC', Topics.procedureCatalog),
+      applyTimeoutMs: int(env, 'MOTLAN_PROCEDURE_APPLY_TIMEOUT_MS', 10000, 100, 120000),
+    },
     redisUrl,
     kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
   };
   // Node refuses a headers timeout above the request timeout.
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) throw new ConfigError('MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 'must be at most MOTLAN_HTTP_REQUEST_TIMEOUT_MS');
+  // Silently ignoring it would send the trail somewhere the operator does not look.
+  if (optional(env, 'MOTLAN_AUDIT_FILE')) throw new ConfigError('MOTLAN_AUDIT_FILE', 'is no longer read: the embedded audit trail is a topic of the event log; set MOTLAN_AUDIT_DIR (default <data dir>/audit) instead');
   if (config.lagMonitor.windowMs < config.lagMonitor.intervalMs) throw new ConfigError('MOTLAN_LAG_WINDOW_MS', 'must be at least MOTLAN_LAG_INTERVAL_MS');
   if (config.lagMonitor.stopAfterMs <= config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS');
   if (config.lagMonitor.historyMs < config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_HISTORY_MS', 'must be at least MOTLAN_LAG_WINDOW_MS');
@@ -293,9 +321,10 @@ function adapters(env: Env): Record<string, string> {
   const raw = optional(env, 'MOTLAN_ADAPTERS');
   if (raw === 'none') return {};
   if (!raw) {
-    const base = int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530);
+    const base = int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65535 - Math.max(...Object.values(SIMULATOR_PORT_OFFSETS)));
     const host = str(env, 'SIM_HOST', '127.0.0.1');
-    return Object.fromEntries(REGISTRY_NAMES.map((name, i) => [name, `${host}:${base + i}`]));
+    // The simulator's adapters (data, not a list of accepted registries: any adapter may describe a new one).
+    return Object.fromEntries(Object.entries(SIMULATOR_PORT_OFFSETS).map(([name, offset]) => [name, `${host}:${base + offset}`]));
   }
   const result: Record<string, string> = {};
   for (const pair of raw.split(',').filter(Boolean)) {
@@ -357,6 +386,15 @@ function rateLimitOverrides(env: Env): Record<string, { perSecond: number; burst
     result[match[1]] = match[2] ? null : { perSecond, burst };
   }
   return result;
+}
+
+/** MOTLAN_ROLES="api", "worker" or "api,worker" (default); split roles only on the production profile. */
+function processRoles(env: Env, production: boolean): ProcessRoles {
+  const parsed = parseRoles(str(env, ROLES_VARIABLE, DEFAULT_ROLES));
+  if (!parsed.ok) throw new ConfigError(ROLES_VARIABLE, parsed.expected);
+  const refusal = rolesRefusal(parsed.roles, production);
+  if (refusal) throw new ConfigError(ROLES_VARIABLE, refusal);
+  return parsed.roles;
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -4,22 +4,18 @@ import { RevocationList } from '@motlan/auth/revocation-list.port.js';
 import { RateLimiter } from '@motlan/rate-limit/rate-limiter.port.js';
 import { AuditFeed } from '@motlan/audit/audit-feed.port.js';
 import { chainWriterId } from '@motlan/audit/audit-chain.js';
-import { FileAuditFeed } from '@motlan/audit/file-audit-feed.adapter.js';
-import { FileAuditSink } from '@motlan/audit/file-audit-sink.adapter.js';
-import { KafkaAuditFeed } from '@motlan/audit/kafka-audit-feed.adapter.js';
-import { ensureAuditTopicOn, KafkaAuditSink } from '@motlan/audit/kafka-audit-sink.adapter.js';
-import { ChangeEventSubscriber } from '@motlan/events/change-event-bus.port.js';
-import { embeddedDlqFile, embeddedEventFile } from '@motlan/events/embedded-bus-files.js';
-import { FileChangeEventSubscriber } from '@motlan/events/file-change-event-bus.adapter.js';
-import { KafkaChangeEventSubscriber } from '@motlan/events/kafka-change-event-bus.adapter.js';
+import { embeddedAuditLog, legacyAuditFile, migrateLegacyAuditFile } from '@motlan/audit/embedded-audit-trail.js';
+import { LogAuditFeed } from '@motlan/audit/log-audit-feed.js';
+import { LogAuditSink } from '@motlan/audit/log-audit-sink.js';
+import { ChangeEventSubscriber } from '@motlan/events/change-event-subscriber.service.js';
+import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
 import { FetchCoordinator, LocalFetchCoordinator } from '@motlan/registry-cache/fetch-coordinator.port.js';
 import { InMemoryRegistryCache } from '@motlan/registry-cache/in-memory-registry-cache.adapter.js';
 import { RedisFetchCoordinator } from '@motlan/registry-cache/redis-fetch-coordinator.adapter.js';
 import { RedisRegistryCache } from '@motlan/registry-cache/redis-registry-cache.adapter.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
-import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.port.js';
-import { embeddedAdapterCatalogFile, FileAdapterCatalogStore } from '@motlan/adapter-catalog/file-adapter-catalog-store.adapter.js';
-import { KafkaAdapterCatalogStore } from '@motlan/adapter-catalog/kafka-adapter-catalog-store.adapter.js';
+import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.service.js';
+import { embeddedAdapterCatalogLog, legacyAdapterCatalogFile, migrateLegacyCatalogFile } from '@motlan/adapter-catalog/embedded-adapter-catalog.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { GrpcPortalClient } from '@motlan/portal-sync/grpc-portal.client.js';
 import { DossierCommuneBindings } from '@motlan/portal-sync/dossier-commune-bindings.port.js';
@@ -33,10 +29,14 @@ import { GrpcAdapterConnection } from '@motlan/registry-client/grpc-adapter.clie
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
 import { provinceOfSubject } from '@motlan/vn-admin/subject-province.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
-import { REGISTRY_NAMES, type GatewayConfig } from '../config/gateway.config.js';
+import type { GatewayConfig } from '../config/gateway.config.js';
 import { abuseProtectionProviders } from './abuse-protection.providers.js';
 import { dossierBindingProviders } from './dossier-bindings.providers.js';
 import { syncFiguresSnapshotProviders } from './sync-figures-snapshot.providers.js';
+import { consentStoreProviders } from './consent-store.providers.js';
+import { ConsentStore } from '@motlan/consent/consent-store.port.js';
+import { opsViewStoreProviders } from './ops-view-store.providers.js';
+import { OpsViewStore } from '@motlan/portal-sync/ops-view-store.port.js';
 import { loadOrCreateSecret } from './secret-file.js';
 
 /**
@@ -58,7 +58,8 @@ export class InfrastructureModule {
             connect: (spec) => new GrpcAdapterConnection({ registry: spec.registry, endpoint: spec.endpoint, tls: spec.tls }),
             describeRetryMs: config.describeRetryMs,
             provinceOf: (keyName, subjectId) => provinceOfSubject(directory, keyName, subjectId),
-            knownRegistries: [...new Set([...REGISTRY_NAMES, ...Object.keys(config.adapters)])],
+            // Registries come from adapters and from the procedure catalog (PurposesModule names them), not from a list here.
+            knownRegistries: Object.keys(config.adapters),
             observer: metrics.adapterObserver(),
           });
           // Adapters fixed by MOTLAN_ADAPTERS: id = registry name, described now (and retried in the background).
@@ -71,32 +72,48 @@ export class InfrastructureModule {
       },
       { provide: RegistryClient, useExisting: AdapterPool },
       {
+        // A compacted topic of the event log; embedded, a private file log of its own in the data directory.
         provide: AdapterCatalogStore,
-        useFactory: () =>
-          config.kafkaBrokers
-            ? new KafkaAdapterCatalogStore({ brokers: config.kafkaBrokers, topic: config.events.adapterCatalogTopic })
-            : new FileAdapterCatalogStore({ file: embeddedAdapterCatalogFile(config.dataDir) }),
-      },
-      {
-        // Chained records (one chain per gateway start); a lookup whose record is not written answers 503.
-        provide: AuditSink,
-        useFactory: () => {
-          const writer = chainWriterId(config.instanceId);
-          return config.kafkaBrokers
-            ? new KafkaAuditSink({ brokers: config.kafkaBrokers, topic: config.audit.topic, writer, timeoutMs: config.audit.timeoutMs })
-            : new FileAuditSink({ file: config.audit.file, sync: config.audit.sync, writer });
+        inject: [SyncLog],
+        useFactory: async (log: SyncLog) => {
+          const topic = config.events.adapterCatalogTopic;
+          if (config.kafkaBrokers) return new AdapterCatalogStore({ log, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${config.kafkaBrokers.join(',')}` });
+          const embedded = embeddedAdapterCatalogLog(config.dataDir);
+          // A failed move leaves the old file in place (tried again on the next start); the store then reports what it cannot read.
+          await migrateLegacyCatalogFile(legacyAdapterCatalogFile(config.dataDir), embedded.log, topic).catch((error: Error) =>
+            new Logger('AdapterCatalog').error({ reason: error.message }, 'adapter catalog file of an earlier release not moved into the log'),
+          );
+          return new AdapterCatalogStore({ ...embedded, topic, ownsLog: true });
         },
       },
       {
-        // The audit trail read back, for projections (the citizen access log).
+        // Chained records (one chain per gateway start) on the audit topic of a log of the sink's
+        // own (its own Kafka producer); a lookup whose record is not written answers 503.
+        provide: AuditSink,
+        useFactory: async () => {
+          const { topic } = config.audit;
+          const writer = chainWriterId(config.instanceId);
+          if (config.kafkaBrokers) {
+            const log = new KafkaSyncLog({ brokers: config.kafkaBrokers, clientId: 'motlan-audit' });
+            return new LogAuditSink({ log, topic, writer, timeoutMs: config.audit.timeoutMs });
+          }
+          const log = embeddedAuditLog({ dir: config.audit.dir, fsync: config.audit.sync });
+          // Not fatal: lookups are refused while the trail cannot be written, as they would be anyway; the old file stays.
+          await migrateLegacyAuditFile(legacyAuditFile(config.audit.dir), log, topic).catch((error: Error) =>
+            new Logger('AuditSink').error({ reason: error.message }, 'audit file of an earlier release not moved into the audit log'),
+          );
+          return new LogAuditSink({ log, topic, writer });
+        },
+      },
+      {
+        // The audit trail read back, for projections (the citizen access log): embedded projections
+        // live in memory and read the whole trail on every start.
         provide: AuditFeed,
         inject: [SyncLog],
-        useFactory: (log: SyncLog) => {
-          const brokers = config.kafkaBrokers;
-          return brokers
-            ? new KafkaAuditFeed({ log, topic: config.audit.topic, ensureTopic: () => ensureAuditTopicOn(brokers, config.audit.topic) })
-            : new FileAuditFeed({ file: config.audit.file });
-        },
+        useFactory: (log: SyncLog) =>
+          config.kafkaBrokers
+            ? new LogAuditFeed({ log, topic: config.audit.topic })
+            : new LogAuditFeed({ log: embeddedAuditLog({ dir: config.audit.dir, fsync: false }), topic: config.audit.topic, rebuildOnStart: true }),
       },
       ...(config.redisUrl ? redisProviders(config, config.redisUrl) : embeddedCacheProviders(config)),
       // Rate limiter and token revocation list (abuse protection): Redis when REDIS_URL is set.
@@ -105,6 +122,10 @@ export class InfrastructureModule {
       ...dossierBindingProviders(config),
       // Snapshot of the per-commune sync figures: Redis when REDIS_URL is set.
       ...syncFiguresSnapshotProviders(config),
+      // Citizens' consents, checked on every sensitive lookup: Redis when REDIS_URL is set.
+      ...consentStoreProviders(config),
+      // The ops view workers publish for api processes (process roles): Redis when REDIS_URL is set.
+      ...opsViewStoreProviders(config),
       {
         // Dossier sync: Kafka in production, append-only files with the same guarantees embedded.
         provide: SyncLog,
@@ -115,18 +136,21 @@ export class InfrastructureModule {
       },
       { provide: PortalClient, useFactory: () => new GrpcPortalClient({ endpoint: config.portalSync.portalEndpoint }) },
       {
+        // Change events: on Kafka one group shared by the instances (their cache is shared); embedded,
+        // a private reader of the log the simulator writes in the data directory.
         provide: ChangeEventSubscriber,
-        useFactory: () =>
+        inject: [SyncLog],
+        useFactory: (log: SyncLog) =>
           config.kafkaBrokers
-            ? new KafkaChangeEventSubscriber(config.kafkaBrokers, config.events.cacheSyncGroup)
-            : new FileChangeEventSubscriber(embeddedEventFile(config.dataDir), embeddedDlqFile(config.dataDir)),
+            ? new ChangeEventSubscriber({ log, group: config.events.cacheSyncGroup })
+            : new ChangeEventSubscriber({ log: embeddedChangeEventLog(config.dataDir), ownsLog: true }),
       },
     ];
     return {
       module: InfrastructureModule,
       global: true,
       providers,
-      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, SyncLog, PortalClient, RateLimiter, RevocationList, DossierCommuneBindings, SyncFiguresSnapshotStore],
+      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, SyncLog, PortalClient, RateLimiter, RevocationList, DossierCommuneBindings, SyncFiguresSnapshotStore, OpsViewStore, ConsentStore],
     };
   }
 }

@@ -14,3 +14,8 @@ export async function loadOrCreateSecret(file: string): Promise<Buffer> {
   if (secret.length < 32) throw new Error(`${file} must hold at least 32 bytes, base64-encoded`);
   return secret;
 }
+
+/** A secret given inline (base64, from the environment) or in a file (created for development when absent). */
+export async function secretOf(secret: { base64: string } | { file: string }): Promise<Buffer> {
+  return 'base64' in secret ? Buffer.from(secret.base64, 'base64') : loadOrCreateSecret(secret.file);
+}

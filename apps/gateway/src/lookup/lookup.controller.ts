@@ -26,7 +26,8 @@ const LOOKUP_HEADERS = [
   {
     name: 'X-Consent-Ref',
     required: false,
-    description: "Reference of the citizen's consent (recorded in the audit trail); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog",
+    description:
+      "Id of the citizen's consent (cns_…, given with POST /v1/me/consents or by approving a POST /v1/consent-requests); required to read a dataset marked sensitive unless the procedure has a legal basis for it in the catalog, and checked: this citizen's, this procedure, dossier, commune and dataset, not expired nor taken back. Recorded in the audit trail",
   },
   { name: 'X-Request-Id', required: false, description: 'Echoed; generated when absent' },
 ];
@@ -42,7 +43,7 @@ const FORBIDDEN = {
   description:
     'application/problem+json with `code`: `purpose_unknown` (X-Purpose not in the procedure catalog), `purpose_not_allowed` (the procedure ' +
     'does not read this registry dataset), `field_not_allowed` (requested fields outside the procedure; listed in `fields`, with ' +
-    '`allowedFields`), `consent_required` (a sensitive dataset, no legal basis in the catalog and no X-Consent-Ref), `missing_scope` (token lacks <registry>:read; `requiredScope`)',
+    '`allowedFields`), `consent_required` (a sensitive dataset, no legal basis in the catalog and no X-Consent-Ref), `consent_invalid` (the consent does not allow this read; `reason`: unknown, other_subject, other_procedure, other_dossier, other_commune, dataset_not_covered, expired, revoked), `missing_scope` (token lacks <registry>:read; `requiredScope`)',
 } as const;
 
 /** Citizen-data lookups. Parses and authenticates; the LookupService does the work. */
@@ -62,7 +63,7 @@ export class LookupController {
     ...TOKEN_PROBLEMS,
     FORBIDDEN,
     { status: 404, description: 'The registry has no such record: `subject_not_found`' },
-    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `jwks_unavailable`' },
+    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `consent_unavailable`, `jwks_unavailable`' },
   )
   @ApiHeaders()
   @ApiParam({ name: 'registry', type: String, example: 'population', description: 'Registry: population, residence, land, business, civil-status' })

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { namedPersons, type NamedPerson } from '@motlan/access-log/named-persons.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import { ConsentChecker } from '@motlan/consent/consent-checker.js';
+import { ConsentStore } from '@motlan/consent/consent-store.port.js';
+import type { Consent } from '@motlan/consent/consent.js';
+import { parseCccd } from '@motlan/identifiers/subject-id.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '@motlan/errors/domain-error.js';
@@ -24,7 +28,7 @@ export interface LookupHeadersValue {
   purpose: string;
   officerId: string;
   dossierId?: string;
-  /** The citizen's consent reference (X-Consent-Ref), for sensitive datasets. */
+  /** The id of the citizen's consent (X-Consent-Ref), for sensitive datasets without a legal basis. */
   consentRef?: string;
   requestId: string;
 }
@@ -40,6 +44,8 @@ export interface MinimizedRead {
   asOf: string;
   fetchedAt: number;
   cache: CacheState;
+  /** The consent the read was allowed on, when the dataset needed one. */
+  consentId?: string;
 }
 
 /** How one read ended, for the audit trail. */
@@ -56,6 +62,7 @@ export const auditedErrors = new WeakSet<object>();
 @Injectable()
 export class LookupService {
   private readonly logger = new Logger(LookupService.name);
+  private readonly consents: ConsentChecker;
 
   constructor(
     private readonly registries: RegistryClient,
@@ -64,18 +71,21 @@ export class LookupService {
     private readonly audit: AuditSink,
     private readonly metrics: GatewayMetrics,
     private readonly purposes: PurposeCatalog,
-  ) {}
+    consentStore: ConsentStore,
+  ) {
+    this.consents = new ConsentChecker(consentStore);
+  }
 
   async lookup(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<LookupAnswerDto> {
     let answer: LookupAnswerDto;
-    let named: NamedPerson[];
+    let read: MinimizedRead;
     try {
-      ({ answer, named } = await this.answer(client, headers, item));
+      ({ answer, read } = await this.answer(client, headers, item));
     } catch (error) {
       await this.auditRefusal(client, headers, item, error);
       throw error;
     }
-    await this.recordOrRefuse(() => this.audit.append(this.auditRecord(client, headers, item, answered(answer.meta.version, answer.meta.cache, Object.keys(answer.data), named))));
+    await this.recordOrRefuse(() => this.audit.append(this.auditRecord(client, headers, item, answered(read, Object.keys(answer.data)))));
     return answer;
   }
 
@@ -86,7 +96,7 @@ export class LookupService {
    */
   async recordAccesses(client: AuthenticatedClient, headers: LookupHeadersValue, reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome }>, via?: 'prefill'): Promise<void> {
     const records = reads.map(({ item, outcome }) => {
-      const result = outcome.ok ? answered(outcome.read.version, outcome.read.cache, outcome.read.fields, namedIn(outcome.read)) : refusal(outcome.error, item);
+      const result = outcome.ok ? answered(outcome.read) : refusal(outcome.error, item);
       const record = this.auditRecord(client, headers, item, result);
       return via ? { ...record, via } : record;
     });
@@ -111,22 +121,22 @@ export class LookupService {
     const results = await Promise.all(
       items.map((item) =>
         this.answer(client, headers, item).then(
-          ({ answer, named }) => ({ ok: true as const, answer, named }),
+          ({ answer, read }) => ({ ok: true as const, answer, read }),
           (error: unknown) => ({ ok: false as const, error }),
         ),
       ),
     );
     const records = results.map((result, i) =>
       result.ok
-        ? this.auditRecord(client, headers, items[i], answered(result.answer.meta.version, result.answer.meta.cache, Object.keys(result.answer.data), result.named))
+        ? this.auditRecord(client, headers, items[i], answered(result.read, Object.keys(result.answer.data)))
         : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
     );
     await this.recordOrRefuse(() => this.audit.appendMany(records));
     return results.map((result) => (result.ok ? { ok: true as const, answer: result.answer } : result));
   }
 
-  /** The answer, and who besides the subject its released data names (for the audit record). */
-  private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<{ answer: LookupAnswerDto; named: NamedPerson[] }> {
+  /** The answer, and the read it was built from (for the audit record). */
+  private async answer(client: AuthenticatedClient, headers: LookupHeadersValue, item: LookupItem): Promise<{ answer: LookupAnswerDto; read: MinimizedRead }> {
     const read = await this.read(client, headers, item);
     const evidence = await this.sign(read);
     const answer: LookupAnswerDto = {
@@ -144,7 +154,7 @@ export class LookupService {
       },
       evidence,
     };
-    return { answer, named: namedIn(read) };
+    return { answer, read };
   }
 
   /**
@@ -209,13 +219,15 @@ export class LookupService {
       throw new ForbiddenError(ErrorCodes.missingScope, `this client lacks scope ${scope}`, { requiredScope: scope });
     }
     // Sensitive data (its adapter says so in Describe) is read on the citizen's consent, or on a
-    // legal basis the catalog names for this procedure and dataset; the consent is audited.
-    if (descriptor.sensitivity === 'sensitive' && !grant.legalBasis && !headers.consentRef) {
-      throw new ForbiddenError(
-        ErrorCodes.consentRequired,
-        `${descriptor.registry}/${descriptor.name} is sensitive and procedure ${procedure.code} has no legal basis to read it without consent; send the citizen's consent reference in X-Consent-Ref`,
-        { purpose: procedure.code, registry: descriptor.registry, dataset: descriptor.name },
-      );
+    // legal basis the catalog names for this procedure and dataset. The consent is checked before
+    // the read when the subject is a person; when it is not (a parcel), after it, against the
+    // people the record names (its owners), and before anything is released.
+    let consent: Consent | undefined;
+    const use = { procedure: procedure.code, dossierId: headers.dossierId, communeCode: client.communeCode, registry: descriptor.registry, dataset: descriptor.name };
+    const personSubject = parseCccd(item.subjectId) !== null;
+    if (descriptor.sensitivity === 'sensitive' && !grant.legalBasis) {
+      consent = await this.consents.find(headers.consentRef, use);
+      this.consents.assertCovers(consent, { ...use, subjectIds: personSubject ? [item.subjectId] : [consent.subjectId] });
     }
     const { record, cache } = await this.reader.read(descriptor, item.subjectId, {
       requestId: headers.requestId,
@@ -227,6 +239,7 @@ export class LookupService {
     if (!record.found || !record.data) {
       throw new NotFoundError(ErrorCodes.subjectNotFound, `registry ${descriptor.registry} has no ${descriptor.name} record for this subject`);
     }
+    if (consent && !personSubject) this.consents.assertCovers(consent, { ...use, subjectIds: namedPersons(descriptor, item.subjectId, record.data).map((p) => p.subjectId) });
     return {
       descriptor,
       subjectId: item.subjectId,
@@ -236,6 +249,7 @@ export class LookupService {
       asOf: record.asOf,
       fetchedAt: record.fetchedAt,
       cache,
+      ...(consent ? { consentId: consent.id } : {}),
     };
   }
 
@@ -251,7 +265,7 @@ export class LookupService {
     client: AuthenticatedClient,
     headers: LookupHeadersValue,
     item: LookupItem,
-    result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version' | 'namedSubjects'>,
+    result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version' | 'namedSubjects' | 'consentId'>,
   ): AuditRecord {
     const record: AuditRecord = {
       type: 'access',
@@ -272,14 +286,14 @@ export class LookupService {
   }
 }
 
-function answered(
-  version: string,
-  cache: string,
-  fields: readonly string[],
-  named: NamedPerson[],
-): Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects'> {
-  const result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects'> = { outcome: 'answered', status: 200, fields: [...fields], cache, version };
+type AnsweredResult = Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects' | 'consentId'>;
+
+/** The audit record's outcome of an answered read: fields released, who else they name, the consent used. */
+function answered(read: MinimizedRead, fields: readonly string[] = read.fields): AnsweredResult {
+  const result: AnsweredResult = { outcome: 'answered', status: 200, fields: [...fields], cache: read.cache, version: read.version };
+  const named = namedIn(read);
   if (named.length > 0) result.namedSubjects = named;
+  if (read.consentId !== undefined) result.consentId = read.consentId;
   return result;
 }
 

@@ -1,6 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ChangeEventSubscriber } from '@motlan/events/change-event-bus.port.js';
+import { ChangeEventSubscriber } from '@motlan/events/change-event-subscriber.service.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import type { CircuitState } from '@motlan/resilience/circuit-breaker.js';
@@ -9,7 +9,11 @@ import { registerLagMetrics, type LagMetrics } from '@motlan/sync-monitor/lag-me
 import { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
 import { CacheSyncService } from '../cache-sync/cache-sync.service.js';
 
-/** Prometheus scrape endpoint. Gauges that mirror component state are read at scrape time. */
+/**
+ * Prometheus scrape endpoint. Gauges that mirror component state are read at scrape time. The
+ * change-event and lag gauges belong to the worker role: an `api` process has neither job and
+ * leaves them out (scrape the workers for them).
+ */
 @ApiTags('ops')
 @Controller('metrics')
 export class MetricsController {
@@ -17,9 +21,9 @@ export class MetricsController {
     private readonly metrics: GatewayMetrics,
     private readonly cache: RegistryCache,
     private readonly subscriber: ChangeEventSubscriber,
-    private readonly cacheSync: CacheSyncService,
+    @Optional() private readonly cacheSync: CacheSyncService | null,
     private readonly pool: AdapterPool,
-    private readonly lagMonitor: LagMonitor,
+    @Optional() private readonly lagMonitor: LagMonitor | null,
   ) {
     this.lag = registerLagMetrics(metrics.registry);
   }
@@ -32,12 +36,14 @@ export class MetricsController {
   async scrape(): Promise<string> {
     const availability = this.cache.availability();
     this.metrics.cacheAvailable.set({ backend: availability.backend }, availability.state === 'up' ? 1 : 0);
-    const { processed, deadLettered, handlerErrors } = this.subscriber.stats;
-    this.metrics.changeEvents.set({ result: 'processed' }, processed);
-    this.metrics.changeEvents.set({ result: 'dead_lettered' }, deadLettered);
-    this.metrics.changeEvents.set({ result: 'handler_error' }, handlerErrors);
-    this.metrics.cacheInvalidations.set({ result: 'invalidated' }, this.cacheSync.counts.invalidated);
-    this.metrics.cacheInvalidations.set({ result: 'ignored_older' }, this.cacheSync.counts.ignoredOlder);
+    if (this.cacheSync) {
+      const { processed, deadLettered, handlerErrors } = this.subscriber.stats;
+      this.metrics.changeEvents.set({ result: 'processed' }, processed);
+      this.metrics.changeEvents.set({ result: 'dead_lettered' }, deadLettered);
+      this.metrics.changeEvents.set({ result: 'handler_error' }, handlerErrors);
+      this.metrics.cacheInvalidations.set({ result: 'invalidated' }, this.cacheSync.counts.invalidated);
+      this.metrics.cacheInvalidations.set({ result: 'ignored_older' }, this.cacheSync.counts.ignoredOlder);
+    }
     // Reset first: a removed adapter must disappear from the scrape, not linger with its last value.
     this.metrics.adapterBreakerState.reset();
     this.metrics.adapterInFlight.reset();
@@ -45,7 +51,7 @@ export class MetricsController {
       this.metrics.adapterBreakerState.set({ registry: state.registry, adapter: state.id }, BREAKER_STATE_VALUE[state.breaker.state]);
       this.metrics.adapterInFlight.set({ registry: state.registry, adapter: state.id }, state.inFlight);
     }
-    this.lag.update(this.lagMonitor.snapshot());
+    if (this.lagMonitor) this.lag.update(this.lagMonitor.snapshot());
     return this.metrics.render();
   }
 }

@@ -30,7 +30,7 @@ export class PrefillController {
   })
   @ApiHeader({ name: 'X-Officer-Id', required: true, description: 'Officer at the counter' })
   @ApiHeader({ name: 'X-Dossier-Id', required: false, description: 'Dossier the data goes into' })
-  @ApiHeader({ name: 'X-Consent-Ref', required: false, description: "Reference of the citizen's consent, for sensitive datasets without a legal basis" })
+  @ApiHeader({ name: 'X-Consent-Ref', required: false, description: "Id of the citizen's consent (GET /v1/me/consents), for sensitive datasets without a legal basis; checked per record read (consent_invalid in `missing` when it does not cover one)" })
   @ApiHeader({ name: 'X-Purpose', required: false, description: 'If sent, must equal procedureCode' })
   @ApiOkResponse({ type: PrefillAnswerDto })
   @ApiProblems(

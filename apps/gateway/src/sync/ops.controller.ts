@@ -17,7 +17,7 @@ export class OpsController {
   @ApiOperation({ summary: 'Lag per consumer group and partition (offsets, time lag, OK/WARN/STALL/STOP, group OK/WARN/ERR) with recent history' })
   @ApiOkResponse({ description: 'Lag per consumer group and partition, with recent history' })
   @ApiProblems(...TOKEN_PROBLEMS, 403)
-  lag(): object {
+  lag(): Promise<object> {
     return this.ops.lag();
   }
 
@@ -26,7 +26,7 @@ export class OpsController {
   @ApiOperation({ summary: 'Per province: communes GREEN / YELLOW / RED, share of GREEN, received / delivered / pending / failed statuses' })
   @ApiOkResponse({ description: 'The provinces with their colour counts and figures' })
   @ApiProblems(...TOKEN_PROBLEMS, 403)
-  provinces(): object {
+  provinces(): Promise<object> {
     return this.ops.provinces();
   }
 
@@ -36,11 +36,11 @@ export class OpsController {
   @ApiOperation({ summary: 'Per commune of one province: colour with the reasons, and its figures' })
   @ApiOkResponse({ description: 'The communes of the province with their colour, reasons and figures' })
   @ApiProblems({ status: 400, description: 'province is missing or not 2 digits: `validation_failed`' }, ...TOKEN_PROBLEMS, 403, { status: 404, description: 'No province with that code: `unknown_province`' })
-  communes(@Query('province') province: string | undefined): object {
+  async communes(@Query('province') province: string | undefined): Promise<object> {
     if (typeof province !== 'string' || !/^\d{2}$/.test(province)) {
       throw new InvalidRequestError(ErrorCodes.validation, 'province must be a 2-digit province code', [{ name: 'province', reason: 'required, 2 digits' }]);
     }
-    const view = this.ops.communes(province);
+    const view = await this.ops.communes(province);
     if (!view) throw new NotFoundError(ErrorCodes.unknownProvince, `no province with code ${province}`);
     return view;
   }

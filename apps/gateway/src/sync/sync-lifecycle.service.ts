@@ -1,32 +1,49 @@
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { OpsViewStore } from '@motlan/portal-sync/ops-view-store.port.js';
 import type { PortalClient } from '@motlan/portal-sync/portal-client.port.js';
 import type { PortalSyncWorker } from '@motlan/portal-sync/portal-sync.worker.js';
 import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
 import type { SyncFigures } from '@motlan/portal-sync/sync-figures.js';
 import type { SyncFiguresSnapshotStore } from '@motlan/portal-sync/sync-figures-snapshot.port.js';
 import type { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
+import type { OpsViewPublisher } from './ops-view.source.js';
+
+/** The dossier relay's background jobs: a process of the worker role runs them, an `api` process none. */
+export interface SyncJobs {
+  figures: SyncFigures;
+  monitor: LagMonitor;
+  /** Null when MOTLAN_PORTAL_SYNC_WORKER=false narrows the worker role. */
+  worker: PortalSyncWorker | null;
+  publisher: OpsViewPublisher;
+}
+
+/** What the relay holds open in every role, closed last. */
+export interface SyncConnections {
+  log: SyncLog;
+  portal: PortalClient;
+  snapshots: SyncFiguresSnapshotStore;
+  opsViews: OpsViewStore;
+}
 
 /**
  * Starts the sync parts once the gateway is up and stops them first on shutdown. Not awaited at
  * start: the gateway serves lookups while Kafka is still unreachable, and the figures and the
- * worker catch up when it is back.
+ * worker catch up when it is back. Without jobs (`api` role) it only closes the connections.
  */
 export class SyncLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SyncLifecycle');
   private started?: Promise<void>;
+  private running = false;
 
   constructor(
-    private readonly figures: SyncFigures,
-    private readonly monitor: LagMonitor,
-    private readonly worker: PortalSyncWorker | null,
-    private readonly log: SyncLog,
-    private readonly portal: PortalClient,
-    private readonly snapshots: SyncFiguresSnapshotStore,
+    private readonly jobs: SyncJobs | null,
+    private readonly connections: SyncConnections,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.monitor.start();
-    this.started = this.startWithRetry();
+    if (!this.jobs) return;
+    this.jobs.monitor.start();
+    this.started = this.startWithRetry(this.jobs);
   }
 
   /** Resolves once the figures have caught up and the worker runs (tests wait on it). */
@@ -34,30 +51,43 @@ export class SyncLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
     return this.started ?? Promise.resolve();
   }
 
+  /** True once the jobs run (worker readiness); false without jobs. */
+  isStarted(): boolean {
+    return this.running;
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    // A start still in progress would create consumers after the stop below: let it finish first
-    // (bounded: with Kafka unreachable it may not finish at all).
-    if (this.started) await Promise.race([this.started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    await Promise.allSettled([this.monitor.stop(), this.worker?.stop(), this.figures.stop()]);
-    // The log, the snapshot store and the portal connection are closed here, after everything that
-    // uses them stopped (the figures write their last snapshot when they stop).
-    await this.log.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'sync log did not close cleanly'));
-    await this.snapshots.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'sync figures snapshot store did not close cleanly'));
-    this.portal.close();
+    const jobs = this.jobs;
+    if (jobs) {
+      // A start still in progress would create consumers after the stop below: let it finish first
+      // (bounded: with Kafka unreachable it may not finish at all).
+      if (this.started) await Promise.race([this.started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      await Promise.allSettled([jobs.publisher.stop(), jobs.monitor.stop(), jobs.worker?.stop(), jobs.figures.stop()]);
+    }
+    // The log, the stores and the portal connection are closed here, after everything that uses
+    // them stopped (the figures write their last snapshot when they stop).
+    const { log, snapshots, opsViews, portal } = this.connections;
+    await log.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'sync log did not close cleanly'));
+    await snapshots.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'sync figures snapshot store did not close cleanly'));
+    await opsViews.close().catch((error: Error) => this.logger.warn({ reason: error.message }, 'ops view store did not close cleanly'));
+    portal.close();
   }
 
   private stopping = false;
 
-  private async startWithRetry(): Promise<void> {
+  private async startWithRetry(jobs: SyncJobs): Promise<void> {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        await this.figures.start();
-        await this.worker?.start();
+        await jobs.figures.start();
+        await jobs.worker?.start();
+        // Figures that have caught up only: a view published earlier would show partial counts.
+        jobs.publisher.start();
+        this.running = true;
         return;
       } catch (error) {
         this.logger.error({ reason: (error as Error).message }, `dossier sync cannot start yet (attempt ${attempt}); retrying`);
-        await Promise.allSettled([this.worker?.stop(), this.figures.stop()]);
+        await Promise.allSettled([jobs.worker?.stop(), jobs.figures.stop()]);
         await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 1000 * attempt)).unref());
       }
     }

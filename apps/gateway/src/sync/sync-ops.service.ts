@@ -1,10 +1,12 @@
 import { ConsumerGroups, Topics } from '@motlan/events/topics.js';
 import { communeStatus, type CommuneStatusThresholds, type PartitionStatus, type SyncColour } from '@motlan/portal-sync/commune-status.js';
 import { replayDeadLetters } from '@motlan/portal-sync/dead-letter-replay.js';
-import type { SyncFigures } from '@motlan/portal-sync/sync-figures.js';
+import type { OpsView } from '@motlan/portal-sync/ops-view-store.port.js';
+import type { CommuneFigures } from '@motlan/portal-sync/sync-figures.js';
 import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
-import type { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
+import type { LagMonitorSettings } from '@motlan/sync-monitor/lag-settings.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import type { OpsViewSource } from './ops-view.source.js';
 
 export interface CommuneView {
   code: string;
@@ -41,14 +43,18 @@ export interface ProvinceView {
  * commune and province from the per-commune figures (derived from Kafka) and the lag of the
  * partitions their pending statuses sit on. Every commune of the official list counts; one that
  * has reported nothing has nothing out of sync and is GREEN.
+ *
+ * The figures and the lag come from a worker (OpsViewSource): this process's own when it runs the
+ * worker role, else the view the workers published last. Every answer says when that view was
+ * taken (`viewAsOf`; null when no worker has published one yet); colours and ages are judged now.
  */
 export class SyncOpsService {
   constructor(
-    private readonly figures: SyncFigures,
-    private readonly monitor: LagMonitor,
+    private readonly source: OpsViewSource,
     private readonly directory: VnAdminDirectory,
     private readonly thresholds: CommuneStatusThresholds,
     private readonly log: SyncLog,
+    private readonly lagSettings: LagMonitorSettings,
   ) {}
 
   /** One replay at a time: a second request waits for the first and then finds nothing new. */
@@ -60,16 +66,25 @@ export class SyncOpsService {
     return run;
   }
 
-  lag() {
-    const snapshot = this.monitor.snapshot();
-    return { ...snapshot, groups: snapshot.groups.map((g) => ({ ...g, history: this.monitor.history(g.group) })) };
+  async lag(): Promise<OpsView['lag'] & { viewAsOf: string | null }> {
+    const view = await this.source.current();
+    if (!view) return { evaluatedAt: new Date().toISOString(), settings: { ...this.lagSettings }, groups: [], viewAsOf: null };
+    return { ...view.lag, viewAsOf: view.publishedAt };
   }
 
-  provinces(): { evaluatedAt: string; thresholds: CommuneStatusThresholds; totals: { provinces: number; provincesAllGreen: number; communes: Record<SyncColour, number> }; provinces: ProvinceView[] } {
+  async provinces(): Promise<{
+    evaluatedAt: string;
+    viewAsOf: string | null;
+    thresholds: CommuneStatusThresholds;
+    totals: { provinces: number; provincesAllGreen: number; communes: Record<SyncColour, number> };
+    provinces: ProvinceView[];
+  }> {
     const now = Date.now();
-    const partitionStatus = this.partitionStatusLookup();
+    const view = await this.source.current();
+    const figuresOf = figuresLookup(view);
+    const partitionStatus = partitionStatusLookup(view);
     const provinces = this.directory.provinces().map((province): ProvinceView => {
-      const communes = this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, partitionStatus));
+      const communes = this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus));
       const count = (colour: SyncColour) => communes.filter((c) => c.status === colour).length;
       const oldest = communes.reduce<number | null>((max, c) => (c.oldestPendingAgeMs !== null && (max === null || c.oldestPendingAgeMs > max) ? c.oldestPendingAgeMs : max), null);
       const sum = (field: 'received' | 'delivered' | 'pending' | 'failed') => communes.reduce((total, c) => total + c[field], 0);
@@ -97,26 +112,29 @@ export class SyncOpsService {
     }
     return {
       evaluatedAt: new Date(now).toISOString(),
+      viewAsOf: view?.publishedAt ?? null,
       thresholds: this.thresholds,
       totals: { provinces: provinces.length, provincesAllGreen: provinces.filter((p) => p.green === p.communes).length, communes },
       provinces,
     };
   }
 
-  communes(provinceCode: string): { evaluatedAt: string; province: { code: string; name: string }; communes: CommuneView[] } | undefined {
+  async communes(provinceCode: string): Promise<{ evaluatedAt: string; viewAsOf: string | null; province: { code: string; name: string }; communes: CommuneView[] } | undefined> {
     const province = this.directory.province(provinceCode);
     if (!province) return undefined;
     const now = Date.now();
-    const partitionStatus = this.partitionStatusLookup();
+    const view = await this.source.current();
+    const figuresOf = figuresLookup(view);
+    const partitionStatus = partitionStatusLookup(view);
     return {
       evaluatedAt: new Date(now).toISOString(),
+      viewAsOf: view?.publishedAt ?? null,
       province: { code: province.code, name: province.name },
-      communes: this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, partitionStatus)),
+      communes: this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus)),
     };
   }
 
-  private communeView(code: string, name: string, now: number, partitionStatus: (p: number) => PartitionStatus | undefined): CommuneView {
-    const figures = this.figures.commune(code);
+  private communeView(code: string, name: string, now: number, figures: CommuneFigures | undefined, partitionStatus: (p: number) => PartitionStatus | undefined): CommuneView {
     const { status, reasons } = communeStatus(figures, partitionStatus, now, this.thresholds);
     return {
       code,
@@ -132,10 +150,15 @@ export class SyncOpsService {
       partitions: figures?.pendingPartitions ?? [],
     };
   }
+}
 
-  private partitionStatusLookup(): (partition: number) => PartitionStatus | undefined {
-    const group = this.monitor.snapshot().groups.find((g) => g.group === ConsumerGroups.portalSync);
-    const statuses = new Map((group?.partitions ?? []).filter((p) => p.topic === Topics.dossierSync).map((p) => [p.partition, p.status as PartitionStatus]));
-    return (partition) => statuses.get(partition);
-  }
+function figuresLookup(view: OpsView | undefined): (commune: string) => CommuneFigures | undefined {
+  const byCode = new Map((view?.communes ?? []).map((c) => [c.communeCode, c]));
+  return (commune) => byCode.get(commune);
+}
+
+function partitionStatusLookup(view: OpsView | undefined): (partition: number) => PartitionStatus | undefined {
+  const group = view?.lag.groups.find((g) => g.group === ConsumerGroups.portalSync);
+  const statuses = new Map((group?.partitions ?? []).filter((p) => p.topic === Topics.dossierSync).map((p) => [p.partition, p.status as PartitionStatus]));
+  return (partition) => statuses.get(partition);
 }
