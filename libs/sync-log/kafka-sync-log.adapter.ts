@@ -129,8 +129,17 @@ export class KafkaSyncLog extends SyncLog {
 
   async committedOffsets(group: string, topic: string): Promise<PartitionOffset[]> {
     const admin = await this.admin();
-    const [fetched] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return (fetched?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset })).sort(byPartition);
+    // kafkajs's fetchOffsets does not retry a coordinator that moved or is still loading (a fresh
+    // broker answers NOT_COORDINATOR while it sets up __consumer_offsets): retry those few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [fetched] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return (fetched?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset })).sort(byPartition);
+      } catch (error) {
+        if (attempt >= COORDINATOR_ATTEMPTS || !isRetriableKafkaError(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   async ensureTopics(topics: string[], partitions: number, settings: TopicSettings = {}): Promise<void> {
@@ -400,4 +409,12 @@ function byPartition(a: PartitionOffset, b: PartitionOffset): number {
 
 function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+/** Attempts at an offset fetch whose group coordinator moved or is loading (about 5 s in all). */
+const COORDINATOR_ATTEMPTS = 10;
+
+/** kafkajs marks transient broker answers (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, …) retriable. */
+function isRetriableKafkaError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }

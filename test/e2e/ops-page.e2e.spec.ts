@@ -214,7 +214,8 @@ describe('GET /ops', () => {
     await eventually('its line', async () => ((await page.locator('#lag-groups svg.chart path.s1').count()) > 0 ? true : undefined), 6000);
 
     const { adapters } = await api<{ adapters: { id: string }[] }>('/v1/adapters');
-    expect(adapters.length).toBe(5);
+    // One adapter per registry the simulator serves (MOTLAN_ADAPTERS above).
+    expect(adapters.length).toBe(Object.keys(sim.endpoints).length);
     await page.locator('#adapter-table tbody tr[data-adapter]').nth(adapters.length - 1).waitFor();
     const shown = await page.locator('#adapter-table tbody tr[data-adapter]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-adapter')));
     expect(new Set(shown)).toEqual(new Set(adapters.map((a) => a.id)));

@@ -14,6 +14,8 @@
  * runs two shards of the population registry (the first holds the subjects of provinces 01 and 04)
  * and a replica of the business registry.
  */
+// Decorator metadata (class-validator codecs of the change events it publishes), as the gateway's main.ts.
+import 'reflect-metadata';
 import { pino } from 'pino';
 import { resolveDataDir } from '@motlan/auth/data-dir.js';
 import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
