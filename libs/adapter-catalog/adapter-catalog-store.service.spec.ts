@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Topics } from '@motlan/events/topics.js';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
 import { AdapterCatalogStore } from './adapter-catalog-store.service.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry } from './adapter-manifest.js';
 import { embeddedAdapterCatalogLog, legacyAdapterCatalogFile, migrateLegacyCatalogFile } from './embedded-adapter-catalog.js';
@@ -21,7 +21,7 @@ let dir: string;
 let file: string;
 let warnings: string[];
 const stores: AdapterCatalogStore[] = [];
-const logs: FileSyncLog[] = [];
+const logs: FileEventLog[] = [];
 
 function entry(id: string, revision = 1, updatedBy = 'ops-client'): AdapterCatalogEntry {
   return {
@@ -46,7 +46,7 @@ function legacyLine(id: string, value: AdapterCatalogEntry | null): string {
   return JSON.stringify({ id, entry: value }) + '\n';
 }
 
-/** A raw line of the log's partition file (what FileSyncLog writes). */
+/** A raw line of the log's partition file (what FileEventLog writes). */
 function logLine(key: string, value: string | null): string {
   return JSON.stringify({ k: key, v: value, h: {}, t: Date.now() }) + '\n';
 }
@@ -279,8 +279,8 @@ describe('AdapterCatalogStore on the embedded event log', () => {
 });
 
 describe('the catalog file of earlier releases', () => {
-  function migrateWith(): FileSyncLog {
-    const log = new FileSyncLog({ dir: path.join(dir, 'adapters'), partitions: 1, private: true });
+  function migrateWith(): FileEventLog {
+    const log = new FileEventLog({ dir: path.join(dir, 'adapters'), partitions: 1, private: true });
     logs.push(log);
     return log;
   }

@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Topics } from '@motlan/events/topics.js';
 import { settlesWithin, withDeadline } from '@motlan/resilience/deadline.js';
-import type { ConsumedMessage, RunningConsumer, SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { ConsumedMessage, RunningConsumer, EventLog } from '@motlan/event-log/event-log.port.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry } from './adapter-manifest.js';
 import { catalogChangeCodec } from './catalog-entry-codec.js';
 
 export type CatalogChangeListener = (change: AdapterCatalogChange) => void;
 
 export interface AdapterCatalogStoreOptions {
-  log: SyncLog;
+  log: EventLog;
   /** Default motlan.adapters.v1. */
   topic?: string;
   /** Where the catalog lives, for logs and errors ("kafka topic …", a directory). */
@@ -49,7 +49,7 @@ class StartTimedOut extends Error {}
 export class AdapterCatalogStore {
   readonly location: string;
   private readonly logger = new Logger('AdapterCatalog');
-  private readonly log: SyncLog;
+  private readonly log: EventLog;
   private readonly topic: string;
   private listener?: CatalogChangeListener;
   private reader?: RunningConsumer;

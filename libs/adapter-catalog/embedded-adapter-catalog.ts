@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { readTextIfExists } from '@motlan/files/atomic-file.js';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
-import type { LogMessage, SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
+import type { LogMessage, EventLog } from '@motlan/event-log/event-log.port.js';
 import type { AdapterCatalogChange } from './adapter-manifest.js';
 import { catalogChangeCodec, checkCatalogEntry } from './catalog-entry-codec.js';
 
@@ -11,9 +11,9 @@ import { catalogChangeCodec, checkCatalogEntry } from './catalog-entry-codec.js'
  * The embedded profile's catalog log: `<data dir>/adapters/<topic>/0.jsonl`, private to the
  * gateway's user (directories 0700, files 0600), one partition as on Kafka.
  */
-export function embeddedAdapterCatalogLog(dataDir: string, pollMs?: number): { log: SyncLog; location: string } {
+export function embeddedAdapterCatalogLog(dataDir: string, pollMs?: number): { log: EventLog; location: string } {
   const dir = path.join(dataDir, 'adapters');
-  return { log: new FileSyncLog({ dir, partitions: 1, private: true, pollMs }), location: dir };
+  return { log: new FileEventLog({ dir, partitions: 1, private: true, pollMs }), location: dir };
 }
 
 /** Where releases before the event log kept the embedded catalog: one JSON line per change. */
@@ -28,7 +28,7 @@ export function legacyAdapterCatalogFile(dataDir: string): string {
  * holds changes (a crash between the two steps, or another process that migrated first) is only
  * renamed. Lines that do not parse are skipped with a warning, as the old reader did.
  */
-export async function migrateLegacyCatalogFile(file: string, log: SyncLog, topic: string): Promise<number> {
+export async function migrateLegacyCatalogFile(file: string, log: EventLog, topic: string): Promise<number> {
   const text = await readTextIfExists(file);
   if (text === undefined) return 0;
   const logger = new Logger('AdapterCatalog');

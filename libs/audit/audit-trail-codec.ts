@@ -1,4 +1,4 @@
-import type { MessageCodec } from '@motlan/sync-log/message-codec.js';
+import type { MessageCodec } from '@motlan/event-log/message-codec.js';
 
 /** A stored text as a JSON object, or undefined when it is not one (damage). */
 export function parseTrailText(text: string): object | undefined {

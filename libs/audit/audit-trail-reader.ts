@@ -5,7 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { splitChained } from './audit-chain.js';
 import { auditTrailCodec, parseTrailText } from './audit-trail-codec.js';
 import type { AuditPosition } from './audit-feed.port.js';
@@ -85,7 +85,7 @@ export async function readAuditTrailFile(file: string, onItem: (item: TrailItem)
  * an ephemeral reader (commits nothing, leaves no group). Partitions are read concurrently, each in
  * order: one writer's records, on one partition, arrive in trail order.
  */
-export async function readAuditTrailTopic(log: SyncLog, topic: string, onItem: (item: TrailItem) => void): Promise<void> {
+export async function readAuditTrailTopic(log: EventLog, topic: string, onItem: (item: TrailItem) => void): Promise<void> {
   const reader = await log.consume({ group: 'motlan-audit-verify', topics: [topic], fromBeginning: true, ephemeral: true }, async (message) => {
     if (message.value === null) return;
     const decoded = auditTrailCodec.decode(message);

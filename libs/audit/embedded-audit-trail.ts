@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { readTextIfExists } from '@motlan/files/atomic-file.js';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
-import type { LogMessage, SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
+import type { LogMessage, EventLog } from '@motlan/event-log/event-log.port.js';
 import { splitChained } from './audit-chain.js';
 import { auditTrailCodec, parseTrailText } from './audit-trail-codec.js';
 
@@ -20,8 +20,8 @@ export interface EmbeddedAuditTrailOptions {
  * (one file, every writer's chain in it), readable by the gateway's user only. Several gateway
  * processes may share it: every write batch is one O_APPEND write.
  */
-export function embeddedAuditLog(options: EmbeddedAuditTrailOptions): SyncLog {
-  return new FileSyncLog({ dir: options.dir, partitions: 1, private: true, fsync: options.fsync, pollMs: options.pollMs });
+export function embeddedAuditLog(options: EmbeddedAuditTrailOptions): EventLog {
+  return new FileEventLog({ dir: options.dir, partitions: 1, private: true, fsync: options.fsync, pollMs: options.pollMs });
 }
 
 /** Where releases before the event log kept the embedded audit trail: one chained record per line. */
@@ -39,7 +39,7 @@ export function legacyAuditFile(dir: string): string {
  * (`motlan audit verify --file` checks the file on its own). Blank lines are dropped; lines that
  * are not JSON objects are moved as they are, so the verifier still reports them.
  */
-export async function migrateLegacyAuditFile(file: string, log: SyncLog, topic: string): Promise<number> {
+export async function migrateLegacyAuditFile(file: string, log: EventLog, topic: string): Promise<number> {
   const text = await readTextIfExists(file);
   if (text === undefined) return 0;
   const logger = new Logger('AuditSink');

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Topics } from '@motlan/events/topics.js';
-import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { AuditFeed, type AuditFeedHandler, type RunningAuditFeed } from './audit-feed.port.js';
 import { auditTrailCodec } from './audit-trail-codec.js';
 import { toFeedDelivery } from './audit-trail-reader.js';
@@ -8,7 +8,7 @@ import { ensureAuditTopic } from './log-audit-sink.js';
 
 export interface LogAuditFeedOptions {
   /** A log holding the audit topic. */
-  log: SyncLog;
+  log: EventLog;
   /** Default motlan.audit.v1. */
   topic?: string;
   /**

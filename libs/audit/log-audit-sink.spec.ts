@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Topics } from '@motlan/events/topics.js';
-import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import type { AuditPosition } from './audit-feed.port.js';
 import type { AuditEntry, AuditRecord } from './audit-record.js';
 import type { ChainedAuditEntry } from './audit-chain.js';
@@ -35,7 +35,7 @@ const record = (n: number): AuditRecord => ({
 });
 
 const tempDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'audit-')), 'nested', 'audit');
-const log = (dir: string, fsync = false): SyncLog => embeddedAuditLog({ dir, fsync, pollMs: 20 });
+const log = (dir: string, fsync = false): EventLog => embeddedAuditLog({ dir, fsync, pollMs: 20 });
 const partitionFile = (dir: string) => path.join(dir, Topics.audit, '0.jsonl');
 /** The records in the log's partition file, in line order. */
 const readRecords = (dir: string) =>

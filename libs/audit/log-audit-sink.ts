@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { Topics } from '@motlan/events/topics.js';
-import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { AuditChain, chainWriterId, defaultInstanceId, type SealedBatch } from './audit-chain.js';
 import { auditTrailCodec } from './audit-trail-codec.js';
 import { ChainedAuditSink } from './chained-audit-sink.js';
@@ -10,7 +10,7 @@ export interface LogAuditSinkOptions {
    * The sink's own log (closed with the sink): on Kafka its own idempotent producer, so a burst
    * of dossier statuses never queues in front of the audit records every lookup waits for.
    */
-  log: SyncLog;
+  log: EventLog;
   /** Default motlan.audit.v1. */
   topic?: string;
   /** Writer id of this sink's chain (default: a new one for a default instance id). */
@@ -30,7 +30,7 @@ export const AUDIT_TOPIC_PARTITIONS = 3;
  * trail is not deleted after the broker's default 7 days; a producer must not auto-create it with
  * that default, hence before the first write).
  */
-export function ensureAuditTopic(log: SyncLog, topic: string): Promise<void> {
+export function ensureAuditTopic(log: EventLog, topic: string): Promise<void> {
   return log.ensureTopics([topic], AUDIT_TOPIC_PARTITIONS, { retainForever: true });
 }
 
@@ -46,7 +46,7 @@ export function ensureAuditTopic(log: SyncLog, topic: string): Promise<void> {
  * the pending write lands (its records then named `late` by a notice) and appends succeed again.
  */
 export class LogAuditSink extends ChainedAuditSink implements OnApplicationBootstrap {
-  private readonly log: SyncLog;
+  private readonly log: EventLog;
   private readonly topic: string;
   private ready?: Promise<void>;
 

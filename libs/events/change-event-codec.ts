@@ -1,4 +1,4 @@
-import type { MessageCodec } from '@motlan/sync-log/message-codec.js';
+import type { MessageCodec } from '@motlan/event-log/message-codec.js';
 import { parseRegistryChangeEvent, type RegistryChangeEvent } from './registry-change-event.js';
 
 /**

@@ -1,10 +1,10 @@
-import type { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { changeEventCodec } from './change-event-codec.js';
 import type { RegistryChangeEvent } from './registry-change-event.js';
 import { Topics } from './topics.js';
 
 export interface ChangeEventPublisherOptions {
-  log: SyncLog;
+  log: EventLog;
   /** close() closes the log too: set when the log was made for this publisher alone (the simulator). */
   ownsLog?: boolean;
 }

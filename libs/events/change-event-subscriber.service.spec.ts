@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
-import type { ConsumedMessage } from '@motlan/sync-log/sync-log.port.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
+import type { ConsumedMessage } from '@motlan/event-log/event-log.port.js';
 import { eventually } from '../../test/support/eventually.js';
 import { ChangeEventPublisher } from './change-event-publisher.service.js';
 import { ChangeEventSubscriber } from './change-event-subscriber.service.js';
@@ -22,8 +22,8 @@ const closing: { close(): Promise<void> }[] = [];
 
 function setUp() {
   const dir = path.join(root, randomUUID());
-  const log = new FileSyncLog({ dir, partitions: 1, pollMs: 10 });
-  const publisher = new ChangeEventPublisher({ log: new FileSyncLog({ dir, partitions: 1, pollMs: 10 }), ownsLog: true });
+  const log = new FileEventLog({ dir, partitions: 1, pollMs: 10 });
+  const publisher = new ChangeEventPublisher({ log: new FileEventLog({ dir, partitions: 1, pollMs: 10 }), ownsLog: true });
   const subscriber = new ChangeEventSubscriber({ log, ownsLog: true });
   closing.push(subscriber, publisher);
   const seen: Array<{ registry: string; event: RegistryChangeEvent }> = [];
@@ -34,7 +34,7 @@ const event = (subjectId: string, version: string) => recordChangedEvent({ regis
 
 /** Every dead letter written so far, read back by a reader of its own. */
 async function deadLetters(dir: string): Promise<ConsumedMessage[]> {
-  const reader = new FileSyncLog({ dir, partitions: 1, pollMs: 10 });
+  const reader = new FileEventLog({ dir, partitions: 1, pollMs: 10 });
   const dead: ConsumedMessage[] = [];
   const running = await reader.consume({ group: 'dlq-check', topics: [Topics.registryChangesDlq], fromBeginning: true, ephemeral: true }, async (m) => void dead.push(m));
   await running.caughtUp();
@@ -67,7 +67,7 @@ describe('ChangeEventSubscriber on the embedded event log', () => {
     const { dir, publisher, subscriber, seen, handler } = setUp();
     await subscriber.start(['population'], handler);
     const topic = Topics.registryChanges('population');
-    const writer = new FileSyncLog({ dir, partitions: 1 });
+    const writer = new FileEventLog({ dir, partitions: 1 });
     closing.push(writer);
     await writer.append(topic, [
       { key: 'x', value: 'not json' },

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { deadLetterOf } from '@motlan/sync-log/dead-letter.js';
-import type { ConsumedMessage, ConsumerOptions, RunningConsumer, SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import { deadLetterOf } from '@motlan/event-log/dead-letter.js';
+import type { ConsumedMessage, ConsumerOptions, RunningConsumer, EventLog } from '@motlan/event-log/event-log.port.js';
 import { changeEventCodec } from './change-event-codec.js';
 import type { RegistryChangeEvent } from './registry-change-event.js';
 import { Topics } from './topics.js';
@@ -15,7 +15,7 @@ export interface ChangeEventStats {
 }
 
 export interface ChangeEventSubscriberOptions {
-  log: SyncLog;
+  log: EventLog;
   /**
    * A cache shared by every instance (Redis): one consumer group for all of them, resuming at its
    * committed offsets, so each change is applied once. Undefined for a cache of this process alone

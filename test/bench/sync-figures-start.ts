@@ -5,9 +5,9 @@
  * Run by sync-figures.bench.ts; not a test.
  */
 import { Logger } from '@nestjs/common';
-import { FileSyncFiguresSnapshotStore } from '@motlan/portal-sync/file-sync-figures-snapshot.adapter.js';
-import { SyncFigures } from '@motlan/portal-sync/sync-figures.js';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
+import { FileSyncFiguresSnapshotStore } from '@motlan/dossier-relay/file-sync-figures-snapshot.adapter.js';
+import { SyncFigures } from '@motlan/dossier-relay/sync-figures.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
 
 async function main(): Promise<void> {
   const [logDir, snapshotFile] = process.argv.slice(2);
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   // stdout carries the result line only.
   Logger.overrideLogger(['error']);
   const begin = performance.now();
-  const log = new FileSyncLog({ dir: logDir, partitions: 3 });
+  const log = new FileEventLog({ dir: logDir, partitions: 3 });
   const figures = new SyncFigures(log, new FileSyncFiguresSnapshotStore(snapshotFile), { snapshotIntervalMs: 0 });
   await figures.start();
   const readyMs = performance.now() - begin;

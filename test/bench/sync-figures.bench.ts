@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Topics } from '@motlan/events/topics.js';
-import type { DossierStatusMessage } from '@motlan/portal-sync/dossier-status.js';
-import type { SyncOutcome } from '@motlan/portal-sync/sync-outcome.js';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
-import type { LogMessage } from '@motlan/sync-log/sync-log.port.js';
+import type { DossierStatusMessage } from '@motlan/dossier-relay/dossier-status.js';
+import type { SyncOutcome } from '@motlan/dossier-relay/sync-outcome.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
+import type { LogMessage } from '@motlan/event-log/event-log.port.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { benchLog, dist, machine, report, runBench } from './bench-support.js';
 
@@ -50,7 +50,7 @@ async function startFigures(logDir: string, snapshotFile: string): Promise<Start
 }
 
 /** Writes statuses [from, to) and the outcomes of all but the last PENDING_AT_END of them. */
-async function relay(syncLog: FileSyncLog, communes: readonly { code: string; provinceCode: string }[], from: number, to: number): Promise<void> {
+async function relay(syncLog: FileEventLog, communes: readonly { code: string; provinceCode: string }[], from: number, to: number): Promise<void> {
   const acceptedAt = new Date().toISOString();
   for (let start = from; start < to; start += BATCH) {
     const end = Math.min(to, start + BATCH);
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'motlan-bench-figures-'));
   const logDir = path.join(dir, 'sync-log');
   const snapshotFile = path.join(dir, 'sync-figures', 'snapshot.json');
-  const syncLog = new FileSyncLog({ dir: logDir, partitions: 3 });
+  const syncLog = new FileEventLog({ dir: logDir, partitions: 3 });
   const rounds: { statuses: number; writeMs: number; catchUp: StartResult; start: StartResult }[] = [];
   try {
     let written = 0;

@@ -10,7 +10,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { SyncLifecycle } from '../../apps/gateway/src/sync/sync-lifecycle.service.js';
+import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { SyncLifecycle } from '../../apps/gateway/src/sync/sync-lifecycle.service.js';
+import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { expectExactly, readLog, runLookups, type Scenario } from '../support/access-log-scenario.js';
 import { eventually } from '../support/eventually.js';

@@ -8,7 +8,7 @@ import { Kafka, logLevel, ConfigResourceTypes, type Admin } from 'kafkajs';
 import { hostname } from 'node:os';
 import type { AdapterCatalogChange, AdapterCatalogEntry } from '@motlan/adapter-catalog/adapter-manifest.js';
 import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.service.js';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 import { eventually } from '../support/eventually.js';
 import { requireKafkaBrokers } from '../support/services.js';
 
@@ -40,7 +40,7 @@ function entry(id: string, revision = 1): AdapterCatalogEntry {
 /** The store as the gateway wires it on the production profile, on a Kafka log of its own. */
 function kafkaStore(options: { brokers: string[]; topic?: string; startTimeoutMs?: number }): AdapterCatalogStore {
   const topic = options.topic ?? 'motlan.adapters.v1';
-  const log = new KafkaSyncLog({ brokers: options.brokers, clientId: 'adapter-catalog-it' });
+  const log = new KafkaEventLog({ brokers: options.brokers, clientId: 'adapter-catalog-it' });
   return new AdapterCatalogStore({ log, ownsLog: true, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${options.brokers.join(',')}`, startTimeoutMs: options.startTimeoutMs });
 }
 

@@ -21,7 +21,7 @@ import { AUDIT_TOPIC_PARTITIONS } from '@motlan/audit/log-audit-sink.js';
 import { readAuditTrailTopic, type TrailItem } from '@motlan/audit/audit-trail-reader.js';
 import type { AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
@@ -97,7 +97,7 @@ async function lookup(): Promise<{ status: number; code?: string; requestId: str
 
 /** Everything on a topic, in partition order. */
 async function readTopic(topic: string): Promise<TrailItem[]> {
-  const log = new KafkaSyncLog({ brokers, clientId: 'audit-it-reader' });
+  const log = new KafkaEventLog({ brokers, clientId: 'audit-it-reader' });
   const items: TrailItem[] = [];
   try {
     await readAuditTrailTopic(log, topic, (item) => items.push(item));
@@ -200,7 +200,7 @@ describe('audit trail on Kafka', () => {
   }, 60_000);
 
   it('the audit feed on the Kafka log delivers the trail in order, without chains, with partition:offset, writer and seq', async () => {
-    const log = new KafkaSyncLog({ brokers, clientId: 'audit-it-feed' });
+    const log = new KafkaEventLog({ brokers, clientId: 'audit-it-feed' });
     const feed = new LogAuditFeed({ log, topic: TOPIC });
     const seen: Array<{ entry: AuditEntry; position: AuditPosition }> = [];
     const running = await feed.follow(`audit-it-feed-${RUN}`, async (entry, position) => {

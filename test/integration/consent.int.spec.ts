@@ -15,7 +15,7 @@ import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { SyncLifecycle } from '../../apps/gateway/src/sync/sync-lifecycle.service.js';
+import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import type { RegistryName } from '../../apps/registry-sim/src/registries/sim-dataset.js';
 import { httpCall } from '../support/http.js';

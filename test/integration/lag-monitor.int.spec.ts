@@ -1,6 +1,6 @@
 /**
  * The lag monitor against the real Kafka broker of the test harness, reading offsets through the
- * gateway's KafkaSyncLog: its committed offsets, log ends and lags are the ones Kafka's own
+ * gateway's KafkaEventLog: its committed offsets, log ends and lags are the ones Kafka's own
  * kafka-consumer-groups tool prints, and a group that stops consuming while messages keep arriving
  * goes STALL (or WARN first), then STOP (group ERR), and back to OK once it resumes and drains.
  */
@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
-import { LagMonitor, type LagSnapshot } from '@motlan/sync-monitor/lag-monitor.js';
-import { registerLagMetrics } from '@motlan/sync-monitor/lag-metrics.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
+import { LagMonitor, type LagSnapshot } from '@motlan/consumer-lag/lag-monitor.js';
+import { registerLagMetrics } from '@motlan/consumer-lag/lag-metrics.js';
 import { eventually } from '../support/eventually.js';
 import { CONSUMER_GROUP_COMMAND, requireKafkaBrokers, runKafkaTool } from '../support/services.js';
 
@@ -20,7 +20,7 @@ let brokers: string[];
 let kafka: Kafka;
 let admin: Admin;
 let producer: Producer;
-let source: KafkaSyncLog;
+let source: KafkaEventLog;
 const topics: string[] = [];
 
 interface DescribedPartition {
@@ -91,7 +91,7 @@ async function startConsumer(group: string, topic: string): Promise<Consumer> {
 
 const groupOf = (snapshot: LagSnapshot, group: string) => snapshot.groups.find((g) => g.group === group)!;
 
-describe('LagMonitor against Kafka (KafkaSyncLog as the source)', () => {
+describe('LagMonitor against Kafka (KafkaEventLog as the source)', () => {
   beforeAll(async () => {
     brokers = requireKafkaBrokers();
     kafka = new Kafka({ clientId: `lag-it-${RUN}`, brokers, logLevel: logLevel.NOTHING });
@@ -99,7 +99,7 @@ describe('LagMonitor against Kafka (KafkaSyncLog as the source)', () => {
     await admin.connect();
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    source = new KafkaSyncLog({ brokers, clientId: `lag-monitor-it-${RUN}` });
+    source = new KafkaEventLog({ brokers, clientId: `lag-monitor-it-${RUN}` });
   });
 
   afterAll(async () => {

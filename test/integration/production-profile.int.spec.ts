@@ -13,7 +13,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 import { recordChangedEvent } from '@motlan/events/registry-change-event.js';
 import { DlqHeaders, Topics } from '@motlan/events/topics.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
@@ -77,7 +77,7 @@ beforeAll(async () => {
   brokers = requireKafkaBrokers();
   dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-it-'));
   sim = await startRegistrySim({ seed: 11, persons: 1_000_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  publisher = new ChangeEventPublisher({ log: new KafkaSyncLog({ brokers, clientId: 'motlan-registry-sim-it' }), ownsLog: true });
+  publisher = new ChangeEventPublisher({ log: new KafkaEventLog({ brokers, clientId: 'motlan-registry-sim-it' }), ownsLog: true });
   relay = new ChangeEventRelay(sim.registries, publisher, pino({ level: 'silent' }));
   const issuer = new DevTokenIssuer({ dataDir });
   token = await issuer.issue({ sub: 'commune-it', scope: SCOPES });

@@ -4,14 +4,14 @@
  */
 import type { DynamicModule, Provider } from '@nestjs/common';
 import { AccessLogProjector } from '@motlan/access-log/access-log-projector.js';
-import { InMemoryOpsViewStore } from '@motlan/portal-sync/in-memory-ops-view-store.adapter.js';
-import { PortalSyncWorker } from '@motlan/portal-sync/portal-sync.worker.js';
-import { SyncFigures } from '@motlan/portal-sync/sync-figures.js';
-import { DossierIntakeService } from '@motlan/portal-sync/dossier-intake.service.js';
-import { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
+import { InMemoryOpsViewStore } from '@motlan/dossier-relay/in-memory-ops-view-store.adapter.js';
+import { PortalSyncWorker } from '@motlan/dossier-relay/portal-sync.worker.js';
+import { SyncFigures } from '@motlan/dossier-relay/sync-figures.js';
+import { DossierIntakeService } from '@motlan/dossier-relay/dossier-intake.service.js';
+import { LagMonitor } from '@motlan/consumer-lag/lag-monitor.js';
 import { AccessLogLifecycle, AccessLogModule } from './access-log/access-log.module.js';
 import { MeAccessLogController } from './access-log/me-access-log.controller.js';
-import { CacheSyncService } from './cache-sync/cache-sync.service.js';
+import { CacheInvalidationService } from './cache-invalidation/cache-invalidation.service.js';
 import { loadGatewayConfig, type GatewayConfig } from './config/gateway.config.js';
 import { controllersFor, GatewayModule } from './gateway.module.js';
 import { HealthController } from './health/health.controller.js';
@@ -19,12 +19,12 @@ import { WorkerHealthController } from './health/worker-health.controller.js';
 import { LookupController } from './lookup/lookup.controller.js';
 import { LookupService } from './lookup/lookup.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { DossiersController } from './sync/dossiers.controller.js';
-import { OpsController } from './sync/ops.controller.js';
-import { OpsViewPublisher, OpsViewSource, PublishedOpsViewSource } from './sync/ops-view.source.js';
-import { SyncLifecycle } from './sync/sync-lifecycle.service.js';
-import { SyncModule } from './sync/sync.module.js';
-import { SyncOpsService } from './sync/sync-ops.service.js';
+import { DossiersController } from './dossier-relay/dossiers.controller.js';
+import { OpsController } from './dossier-relay/ops.controller.js';
+import { OpsViewPublisher, OpsViewSource, PublishedOpsViewSource } from './dossier-relay/ops-view.source.js';
+import { SyncLifecycle } from './dossier-relay/sync-lifecycle.service.js';
+import { DossierRelayModule } from './dossier-relay/dossier-relay.module.js';
+import { SyncOpsService } from './dossier-relay/sync-ops.service.js';
 
 const config = (roles: string): GatewayConfig => loadGatewayConfig({ REDIS_URL: 'redis://127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', MOTLAN_ROLES: roles, MOTLAN_DATA_DIR: '/tmp/motlan-roles-spec' });
 
@@ -32,12 +32,12 @@ const tokens = (module: DynamicModule): unknown[] => (module.providers ?? []).ma
 const provider = (module: DynamicModule, token: unknown) => (module.providers ?? []).find((p: Provider) => typeof p !== 'function' && p.provide === token) as { useFactory: (...args: unknown[]) => unknown };
 
 /** Every background job of the worker role, by the provider that runs it. */
-const WORKER_JOBS = [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher, CacheSyncService];
+const WORKER_JOBS = [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher, CacheInvalidationService];
 
 function wiring(roles: string) {
   const c = config(roles);
   const gateway = GatewayModule.forRoot(c);
-  const sync = SyncModule.forRoot(c);
+  const sync = DossierRelayModule.forRoot(c);
   const accessLog = AccessLogModule.forRoot(c);
   return { c, gateway, sync, accessLog, all: [...tokens(gateway), ...tokens(sync), ...tokens(accessLog)] };
 }
@@ -72,7 +72,7 @@ describe('process roles: what each role wires', () => {
     const { gateway, all } = wiring('api,worker');
     expect(gateway.controllers).toEqual(controllersFor({ api: true, worker: false }));
     for (const token of [...WORKER_JOBS, LookupService, DossierIntakeService, SyncOpsService, OpsViewSource]) expect(all).toContain(token);
-    const sync = SyncModule.forRoot(config('api,worker'));
+    const sync = DossierRelayModule.forRoot(config('api,worker'));
     expect((sync.providers ?? []).find((p: Provider) => typeof p !== 'function' && p.provide === OpsViewSource)).toMatchObject({ inject: [SyncFigures, LagMonitor] });
   });
 });

@@ -16,11 +16,11 @@ import { RegistryClient } from '@motlan/registry-client/registry-client.port.js'
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { AdaptersController } from './adapters/adapters.controller.js';
 import { ScopeGuard } from './auth/require-scope.decorator.js';
-import { DossiersController } from './sync/dossiers.controller.js';
-import { OpsController } from './sync/ops.controller.js';
-import { SyncModule } from './sync/sync.module.js';
+import { DossiersController } from './dossier-relay/dossiers.controller.js';
+import { OpsController } from './dossier-relay/ops.controller.js';
+import { DossierRelayModule } from './dossier-relay/dossier-relay.module.js';
 import { AccessLogModule } from './access-log/access-log.module.js';
-import { CacheSyncService } from './cache-sync/cache-sync.service.js';
+import { CacheInvalidationService } from './cache-invalidation/cache-invalidation.service.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ClientAuthGuard } from './auth/client-auth.guard.js';
@@ -47,10 +47,10 @@ import { ConsentRequestsController } from './consent/consent-requests.controller
 import { ConsentService } from './consent/consent.service.js';
 import { MeConsentsController } from './consent/me-consents.controller.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
-import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
-import { PurposesController } from './purposes/purposes.controller.js';
-import { ProceduresController } from './purposes/procedures.controller.js';
-import { PurposesModule } from './purposes/purposes.module.js';
+import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
+import { PurposesController } from './procedure-catalog/purposes.controller.js';
+import { ProceduresController } from './procedure-catalog/procedures.controller.js';
+import { PurposesModule } from './procedure-catalog/purposes.module.js';
 
 /** The HTTP routes of a process with these roles: a `worker` alone serves only its probes and metrics. */
 export function controllersFor(roles: GatewayConfig['roles']): Type[] {
@@ -72,7 +72,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       // The procedure catalog in every role: the registries it names are known to workers too (their change events are followed).
-      imports: [TerminusModule, InfrastructureModule.forRoot(config), SyncModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
+      imports: [TerminusModule, InfrastructureModule.forRoot(config), DossierRelayModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
       controllers: controllersFor(config.roles),
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -97,7 +97,7 @@ export class GatewayModule {
         // Refusals before routing (unmatched routes included) are audited in every role.
         { provide: AnonymousRefusals, inject: [AuditSink], useFactory: (audit: AuditSink) => new AnonymousRefusals(audit, config.anonymous) },
         ...(api ? apiProviders(config) : []),
-        ...(worker ? [CacheSyncService] : []),
+        ...(worker ? [CacheInvalidationService] : []),
       ],
     };
   }

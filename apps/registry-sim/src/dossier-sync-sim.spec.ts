@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { GrpcPortalClient } from '@motlan/portal-sync/grpc-portal.client.js';
-import type { PortalDossierStatus } from '@motlan/portal-sync/portal-client.port.js';
+import { GrpcPortalClient } from '@motlan/dossier-relay/grpc-portal.client.js';
+import type { PortalDossierStatus } from '@motlan/dossier-relay/portal-client.port.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { startRegistrySim, type RunningRegistrySim } from './registry-sim.js';
 

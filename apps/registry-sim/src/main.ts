@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { resolveDataDir } from '@motlan/auth/data-dir.js';
 import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
 import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 import { ChangeEventRelay } from './events/change-event-relay.js';
 import { startRegistrySim } from './registry-sim.js';
 import { loadSimConfig, SimConfigError } from './sim-config.js';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const sim = await startRegistrySim({ ...config, logger });
   // Change events: to Kafka on the production profile, to the data directory's event log otherwise.
   const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
-  const log = brokers?.length ? new KafkaSyncLog({ brokers, clientId: 'motlan-registry-sim' }) : embeddedChangeEventLog(resolveDataDir(process.env));
+  const log = brokers?.length ? new KafkaEventLog({ brokers, clientId: 'motlan-registry-sim' }) : embeddedChangeEventLog(resolveDataDir(process.env));
   const publisher = new ChangeEventPublisher({ log, ownsLog: true });
   const relay = new ChangeEventRelay(sim.registries, publisher, logger.child({ component: 'change-events' }));
   logger.info({ bus: brokers?.length ? 'kafka' : 'file' }, 'publishing change events');

@@ -7,7 +7,7 @@ import { InMemoryAccessLogStore } from '@motlan/access-log/in-memory-access-log-
 import { RedisAccessLogStore } from '@motlan/access-log/redis-access-log-store.adapter.js';
 import { AuditFeed } from '@motlan/audit/audit-feed.port.js';
 import { CitizenTokenVerifier } from '@motlan/auth/citizen-token.js';
-import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
+import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { loadOrCreateSecret } from '../infrastructure/secret-file.js';

@@ -16,7 +16,7 @@ import { AuditTrailVerifier, type AuditVerifyReport } from '@motlan/audit/audit-
 import { embeddedAuditLog, legacyAuditFile } from '@motlan/audit/embedded-audit-trail.js';
 import { kafkaTopicExists } from '@motlan/events/kafka-client.adapter.js';
 import { Topics } from '@motlan/events/topics.js';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,7 +42,7 @@ export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdo
       stderr.write(`motlan: no audit trail: topic ${topic} does not exist on ${brokers.join(',')}\n`);
       return 1;
     }
-    const log = new KafkaSyncLog({ brokers, clientId: 'motlan-audit-verify' });
+    const log = new KafkaEventLog({ brokers, clientId: 'motlan-audit-verify' });
     try {
       await readAuditTrailTopic(log, topic, (item) => verifier.push(item));
     } finally {

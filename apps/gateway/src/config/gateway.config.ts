@@ -8,7 +8,7 @@ import { DEFAULT_TLS_ENV_PREFIX, DEFAULT_TLS_MAX_BYTES } from '@motlan/adapter-c
 import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
 import { SIMULATOR_PORT_OFFSETS } from '@motlan/contracts/simulator-ports.js';
 import { Topics } from '@motlan/events/topics.js';
-import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/purposes/catalog-file.js';
+import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/procedure-catalog/catalog-file.js';
 import { DEFAULT_ROLES, parseRoles, rolesRefusal, ROLES_VARIABLE, type ProcessRoles } from './process-roles.js';
 
 export interface GatewayConfig {

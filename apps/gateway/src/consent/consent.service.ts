@@ -3,7 +3,7 @@ import { ConsentStore } from '@motlan/consent/consent-store.port.js';
 import { consentFromRequest, newConsentId, newRequestCode, type Consent, type ConsentDataset, type ConsentRequest } from '@motlan/consent/consent.js';
 import { ConflictError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, type InvalidParam } from '@motlan/errors/domain-error.js';
 import { parseCccd } from '@motlan/identifiers/subject-id.js';
-import { PurposeCatalog } from '@motlan/purposes/purpose-catalog.js';
+import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import type { ConsentDto, ConsentRequestDto, ConsentRequestStatusDto, CreateConsentDto, CreateConsentRequestDto } from './consent.dto.js';

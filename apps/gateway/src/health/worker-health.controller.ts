@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { AccessLogLifecycle } from '../access-log/access-log.module.js';
-import { CacheSyncService } from '../cache-sync/cache-sync.service.js';
-import { SyncLifecycle } from '../sync/sync-lifecycle.service.js';
+import { CacheInvalidationService } from '../cache-invalidation/cache-invalidation.service.js';
+import { SyncLifecycle } from '../dossier-relay/sync-lifecycle.service.js';
 
 /**
  * Probes of a `worker` process (no API; Kubernetes still needs them): live = the process answers,
@@ -20,7 +20,7 @@ export class WorkerHealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly sync: SyncLifecycle,
     private readonly accessLog: AccessLogLifecycle,
-    private readonly cacheSync: CacheSyncService,
+    private readonly cacheSync: CacheInvalidationService,
   ) {}
 
   @Get('live')

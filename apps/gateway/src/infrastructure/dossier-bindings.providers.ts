@@ -1,7 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { DossierCommuneBindings } from '@motlan/portal-sync/dossier-commune-bindings.port.js';
-import { embeddedDossierBindingsFile, FileDossierCommuneBindings } from '@motlan/portal-sync/file-dossier-commune-bindings.adapter.js';
-import { RedisDossierCommuneBindings } from '@motlan/portal-sync/redis-dossier-commune-bindings.adapter.js';
+import { DossierCommuneBindings } from '@motlan/dossier-relay/dossier-commune-bindings.port.js';
+import { embeddedDossierBindingsFile, FileDossierCommuneBindings } from '@motlan/dossier-relay/file-dossier-commune-bindings.adapter.js';
+import { RedisDossierCommuneBindings } from '@motlan/dossier-relay/redis-dossier-commune-bindings.adapter.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 
 /**

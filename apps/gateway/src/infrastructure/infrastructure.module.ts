@@ -17,13 +17,13 @@ import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import { AdapterCatalogStore } from '@motlan/adapter-catalog/adapter-catalog-store.service.js';
 import { embeddedAdapterCatalogLog, legacyAdapterCatalogFile, migrateLegacyCatalogFile } from '@motlan/adapter-catalog/embedded-adapter-catalog.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
-import { GrpcPortalClient } from '@motlan/portal-sync/grpc-portal.client.js';
-import { DossierCommuneBindings } from '@motlan/portal-sync/dossier-commune-bindings.port.js';
-import { PortalClient } from '@motlan/portal-sync/portal-client.port.js';
-import { SyncFiguresSnapshotStore } from '@motlan/portal-sync/sync-figures-snapshot.port.js';
-import { FileSyncLog } from '@motlan/sync-log/file-sync-log.adapter.js';
-import { KafkaSyncLog } from '@motlan/sync-log/kafka-sync-log.adapter.js';
-import { SyncLog } from '@motlan/sync-log/sync-log.port.js';
+import { GrpcPortalClient } from '@motlan/dossier-relay/grpc-portal.client.js';
+import { DossierCommuneBindings } from '@motlan/dossier-relay/dossier-commune-bindings.port.js';
+import { PortalClient } from '@motlan/dossier-relay/portal-client.port.js';
+import { SyncFiguresSnapshotStore } from '@motlan/dossier-relay/sync-figures-snapshot.port.js';
+import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
+import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
+import { EventLog } from '@motlan/event-log/event-log.port.js';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
 import { GrpcAdapterConnection } from '@motlan/registry-client/grpc-adapter.client.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
@@ -36,7 +36,7 @@ import { syncFiguresSnapshotProviders } from './sync-figures-snapshot.providers.
 import { consentStoreProviders } from './consent-store.providers.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
 import { opsViewStoreProviders } from './ops-view-store.providers.js';
-import { OpsViewStore } from '@motlan/portal-sync/ops-view-store.port.js';
+import { OpsViewStore } from '@motlan/dossier-relay/ops-view-store.port.js';
 import { loadOrCreateSecret } from './secret-file.js';
 
 /**
@@ -74,8 +74,8 @@ export class InfrastructureModule {
       {
         // A compacted topic of the event log; embedded, a private file log of its own in the data directory.
         provide: AdapterCatalogStore,
-        inject: [SyncLog],
-        useFactory: async (log: SyncLog) => {
+        inject: [EventLog],
+        useFactory: async (log: EventLog) => {
           const topic = config.events.adapterCatalogTopic;
           if (config.kafkaBrokers) return new AdapterCatalogStore({ log, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${config.kafkaBrokers.join(',')}` });
           const embedded = embeddedAdapterCatalogLog(config.dataDir);
@@ -94,7 +94,7 @@ export class InfrastructureModule {
           const { topic } = config.audit;
           const writer = chainWriterId(config.instanceId);
           if (config.kafkaBrokers) {
-            const log = new KafkaSyncLog({ brokers: config.kafkaBrokers, clientId: 'motlan-audit' });
+            const log = new KafkaEventLog({ brokers: config.kafkaBrokers, clientId: 'motlan-audit' });
             return new LogAuditSink({ log, topic, writer, timeoutMs: config.audit.timeoutMs });
           }
           const log = embeddedAuditLog({ dir: config.audit.dir, fsync: config.audit.sync });
@@ -109,8 +109,8 @@ export class InfrastructureModule {
         // The audit trail read back, for projections (the citizen access log): embedded projections
         // live in memory and read the whole trail on every start.
         provide: AuditFeed,
-        inject: [SyncLog],
-        useFactory: (log: SyncLog) =>
+        inject: [EventLog],
+        useFactory: (log: EventLog) =>
           config.kafkaBrokers
             ? new LogAuditFeed({ log, topic: config.audit.topic })
             : new LogAuditFeed({ log: embeddedAuditLog({ dir: config.audit.dir, fsync: false }), topic: config.audit.topic, rebuildOnStart: true }),
@@ -128,19 +128,19 @@ export class InfrastructureModule {
       ...opsViewStoreProviders(config),
       {
         // Dossier sync: Kafka in production, append-only files with the same guarantees embedded.
-        provide: SyncLog,
+        provide: EventLog,
         useFactory: () =>
           config.kafkaBrokers
-            ? new KafkaSyncLog({ brokers: config.kafkaBrokers, clientId: 'motlan-gateway' })
-            : new FileSyncLog({ dir: config.portalSync.logDir, partitions: 3 }),
+            ? new KafkaEventLog({ brokers: config.kafkaBrokers, clientId: 'motlan-gateway' })
+            : new FileEventLog({ dir: config.portalSync.logDir, partitions: 3 }),
       },
       { provide: PortalClient, useFactory: () => new GrpcPortalClient({ endpoint: config.portalSync.portalEndpoint }) },
       {
         // Change events: on Kafka one group shared by the instances (their cache is shared); embedded,
         // a private reader of the log the simulator writes in the data directory.
         provide: ChangeEventSubscriber,
-        inject: [SyncLog],
-        useFactory: (log: SyncLog) =>
+        inject: [EventLog],
+        useFactory: (log: EventLog) =>
           config.kafkaBrokers
             ? new ChangeEventSubscriber({ log, group: config.events.cacheSyncGroup })
             : new ChangeEventSubscriber({ log: embeddedChangeEventLog(config.dataDir), ownsLog: true }),
@@ -150,7 +150,7 @@ export class InfrastructureModule {
       module: InfrastructureModule,
       global: true,
       providers,
-      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, SyncLog, PortalClient, RateLimiter, RevocationList, DossierCommuneBindings, SyncFiguresSnapshotStore, OpsViewStore, ConsentStore],
+      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, EventLog, PortalClient, RateLimiter, RevocationList, DossierCommuneBindings, SyncFiguresSnapshotStore, OpsViewStore, ConsentStore],
     };
   }
 }

@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
-import { InMemoryOpsViewStore } from '@motlan/portal-sync/in-memory-ops-view-store.adapter.js';
-import { OpsViewStore } from '@motlan/portal-sync/ops-view-store.port.js';
-import { RedisOpsViewStore } from '@motlan/portal-sync/redis-ops-view-store.adapter.js';
+import { InMemoryOpsViewStore } from '@motlan/dossier-relay/in-memory-ops-view-store.adapter.js';
+import { OpsViewStore } from '@motlan/dossier-relay/ops-view-store.port.js';
+import { RedisOpsViewStore } from '@motlan/dossier-relay/redis-ops-view-store.adapter.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
-import { embeddedSyncFiguresSnapshotFile, FileSyncFiguresSnapshotStore } from '@motlan/portal-sync/file-sync-figures-snapshot.adapter.js';
-import { RedisSyncFiguresSnapshotStore } from '@motlan/portal-sync/redis-sync-figures-snapshot.adapter.js';
-import { SyncFiguresSnapshotStore } from '@motlan/portal-sync/sync-figures-snapshot.port.js';
+import { embeddedSyncFiguresSnapshotFile, FileSyncFiguresSnapshotStore } from '@motlan/dossier-relay/file-sync-figures-snapshot.adapter.js';
+import { RedisSyncFiguresSnapshotStore } from '@motlan/dossier-relay/redis-sync-figures-snapshot.adapter.js';
+import { SyncFiguresSnapshotStore } from '@motlan/dossier-relay/sync-figures-snapshot.port.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 
 /**

@@ -10,7 +10,7 @@ import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '@motlan/errors/domain-error.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
-import { PurposeCatalog, type DatasetGrant } from '@motlan/purposes/purpose-catalog.js';
+import { PurposeCatalog, type DatasetGrant } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { RegistryClient, type DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';

@@ -5,9 +5,9 @@ import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { RegistryCache } from '@motlan/registry-cache/registry-cache.port.js';
 import type { CircuitState } from '@motlan/resilience/circuit-breaker.js';
 import { AdapterPool } from '@motlan/registry-client/adapter-pool.js';
-import { registerLagMetrics, type LagMetrics } from '@motlan/sync-monitor/lag-metrics.js';
-import { LagMonitor } from '@motlan/sync-monitor/lag-monitor.js';
-import { CacheSyncService } from '../cache-sync/cache-sync.service.js';
+import { registerLagMetrics, type LagMetrics } from '@motlan/consumer-lag/lag-metrics.js';
+import { LagMonitor } from '@motlan/consumer-lag/lag-monitor.js';
+import { CacheInvalidationService } from '../cache-invalidation/cache-invalidation.service.js';
 
 /**
  * Prometheus scrape endpoint. Gauges that mirror component state are read at scrape time. The
@@ -21,7 +21,7 @@ export class MetricsController {
     private readonly metrics: GatewayMetrics,
     private readonly cache: RegistryCache,
     private readonly subscriber: ChangeEventSubscriber,
-    @Optional() private readonly cacheSync: CacheSyncService | null,
+    @Optional() private readonly cacheSync: CacheInvalidationService | null,
     private readonly pool: AdapterPool,
     @Optional() private readonly lagMonitor: LagMonitor | null,
   ) {

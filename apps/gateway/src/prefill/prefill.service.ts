@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JsonObject, JsonValue } from '@motlan/contracts/struct-codec.js';
 import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, UnprocessableError, type InvalidParam } from '@motlan/errors/domain-error.js';
-import { PurposeCatalog, type Procedure, type RecordSource } from '@motlan/purposes/purpose-catalog.js';
+import { PurposeCatalog, type Procedure, type RecordSource } from '@motlan/procedure-catalog/purpose-catalog.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { LookupService, type LookupHeadersValue, type LookupItem, type MinimizedRead, type ReadOutcome } from '../lookup/lookup.service.js';
 import type { FilledComponentDto, FilledFieldDto, MissingComponentDto, MissingFieldDto, PrefillAnswerDto, ProvenanceDto } from './prefill.dto.js';

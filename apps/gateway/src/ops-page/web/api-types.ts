@@ -1,6 +1,6 @@
 /**
  * What the /ops page reads from the gateway API: the fields it shows, as the API sends them (see
- * sync-ops.service.ts, libs/sync-monitor/lag-monitor.ts and libs/adapter-catalog). Written out
+ * sync-ops.service.ts, libs/consumer-lag/lag-monitor.ts and libs/adapter-catalog). Written out
  * here because browser code cannot import the server's modules; the browser test
  * (test/e2e/ops-page.e2e.spec.ts) checks the page against the live API.
  */
