@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { AppendOnlyFile } from '@motlan/files/append-only-file.js';
 import { createFileExclusive, readJsonIfExists, writeFileAtomic } from '@motlan/files/atomic-file.js';
 import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved, requestedStarts, startKey } from './consume-support.js';
 import {
@@ -53,8 +54,6 @@ const NEWLINE = 0x0a;
 const READ_CHUNK = 1 << 20;
 /** Handled offsets are written out after every read batch, and at least this often meanwhile. */
 const COMMIT_INTERVAL_MS = 500;
-/** How long a partial last line must stay unchanged before an appender takes it for a dead writer's. */
-const TORN_CHECK_MS = 10;
 const GROUPS_DIR = '_groups';
 const TOPIC_FILE = 'topic.json';
 /** Kafka's legal topic characters: names become directory names here, so nothing else gets in. */
@@ -85,7 +84,7 @@ export class FileEventLog extends EventLog {
   private readonly modes: FileModes;
   private readonly fsync: boolean;
   private readonly layouts = new Map<string, Promise<number>>();
-  private readonly writers = new Map<string, PartitionWriter>();
+  private readonly writers = new Map<string, AppendOnlyFile>();
   private readonly counters = new Map<string, LineCounter>();
   private readonly consumers = new Set<FileRunningConsumer>();
   private readonly groupsInUse = new Set<string>();
@@ -215,10 +214,10 @@ export class FileEventLog extends EventLog {
     return partitions;
   }
 
-  private writer(topic: string, partition: number): PartitionWriter {
+  private writer(topic: string, partition: number): AppendOnlyFile {
     const file = this.partitionFile(topic, partition);
     let writer = this.writers.get(file);
-    if (!writer) this.writers.set(file, (writer = new PartitionWriter(file, this.modes, this.fsync)));
+    if (!writer) this.writers.set(file, (writer = new AppendOnlyFile(file, { dirMode: this.modes.dir ?? 0o777, fileMode: this.modes.file ?? 0o666, fsync: this.fsync })));
     return writer;
   }
 
@@ -347,7 +346,7 @@ class FileRunningConsumer implements RunningConsumer {
             const handled = await handleUntilResolved(message, { handler: this.handler, context: this.context, signal: this.signal, logger: this.logger });
             if (!handled) return;
           }
-          // Blank and torn lines (see endsTorn) hold an offset but no message: they count as handled.
+          // Blank and torn lines (see AppendOnlyFile) hold an offset but no message: they count as handled.
           commits?.handled(offset + 1);
           this.catchUp.advance(plan.topic, plan.partition, BigInt(offset + 1));
         }
@@ -359,58 +358,6 @@ class FileRunningConsumer implements RunningConsumer {
       // What was handled is committed, also when stopping in the middle of a read batch.
       await commits?.close();
       await reader.close();
-    }
-  }
-}
-
-/** Appends to one partition file: one write per call, fsynced before it resolves, calls in turn. */
-class PartitionWriter {
-  private tail: Promise<void> = Promise.resolve();
-  private handle?: FileHandle;
-  private dirSynced = false;
-
-  constructor(
-    private readonly file: string,
-    private readonly modes: FileModes,
-    private readonly fsync: boolean,
-  ) {}
-
-  append(text: string): Promise<void> {
-    const run = this.tail.then(() => this.write(text));
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  async close(): Promise<void> {
-    await this.tail;
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
-  }
-
-  private async write(text: string): Promise<void> {
-    if (!this.handle) {
-      await mkdir(path.dirname(this.file), { recursive: true, mode: this.modes.dir });
-      this.handle = await open(this.file, 'a+', this.modes.file);
-    }
-    const handle = this.handle;
-    try {
-      let data = Buffer.from(text, 'utf8');
-      // A writer that died in the middle of a line left a torn last line: start on a line of our
-      // own, so the torn one stays a single skipped offset instead of swallowing our first message.
-      if (await endsTorn(handle)) data = Buffer.concat([Buffer.from('\n'), data]);
-      // O_APPEND: the whole buffer lands at the end of the file, even with other processes appending.
-      const { bytesWritten } = await handle.write(data);
-      if (bytesWritten !== data.length) throw new Error(`short write to ${this.file} (${bytesWritten} of ${data.length} bytes)`);
-      if (this.fsync) await handle.sync();
-      if (this.fsync && !this.dirSynced) {
-        // The file's directory entry must be durable too, or a new partition file may vanish on a crash.
-        await syncDir(path.dirname(this.file));
-        this.dirSynced = true;
-      }
-    } catch (error) {
-      this.handle = undefined;
-      await handle.close().catch(() => undefined);
-      throw error;
     }
   }
 }
@@ -587,35 +534,3 @@ function checkName(kind: 'topic' | 'group', name: string): void {
   if (!NAME.test(name) || name === '.' || name === '..') throw new Error(`file sync log: ${kind} name ${JSON.stringify(name)} may only use letters, digits, '.', '_' and '-'`);
 }
 
-/**
- * Whether the file ends in a line without its newline that nobody is still writing. Another
- * process's append in progress can show as a partial line for a moment (the size grows page by
- * page), so a partial end counts as torn only once it stopped changing; if a writer is that slow
- * after all, the cost is a blank line (an offset without a message, skipped by consumers).
- */
-async function endsTorn(handle: FileHandle): Promise<boolean> {
-  let previous = -1;
-  for (let look = 0; look < 5; look++) {
-    const { size } = await handle.stat();
-    if (size === 0) return false;
-    const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    if (last[0] === NEWLINE) return false;
-    if (size === previous) return true;
-    previous = size;
-    await new Promise((r) => setTimeout(r, TORN_CHECK_MS));
-  }
-  return true;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some platforms cannot fsync a directory; the file's own fsync is then all there is.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
