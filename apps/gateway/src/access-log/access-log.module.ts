@@ -1,5 +1,4 @@
 import { Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { AccessLogProjector } from '@motlan/access-log/access-log-projector.js';
 import { AccessLogStore } from '@motlan/access-log/access-log-store.port.js';
 import { AccessLogView } from '@motlan/access-log/access-log-view.js';
@@ -10,7 +9,7 @@ import { CitizenTokenVerifier } from '@motlan/auth/citizen-token.js';
 import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
-import { loadOrCreateSecret } from '../infrastructure/secret-file.js';
+import { secretOf } from '../infrastructure/secret-file.js';
 import { AccessLogService } from './access-log.service.js';
 import { CitizenAuthGuard } from './citizen-auth.guard.js';
 import { MeAccessLogController } from './me-access-log.controller.js';
@@ -87,8 +86,9 @@ export class AccessLogModule {
       CitizenAuthGuard,
       {
         provide: AccessLogService,
-        inject: [AccessLogStore, VnAdminDirectory, ModuleRef],
-        useFactory: (store: AccessLogStore, directory: VnAdminDirectory, modules: ModuleRef) => new AccessLogService(store, new AccessLogView(directory, procedureNames(modules))),
+        inject: [AccessLogStore, VnAdminDirectory, PurposeCatalog],
+        useFactory: (store: AccessLogStore, directory: VnAdminDirectory, catalog: PurposeCatalog) =>
+          new AccessLogService(store, new AccessLogView(directory, (code) => catalog.procedure(code)?.name)),
       },
     ];
     return {
@@ -101,7 +101,7 @@ export class AccessLogModule {
           useFactory: async () => {
             if (!config.redisUrl) return new InMemoryAccessLogStore(bounds);
             // The cache secret (another HKDF label): instances share it, so they share key names and accept each other's cursors.
-            const secret = 'base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : await loadOrCreateSecret(config.cache.secret.file);
+            const secret = await secretOf(config.cache.secret);
             const store = new RedisAccessLogStore({ url: config.redisUrl, secret, ...bounds });
             if (!(await store.waitUntilReady())) new Logger('AccessLog').warn('redis not reachable at start-up: the citizen access log answers 503 until it is');
             return store;
@@ -122,22 +122,4 @@ export class AccessLogModule {
       exports: [AccessLogLifecycle, ...(config.roles.api ? [CitizenTokenVerifier] : [])],
     };
   }
-}
-
-/**
- * Procedure names from the procedure catalog, which belongs to another module: looked up in the
- * whole application on first use (after start-up), codes only if there is no catalog.
- */
-function procedureNames(modules: ModuleRef): (code: string) => string | undefined {
-  let catalog: PurposeCatalog | null | undefined;
-  return (code) => {
-    if (catalog === undefined) {
-      try {
-        catalog = modules.get(PurposeCatalog, { strict: false });
-      } catch {
-        catalog = null;
-      }
-    }
-    return catalog?.procedure(code)?.name;
-  };
 }

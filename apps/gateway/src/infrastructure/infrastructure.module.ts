@@ -37,7 +37,7 @@ import { consentStoreProviders } from './consent-store.providers.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
 import { opsViewStoreProviders } from './ops-view-store.providers.js';
 import { OpsViewStore } from '@motlan/dossier-relay/ops-view-store.port.js';
-import { loadOrCreateSecret } from './secret-file.js';
+import { secretOf } from './secret-file.js';
 
 /**
  * The one place where ports are bound to adapters, from validated config: the embedded profile
@@ -163,7 +163,7 @@ function embeddedCacheProviders(config: GatewayConfig): Provider[] {
 }
 
 function redisProviders(config: GatewayConfig, url: string): Provider[] {
-  const secret = async () => ('base64' in config.cache.secret ? Buffer.from(config.cache.secret.base64, 'base64') : loadOrCreateSecret(config.cache.secret.file));
+  const secret = () => secretOf(config.cache.secret);
   return [
     {
       provide: RegistryCache,

@@ -53,6 +53,9 @@ export class PurposesModule {
     const catalog = fixedFile ? PurposeCatalog.fromFile(seed, { onDrift: reportDrift }) : PurposeCatalog.empty({ onDrift: reportDrift });
     return {
       module: PurposesModule,
+      // Global: what a procedure may read, and its name, are asked by the lookup, prefill, consent
+      // and access-log features alike; one catalog instance serves them all.
+      global: true,
       providers: [
         { provide: PurposeCatalog, useValue: catalog },
         {
