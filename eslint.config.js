@@ -57,10 +57,7 @@ export default tseslint.config(
   {
     files: ['apps/registry-sim/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/gateway/**', '**/launcher/**'], message: 'apps must not import each other.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/gateway/**', '**/launcher/**'], message: 'apps must not import each other.' }] }],
     },
   },
   {
@@ -74,7 +71,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/gateway/**', '**/registry-sim/**', '**/launcher/**'], message: 'apps must not import each other.' },
-            { group: ['@motlan/*', '!@motlan/contracts', '!@motlan/identifiers', '!@motlan/logging'], message: 'The template adapter uses only @motlan/contracts, @motlan/identifiers and @motlan/logging (see its README).' },
+            {
+              group: ['@motlan/*', '!@motlan/contracts', '!@motlan/identifiers', '!@motlan/logging'],
+              message: 'The template adapter uses only @motlan/contracts, @motlan/identifiers and @motlan/logging (see its README).',
+            },
           ],
         },
       ],
@@ -88,8 +88,14 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/gateway/**', '**/registry-sim/**', '**/launcher/**'], message: 'apps must not import each other.' },
-            { group: ['@motlan/*', '!@motlan/contracts', '!@motlan/identifiers', '!@motlan/logging'], message: 'The template adapter uses only @motlan/contracts, @motlan/identifiers and @motlan/logging (see its README).' },
-            { group: [...infrastructureClients, '@nestjs/microservices'], message: 'records/ is what operators replace: it knows nothing of gRPC (grpc/ maps to and from the contract).' },
+            {
+              group: ['@motlan/*', '!@motlan/contracts', '!@motlan/identifiers', '!@motlan/logging'],
+              message: 'The template adapter uses only @motlan/contracts, @motlan/identifiers and @motlan/logging (see its README).',
+            },
+            {
+              group: [...infrastructureClients, '@nestjs/microservices'],
+              message: 'records/ is what operators replace: it knows nothing of gRPC (grpc/ maps to and from the contract).',
+            },
           ],
         },
       ],
@@ -100,7 +106,11 @@ export default tseslint.config(
     files: ['apps/gateway/src/ops-page/web/**/*.ts'],
     languageOptions: {
       globals: {
-        ...Object.fromEntries(Object.keys(globals.node).filter((name) => !(name in globals.browser)).map((name) => [name, 'off'])),
+        ...Object.fromEntries(
+          Object.keys(globals.node)
+            .filter((name) => !(name in globals.browser))
+            .map((name) => [name, 'off']),
+        ),
         ...globals.browser,
       },
     },

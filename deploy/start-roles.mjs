@@ -33,7 +33,12 @@ const processes = [
     ['api-1', 'api', portBase],
     ['api-2', 'api', portBase + 1],
     ['worker-1', 'worker', portBase + 2],
-  ].map(([name, roles, port]) => ({ name, main: 'gateway', env: { MOTLAN_ROLES: roles, PORT: String(port), MOTLAN_INSTANCE_ID: name }, probe: `http://127.0.0.1:${port}/health/live` })),
+  ].map(([name, roles, port]) => ({
+    name,
+    main: 'gateway',
+    env: { MOTLAN_ROLES: roles, PORT: String(port), MOTLAN_INSTANCE_ID: name },
+    probe: `http://127.0.0.1:${port}/health/live`,
+  })),
 ];
 
 const children = [];
@@ -61,7 +66,14 @@ for (const p of processes) {
   });
   children.push(child);
   // One after the other, as `npm start` does: the gateways describe the simulator's adapters at start.
-  for (let waited = 0; !(await fetch(p.probe).then((r) => r.ok, () => false)); waited += 250) {
+  for (
+    let waited = 0;
+    !(await fetch(p.probe).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    waited += 250
+  ) {
     if (stopping) break;
     if (waited > 120_000) {
       process.stderr.write(`start:roles: ${p.name} did not answer ${p.probe} within 2 minutes\n`);

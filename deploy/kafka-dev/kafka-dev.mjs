@@ -44,7 +44,9 @@ export function kafkaClasspath({ quiet = true } = {}) {
   } catch (error) {
     rmSync(partial, { force: true });
     const output = `${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`.slice(-2000) || error.message;
-    throw new Error(`kafka-dev: could not resolve Kafka with Maven (is 'mvn' installed and Maven Central reachable? try deploy/kafka-dev/kafka-dev.sh fetch):\n${output}`);
+    throw new Error(
+      `kafka-dev: could not resolve Kafka with Maven (is 'mvn' installed and Maven Central reachable? try deploy/kafka-dev/kafka-dev.sh fetch):\n${output}`,
+    );
   }
   return readFileSync(classpathFile, 'utf8').trim();
 }
@@ -217,9 +219,13 @@ export async function startKafka({ port, dir, timeoutMs = 60_000, detached = tru
   const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
   if (!existsSync(path.join(dataDir, 'kraft-logs', 'meta.properties'))) {
     try {
-      execFileSync('java', [...javaArgs(dataDir), '-XX:TieredStopAtLevel=1', 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config, '--ignore-formatted'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      execFileSync(
+        'java',
+        [...javaArgs(dataDir), '-XX:TieredStopAtLevel=1', 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config, '--ignore-formatted'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
     } catch (error) {
       throw new Error(`kafka-dev: formatting ${dataDir} failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`);
     }

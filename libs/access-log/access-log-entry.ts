@@ -121,7 +121,12 @@ export function toAccessLogAdditions(record: AuditRecord, position: AuditPositio
   if (typeof subjectId === 'string' && parseCccd(subjectId) !== null) additions.push(entryFor(record, position, subjectId, timeMs, record.clientId));
   if (record.outcome === 'answered') {
     for (const { subjectId: named, paths } of namedSubjects(record.namedSubjects, subjectId)) {
-      additions.push({ ...entryFor(record, position, named, timeMs, record.clientId), id: accessEntryId(record, position, named), role: 'named-in-record', fieldPaths: paths });
+      additions.push({
+        ...entryFor(record, position, named, timeMs, record.clientId),
+        id: accessEntryId(record, position, named),
+        role: 'named-in-record',
+        fieldPaths: paths,
+      });
     }
   }
   return additions;
@@ -156,7 +161,9 @@ function entryFor(record: AuditRecord, position: AuditPosition, citizenId: strin
     code: record.outcome === 'refused' && typeof record.code === 'string' && /^[a-z_]{1,64}$/.test(record.code) ? record.code : null,
     writer: position.writer,
     seq: Number.isSafeInteger(position.seq) && position.seq > 0 ? position.seq : 0,
-    ...(record.outcome === 'answered' && typeof record.consentId === 'string' && CONSENT_ID_PATTERN.test(record.consentId) ? { consentId: record.consentId } : {}),
+    ...(record.outcome === 'answered' && typeof record.consentId === 'string' && CONSENT_ID_PATTERN.test(record.consentId)
+      ? { consentId: record.consentId }
+      : {}),
   };
 }
 
@@ -204,7 +211,14 @@ export function noticeRanges(ranges: unknown, max = 10_000): SeqRange[] {
   const result: SeqRange[] = [];
   for (const range of ranges as unknown[]) {
     if (result.length >= max) break;
-    if (Array.isArray(range) && range.length === 2 && Number.isSafeInteger(range[0]) && Number.isSafeInteger(range[1]) && range[0] >= 1 && range[1] >= range[0]) {
+    if (
+      Array.isArray(range) &&
+      range.length === 2 &&
+      Number.isSafeInteger(range[0]) &&
+      Number.isSafeInteger(range[1]) &&
+      range[0] >= 1 &&
+      range[1] >= range[0]
+    ) {
       result.push([range[0] as number, range[1] as number]);
     }
   }
@@ -225,11 +239,7 @@ export function accessEntryId(
   // A named person's entry has an id of its own: two citizens comparing ids learn nothing.
   const parts = [record.requestId, record.registry ?? '', record.dataset ?? '', place];
   if (namedCitizen !== undefined) parts.push(`named:${namedCitizen}`);
-  return createHash('sha256')
-    .update(parts.join('\n'))
-    .digest()
-    .subarray(0, 16)
-    .toString('base64url');
+  return createHash('sha256').update(parts.join('\n')).digest().subarray(0, 16).toString('base64url');
 }
 
 /**

@@ -117,7 +117,17 @@ describe('AccessLogProjector', () => {
       access('001999012345'),
       access(null),
       access(A, { clientId: null, outcome: 'refused', status: 401, code: 'token_missing' }),
-      { type: 'adapter_catalog', time: new Date().toISOString(), requestId: 'r', clientId: 'op', action: 'register', adapterId: 'x', registry: 'land', before: null, after: {} },
+      {
+        type: 'adapter_catalog',
+        time: new Date().toISOString(),
+        requestId: 'r',
+        clientId: 'op',
+        action: 'register',
+        adapterId: 'x',
+        registry: 'land',
+        before: null,
+        after: {},
+      },
     );
     await projector.start();
     expect(feed.consumers).toEqual([ACCESS_LOG_CONSUMER]);
@@ -125,7 +135,13 @@ describe('AccessLogProjector', () => {
 
     const logA = await all(store, A);
     expect(logA).toHaveLength(2);
-    expect(logA[0]).toMatchObject({ outcome: 'refused', status: 403, code: 'missing_scope', fields: ['address'], requestId: (feed.entries[2] as AuditRecord).requestId });
+    expect(logA[0]).toMatchObject({
+      outcome: 'refused',
+      status: 403,
+      code: 'missing_scope',
+      fields: ['address'],
+      requestId: (feed.entries[2] as AuditRecord).requestId,
+    });
     expect(logA[1]).toEqual({
       id: expect.stringMatching(/^[\w-]{22}$/),
       time: (feed.entries[0] as AuditRecord).time,
@@ -198,13 +214,29 @@ describe('AccessLogProjector', () => {
     expect(down.calls).toBe(3);
   });
 
-  it("keeps unchecked free text only when well-formed, and masks another 12-digit id in it", async () => {
-    feed.append(access(A, { clientId: 'https://idp.example/clients/one stop', officerId: `officer-${B}`, dossierId: `dossier/${A}`, purpose: 'curiosity', registry: 'Population!', fields: ['ok', 'no way'] }));
+  it('keeps unchecked free text only when well-formed, and masks another 12-digit id in it', async () => {
+    feed.append(
+      access(A, {
+        clientId: 'https://idp.example/clients/one stop',
+        officerId: `officer-${B}`,
+        dossierId: `dossier/${A}`,
+        purpose: 'curiosity',
+        registry: 'Population!',
+        fields: ['ok', 'no way'],
+      }),
+    );
     await projector.start();
     await projector.caughtUp();
     const [entry] = await all(store, A);
     // The client id is a verified token subject: kept whatever its characters, never dropped.
-    expect(entry).toMatchObject({ clientId: 'https://idp.example/clients/one stop', officerId: 'officer-************', dossierId: `dossier/${A}`, purpose: null, registry: null, fields: ['ok'] });
+    expect(entry).toMatchObject({
+      clientId: 'https://idp.example/clients/one stop',
+      officerId: 'officer-************',
+      dossierId: `dossier/${A}`,
+      purpose: null,
+      registry: null,
+      fields: ['ok'],
+    });
   });
 
   it("puts an answered access into the log of every person the released fields named, marked so, and leaves the subject's entry as it was", async () => {
@@ -222,9 +254,21 @@ describe('AccessLogProjector', () => {
       ],
     });
     const plain = access(A, { registry: 'residence', dataset: 'household', fields: ['head', 'members'], officerId: `officer-${A}` });
-    const parcel = access('00004-12-345', { registry: 'land', dataset: 'parcel', fields: ['owners'], namedSubjects: [{ subjectId: A, paths: ['owners[0].id'] }] });
+    const parcel = access('00004-12-345', {
+      registry: 'land',
+      dataset: 'parcel',
+      fields: ['owners'],
+      namedSubjects: [{ subjectId: A, paths: ['owners[0].id'] }],
+    });
     // A refusal released nothing: nobody is named by it.
-    const refused = access('00004-12-345', { registry: 'land', dataset: 'parcel', outcome: 'refused', status: 403, code: 'missing_scope', namedSubjects: [{ subjectId: B, paths: ['owners[0].id'] }] });
+    const refused = access('00004-12-345', {
+      registry: 'land',
+      dataset: 'parcel',
+      outcome: 'refused',
+      status: 403,
+      code: 'missing_scope',
+      namedSubjects: [{ subjectId: B, paths: ['owners[0].id'] }],
+    });
     feed.append(household, plain, parcel, refused);
     await projector.start();
     await projector.caughtUp();

@@ -21,8 +21,13 @@ function dataset(name: string, fields: Array<[string, boolean]>): DatasetDescrip
 }
 
 describe('namedPersons', () => {
-  it("finds every member of a household but the subject, once each with every path, and not the 12-digit household number", () => {
-    const household = dataset('household', [['householdId', false], ['head', true], ['members', true], ['permanentAddress', true]]);
+  it('finds every member of a household but the subject, once each with every path, and not the 12-digit household number', () => {
+    const household = dataset('household', [
+      ['householdId', false],
+      ['head', true],
+      ['members', true],
+      ['permanentAddress', true],
+    ]);
     const data = {
       householdId: '011000000042',
       head: { personId: HEAD, fullName: 'Nguyễn Văn Chủ' },
@@ -40,7 +45,10 @@ describe('namedPersons', () => {
   });
 
   it("finds a parcel's person owners, not its enterprise owners (tax codes)", () => {
-    const parcel = dataset('parcel', [['parcelId', false], ['owners', true]]);
+    const parcel = dataset('parcel', [
+      ['parcelId', false],
+      ['owners', true],
+    ]);
     const data = {
       parcelId: '00004-12-345',
       owners: [
@@ -52,7 +60,14 @@ describe('namedPersons', () => {
   });
 
   it('finds ids in top-level personal fields named for an id, and ignores fields not marked personal and invalid ids', () => {
-    const person = dataset('person', [['personId', true], ['fatherId', true], ['motherId', true], ['spouseId', true], ['registrationNumber', false], ['note', true]]);
+    const person = dataset('person', [
+      ['personId', true],
+      ['fatherId', true],
+      ['motherId', true],
+      ['spouseId', true],
+      ['registrationNumber', false],
+      ['note', true],
+    ]);
     const data = {
       personId: SUBJECT,
       fatherId: FATHER,

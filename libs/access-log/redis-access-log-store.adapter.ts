@@ -154,7 +154,17 @@ return { read(KEYS[1], KEYS[2], false), read(KEYS[3], KEYS[4], true) }
 `;
 
 type RedisWithScripts = Redis & {
-  accessLogAdd(zset: string, hash: string, refusalZset: string, sortKey: string, id: string, json: string, cutoff: string, ttlMs: number, max: number): Promise<number>;
+  accessLogAdd(
+    zset: string,
+    hash: string,
+    refusalZset: string,
+    sortKey: string,
+    id: string,
+    json: string,
+    cutoff: string,
+    ttlMs: number,
+    max: number,
+  ): Promise<number>;
   accessLogAddRefusal(
     refusalZset: string,
     refusalHash: string,
@@ -217,7 +227,10 @@ export class RedisAccessLogStore extends AccessLogStore {
     if (!Number.isInteger(this.maxPerCitizen) || this.maxPerCitizen < 1) throw new RangeError('access log maxPerCitizen must be a positive integer');
     this.maxRefusalsPerCitizen = options.maxRefusalsPerCitizen ?? DEFAULT_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN;
     this.maxRefusalOnlyCitizens = options.maxRefusalOnlyCitizens ?? DEFAULT_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS;
-    for (const [name, value] of [['maxRefusalsPerCitizen', this.maxRefusalsPerCitizen], ['maxRefusalOnlyCitizens', this.maxRefusalOnlyCitizens]] as const) {
+    for (const [name, value] of [
+      ['maxRefusalsPerCitizen', this.maxRefusalsPerCitizen],
+      ['maxRefusalOnlyCitizens', this.maxRefusalOnlyCitizens],
+    ] as const) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`access log ${name} must be a positive integer`);
     }
     this.now = options.now ?? Date.now;
@@ -291,7 +304,11 @@ export class RedisAccessLogStore extends AccessLogStore {
   async addNotice(writer: string, ranges: readonly SeqRange[]): Promise<void> {
     if (ranges.length === 0) return;
     const key = this.noticeKey(writer);
-    await this.redis.multi().sadd(key, ...ranges.map(([first, last]) => `${first}-${last}`)).pexpire(key, this.retentionMs).exec();
+    await this.redis
+      .multi()
+      .sadd(key, ...ranges.map(([first, last]) => `${first}-${last}`))
+      .pexpire(key, this.retentionMs)
+      .exec();
   }
 
   async page(subjectId: string, query: AccessLogQuery): Promise<AccessLogPage> {

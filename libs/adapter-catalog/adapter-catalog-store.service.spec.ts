@@ -142,7 +142,10 @@ describe('AdapterCatalogStore on the embedded event log', () => {
 
   it('skips corrupt messages with a warning naming the offset and the reason, and keeps going', async () => {
     const noRetry = { ...entry('land-1'), manifest: { ...entry('land-1').manifest, retry: undefined } };
-    const keyInline = { ...entry('civil-1'), manifest: { ...entry('civil-1').manifest, tls: { ca: 'file:/ca.pem', cert: 'file:/c.pem', key: '-----BEGIN PRIVATE KEY-----' } } };
+    const keyInline = {
+      ...entry('civil-1'),
+      manifest: { ...entry('civil-1').manifest, tls: { ca: 'file:/ca.pem', cert: 'file:/c.pem', key: '-----BEGIN PRIVATE KEY-----' } },
+    };
     rawLines(
       logLine('population-1', JSON.stringify(entry('population-1'))) +
         logLine('broken', '{"manifest": {') +
@@ -289,7 +292,14 @@ describe('the catalog file of earlier releases', () => {
     const legacy = legacyAdapterCatalogFile(dir);
     expect(legacy).toBe(path.join(dir, 'adapters', 'catalog.jsonl'));
     mkdirSync(path.dirname(legacy), { recursive: true });
-    writeFileSync(legacy, legacyLine('population-1', entry('population-1')) + '{"id":"broken", "entry": {\n' + legacyLine('land-1', entry('land-1')) + '\n' + legacyLine('population-1', null));
+    writeFileSync(
+      legacy,
+      legacyLine('population-1', entry('population-1')) +
+        '{"id":"broken", "entry": {\n' +
+        legacyLine('land-1', entry('land-1')) +
+        '\n' +
+        legacyLine('population-1', null),
+    );
     await expect(migrateLegacyCatalogFile(legacy, migrateWith(), topic)).resolves.toBe(3);
     expect(existsSync(legacy)).toBe(false);
     expect(existsSync(`${legacy}.migrated`)).toBe(true);

@@ -83,7 +83,8 @@ export class AdapterCatalogStore {
       replay.catch(() => undefined);
       // Not awaited: closing a client that still retries an unreachable broker can take long.
       void this.stop().catch(() => undefined);
-      const reason = error instanceof StartTimedOut ? `no answer within ${Math.round((this.options.startTimeoutMs ?? 15_000) / 1000)} s` : (error as Error).message;
+      const reason =
+        error instanceof StartTimedOut ? `no answer within ${Math.round((this.options.startTimeoutMs ?? 15_000) / 1000)} s` : (error as Error).message;
       const from = this.options.reachedAt ? ` from ${this.options.reachedAt}` : '';
       throw new Error(`adapter catalog (${this.location}): cannot read it${from}: ${reason}`, { cause: error });
     }

@@ -121,7 +121,10 @@ export class AdapterCatalogService {
       this.loaded = true;
       // Describe the replayed adapters before the gateway serves, so its first lookups are routed.
       await this.pool.refresh();
-      this.logger.log({ adapters: this.entries.size, location: this.store.location }, `adapter catalog loaded: ${this.entries.size} adapters from ${this.store.location}`);
+      this.logger.log(
+        { adapters: this.entries.size, location: this.store.location },
+        `adapter catalog loaded: ${this.entries.size} adapters from ${this.store.location}`,
+      );
     } catch (error) {
       this.logger.error({ location: this.store.location, reason: (error as Error).message }, `adapter catalog cannot be read now; retrying in ${retryMs} ms`);
       await this.store.stop().catch(() => undefined);
@@ -171,7 +174,8 @@ export class AdapterCatalogService {
       authorize(actor, manifest.id, manifest.registry);
       const existing = this.pool.get(manifest.id);
       if (existing?.source === 'config') throw managedByConfig(manifest.id);
-      if (existing) throw new ConflictError(ErrorCodes.adapterExists, `adapter ${manifest.id} is already registered; use PUT /v1/adapters/${manifest.id} to change it`);
+      if (existing)
+        throw new ConflictError(ErrorCodes.adapterExists, `adapter ${manifest.id} is already registered; use PUT /v1/adapters/${manifest.id} to change it`);
       const adapter = await this.verified(manifest);
       const entry: AdapterCatalogEntry = { manifest, owner: actor.clientId, updatedBy: actor.clientId, updatedAt: new Date().toISOString(), revision: 1 };
       await this.persist(adapter, entry);
@@ -192,9 +196,11 @@ export class AdapterCatalogService {
       const current = this.requireCatalogEntry(id);
       authorize(actor, id, current.manifest.registry, current);
       if (current.manifest.registry !== manifest.registry) {
-        throw new InvalidRequestError(ErrorCodes.validation, `an adapter cannot move from registry ${current.manifest.registry} to ${manifest.registry}; register a new one`, [
-          { name: 'registry', reason: 'cannot change' },
-        ]);
+        throw new InvalidRequestError(
+          ErrorCodes.validation,
+          `an adapter cannot move from registry ${current.manifest.registry} to ${manifest.registry}; register a new one`,
+          [{ name: 'registry', reason: 'cannot change' }],
+        );
       }
       const adapter = await this.verified(manifest, id);
       // The owner stays who registered it, also when an administrator changes it.
@@ -275,7 +281,8 @@ export class AdapterCatalogService {
     try {
       return await this.pool.verify(await this.toSpec(manifest), 'catalog', replacing);
     } catch (error) {
-      if (error instanceof AdapterVerificationError) throw new UnprocessableError(VERIFICATION_CODES[error.failure], error.message, { adapter: manifest.id, failure: error.failure });
+      if (error instanceof AdapterVerificationError)
+        throw new UnprocessableError(VERIFICATION_CODES[error.failure], error.message, { adapter: manifest.id, failure: error.failure });
       throw error;
     }
   }
@@ -325,7 +332,10 @@ export class AdapterCatalogService {
     } catch (error) {
       if (!(error instanceof TlsMaterialError)) throw error;
       // The concrete cause is for the gateway's operators; the client gets the generic reason.
-      this.logger.warn({ adapter: manifest.id, field: error.field, failure: error.failure, cause: error.logDetail }, `TLS material of adapter ${manifest.id} refused: ${error.field}`);
+      this.logger.warn(
+        { adapter: manifest.id, field: error.field, failure: error.failure, cause: error.logDetail },
+        `TLS material of adapter ${manifest.id} refused: ${error.field}`,
+      );
       const code = error.failure === 'invalid' ? ErrorCodes.tlsMaterialInvalid : ErrorCodes.tlsMaterialUnreadable;
       throw new InvalidRequestError(code, error.message, [{ name: error.field, reason: error.reason }]);
     }
@@ -384,15 +394,35 @@ export class AdapterCatalogService {
     return entry;
   }
 
-  private async record(actor: CatalogActor, action: AdapterCatalogAuditRecord['action'], adapterId: string, registry: string, before: AdapterManifest | null, after: AdapterManifest | null): Promise<void> {
+  private async record(
+    actor: CatalogActor,
+    action: AdapterCatalogAuditRecord['action'],
+    adapterId: string,
+    registry: string,
+    before: AdapterManifest | null,
+    after: AdapterManifest | null,
+  ): Promise<void> {
     // The change is already durable and applied; a failed audit write is an operational alarm, not a reason to undo it.
     await this.audit
-      .append({ type: 'adapter_catalog', time: new Date().toISOString(), requestId: actor.requestId, clientId: actor.clientId, action, adapterId, registry, before, after })
+      .append({
+        type: 'adapter_catalog',
+        time: new Date().toISOString(),
+        requestId: actor.requestId,
+        clientId: actor.clientId,
+        action,
+        adapterId,
+        registry,
+        before,
+        after,
+      })
       .catch((error: Error) => this.logger.error({ adapter: adapterId, reason: error.message }, 'audit write failed for an adapter catalog change'));
   }
 
   private serialized<T>(change: () => Promise<T>): Promise<T> {
-    if (!this.loaded) return Promise.reject(new UnavailableError(ErrorCodes.catalogUnavailable, `the adapter catalog (${this.store.location}) is not loaded yet; try again shortly`, 5));
+    if (!this.loaded)
+      return Promise.reject(
+        new UnavailableError(ErrorCodes.catalogUnavailable, `the adapter catalog (${this.store.location}) is not loaded yet; try again shortly`, 5),
+      );
     const result = this.changeQueue.then(change, change);
     this.changeQueue = result.catch(() => undefined);
     return result;
@@ -406,20 +436,31 @@ export class AdapterCatalogService {
 function authorize(actor: CatalogActor, id: string, registry: string, current?: AdapterCatalogEntry): void {
   if (actor.rights.admin) return;
   if (!actor.rights.registries.has(registry)) {
-    throw new ForbiddenError(ErrorCodes.registryNotPermitted, `this client may not change adapters of registry ${registry}; that needs scope adapters:write:${registry}`, {
-      registry,
-      requiredScope: `adapters:write:${registry}`,
-    });
+    throw new ForbiddenError(
+      ErrorCodes.registryNotPermitted,
+      `this client may not change adapters of registry ${registry}; that needs scope adapters:write:${registry}`,
+      {
+        registry,
+        requiredScope: `adapters:write:${registry}`,
+      },
+    );
   }
   if (current && current.owner !== actor.clientId) {
-    throw new ForbiddenError(ErrorCodes.adapterOwnerMismatch, `adapter ${id} was registered by another client; only that client or an administrator (adapters:admin) may change or remove it`, {
-      adapter: id,
-    });
+    throw new ForbiddenError(
+      ErrorCodes.adapterOwnerMismatch,
+      `adapter ${id} was registered by another client; only that client or an administrator (adapters:admin) may change or remove it`,
+      {
+        adapter: id,
+      },
+    );
   }
 }
 
 function managedByConfig(id: string): DomainError {
-  return new ConflictError(ErrorCodes.adapterManagedByConfig, `adapter ${id} is configured by MOTLAN_ADAPTERS on the gateway; change it there, or register adapters under other ids`);
+  return new ConflictError(
+    ErrorCodes.adapterManagedByConfig,
+    `adapter ${id} is configured by MOTLAN_ADAPTERS on the gateway; change it there, or register adapters under other ids`,
+  );
 }
 
 function catalogUnavailable(location: string, error: unknown): DomainError {

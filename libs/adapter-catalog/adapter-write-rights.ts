@@ -21,7 +21,8 @@ export function adapterWriteRights(scopes: Iterable<string>): AdapterWriteRights
   let admin = false;
   for (const scope of scopes) {
     if (scope === ADAPTERS_ADMIN_SCOPE) admin = true;
-    else if (scope.startsWith(ADAPTERS_WRITE_SCOPE_PREFIX) && scope.length > ADAPTERS_WRITE_SCOPE_PREFIX.length) registries.add(scope.slice(ADAPTERS_WRITE_SCOPE_PREFIX.length));
+    else if (scope.startsWith(ADAPTERS_WRITE_SCOPE_PREFIX) && scope.length > ADAPTERS_WRITE_SCOPE_PREFIX.length)
+      registries.add(scope.slice(ADAPTERS_WRITE_SCOPE_PREFIX.length));
   }
   return { admin, registries };
 }

@@ -14,7 +14,13 @@ const manifest: AdapterCatalogEntry['manifest'] = {
 
 describe('catalog entry codec: owner', () => {
   it('keeps the owner through encode and decode (file and Kafka stores write this form)', () => {
-    const entry: AdapterCatalogEntry = { manifest, owner: 'population-operator', updatedBy: 'national-admin', updatedAt: '2026-01-02T03:04:05.000Z', revision: 3 };
+    const entry: AdapterCatalogEntry = {
+      manifest,
+      owner: 'population-operator',
+      updatedBy: 'national-admin',
+      updatedAt: '2026-01-02T03:04:05.000Z',
+      revision: 3,
+    };
     expect(decodeCatalogEntry(encodeCatalogEntry(entry), manifest.id)).toEqual(entry);
   });
 
@@ -27,7 +33,9 @@ describe('catalog entry codec: owner', () => {
 
   it('refuses an owner that is not a non-empty string', () => {
     for (const owner of ['', 42, null]) {
-      expect(() => decodeCatalogEntry(JSON.stringify({ manifest, owner, updatedBy: 'x', updatedAt: '2025-07-01T08:00:00.000Z', revision: 1 }))).toThrow('owner is not a non-empty string');
+      expect(() => decodeCatalogEntry(JSON.stringify({ manifest, owner, updatedBy: 'x', updatedAt: '2025-07-01T08:00:00.000Z', revision: 1 }))).toThrow(
+        'owner is not a non-empty string',
+      );
     }
   });
 });

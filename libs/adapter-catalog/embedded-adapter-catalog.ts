@@ -47,7 +47,10 @@ export async function migrateLegacyCatalogFile(file: string, log: EventLog, topi
     await log.append(topic, messages);
   }
   await rename(file, `${file}.migrated`);
-  logger.log({ file, changes: messages.length, topic }, held ? 'old adapter catalog file set aside: the log already holds the catalog' : 'old adapter catalog file moved into the log');
+  logger.log(
+    { file, changes: messages.length, topic },
+    held ? 'old adapter catalog file set aside: the log already holds the catalog' : 'old adapter catalog file moved into the log',
+  );
   return messages.length;
 }
 

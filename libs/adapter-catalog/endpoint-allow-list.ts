@@ -43,7 +43,7 @@ export function parseEndpointPattern(raw: string): ((host: string) => boolean) |
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
     return (host) => {
       const address = ipv4(host);
-      return address !== undefined && ((address & mask) >>> 0) === ((network & mask) >>> 0);
+      return address !== undefined && (address & mask) >>> 0 === (network & mask) >>> 0;
     };
   }
   if (pattern.startsWith('*.')) {

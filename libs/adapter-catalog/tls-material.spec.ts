@@ -38,7 +38,12 @@ beforeAll(() => {
   symlinkSync(path.join(dir, 'client.pem'), path.join(dir, 'link-in.pem'));
   mkdirSync(path.join(dir, 'sub'));
   execFileSync('mkfifo', [path.join(dir, 'pipe.pem')]);
-  reader = new TlsMaterialReader({ dir, maxBytes: MAX, envPrefix: 'MOTLAN_ADAPTER_TLS_', env: { [KEY_VAR]: key, HOME: '/root', MOTLAN_ADAPTER_TLS_EMPTY: '' } });
+  reader = new TlsMaterialReader({
+    dir,
+    maxBytes: MAX,
+    envPrefix: 'MOTLAN_ADAPTER_TLS_',
+    env: { [KEY_VAR]: key, HOME: '/root', MOTLAN_ADAPTER_TLS_EMPTY: '' },
+  });
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -105,8 +110,14 @@ describe('TlsMaterialReader', () => {
 
   it('refuses material that does not make a TLS configuration, naming the field: not PEM, bad certificate, key not matching', async () => {
     expect(await refusal({ ca: 'hello', cert, key: `env:${KEY_VAR}` })).toMatchObject({ field: 'tls.ca', failure: 'invalid' });
-    expect(await refusal({ ca: '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n', cert, key: `env:${KEY_VAR}` })).toMatchObject({ field: 'tls.ca', failure: 'invalid' });
-    expect(await refusal({ ca, cert: ca.replace(/[A-Za-z0-9+/]{60}/, 'x'.repeat(60)), key: `env:${KEY_VAR}` })).toMatchObject({ field: 'tls.cert', failure: 'invalid' });
+    expect(await refusal({ ca: '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n', cert, key: `env:${KEY_VAR}` })).toMatchObject({
+      field: 'tls.ca',
+      failure: 'invalid',
+    });
+    expect(await refusal({ ca, cert: ca.replace(/[A-Za-z0-9+/]{60}/, 'x'.repeat(60)), key: `env:${KEY_VAR}` })).toMatchObject({
+      field: 'tls.cert',
+      failure: 'invalid',
+    });
     const mismatch = await refusal({ ca, cert, key: inDir('other.key') });
     expect(mismatch).toMatchObject({ field: 'tls.key', failure: 'invalid', reason: 'not a private key matching tls.cert' });
     expect(mismatch.message).not.toContain(otherKey.slice(40, 80));
@@ -116,10 +127,28 @@ describe('TlsMaterialReader', () => {
 describe('EndpointAllowList', () => {
   it('allows loopback by default pattern, domains below a wildcard, exact hosts and IPv4 networks', () => {
     const list = new EndpointAllowList(['loopback', '*.registry.gov.vn', 'adapter.example.vn', '10.20.0.0/16', 'fd00::11']);
-    for (const endpoint of ['127.0.0.1:50051', 'localhost:1', '[::1]:443', 'a.registry.gov.vn:7443', 'A.B.Registry.gov.vn:1', 'adapter.example.vn:9', '10.20.255.1:7443', '[fd00::11]:7443']) {
+    for (const endpoint of [
+      '127.0.0.1:50051',
+      'localhost:1',
+      '[::1]:443',
+      'a.registry.gov.vn:7443',
+      'A.B.Registry.gov.vn:1',
+      'adapter.example.vn:9',
+      '10.20.255.1:7443',
+      '[fd00::11]:7443',
+    ]) {
       expect({ endpoint, allowed: list.allows(endpoint) }).toEqual({ endpoint, allowed: true });
     }
-    for (const endpoint of ['registry.gov.vn:1', 'evilregistry.gov.vn:1', 'x.example.vn:9', '10.21.0.1:7443', '169.254.169.254:80', '127.1:80', '2130706433:80', '[fd00::12]:1']) {
+    for (const endpoint of [
+      'registry.gov.vn:1',
+      'evilregistry.gov.vn:1',
+      'x.example.vn:9',
+      '10.21.0.1:7443',
+      '169.254.169.254:80',
+      '127.1:80',
+      '2130706433:80',
+      '[fd00::12]:1',
+    ]) {
       expect({ endpoint, allowed: list.allows(endpoint) }).toEqual({ endpoint, allowed: false });
     }
     expect(new EndpointAllowList(['loopback']).allows('10.0.0.1:1')).toBe(false);

@@ -74,7 +74,14 @@ export function splitChained(record: object): { entry: Record<string, unknown>; 
 export function isChainLink(value: unknown): value is AuditChainLink {
   if (value === null || typeof value !== 'object') return false;
   const link = value as Record<string, unknown>;
-  return typeof link.writer === 'string' && link.writer !== '' && Number.isSafeInteger(link.seq) && (link.seq as number) >= 1 && typeof link.prev === 'string' && typeof link.hash === 'string';
+  return (
+    typeof link.writer === 'string' &&
+    link.writer !== '' &&
+    Number.isSafeInteger(link.seq) &&
+    (link.seq as number) >= 1 &&
+    typeof link.prev === 'string' &&
+    typeof link.hash === 'string'
+  );
 }
 
 /** Default instance id (MOTLAN_INSTANCE_ID unset): unique per process. */
@@ -129,7 +136,12 @@ export class AuditChain {
     const all: AuditEntry[] = [];
     this.noticeCovers = undefined;
     if (this.owesNotice) {
-      const notice: AuditChainNoticeRecord = { type: 'audit_notice', time: now.toISOString(), unconfirmed: this.unconfirmed.map(copy), late: this.late.map(copy) };
+      const notice: AuditChainNoticeRecord = {
+        type: 'audit_notice',
+        time: now.toISOString(),
+        unconfirmed: this.unconfirmed.map(copy),
+        late: this.late.map(copy),
+      };
       all.push(notice);
       this.noticeCovers = { unconfirmed: this.unconfirmed.length, late: this.late.length };
     }

@@ -168,4 +168,12 @@ export interface RefusalSummaryAuditRecord {
 }
 
 /** Anything written to the audit trail. */
-export type AuditEntry = AuditRecord | AdapterCatalogAuditRecord | ProcedureCatalogAuditRecord | RefusalAuditRecord | AuditChainNoticeRecord | TokenRevocationAuditRecord | RefusalSummaryAuditRecord | DossierCommuneRebindAuditRecord;
+export type AuditEntry =
+  | AuditRecord
+  | AdapterCatalogAuditRecord
+  | ProcedureCatalogAuditRecord
+  | RefusalAuditRecord
+  | AuditChainNoticeRecord
+  | TokenRevocationAuditRecord
+  | RefusalSummaryAuditRecord
+  | DossierCommuneRebindAuditRecord;

@@ -19,7 +19,6 @@ export interface TrailItem {
   value: object | undefined;
 }
 
-
 /**
  * The entry and position a feed hands to its handler. A record written before the trail was
  * chained has no writer and seq: writer "" and seq 0 then (its position still identifies it).
@@ -37,7 +36,12 @@ const READ_CHUNK = 1 << 20;
  * written: left for the next call) and hands each to `onLine`, in order, blank ones included.
  * Returns the byte offset after the last complete line read. `stop` is asked between lines.
  */
-export async function readCompleteLines(handle: FileHandle, from: number, onLine: (text: string) => Promise<void> | void, stop: () => boolean = () => false): Promise<number> {
+export async function readCompleteLines(
+  handle: FileHandle,
+  from: number,
+  onLine: (text: string) => Promise<void> | void,
+  stop: () => boolean = () => false,
+): Promise<number> {
   let offset = from;
   let pending: Buffer[] = [];
   let pendingBytes = 0;

@@ -32,7 +32,8 @@ function chainOf(writer: string, n: number, time = (i: number) => T0 + i * 1000)
   return lines;
 }
 
-const items = (lines: string[]): TrailItem[] => lines.map((line, i) => ({ position: String(i + 1), value: line === '' ? undefined : (JSON.parse(line) as object) }));
+const items = (lines: string[]): TrailItem[] =>
+  lines.map((line, i) => ({ position: String(i + 1), value: line === '' ? undefined : (JSON.parse(line) as object) }));
 const verify = (lines: string[], range = {}) => verifyAuditTrail(items(lines), range);
 const kinds = (lines: string[], range = {}) => verify(lines, range).problems.map((p) => `${p.kind}:${p.seq}`);
 

@@ -166,11 +166,13 @@ export class AuditTrailVerifier {
   private check(state: WriterState, record: Checked): void {
     const { seq, prev, hash } = record.link;
     const { writer } = state;
-    if (!record.contentOk) this.problems.push({ kind: 'altered', writer, seq, position: record.position, detail: `seq ${seq}: content does not match its hash` });
+    if (!record.contentOk)
+      this.problems.push({ kind: 'altered', writer, seq, position: record.position, detail: `seq ${seq}: content does not match its hash` });
     const head = state.head;
     if (!head) {
       if (this.range.from === undefined) {
-        if (seq === 1 && prev !== GENESIS_HASH) this.problems.push({ kind: 'altered', writer, seq, position: record.position, detail: 'seq 1 does not start from the genesis hash' });
+        if (seq === 1 && prev !== GENESIS_HASH)
+          this.problems.push({ kind: 'altered', writer, seq, position: record.position, detail: 'seq 1 does not start from the genesis hash' });
         if (seq > 1) state.missing.push({ from: 1, to: seq - 1, before: record.position });
       }
       this.accept(state, record);
@@ -199,14 +201,26 @@ export class AuditTrailVerifier {
       return;
     }
     if (known) {
-      this.problems.push({ kind: 'altered', writer, seq, position: record.position, detail: `a second, different record with seq ${seq} (the first at ${known.position})` });
+      this.problems.push({
+        kind: 'altered',
+        writer,
+        seq,
+        position: record.position,
+        detail: `a second, different record with seq ${seq} (the first at ${known.position})`,
+      });
       return;
     }
     this.problems.push({ kind: 'reordered', writer, seq, position: record.position, detail: `seq ${seq} comes after seq ${head.seq} (at ${head.position})` });
     if (fill(state.missing, seq)) {
       const before = state.window.get(seq - 1);
       if (before && before.hash !== prev) {
-        this.problems.push({ kind: 'altered', writer, seq: seq - 1, position: before.position, detail: `seq ${seq - 1} is not the record seq ${seq} (at ${record.position}) was chained to` });
+        this.problems.push({
+          kind: 'altered',
+          writer,
+          seq: seq - 1,
+          position: before.position,
+          detail: `seq ${seq - 1} is not the record seq ${seq} (at ${record.position}) was chained to`,
+        });
       }
       state.records++;
       state.remember(seq, hash, record.position);
@@ -310,5 +324,7 @@ function subtract(range: [number, number], cover: [number, number][]): [number, 
 
 function ranges(value: unknown): [number, number][] {
   if (!Array.isArray(value)) return [];
-  return value.filter((r): r is [number, number] => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] <= r[1]);
+  return value.filter(
+    (r): r is [number, number] => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] <= r[1],
+  );
 }

@@ -100,7 +100,9 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
     if (this.closed) return Promise.reject(new AuditUnavailableError('the audit sink is closed'));
     const { timeoutMs, inFlightSince } = this;
     if (timeoutMs !== undefined && inFlightSince !== undefined && performance.now() - inFlightSince > timeoutMs) {
-      return Promise.reject(new AuditUnavailableError(`the audit trail is not writable: a write has been pending for ${Math.round(performance.now() - inFlightSince)} ms`));
+      return Promise.reject(
+        new AuditUnavailableError(`the audit trail is not writable: a write has been pending for ${Math.round(performance.now() - inFlightSince)} ms`),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = { entries, resolve, reject, settled: false };
@@ -144,7 +146,10 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
         } catch (error) {
           this.chain.failed(sealed);
           for (const pending of batch) settle(pending, unavailable(error));
-          this.logger.error({ writer: this.chain.writer, seqs: `${sealed.firstSeq}-${sealed.lastSeq}`, reason: (error as Error).message }, 'audit write failed; its callers were refused');
+          this.logger.error(
+            { writer: this.chain.writer, seqs: `${sealed.firstSeq}-${sealed.lastSeq}`, reason: (error as Error).message },
+            'audit write failed; its callers were refused',
+          );
           this.scheduleNotice();
           continue;
         }
@@ -183,7 +188,10 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
       seq += pending.entries.length;
     }
     if (late.length > 0) {
-      this.logger.warn({ writer: this.chain.writer, late: late.map(([a, b]) => `${a}-${b}`).join(',') }, 'audit write acknowledged after its callers gave up; a notice follows');
+      this.logger.warn(
+        { writer: this.chain.writer, late: late.map(([a, b]) => `${a}-${b}`).join(',') },
+        'audit write acknowledged after its callers gave up; a notice follows',
+      );
     }
     return late;
   }

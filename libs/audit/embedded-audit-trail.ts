@@ -44,7 +44,10 @@ export async function migrateLegacyAuditFile(file: string, log: EventLog, topic:
   if (text === undefined) return 0;
   const logger = new Logger('AuditSink');
   if ((await log.endOffsets(topic)).some(({ offset }) => offset !== '0')) {
-    logger.warn({ file, topic }, 'audit file of an earlier release left in place: the audit log already holds records; verify the file with `motlan audit verify --file`');
+    logger.warn(
+      { file, topic },
+      'audit file of an earlier release left in place: the audit log already holds records; verify the file with `motlan audit verify --file`',
+    );
     return 0;
   }
   const messages: LogMessage[] = [];

@@ -182,7 +182,11 @@ describe('the audit file of an earlier release', () => {
     await expect(migrateLegacyAuditFile(legacyAuditFile(dir), target, Topics.audit)).resolves.toBe(5);
     await target.close();
     expect(existsSync(legacyAuditFile(dir))).toBe(false);
-    expect(readFileSync(`${legacyAuditFile(dir)}.migrated`, 'utf8').trim().split('\n')).toEqual(lines);
+    expect(
+      readFileSync(`${legacyAuditFile(dir)}.migrated`, 'utf8')
+        .trim()
+        .split('\n'),
+    ).toEqual(lines);
     // Later records of this release join the same trail.
     const sink = new LogAuditSink({ log: log(dir), writer: 'new-gw~1' });
     await sink.append(record(6));

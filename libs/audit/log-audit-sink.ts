@@ -61,7 +61,9 @@ export class LogAuditSink extends ChainedAuditSink implements OnApplicationBoots
    * gateway started while Kafka is down still starts (its lookups answer 503 until Kafka is back).
    */
   onApplicationBootstrap(): void {
-    this.prepare().catch((error: Error) => this.logger.warn({ topic: this.topic, reason: error.message }, 'audit trail not reachable at start-up; lookups are refused until it is'));
+    this.prepare().catch((error: Error) =>
+      this.logger.warn({ topic: this.topic, reason: error.message }, 'audit trail not reachable at start-up; lookups are refused until it is'),
+    );
   }
 
   /** Makes sure the topic exists (with its retention), once; again after a failure. */

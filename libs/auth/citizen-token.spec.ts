@@ -23,8 +23,13 @@ afterEach(async () => {
 });
 
 const citizenVerifier = () =>
-  new CitizenTokenVerifier({ issuer: DEFAULT_CITIZEN_TOKEN_ISSUER, audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE, jwks: { file: devCitizenIssuerJwksFile(dataDir) } });
-const clientVerifier = () => new TokenVerifierService({ issuer: DEFAULT_DEV_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE, jwks: { file: devIssuerJwksFile(dataDir) } });
+  new CitizenTokenVerifier({
+    issuer: DEFAULT_CITIZEN_TOKEN_ISSUER,
+    audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE,
+    jwks: { file: devCitizenIssuerJwksFile(dataDir) },
+  });
+const clientVerifier = () =>
+  new TokenVerifierService({ issuer: DEFAULT_DEV_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE, jwks: { file: devIssuerJwksFile(dataDir) } });
 
 describe('citizen tokens', () => {
   it('come from a dev issuer with its own key pair, and carry only the registered claims', async () => {
@@ -60,7 +65,12 @@ describe('citizen tokens', () => {
     // Signed with a key the citizen issuer does not have: refused before its claims are read.
     await expect(verifier.verify(`Bearer ${clientToken}`)).rejects.toMatchObject({ status: 401, code: 'key_unknown' });
     // Even a client token forged with the citizen issuer's name is not signed by a citizen key.
-    const forged = await new DevTokenIssuer({ dataDir }).issue({ sub: '001099012345', scope: '', issuer: DEFAULT_CITIZEN_TOKEN_ISSUER, audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE });
+    const forged = await new DevTokenIssuer({ dataDir }).issue({
+      sub: '001099012345',
+      scope: '',
+      issuer: DEFAULT_CITIZEN_TOKEN_ISSUER,
+      audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE,
+    });
     await expect(verifier.verify(`Bearer ${forged}`)).rejects.toMatchObject({ status: 401 });
     await expect(verifier.verify(undefined)).rejects.toMatchObject({ status: 401, code: 'token_missing' });
   });

@@ -105,7 +105,11 @@ export class DevCitizenTokenIssuer {
     return this.keys.sign(
       request.subjectId,
       {},
-      { ttlSec: request.ttlSec ?? DEFAULT_DEV_TOKEN_TTL_SEC, issuer: request.issuer ?? DEFAULT_CITIZEN_TOKEN_ISSUER, audience: request.audience ?? DEFAULT_CITIZEN_TOKEN_AUDIENCE },
+      {
+        ttlSec: request.ttlSec ?? DEFAULT_DEV_TOKEN_TTL_SEC,
+        issuer: request.issuer ?? DEFAULT_CITIZEN_TOKEN_ISSUER,
+        audience: request.audience ?? DEFAULT_CITIZEN_TOKEN_AUDIENCE,
+      },
     );
   }
 }

@@ -38,7 +38,13 @@ describe('DevTokenIssuer', () => {
     const issuer = new DevTokenIssuer({ dataDir });
     const token = await issuer.issue({ sub: 'commune-00004', scope: 'population:read  land:read', commune: '00004', ttlSec: 120 });
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: DEFAULT_DEV_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, sub: 'commune-00004', scope: 'population:read land:read', commune: '00004' });
+    expect(claims).toMatchObject({
+      iss: DEFAULT_DEV_ISSUER,
+      aud: DEFAULT_TOKEN_AUDIENCE,
+      sub: 'commune-00004',
+      scope: 'population:read land:read',
+      commune: '00004',
+    });
     expect((claims.exp as number) - (claims.iat as number)).toBe(120);
     expect(typeof claims.jti).toBe('string');
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'EdDSA', kid: (await issuer.ensureKeys()).kid });

@@ -46,7 +46,16 @@ return version
 `;
 
 type RedisWithScripts = Redis & {
-  revokeEntry(entries: string, expiry: string, version: string, field: string, json: string, expiresAtMs: string, nowMs: string, channel: string): Promise<number>;
+  revokeEntry(
+    entries: string,
+    expiry: string,
+    version: string,
+    field: string,
+    json: string,
+    expiresAtMs: string,
+    nowMs: string,
+    channel: string,
+  ): Promise<number>;
 };
 
 /**
@@ -90,7 +99,9 @@ export class RedisRevocationList extends RevocationList implements OnModuleDestr
     this.subscriber = createSubscriberClient(options.url);
     this.subscriber.on('message', () => void this.reload());
     this.subscriber.on('ready', () => void this.reload());
-    void this.subscriber.subscribe(this.keys.channel).catch((error: Error) => this.logger.warn({ reason: error.message }, 'revocation notifications unavailable: polling only'));
+    void this.subscriber
+      .subscribe(this.keys.channel)
+      .catch((error: Error) => this.logger.warn({ reason: error.message }, 'revocation notifications unavailable: polling only'));
     this.timer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -205,7 +216,12 @@ function parseEntries(values: string[]): RevocationEntry[] {
   for (const value of values) {
     try {
       const entry = JSON.parse(value) as RevocationEntry;
-      if ((entry.kind === 'jti' || entry.kind === 'client') && typeof entry.value === 'string' && typeof entry.revokedAt === 'string' && typeof entry.expiresAt === 'string') {
+      if (
+        (entry.kind === 'jti' || entry.kind === 'client') &&
+        typeof entry.value === 'string' &&
+        typeof entry.revokedAt === 'string' &&
+        typeof entry.expiresAt === 'string'
+      ) {
         entries.push(entry);
       }
     } catch {

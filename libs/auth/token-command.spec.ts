@@ -76,12 +76,19 @@ describe('token command', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const verifier = new CitizenTokenVerifier({ issuer: DEFAULT_CITIZEN_TOKEN_ISSUER, audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE, jwks: { file: devCitizenIssuerJwksFile(dataDir) } });
+    const verifier = new CitizenTokenVerifier({
+      issuer: DEFAULT_CITIZEN_TOKEN_ISSUER,
+      audience: DEFAULT_CITIZEN_TOKEN_AUDIENCE,
+      jwks: { file: devCitizenIssuerJwksFile(dataDir) },
+    });
     expect(await verifier.verify(`Bearer ${stdout.trim()}`)).toMatchObject({ subjectId: '001099012345' });
     const claims = decodeJwt(stdout.trim());
     expect(claims).not.toHaveProperty('scope');
     expect(claims.exp! - claims.iat!).toBe(900);
-    const custom = await run(['--citizen', '001099012345'], { MOTLAN_CITIZEN_TOKEN_ISSUER: 'https://vneid.example', MOTLAN_CITIZEN_TOKEN_AUDIENCE: 'motlan-prod' });
+    const custom = await run(['--citizen', '001099012345'], {
+      MOTLAN_CITIZEN_TOKEN_ISSUER: 'https://vneid.example',
+      MOTLAN_CITIZEN_TOKEN_AUDIENCE: 'motlan-prod',
+    });
     expect(decodeJwt(custom.stdout.trim())).toMatchObject({ iss: 'https://vneid.example', aud: 'motlan-prod' });
   });
 

@@ -61,7 +61,18 @@ async function writeJwks(...keys: TestKey[]): Promise<void> {
 function frozenClock(): { advance: (ms: number) => void } {
   jest.useFakeTimers({
     now: Date.now(),
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
   });
   return { advance: (ms) => jest.setSystemTime(Date.now() + ms) };
 }
@@ -154,7 +165,12 @@ describe('TokenVerifierService', () => {
 
   it('requires aud and iss', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const base = () => new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).setSubject('client-1').setIssuedAt(now).setExpirationTime(now + 60);
+    const base = () =>
+      new SignJWT({ scope: 'x' })
+        .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+        .setSubject('client-1')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60);
     const noAud = await expectCode(verifier().verify(`Bearer ${await base().setIssuer(ISSUER).sign(key.privateKey)}`), 'token_audience');
     expect(noAud.message).toMatch(/no "aud"/);
     const noIss = await expectCode(verifier().verify(`Bearer ${await base().setAudience(AUDIENCE).sign(key.privateKey)}`), 'token_issuer');
@@ -368,7 +384,11 @@ describe('TokenVerifierService', () => {
       const rotated = await makeKey('rotated');
       served = [key, rotated];
       clock.advance(30_000);
-      const results = await Promise.allSettled([service.verify(`Bearer ${await sign(rotated)}`), service.verify(`Bearer ${await sign(stranger, { sub: 'c' })}`), service.verify(`Bearer ${await sign(rotated, { sub: 'd' })}`)]);
+      const results = await Promise.allSettled([
+        service.verify(`Bearer ${await sign(rotated)}`),
+        service.verify(`Bearer ${await sign(stranger, { sub: 'c' })}`),
+        service.verify(`Bearer ${await sign(rotated, { sub: 'd' })}`),
+      ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect(requests).toBe(2);
       for (let i = 0; i < 5; i++) await expectCode(service.verify(`Bearer ${await sign(stranger, { sub: `t${i}` })}`), 'key_unknown');
@@ -405,7 +425,10 @@ describe('TokenVerifierService', () => {
       const clock = frozenClock();
       let down = false;
       let fetches = 0;
-      const flaky = ((input: URL, init?: RequestInit) => (fetches++, down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init))) as typeof fetch;
+      const flaky = ((input: URL, init?: RequestInit) => (
+        fetches++,
+        down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)
+      )) as typeof fetch;
       const service = verifier({ jwks: { url, reloadIntervalMs: 1000 } }, { fetch: flaky });
       await expect(service.verify(`Bearer ${await sign(key)}`)).resolves.toBeDefined();
       down = true;

@@ -72,5 +72,8 @@ export async function withConsentStore<T>(operation: () => Promise<T>): Promise<
 }
 
 function invalid(reason: ConsentInvalidReason, target: ConsentTarget): ForbiddenError {
-  return new ForbiddenError(ErrorCodes.consentInvalid, `X-Consent-Ref does not allow reading ${target.registry}/${target.dataset}: ${REASON_TEXT[reason]}`, { reason, ...target });
+  return new ForbiddenError(ErrorCodes.consentInvalid, `X-Consent-Ref does not allow reading ${target.registry}/${target.dataset}: ${REASON_TEXT[reason]}`, {
+    reason,
+    ...target,
+  });
 }

@@ -13,7 +13,14 @@ const base: Consent = {
   revokedAt: null,
   origin: { kind: 'citizen' },
 };
-const use: ConsentUse = { subjectIds: ['001099012345'], procedure: '2.000815', dossierId: 'D-1', communeCode: '00004', registry: 'civil-status', dataset: 'birth' };
+const use: ConsentUse = {
+  subjectIds: ['001099012345'],
+  procedure: '2.000815',
+  dossierId: 'D-1',
+  communeCode: '00004',
+  registry: 'civil-status',
+  dataset: 'birth',
+};
 
 describe('consentMismatch', () => {
   it('covers the read it names', () => {

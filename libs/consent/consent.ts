@@ -169,7 +169,10 @@ export function parseConsent(value: unknown): Consent | null {
     createdAt: c.createdAt,
     validUntil: c.validUntil,
     revokedAt: (c.revokedAt as string | null | undefined) ?? null,
-    origin: origin.kind === 'citizen' ? { kind: 'citizen' } : { kind: 'counter-request', clientId: String(origin.clientId), officerId: isString(origin.officerId) ? origin.officerId : null },
+    origin:
+      origin.kind === 'citizen'
+        ? { kind: 'citizen' }
+        : { kind: 'counter-request', clientId: String(origin.clientId), officerId: isString(origin.officerId) ? origin.officerId : null },
   };
 }
 
@@ -179,7 +182,8 @@ export function parseConsentRequest(value: unknown): ConsentRequest | null {
   const r = value as Record<string, unknown>;
   const datasets = datasetsOf(r.datasets);
   if (!isString(r.code) || !isString(r.subjectId) || !isNullableString(r.procedure) || !isNullableString(r.dossierId) || !isString(r.communeCode)) return null;
-  if (!datasets || !isString(r.validUntil) || !isString(r.clientId) || !isNullableString(r.officerId) || !isString(r.createdAt) || !isString(r.expiresAt)) return null;
+  if (!datasets || !isString(r.validUntil) || !isString(r.clientId) || !isNullableString(r.officerId) || !isString(r.createdAt) || !isString(r.expiresAt))
+    return null;
   return {
     code: r.code,
     subjectId: r.subjectId,

@@ -156,7 +156,8 @@ export class FileConsentStore extends ConsentStore {
         break;
       case 'revoke': {
         const consent = typeof line.id === 'string' ? this.consents.get(line.id) : undefined;
-        if (consent && consent.revokedAt === null && typeof line.revokedAt === 'string') this.consents.set(consent.id, { ...consent, revokedAt: line.revokedAt });
+        if (consent && consent.revokedAt === null && typeof line.revokedAt === 'string')
+          this.consents.set(consent.id, { ...consent, revokedAt: line.revokedAt });
         break;
       }
       case 'request': {

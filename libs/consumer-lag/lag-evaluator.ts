@@ -193,7 +193,10 @@ export function evaluatePartition(samples: readonly OffsetSample[], rules: LagRu
   if (!window.full) {
     const observed = seconds(newest.t - samples[0].t);
     if (newest.committedOffset < 0) {
-      return judged('WARN', `lag ${lag} > allowance ${rules.allowance}, nothing committed yet (window not full: ${observed} of ${seconds(rules.windowMs)} observed)`);
+      return judged(
+        'WARN',
+        `lag ${lag} > allowance ${rules.allowance}, nothing committed yet (window not full: ${observed} of ${seconds(rules.windowMs)} observed)`,
+      );
     }
     return judged('OK', `lag ${lag} > allowance ${rules.allowance}, not judged yet (window not full: ${observed} of ${seconds(rules.windowMs)} observed)`);
   }
@@ -201,7 +204,10 @@ export function evaluatePartition(samples: readonly OffsetSample[], rules: LagRu
   const span = seconds(newest.t - inWindow[0].t);
   const moved = inWindow.some((s, i) => i > 0 && s.committedOffset !== inWindow[i - 1].committedOffset);
   if (!moved && stuckForMs < rules.windowMs) {
-    return judged('WARN', `lag ${lag} > allowance ${rules.allowance}: work arrived ${seconds(stuckForMs)} ago and ${committed} has not moved since (STALL if it stays so for ${seconds(rules.windowMs)})`);
+    return judged(
+      'WARN',
+      `lag ${lag} > allowance ${rules.allowance}: work arrived ${seconds(stuckForMs)} ago and ${committed} has not moved since (STALL if it stays so for ${seconds(rules.windowMs)})`,
+    );
   }
   if (!moved) return judged('STALL', `lag ${lag} > allowance ${rules.allowance} and ${committed} unchanged over the last ${span}`);
   // Early warning: no commit since some time inside the window while the backlog grows. Burrow
@@ -209,7 +215,10 @@ export function evaluatePartition(samples: readonly OffsetSample[], rules: LagRu
   const sinceLastMove = inWindow.filter((s) => s.t >= unchangedSince && s.committedOffset === newest.committedOffset);
   const tailLags = sinceLastMove.map((s) => lagOf(s.endOffset, s.committedOffset));
   if (sinceLastMove.length >= 2 && tailLags.at(-1)! > tailLags[0] && tailLags.every((l, i) => i === 0 || l >= tailLags[i - 1])) {
-    return judged('WARN', `lag ${lag} > allowance ${rules.allowance} and growing while ${committed} has not moved for ${seconds(unchangedForMs)} (STALL if it stays so for ${seconds(rules.windowMs)})`);
+    return judged(
+      'WARN',
+      `lag ${lag} > allowance ${rules.allowance} and growing while ${committed} has not moved for ${seconds(unchangedForMs)} (STALL if it stays so for ${seconds(rules.windowMs)})`,
+    );
   }
   const lags = inWindow.map((s) => lagOf(s.endOffset, s.committedOffset));
   const neverDecreased = lags.every((l, i) => i === 0 || l >= lags[i - 1]);

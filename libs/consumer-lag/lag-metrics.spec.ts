@@ -45,9 +45,21 @@ describe('lag metrics', () => {
         { group: 'motlan-cache-sync', status: 'WARN', partitions: [part('changes', 0, { lag: 120, timeLagMs: 800, status: 'WARN' })] },
       ]),
     );
-    expect(await values(registry, 'motlan_sync_lag_messages')).toEqual({ 'motlan-portal-sync/dossiers/0': 250, 'motlan-portal-sync/dossiers/1': 3, 'motlan-cache-sync/changes/0': 120 });
-    expect(await values(registry, 'motlan_sync_lag_seconds')).toEqual({ 'motlan-portal-sync/dossiers/0': 42.5, 'motlan-portal-sync/dossiers/1': 1.2, 'motlan-cache-sync/changes/0': 0.8 });
-    expect(await values(registry, 'motlan_sync_partition_status')).toEqual({ 'motlan-portal-sync/dossiers/0': 2, 'motlan-portal-sync/dossiers/1': 3, 'motlan-cache-sync/changes/0': 1 });
+    expect(await values(registry, 'motlan_sync_lag_messages')).toEqual({
+      'motlan-portal-sync/dossiers/0': 250,
+      'motlan-portal-sync/dossiers/1': 3,
+      'motlan-cache-sync/changes/0': 120,
+    });
+    expect(await values(registry, 'motlan_sync_lag_seconds')).toEqual({
+      'motlan-portal-sync/dossiers/0': 42.5,
+      'motlan-portal-sync/dossiers/1': 1.2,
+      'motlan-cache-sync/changes/0': 0.8,
+    });
+    expect(await values(registry, 'motlan_sync_partition_status')).toEqual({
+      'motlan-portal-sync/dossiers/0': 2,
+      'motlan-portal-sync/dossiers/1': 3,
+      'motlan-cache-sync/changes/0': 1,
+    });
     expect(await values(registry, 'motlan_sync_group_status')).toEqual({ 'motlan-portal-sync': 2, 'motlan-cache-sync': 1 });
 
     metrics.update(snapshot([{ group: 'motlan-portal-sync', status: 'OK', partitions: [part('dossiers', 0, {})] }]));

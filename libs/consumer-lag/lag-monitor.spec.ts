@@ -60,7 +60,8 @@ function setup(overrides: Partial<LagMonitorOptions> = {}, topics: Record<string
 }
 
 const group = (snapshot: LagSnapshot, name = 'g') => snapshot.groups.find((g) => g.group === name)!;
-const partition = (snapshot: LagSnapshot, topic: string, p: number, name = 'g') => group(snapshot, name).partitions.find((x) => x.topic === topic && x.partition === p)!;
+const partition = (snapshot: LagSnapshot, topic: string, p: number, name = 'g') =>
+  group(snapshot, name).partitions.find((x) => x.topic === topic && x.partition === p)!;
 
 describe('LagMonitor', () => {
   it('follows a group from keeping up, through falling behind and stopping, back to OK once it drains', async () => {
@@ -177,12 +178,15 @@ describe('LagMonitor', () => {
 
   it('reports a topic without partitions, a failing topic list and unreadable offsets as errors', async () => {
     let topicsFail = true;
-    const { source, step } = setup({}, {
-      g: () => {
-        if (topicsFail) throw new Error('config not loaded');
-        return ['empty', 't'];
+    const { source, step } = setup(
+      {},
+      {
+        g: () => {
+          if (topicsFail) throw new Error('config not loaded');
+          return ['empty', 't'];
+        },
       },
-    });
+    );
     expect(group(await step()).error).toBe('listing topics: config not loaded');
     topicsFail = false;
     source.ends.set('empty', []);
@@ -274,7 +278,15 @@ describe('LagMonitor', () => {
   it('polls every intervalMs after start() until stop(), errors or not', async () => {
     const source = new ScriptedSource();
     source.failing = 'broker down';
-    const monitor = new LagMonitor({ source, groups: [{ group: 'g', topics: () => ['t'] }], intervalMs: 10, windowMs: 50, allowance: 0, stopAfterMs: 100, historyMs: 1000 });
+    const monitor = new LagMonitor({
+      source,
+      groups: [{ group: 'g', topics: () => ['t'] }],
+      intervalMs: 10,
+      windowMs: 50,
+      allowance: 0,
+      stopAfterMs: 100,
+      historyMs: 1000,
+    });
     monitor.start();
     monitor.start(); // idempotent
     const deadline = Date.now() + 5000;

@@ -7,14 +7,7 @@
  */
 import { withDeadline } from '@motlan/resilience/deadline.js';
 import type { PartitionOffset, EventLog } from '@motlan/event-log/event-log.port.js';
-import {
-  evaluateGroup,
-  evaluatePartition,
-  type GroupStatus,
-  type OffsetSample,
-  type PartitionEvaluation,
-  type PartitionStatus,
-} from './lag-evaluator.js';
+import { evaluateGroup, evaluatePartition, type GroupStatus, type OffsetSample, type PartitionEvaluation, type PartitionStatus } from './lag-evaluator.js';
 import { validateLagSettings, type LagMonitorSettings } from './lag-settings.js';
 
 /** The two reads the monitor needs; EventLog (Kafka or the embedded file log) provides them. */

@@ -7,7 +7,13 @@ describe('lag monitor settings', () => {
   });
 
   it('reads the MOTLAN_LAG_* variables; unset or empty means the default', () => {
-    expect(Object.values(LAG_SETTINGS_ENV)).toEqual(['MOTLAN_LAG_INTERVAL_MS', 'MOTLAN_LAG_WINDOW_MS', 'MOTLAN_LAG_ALLOWANCE', 'MOTLAN_LAG_STOP_AFTER_MS', 'MOTLAN_LAG_HISTORY_MS']);
+    expect(Object.values(LAG_SETTINGS_ENV)).toEqual([
+      'MOTLAN_LAG_INTERVAL_MS',
+      'MOTLAN_LAG_WINDOW_MS',
+      'MOTLAN_LAG_ALLOWANCE',
+      'MOTLAN_LAG_STOP_AFTER_MS',
+      'MOTLAN_LAG_HISTORY_MS',
+    ]);
     expect(
       lagSettingsFromEnv({
         MOTLAN_LAG_INTERVAL_MS: '1000',

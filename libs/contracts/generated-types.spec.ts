@@ -16,7 +16,10 @@ describe('generated contract types', () => {
   it('are what `npm run proto:gen` makes from proto/ now (regenerate and commit after a contract change)', () => {
     const script = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['proto:gen'];
     const out = mkdtempSync(path.join(tmpdir(), 'proto-gen-'));
-    const args = script.split(/\s+/).slice(1).map((arg) => (arg === 'libs/contracts/generated' ? out : arg));
+    const args = script
+      .split(/\s+/)
+      .slice(1)
+      .map((arg) => (arg === 'libs/contracts/generated' ? out : arg));
     execFileSync(path.join(root, 'node_modules', '.bin', 'proto-loader-gen-types'), args, { cwd: root, stdio: 'pipe' });
     const committed = path.join(root, 'libs', 'contracts', 'generated');
     expect(files(out).sort()).toEqual(files(committed).sort());

@@ -31,7 +31,12 @@ export interface CommuneStatus {
  * pending statuses sit on: the worst rule wins. A commune with nothing pending and nothing failed
  * is GREEN whatever the partitions do (it has nothing out of sync).
  */
-export function communeStatus(figures: CommuneFigures | undefined, partitionStatus: (partition: number) => PartitionStatus | undefined, now: number, t: CommuneStatusThresholds): CommuneStatus {
+export function communeStatus(
+  figures: CommuneFigures | undefined,
+  partitionStatus: (partition: number) => PartitionStatus | undefined,
+  now: number,
+  t: CommuneStatusThresholds,
+): CommuneStatus {
   if (!figures) return { status: 'GREEN', reasons: [] };
   const red: string[] = [];
   const yellow: string[] = [];

@@ -33,7 +33,9 @@ export async function replayDeadLetters(log: EventLog, onMessage?: (progress: Re
     if (BigInt(message.offset) < end) {
       const { [DlqHeaders.reason]: reason = '', ...rest } = message.headers ?? {};
       const headers = Object.fromEntries(Object.entries(rest).filter(([name]) => !name.startsWith('motlan-dlq-')));
-      await log.append(Topics.dossierSync, [{ key: message.key, value: message.value, headers: { ...headers, 'motlan-replayed-from': `${message.partition}:${message.offset}` } }]);
+      await log.append(Topics.dossierSync, [
+        { key: message.key, value: message.value, headers: { ...headers, 'motlan-replayed-from': `${message.partition}:${message.offset}` } },
+      ]);
       replayed++;
       onMessage?.({ dossierId: message.key, reason });
     }

@@ -49,7 +49,12 @@ export function parseBinding(text: string): DossierCommuneBinding | null {
   try {
     const value = JSON.parse(text) as Partial<DossierCommuneBinding> | null;
     if (!value || typeof value.communeCode !== 'string' || typeof value.boundAt !== 'string' || typeof value.boundBy !== 'string') return null;
-    return { communeCode: value.communeCode, boundAt: value.boundAt, boundBy: value.boundBy, ...(typeof value.reason === 'string' ? { reason: value.reason } : {}) };
+    return {
+      communeCode: value.communeCode,
+      boundAt: value.boundAt,
+      boundBy: value.boundBy,
+      ...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
+    };
   } catch {
     return null;
   }

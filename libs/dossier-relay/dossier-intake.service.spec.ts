@@ -35,7 +35,14 @@ class MapBindings extends DossierCommuneBindings {
   }
 }
 
-const fields = (communeCode: string, sequence = 1): DossierStatusFields => ({ procedureCode: '1.004222', communeCode, status: 2, subjectType: 'citizen', receivedAt: '2026-12-06T10:00:00+07:00', sequence });
+const fields = (communeCode: string, sequence = 1): DossierStatusFields => ({
+  procedureCode: '1.004222',
+  communeCode,
+  status: 2,
+  subjectType: 'citizen',
+  receivedAt: '2026-12-06T10:00:00+07:00',
+  sequence,
+});
 
 describe('DossierIntakeService and the dossier → commune binding', () => {
   it('binds before it appends, and refuses (403) a later status naming another commune without appending it', async () => {
@@ -43,7 +50,10 @@ describe('DossierIntakeService and the dossier → commune binding', () => {
     const intake = new DossierIntakeService(recorder.log, directory, new MapBindings(recorder.events));
     await intake.submit('H01-1', fields('10231'), { clientId: 'commune-10231', communeCode: '10231' }, 'r1');
     expect(recorder.events).toEqual(['bind H01-1', 'append H01-1']);
-    await expect(intake.submit('H01-1', fields('00004', 999), { clientId: 'national' }, 'r2')).rejects.toMatchObject({ status: 403, code: 'dossier_commune_mismatch' });
+    await expect(intake.submit('H01-1', fields('00004', 999), { clientId: 'national' }, 'r2')).rejects.toMatchObject({
+      status: 403,
+      code: 'dossier_commune_mismatch',
+    });
     await expect(intake.submit('H01-1', fields('00004', 2), { clientId: 'commune-00004', communeCode: '00004' }, 'r3')).rejects.toBeInstanceOf(ForbiddenError);
     expect(recorder.events.filter((e) => e.startsWith('append'))).toEqual(['append H01-1']);
   });

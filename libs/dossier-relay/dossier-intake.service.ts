@@ -55,7 +55,9 @@ export class DossierIntakeService {
       receivedAt: fields.receivedAt,
       ...(fields.dueAt ? { dueAt: fields.dueAt } : {}),
       sequence: fields.sequence,
-      ...(fields.resultDocuments?.length ? { resultDocuments: fields.resultDocuments.map((d) => ({ code: d.code, name: d.name, ...(d.url ? { url: d.url } : {}) })) } : {}),
+      ...(fields.resultDocuments?.length
+        ? { resultDocuments: fields.resultDocuments.map((d) => ({ code: d.code, name: d.name, ...(d.url ? { url: d.url } : {}) })) }
+        : {}),
       acceptedAt: queuedAt,
       requestId,
       clientId: client.clientId,

@@ -44,7 +44,9 @@ export class DossierRebindService {
 
   async rebind(dossierId: string, communeCode: string, reason: string, actor: RebindActor): Promise<RebindResult> {
     if (!this.directory.commune(communeCode)) {
-      throw new InvalidRequestError(ErrorCodes.unknownCommune, `no commune with code ${communeCode} (codes are the 3,321 communes of 2025)`, [{ name: 'communeCode', reason: 'unknown commune' }]);
+      throw new InvalidRequestError(ErrorCodes.unknownCommune, `no commune with code ${communeCode} (codes are the 3,321 communes of 2025)`, [
+        { name: 'communeCode', reason: 'unknown commune' },
+      ]);
     }
     const binding: DossierCommuneBinding = { communeCode, boundAt: new Date().toISOString(), boundBy: actor.clientId, reason };
     const previous = await this.guarded(() => this.bindings.rebind(dossierId, binding));

@@ -1,19 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { IsRfc3339DateTime } from './rfc3339-date-time.js';
 
@@ -65,7 +52,13 @@ export class DossierStatusFields {
   @Matches(COMMUNE_CODE, { message: 'communeCode must be a 5-digit commune code' })
   communeCode!: string;
 
-  @ApiProperty({ example: 2, minimum: 1, maximum: 10, description: 'TrangThaiHoSo: 1 new, 2 received, 3 not received, 4 in process, 5 supplement requested, 6 financial obligation requested, 7 withdrawn, 8 stopped, 9 processed, 10 result returned' })
+  @ApiProperty({
+    example: 2,
+    minimum: 1,
+    maximum: 10,
+    description:
+      'TrangThaiHoSo: 1 new, 2 received, 3 not received, 4 in process, 5 supplement requested, 6 financial obligation requested, 7 withdrawn, 8 stopped, 9 processed, 10 result returned',
+  })
   @IsInt()
   @Min(1)
   @Max(10)
@@ -77,7 +70,11 @@ export class DossierStatusFields {
 
   // RFC 3339 with an offset: a date without one is ambiguous across the gateway's and the commune's
   // clocks, and other ISO 8601 forms (week, ordinal, basic) cannot be carried to the portal.
-  @ApiProperty({ example: '2026-11-23T09:15:00+07:00', format: 'date-time', description: 'When the dossier was received (NgayTiepNhan), RFC 3339 date-time with offset' })
+  @ApiProperty({
+    example: '2026-11-23T09:15:00+07:00',
+    format: 'date-time',
+    description: 'When the dossier was received (NgayTiepNhan), RFC 3339 date-time with offset',
+  })
   @IsRfc3339DateTime()
   receivedAt!: string;
 

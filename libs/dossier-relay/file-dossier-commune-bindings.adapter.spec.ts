@@ -16,8 +16,16 @@ async function store(file: string): Promise<FileDossierCommuneBindings> {
   return s;
 }
 
-const binding = (communeCode: string, boundBy = `commune-${communeCode}`): DossierCommuneBinding => ({ communeCode, boundAt: '2026-12-06T03:00:00.000Z', boundBy });
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const binding = (communeCode: string, boundBy = `commune-${communeCode}`): DossierCommuneBinding => ({
+  communeCode,
+  boundAt: '2026-12-06T03:00:00.000Z',
+  boundBy,
+});
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('FileDossierCommuneBindings', () => {
   let file: string;

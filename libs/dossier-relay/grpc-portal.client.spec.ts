@@ -77,7 +77,7 @@ describe('GrpcPortalClient against the simulated portal', () => {
     expect(fields).toEqual(delivered);
   });
 
-  it('maps REJECTED with the portal\'s reason', async () => {
+  it("maps REJECTED with the portal's reason", async () => {
     const bad = status({ status: 11 });
     await expect(client.deliver(bad, keyOf(bad), 'req-1', 2000)).resolves.toEqual({ result: 'rejected', reason: 'status must be 1-10, got 11' });
     portal.reject({ procedureCodes: ['1.004222'] });

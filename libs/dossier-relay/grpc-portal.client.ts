@@ -33,9 +33,7 @@ export class GrpcPortalClient extends PortalClient {
   constructor(options: GrpcPortalClientOptions) {
     super();
     this.endpoint = options.endpoint;
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert)
-      : grpc.credentials.createInsecure();
+    const credentials = options.tls ? grpc.credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert) : grpc.credentials.createInsecure();
     const { NationalPortal } = portalContract();
     const { Health } = healthContract();
     this.portal = new NationalPortal(options.endpoint, credentials, options.channelOptions) as unknown as NationalPortalClient;

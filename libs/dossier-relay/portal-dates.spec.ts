@@ -12,7 +12,16 @@ describe('toPortalDate', () => {
   });
 
   it('agrees with the platform time-zone database for Asia/Ho_Chi_Minh', () => {
-    const format = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    const format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Asia/Ho_Chi_Minh',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     for (let t = Date.UTC(1990, 0, 1); t < Date.UTC(2040, 0, 1); t += 37 * 86400_000 + 3_600_123) {
       const parts = Object.fromEntries(format.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
       expect(toPortalDate(new Date(t))).toBe(`${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`);

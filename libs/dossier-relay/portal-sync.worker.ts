@@ -71,7 +71,9 @@ export class PortalSyncWorker {
   async start(): Promise<void> {
     await this.log.ensureTopics([Topics.dossierSync, Topics.dossierSyncRetry, Topics.dossierSyncDlq, Topics.dossierSyncOutcomes], 3);
     this.consumers.push(
-      await this.log.consume({ group: ConsumerGroups.portalSync, topics: [Topics.dossierSync], fromBeginning: true }, (message, context) => this.handleNew(message, context)),
+      await this.log.consume({ group: ConsumerGroups.portalSync, topics: [Topics.dossierSync], fromBeginning: true }, (message, context) =>
+        this.handleNew(message, context),
+      ),
       await this.log.consume({ group: ConsumerGroups.portalSyncRetry, topics: [Topics.dossierSyncRetry], fromBeginning: true }, (message, context) =>
         this.handleRetry(message, context),
       ),
@@ -117,7 +119,7 @@ export class PortalSyncWorker {
   private async attempt(message: ConsumedMessage, status: DossierStatusMessage, previousAttempts: number, context: ConsumeContext): Promise<void> {
     let attempts = previousAttempts;
     let lastError = '';
-    for (let inline = 0; inline < this.options.inlineAttempts; ) {
+    for (let inline = 0; inline < this.options.inlineAttempts;) {
       const delivery = await this.deliverOnce(status);
       if (delivery.done) return this.finish(message, status, delivery.result, attempts + 1);
       lastError = delivery.error;
@@ -138,7 +140,12 @@ export class PortalSyncWorker {
 
   private async deliverOnce(status: DossierStatusMessage): Promise<Delivery> {
     try {
-      const result = await this.portal.deliver(toPortalStatus(status), idempotencyKey(status.dossierId, status.sequence), status.requestId, this.options.deliveryTimeoutMs);
+      const result = await this.portal.deliver(
+        toPortalStatus(status),
+        idempotencyKey(status.dossierId, status.sequence),
+        status.requestId,
+        this.options.deliveryTimeoutMs,
+      );
       return { done: true, result };
     } catch (error) {
       if (error instanceof PortalUnavailableError) return { done: false, error: `${error.kind}: ${error.message}` };
@@ -214,7 +221,13 @@ export class PortalSyncWorker {
       acceptedAt: status.acceptedAt,
       ...(reason ? { reason: reason.slice(0, 300) } : {}),
     };
-    await this.log.append(Topics.dossierSyncOutcomes, [{ key: status.dossierId, value: JSON.stringify(record), headers: message.headers?.['x-request-id'] ? { 'x-request-id': message.headers['x-request-id'] } : {} }]);
+    await this.log.append(Topics.dossierSyncOutcomes, [
+      {
+        key: status.dossierId,
+        value: JSON.stringify(record),
+        headers: message.headers?.['x-request-id'] ? { 'x-request-id': message.headers['x-request-id'] } : {},
+      },
+    ]);
   }
 }
 

@@ -19,7 +19,11 @@ function bindings(options: Partial<RedisDossierCommuneBindingsOptions> = {}): Re
   return b;
 }
 
-const binding = (communeCode: string, boundBy = `commune-${communeCode}`): DossierCommuneBinding => ({ communeCode, boundAt: new Date().toISOString(), boundBy });
+const binding = (communeCode: string, boundBy = `commune-${communeCode}`): DossierCommuneBinding => ({
+  communeCode,
+  boundAt: new Date().toISOString(),
+  boundBy,
+});
 
 beforeAll(() => {
   redis = new Redis(requireRedisUrl());

@@ -67,14 +67,43 @@ export function decodeSnapshot(text: string): { ok: true; snapshot: SyncFiguresS
   if (typeof s.takenAt !== 'string') return { ok: false, reason: 'takenAt missing' };
   if (s.offsets === null || typeof s.offsets !== 'object' || Array.isArray(s.offsets)) return { ok: false, reason: 'offsets missing' };
   for (const [topic, list] of Object.entries(s.offsets)) {
-    if (!Array.isArray(list) || !list.every((p: unknown) => p !== null && typeof p === 'object' && isCount((p as PartitionOffset).partition) && typeof (p as PartitionOffset).offset === 'string' && OFFSET.test((p as PartitionOffset).offset))) {
+    if (
+      !Array.isArray(list) ||
+      !list.every(
+        (p: unknown) =>
+          p !== null &&
+          typeof p === 'object' &&
+          isCount((p as PartitionOffset).partition) &&
+          typeof (p as PartitionOffset).offset === 'string' &&
+          OFFSET.test((p as PartitionOffset).offset),
+      )
+    ) {
       return { ok: false, reason: `offsets of ${topic} malformed` };
     }
   }
-  if (!Array.isArray(s.communes) || !s.communes.every((c: unknown) => Array.isArray(c) && c.length === 5 && COMMUNE.test(String(c[0])) && PROVINCE.test(String(c[1])) && isCount(c[2]) && isCount(c[3]) && isCount(c[4]))) {
+  if (
+    !Array.isArray(s.communes) ||
+    !s.communes.every(
+      (c: unknown) =>
+        Array.isArray(c) && c.length === 5 && COMMUNE.test(String(c[0])) && PROVINCE.test(String(c[1])) && isCount(c[2]) && isCount(c[3]) && isCount(c[4]),
+    )
+  ) {
     return { ok: false, reason: 'communes malformed' };
   }
-  if (!Array.isArray(s.open) || !s.open.every((o: unknown) => Array.isArray(o) && o.length === 6 && typeof o[0] === 'string' && COMMUNE.test(String(o[1])) && (o[2] === 'p' || o[2] === 'f') && isTime(o[3]) && isCount(o[4]) && typeof o[5] === 'boolean')) {
+  if (
+    !Array.isArray(s.open) ||
+    !s.open.every(
+      (o: unknown) =>
+        Array.isArray(o) &&
+        o.length === 6 &&
+        typeof o[0] === 'string' &&
+        COMMUNE.test(String(o[1])) &&
+        (o[2] === 'p' || o[2] === 'f') &&
+        isTime(o[3]) &&
+        isCount(o[4]) &&
+        typeof o[5] === 'boolean',
+    )
+  ) {
     return { ok: false, reason: 'open statuses malformed' };
   }
   for (const list of ['settled', 'settledAhead'] as const) {

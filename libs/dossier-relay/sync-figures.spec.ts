@@ -36,15 +36,35 @@ class CountingLog extends FileEventLog {
 }
 
 function status(dossierId: string, sequence: number, communeCode = '00004', acceptedAt = '2026-11-23T02:00:00.000Z'): DossierStatusMessage {
-  return { dossierId, procedureCode: '1.004222', communeCode, provinceCode: '01', status: 2, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence, acceptedAt, requestId: 'r', clientId: 'c' };
+  return {
+    dossierId,
+    procedureCode: '1.004222',
+    communeCode,
+    provinceCode: '01',
+    status: 2,
+    subjectType: 'citizen',
+    receivedAt: '2026-11-23T09:15:00+07:00',
+    sequence,
+    acceptedAt,
+    requestId: 'r',
+    clientId: 'c',
+  };
 }
 
 function outcome(dossierId: string, sequence: number, result: SyncOutcome['outcome'], communeCode = '00004'): SyncOutcome {
   return { dossierId, sequence, communeCode, provinceCode: '01', outcome: result, at: '2026-11-23T02:00:01.000Z', acceptedAt: '2026-11-23T02:00:00.000Z' };
 }
 
-const send = (log: EventLog, ...statuses: DossierStatusMessage[]) => log.append(Topics.dossierSync, statuses.map((s) => ({ key: s.dossierId, value: JSON.stringify(s) })));
-const settle = (log: EventLog, ...outcomes: SyncOutcome[]) => log.append(Topics.dossierSyncOutcomes, outcomes.map((o) => ({ key: o.dossierId, value: JSON.stringify(o) })));
+const send = (log: EventLog, ...statuses: DossierStatusMessage[]) =>
+  log.append(
+    Topics.dossierSync,
+    statuses.map((s) => ({ key: s.dossierId, value: JSON.stringify(s) })),
+  );
+const settle = (log: EventLog, ...outcomes: SyncOutcome[]) =>
+  log.append(
+    Topics.dossierSyncOutcomes,
+    outcomes.map((o) => ({ key: o.dossierId, value: JSON.stringify(o) })),
+  );
 
 async function figures(on: EventLog = log, options: Partial<SyncFiguresOptions> = {}): Promise<SyncFigures> {
   const f = new SyncFigures(on, new FileSyncFiguresSnapshotStore(path.join(dir, 'snapshot.json')), { snapshotIntervalMs: 0, ...options });
@@ -175,7 +195,9 @@ describe('SyncFigures', () => {
     await fromGarbage.stop();
     started.splice(0);
 
-    const text = JSON.parse(await new FileSyncFiguresSnapshotStore(path.join(dir, 'snapshot.json')).load().then((t) => t!)) as { offsets: Record<string, { partition: number; offset: string }[]> };
+    const text = JSON.parse(await new FileSyncFiguresSnapshotStore(path.join(dir, 'snapshot.json')).load().then((t) => t!)) as {
+      offsets: Record<string, { partition: number; offset: string }[]>;
+    };
     text.offsets[Topics.dossierSync] = [{ partition: 0, offset: '999' }];
     writeFileSync(path.join(dir, 'snapshot.json'), JSON.stringify(text));
     const fromAhead = await figures();

@@ -105,8 +105,14 @@ export class SyncFigures {
     const restored = await this.restore();
     const startAt = restored ? Object.fromEntries(TOPICS.map((t) => [t, this.offsetsOf(t)])) : undefined;
     this.readers.push(
-      await this.log.consume({ group: 'motlan-sync-figures-received', topics: [Topics.dossierSync], fromBeginning: true, ephemeral: true, startAt }, async (m) => this.onReceived(m)),
-      await this.log.consume({ group: 'motlan-sync-figures-outcomes', topics: [Topics.dossierSyncOutcomes], fromBeginning: true, ephemeral: true, startAt }, async (m) => this.onOutcome(m)),
+      await this.log.consume(
+        { group: 'motlan-sync-figures-received', topics: [Topics.dossierSync], fromBeginning: true, ephemeral: true, startAt },
+        async (m) => this.onReceived(m),
+      ),
+      await this.log.consume(
+        { group: 'motlan-sync-figures-outcomes', topics: [Topics.dossierSyncOutcomes], fromBeginning: true, ephemeral: true, startAt },
+        async (m) => this.onOutcome(m),
+      ),
     );
     await Promise.all(this.readers.map((r) => r.caughtUp()));
     this.caughtUp = true;
@@ -189,7 +195,13 @@ export class SyncFigures {
     const existing = this.open.get(key);
     const commune = this.communeState(status.communeCode, status.provinceCode);
     if (!existing) {
-      this.open.set(key, { commune: status.communeCode, state: 'pending', acceptedAt: Date.parse(status.acceptedAt), partition: message.partition, onSync: true });
+      this.open.set(key, {
+        commune: status.communeCode,
+        state: 'pending',
+        acceptedAt: Date.parse(status.acceptedAt),
+        partition: message.partition,
+        onSync: true,
+      });
       commune.received++;
       commune.pending.add(key);
     } else if (!existing.onSync) {
@@ -264,7 +276,9 @@ export class SyncFigures {
   }
 
   private offsetsOf(topic: string): PartitionOffset[] {
-    return [...(this.offsets.get(topic) ?? new Map<number, bigint>())].map(([partition, offset]) => ({ partition, offset: String(offset) })).sort((a, b) => a.partition - b.partition);
+    return [...(this.offsets.get(topic) ?? new Map<number, bigint>())]
+      .map(([partition, offset]) => ({ partition, offset: String(offset) }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   private snapshot(): SyncFiguresSnapshot {
@@ -312,11 +326,15 @@ export class SyncFigures {
       const ends = new Map((await this.log.endOffsets(topic)).map((p) => [p.partition, BigInt(p.offset)]));
       const ahead = (snapshot.offsets[topic] ?? []).find((p) => BigInt(p.offset) > (ends.get(p.partition) ?? 0n));
       if (ahead) {
-        this.logger.warn({ topic, partition: ahead.partition, snapshotOffset: ahead.offset }, 'sync figures snapshot is ahead of the log; rebuilding the figures from the topics');
+        this.logger.warn(
+          { topic, partition: ahead.partition, snapshotOffset: ahead.offset },
+          'sync figures snapshot is ahead of the log; rebuilding the figures from the topics',
+        );
         return false;
       }
     }
-    for (const [code, province, received, delivered, failed] of snapshot.communes) this.byCommune.set(code, { province, received, delivered, failed, pending: new Set() });
+    for (const [code, province, received, delivered, failed] of snapshot.communes)
+      this.byCommune.set(code, { province, received, delivered, failed, pending: new Set() });
     for (const [key, commune, state, acceptedAt, partition, onSync] of snapshot.open) {
       this.open.set(key, { commune, state: state === 'p' ? 'pending' : 'failed', acceptedAt, partition, onSync });
       if (state === 'p') this.byCommune.get(commune)?.pending.add(key);
@@ -327,7 +345,10 @@ export class SyncFigures {
     }
     for (const [key, at] of snapshot.settledAhead) this.settledAhead.set(key, at);
     for (const topic of TOPICS) this.offsets.set(topic, new Map((snapshot.offsets[topic] ?? []).map((p) => [p.partition, BigInt(p.offset)])));
-    this.logger.log({ takenAt: snapshot.takenAt, communes: this.byCommune.size, open: this.open.size, settled: this.settled.size }, 'sync figures restored from their snapshot');
+    this.logger.log(
+      { takenAt: snapshot.takenAt, communes: this.byCommune.size, open: this.open.size, settled: this.settled.size },
+      'sync figures restored from their snapshot',
+    );
     return true;
   }
 }

@@ -36,7 +36,8 @@ export function requestedStarts(options: ConsumerOptions): Map<string, bigint> {
   if (options.ephemeral !== true) throw new Error('sync log consume: startAt is for ephemeral readers only');
   for (const [topic, offsets] of Object.entries(options.startAt)) {
     for (const { partition, offset } of offsets) {
-      if (!/^\d+$/.test(offset)) throw new Error(`sync log consume: start offset ${JSON.stringify(offset)} of ${topic}/${partition} is not a non-negative integer`);
+      if (!/^\d+$/.test(offset))
+        throw new Error(`sync log consume: start offset ${JSON.stringify(offset)} of ${topic}/${partition} is not a non-negative integer`);
       starts.set(startKey(topic, partition), BigInt(offset));
     }
   }
@@ -97,7 +98,14 @@ export async function handleUntilResolved(message: ConsumedMessage, options: Han
       if (signal.stopping) return false;
       const pauseMs = retryPauseMs(attempt);
       logger.warn(
-        { topic: message.topic, partition: message.partition, offset: message.offset, attempt, retryInMs: pauseMs, reason: (error as Error)?.message ?? String(error) },
+        {
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          attempt,
+          retryInMs: pauseMs,
+          reason: (error as Error)?.message ?? String(error),
+        },
         'sync log handler failed; the same message is handled again after a pause',
       );
       for (let waited = 0; waited < pauseMs && !signal.stopping; waited += KEEP_ALIVE_SLICE_MS) {

@@ -24,7 +24,11 @@ function open(partitions = 1): FileEventLog {
 }
 
 /** A consumer that records every message it handled, in order. */
-async function collect(log: FileEventLog, options: { group: string; topics: string[]; fromBeginning?: boolean; ephemeral?: boolean; startAt?: ConsumerOptions['startAt'] }, onMessage?: (m: ConsumedMessage, c: ConsumeContext) => Promise<void>) {
+async function collect(
+  log: FileEventLog,
+  options: { group: string; topics: string[]; fromBeginning?: boolean; ephemeral?: boolean; startAt?: ConsumerOptions['startAt'] },
+  onMessage?: (m: ConsumedMessage, c: ConsumeContext) => Promise<void>,
+) {
   const seen: ConsumedMessage[] = [];
   const consumer = await log.consume({ fromBeginning: true, ...options }, async (message, context) => {
     await onMessage?.(message, context);
@@ -81,8 +85,14 @@ afterAll(() => {
 describe('FileEventLog', () => {
   it('stores one JSON line per message in <dir>/<topic>/<partition>.jsonl; offsets are line indexes', async () => {
     const log = open(1);
-    await log.append('dossiers', [{ key: 'a', value: '{"n":1}', headers: { h: 'x' } }, { key: 'b', value: null }]);
-    const lines = readFileSync(path.join(dir, 'dossiers', '0.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    await log.append('dossiers', [
+      { key: 'a', value: '{"n":1}', headers: { h: 'x' } },
+      { key: 'b', value: null },
+    ]);
+    const lines = readFileSync(path.join(dir, 'dossiers', '0.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { k: 'a', v: '{"n":1}', h: { h: 'x' }, t: expect.any(Number) },
       { k: 'b', v: null, h: {}, t: expect.any(Number) },
@@ -100,7 +110,11 @@ describe('FileEventLog', () => {
   it('keeps each partition in order and one key on one partition, handling a partition one message at a time', async () => {
     const log = open(3);
     const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
-    for (let round = 0; round < 5; round++) await log.append('t', keys.flatMap((key) => messages(key, round * 4, round * 4 + 4)));
+    for (let round = 0; round < 5; round++)
+      await log.append(
+        't',
+        keys.flatMap((key) => messages(key, round * 4, round * 4 + 4)),
+      );
     const inFlight = new Map<number, number>();
     let overlap = false;
     const { seen } = await collect(log, { group: 'g', topics: ['t'] }, async (m) => {
@@ -287,8 +301,12 @@ describe('FileEventLog', () => {
 
   it('refuses start offsets for a group reader (its start is its committed offset) and offsets that are not integers', async () => {
     const log = open(1);
-    await expect(log.consume({ group: 'g', topics: ['t'], fromBeginning: true, startAt: { t: [{ partition: 0, offset: '1' }] } }, async () => undefined)).rejects.toThrow('ephemeral readers only');
-    await expect(log.consume({ group: 'g', topics: ['t'], fromBeginning: true, ephemeral: true, startAt: { t: [{ partition: 0, offset: '-1' }] } }, async () => undefined)).rejects.toThrow('not a non-negative integer');
+    await expect(
+      log.consume({ group: 'g', topics: ['t'], fromBeginning: true, startAt: { t: [{ partition: 0, offset: '1' }] } }, async () => undefined),
+    ).rejects.toThrow('ephemeral readers only');
+    await expect(
+      log.consume({ group: 'g', topics: ['t'], fromBeginning: true, ephemeral: true, startAt: { t: [{ partition: 0, offset: '-1' }] } }, async () => undefined),
+    ).rejects.toThrow('not a non-negative integer');
   });
 
   it('rejects a pending caughtUp when the reader is stopped first', async () => {

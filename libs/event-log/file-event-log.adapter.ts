@@ -96,7 +96,8 @@ export class FileEventLog extends EventLog {
     this.pollMs = options.pollMs ?? 100;
     this.modes = options.private ? { dir: 0o700, file: 0o600 } : {};
     this.fsync = options.fsync ?? true;
-    if (!Number.isInteger(this.partitions) || this.partitions < 1) throw new Error(`file sync log: partitions must be a positive integer, not ${options.partitions}`);
+    if (!Number.isInteger(this.partitions) || this.partitions < 1)
+      throw new Error(`file sync log: partitions must be a positive integer, not ${options.partitions}`);
   }
 
   async append(topic: string, messages: LogMessage[]): Promise<void> {
@@ -139,7 +140,13 @@ export class FileEventLog extends EventLog {
           start = committed ?? (options.fromBeginning ? 0 : end);
         }
         catchUp.target(topic, partition, BigInt(end), BigInt(start));
-        partitions.push({ topic, partition, start, file: this.partitionFile(topic, partition), offsetFile: ephemeral ? undefined : this.offsetFile(groupId, topic, partition) });
+        partitions.push({
+          topic,
+          partition,
+          start,
+          file: this.partitionFile(topic, partition),
+          offsetFile: ephemeral ? undefined : this.offsetFile(groupId, topic, partition),
+        });
       }
     }
     catchUp.arm();
@@ -209,15 +216,18 @@ export class FileEventLog extends EventLog {
       recorded = await readJsonIfExists(file);
     }
     const partitions = (recorded as { partitions?: unknown } | undefined)?.partitions;
-    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1) throw new Error(`file sync log: ${file} does not name a partition count`);
-    if (partitions !== this.partitions) this.logger.warn({ topic, recorded: partitions, configured: this.partitions }, 'file sync log topic keeps the partition count it was created with');
+    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1)
+      throw new Error(`file sync log: ${file} does not name a partition count`);
+    if (partitions !== this.partitions)
+      this.logger.warn({ topic, recorded: partitions, configured: this.partitions }, 'file sync log topic keeps the partition count it was created with');
     return partitions;
   }
 
   private writer(topic: string, partition: number): AppendOnlyFile {
     const file = this.partitionFile(topic, partition);
     let writer = this.writers.get(file);
-    if (!writer) this.writers.set(file, (writer = new AppendOnlyFile(file, { dirMode: this.modes.dir ?? 0o777, fileMode: this.modes.file ?? 0o666, fsync: this.fsync })));
+    if (!writer)
+      this.writers.set(file, (writer = new AppendOnlyFile(file, { dirMode: this.modes.dir ?? 0o777, fileMode: this.modes.file ?? 0o666, fsync: this.fsync })));
     return writer;
   }
 
@@ -332,7 +342,8 @@ class FileRunningConsumer implements RunningConsumer {
           if (offset < plan.start) continue;
           if (this.signal.stopping) return;
           const line = parseLine(raw);
-          if (line === 'corrupt') this.logger.warn({ topic: plan.topic, partition: plan.partition, offset }, 'file sync log line is not a message (torn write?); skipped');
+          if (line === 'corrupt')
+            this.logger.warn({ topic: plan.topic, partition: plan.partition, offset }, 'file sync log line is not a message (torn write?); skipped');
           if (typeof line === 'object') {
             const message: ConsumedMessage = {
               topic: plan.topic,
@@ -353,7 +364,10 @@ class FileRunningConsumer implements RunningConsumer {
         await commits?.flush();
       }
     } catch (error) {
-      this.logger.error({ groupId: this.groupId, topic: plan.topic, partition: plan.partition, reason: (error as Error).message }, 'file sync log consumer stopped on an error');
+      this.logger.error(
+        { groupId: this.groupId, topic: plan.topic, partition: plan.partition, reason: (error as Error).message },
+        'file sync log consumer stopped on an error',
+      );
     } finally {
       // What was handled is committed, also when stopping in the middle of a read batch.
       await commits?.close();
@@ -531,6 +545,6 @@ export function partitionOf(key: string, partitions: number): number {
 }
 
 function checkName(kind: 'topic' | 'group', name: string): void {
-  if (!NAME.test(name) || name === '.' || name === '..') throw new Error(`file sync log: ${kind} name ${JSON.stringify(name)} may only use letters, digits, '.', '_' and '-'`);
+  if (!NAME.test(name) || name === '.' || name === '..')
+    throw new Error(`file sync log: ${kind} name ${JSON.stringify(name)} may only use letters, digits, '.', '_' and '-'`);
 }
-

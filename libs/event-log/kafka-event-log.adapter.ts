@@ -269,7 +269,8 @@ class KafkaRunningConsumer implements RunningConsumer {
         if (requested !== undefined) {
           // Below the first offset still held (retention): what was deleted cannot be read anyway.
           start = max(requested, BigInt(low));
-          if (requested < BigInt(low)) this.logger.warn({ topic, partition, requested: String(requested), low }, 'sync log start offset no longer held; reading from the first one');
+          if (requested < BigInt(low))
+            this.logger.warn({ topic, partition, requested: String(requested), low }, 'sync log start offset no longer held; reading from the first one');
           this.starts.set(startKey(topic, partition), start);
         }
         this.catchUp.target(topic, partition, BigInt(high), start);
@@ -325,7 +326,9 @@ class KafkaRunningConsumer implements RunningConsumer {
       this.signal.stop();
       this.catchUp.stop();
       // Waits for the batch in progress: its handler finishes, then kafkajs commits what was resolved.
-      await this.consumer.disconnect().catch((error: Error) => this.logger.warn({ groupId: this.groupId, reason: error.message }, 'sync log consumer did not stop cleanly'));
+      await this.consumer
+        .disconnect()
+        .catch((error: Error) => this.logger.warn({ groupId: this.groupId, reason: error.message }, 'sync log consumer did not stop cleanly'));
       // The group is this reader's alone and holds nothing worth keeping.
       if (this.ephemeral && this.joined) await this.deleteGroup();
       this.onStopped?.();

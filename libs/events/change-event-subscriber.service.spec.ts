@@ -30,13 +30,17 @@ function setUp() {
   return { dir, log, publisher, subscriber, seen, handler: async (registry: string, event: RegistryChangeEvent) => void seen.push({ registry, event }) };
 }
 
-const event = (subjectId: string, version: string) => recordChangedEvent({ registry: 'population', dataset: 'person', subjectId, version, changedFields: ['fullName'], id: randomUUID() });
+const event = (subjectId: string, version: string) =>
+  recordChangedEvent({ registry: 'population', dataset: 'person', subjectId, version, changedFields: ['fullName'], id: randomUUID() });
 
 /** Every dead letter written so far, read back by a reader of its own. */
 async function deadLetters(dir: string): Promise<ConsumedMessage[]> {
   const reader = new FileEventLog({ dir, partitions: 1, pollMs: 10 });
   const dead: ConsumedMessage[] = [];
-  const running = await reader.consume({ group: 'dlq-check', topics: [Topics.registryChangesDlq], fromBeginning: true, ephemeral: true }, async (m) => void dead.push(m));
+  const running = await reader.consume(
+    { group: 'dlq-check', topics: [Topics.registryChangesDlq], fromBeginning: true, ephemeral: true },
+    async (m) => void dead.push(m),
+  );
   await running.caughtUp();
   await reader.close();
   return dead;
@@ -54,7 +58,10 @@ describe('ChangeEventSubscriber on the embedded event log', () => {
     await publisher.publish('population', event('001099012345', '1'));
     await subscriber.start(['population', 'land'], handler);
     await publisher.publish('population', event('001099012345', '2'));
-    await publisher.publish('land', recordChangedEvent({ registry: 'land', dataset: 'parcel', subjectId: 'P-1', version: '7', changedFields: ['area'], id: randomUUID() }));
+    await publisher.publish(
+      'land',
+      recordChangedEvent({ registry: 'land', dataset: 'parcel', subjectId: 'P-1', version: '7', changedFields: ['area'], id: randomUUID() }),
+    );
     await eventually('two events delivered', async () => (seen.length >= 2 ? seen : undefined), 5000, 10);
     expect(seen.map(({ registry, event }) => [registry, event.data.subjectId, event.data.version]).sort()).toEqual([
       ['land', 'P-1', '7'],

@@ -1,6 +1,7 @@
 import { parseRegistryChangeEvent, recordChangedEvent } from './registry-change-event.js';
 
-const valid = () => recordChangedEvent({ registry: 'population', dataset: 'person', subjectId: '001099012345', version: '2', changedFields: ['maritalStatus'], id: 'e-1' });
+const valid = () =>
+  recordChangedEvent({ registry: 'population', dataset: 'person', subjectId: '001099012345', version: '2', changedFields: ['maritalStatus'], id: 'e-1' });
 
 describe('parseRegistryChangeEvent', () => {
   it('accepts a valid CloudEvent', () => {

@@ -1,17 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  Equals,
-  IsArray,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, Equals, IsArray, IsISO8601, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { parseJsonMessage } from './message-validation.js';
 import { RECORD_CHANGED_TYPE } from './topics.js';
 
@@ -88,7 +76,15 @@ export function parseRegistryChangeEvent(value: Buffer | string | null, key?: st
 }
 
 /** Builds a valid event (used by the simulator and tests). */
-export function recordChangedEvent(input: { registry: string; dataset: string; subjectId: string; version: string; changedFields: string[]; id: string; time?: Date }): RegistryChangeEvent {
+export function recordChangedEvent(input: {
+  registry: string;
+  dataset: string;
+  subjectId: string;
+  version: string;
+  changedFields: string[];
+  id: string;
+  time?: Date;
+}): RegistryChangeEvent {
   return {
     specversion: '1.0',
     id: input.id,

@@ -196,7 +196,8 @@ export class EvidenceKeyStore {
         return undefined;
       }
       const jwk = onDisk.keys.find((k) => k.kid === kid);
-      if (jwk === undefined) throw new EvidenceKeyError(`no evidence key with kid "${kid}" in ${this.options.dir} (published: ${onDisk.keys.map((k) => k.kid).join(', ')})`);
+      if (jwk === undefined)
+        throw new EvidenceKeyError(`no evidence key with kid "${kid}" in ${this.options.dir} (published: ${onDisk.keys.map((k) => k.kid).join(', ')})`);
       const base = kid === onDisk.current ? await this.withNewCurrentKey(onDisk) : onDisk;
       const revoked: RevokedEvidenceKey = { kid, alg: jwk.alg as EvidenceAlgorithm, revokedAt: new Date().toISOString(), reason: why };
       result = { revoked, alreadyRevoked: false, ...(kid === onDisk.current ? { rotatedTo: base.current } : {}) };

@@ -57,7 +57,14 @@ describe('EvidenceSignerService', () => {
     expect(decodeProtectedHeader(jws)).toEqual({ alg: 'EdDSA', kid: keyStore.current().kid, typ: EVIDENCE_JWS_TYPE });
     const payload = await payloadOf(jws);
     expect(payload.data).toEqual(data);
-    expect(payload).toMatchObject({ iss: ISSUER, registry: 'population', dataset: 'citizen', subjectId: '001099012345', version: '7', asOf: '2025-01-02T03:04:05Z' });
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      registry: 'population',
+      dataset: 'citizen',
+      subjectId: '001099012345',
+      version: '7',
+      asOf: '2025-01-02T03:04:05Z',
+    });
     expect(payload.fields).toEqual(['address', 'children', 'dateOfBirth', 'deceased', 'fullName', 'householdSize', 'note']);
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(payload.exp).toBe(payload.iat + DEFAULT_EVIDENCE_TTL_SECONDS);
@@ -116,7 +123,12 @@ describe('EvidenceSignerService', () => {
     const [header, , signature] = (await signer.sign(input())).split('.');
     const forged = { ...(await payloadOf(await signer.sign(input()))), data: { ...data, fullName: 'Trần Thị Bình' } };
     const tampered = `${header}.${base64url.encode(JSON.stringify(forged))}.${signature}`;
-    expect(await signer.verify(tampered)).toMatchObject({ valid: false, reason: 'signature', kid: keyStore.current().kid, detail: expect.stringMatching(/signature/) });
+    expect(await signer.verify(tampered)).toMatchObject({
+      valid: false,
+      reason: 'signature',
+      kid: keyStore.current().kid,
+      detail: expect.stringMatching(/signature/),
+    });
     await expect(compactVerify(tampered, createLocalJWKSet(keyStore.jwks()))).rejects.toThrow();
   });
 
@@ -141,12 +153,20 @@ describe('EvidenceSignerService', () => {
     expect(await signer.verify('')).toMatchObject({ valid: false, reason: 'malformed' });
     expect(await signer.verify('a.b.c')).toMatchObject({ valid: false, reason: 'malformed' });
     expect(await signer.verify('x'.repeat(300 * 1024))).toMatchObject({ valid: false, reason: 'malformed' });
-    expect(await signer.verify(`${base64url.encode('{"alg":"EdDSA"}')}.e30.sig`)).toMatchObject({ valid: false, reason: 'malformed', detail: 'the JWS header has no kid' });
+    expect(await signer.verify(`${base64url.encode('{"alg":"EdDSA"}')}.e30.sig`)).toMatchObject({
+      valid: false,
+      reason: 'malformed',
+      detail: 'the JWS header has no kid',
+    });
     const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none', typ: EVIDENCE_JWS_TYPE, kid: keyStore.current().kid }))}.${base64url.encode('{}')}.`;
     expect((await signer.verify(unsigned)).valid).toBe(false);
 
     const other = new EvidenceSignerService({ issuer: 'urn:other-gateway', keyStore });
-    expect(await signer.verify(await other.sign(input()))).toMatchObject({ valid: false, reason: 'not_issued_here', detail: expect.stringContaining('urn:other-gateway') });
+    expect(await signer.verify(await other.sign(input()))).toMatchObject({
+      valid: false,
+      reason: 'not_issued_here',
+      detail: expect.stringContaining('urn:other-gateway'),
+    });
 
     const notEvidence = await new CompactSign(new TextEncoder().encode('{"iss":"urn:motlan:gateway"}'))
       .setProtectedHeader({ alg: 'EdDSA', kid: keyStore.current().kid, typ: EVIDENCE_JWS_TYPE })

@@ -136,7 +136,8 @@ export class EvidenceSignerService {
     const cacheSize = options.cacheSize ?? DEFAULT_EVIDENCE_CACHE_SIZE;
     if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError('evidence signer: cacheSize must be a positive integer');
     const ttlSeconds = options.ttlSeconds ?? DEFAULT_EVIDENCE_TTL_SECONDS;
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_EVIDENCE_TTL_SECONDS) throw new RangeError(`evidence signer: ttlSeconds must be an integer >= ${MIN_EVIDENCE_TTL_SECONDS}`);
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_EVIDENCE_TTL_SECONDS)
+      throw new RangeError(`evidence signer: ttlSeconds must be an integer >= ${MIN_EVIDENCE_TTL_SECONDS}`);
     this.ttlSeconds = ttlSeconds;
     this.issuer = options.issuer;
     this.keyStore = options.keyStore;
@@ -197,7 +198,8 @@ export class EvidenceSignerService {
     }
     const { kid, typ } = header;
     if (typeof kid !== 'string' || kid.length === 0) return invalid('malformed', 'the JWS header has no kid');
-    if (typ !== EVIDENCE_JWS_TYPE) return invalid('not_issued_here', `typ is ${JSON.stringify(typ ?? null)}, not "${EVIDENCE_JWS_TYPE}": not evidence of this gateway`, kid);
+    if (typ !== EVIDENCE_JWS_TYPE)
+      return invalid('not_issued_here', `typ is ${JSON.stringify(typ ?? null)}, not "${EVIDENCE_JWS_TYPE}": not evidence of this gateway`, kid);
     const claimedIssuer = unverifiedIssuer(parts[1]);
     if (claimedIssuer !== undefined && claimedIssuer !== this.issuer) {
       return invalid('not_issued_here', `issued by ${JSON.stringify(claimedIssuer).slice(0, 200)}, not by this gateway (${this.issuer})`, kid);
@@ -220,7 +222,8 @@ export class EvidenceSignerService {
       ({ payload: payloadBytes } = await compactVerify(jws, publicKey.key, { algorithms: [publicKey.alg] }));
     } catch (error) {
       if (error instanceof errors.JOSEAlgNotAllowed) return invalid('signature', `alg is not ${publicKey.alg}, the algorithm of key ${kid}`, kid);
-      if (error instanceof errors.JWSSignatureVerificationFailed) return invalid('signature', `the signature does not match the header and payload (altered, or signed by another key)`, kid);
+      if (error instanceof errors.JWSSignatureVerificationFailed)
+        return invalid('signature', `the signature does not match the header and payload (altered, or signed by another key)`, kid);
       return invalid('malformed', `not a verifiable compact JWS (${error instanceof errors.JOSEError ? error.code : 'unreadable'})`, kid);
     }
     let payload: unknown;

@@ -12,7 +12,8 @@ function procedure(code: string, fields: string[]): ProcedureDto {
   return { code, name: `Thủ tục ${code}`, access: [{ registry: 'judicial-records', dataset: 'criminal-record', fields }] } as ProcedureDto;
 }
 
-const seed = () => PurposeCatalog.parseFile(JSON.stringify({ format: 1, version: 'seed-1', procedures: [procedure('1.000001', ['hasConvictions'])] }), 'seed.json');
+const seed = () =>
+  PurposeCatalog.parseFile(JSON.stringify({ format: 1, version: 'seed-1', procedures: [procedure('1.000001', ['hasConvictions'])] }), 'seed.json');
 
 describe('ProcedureCatalogLog on the file log', () => {
   let dir: string;
@@ -75,10 +76,24 @@ describe('ProcedureCatalogLog on the file log', () => {
     expect(a.store.liveVersion('1.000001')).toBe(0);
     await a.log.append(TOPIC, [
       { key: '1.000002', value: '{"format":1', headers: { [ProcedureLogHeaders.version]: '1', [ProcedureLogHeaders.changeId]: 'broken-json' } },
-      { key: '1.000002', value: JSON.stringify({ format: 1, version: 1, changeId: 'bad-registry', updatedAt: new Date().toISOString(), updatedBy: 'x', procedure: procedure('1.000002', ['f']) }).replace('judicial-records', 'Judicial Records'), headers: { [ProcedureLogHeaders.version]: '1', [ProcedureLogHeaders.changeId]: 'bad-registry' } },
+      {
+        key: '1.000002',
+        value: JSON.stringify({
+          format: 1,
+          version: 1,
+          changeId: 'bad-registry',
+          updatedAt: new Date().toISOString(),
+          updatedBy: 'x',
+          procedure: procedure('1.000002', ['f']),
+        }).replace('judicial-records', 'Judicial Records'),
+        headers: { [ProcedureLogHeaders.version]: '1', [ProcedureLogHeaders.changeId]: 'bad-registry' },
+      },
       { key: 'nope', value: null, headers: {} },
     ]);
-    expect(await a.store.append({ code: '1.000001', procedure: procedure('1.000001', ['hasConvictions']), updatedBy: 'op' })).toMatchObject({ accepted: true, version: 3 });
+    expect(await a.store.append({ code: '1.000001', procedure: procedure('1.000001', ['hasConvictions']), updatedBy: 'op' })).toMatchObject({
+      accepted: true,
+      version: 3,
+    });
     expect(a.catalog.procedures.map((p) => [p.code, p.revision.version])).toEqual([['1.000001', 3]]);
     const b = await instance();
     expect(b.catalog.procedures.map((p) => [p.code, p.revision.version])).toEqual([['1.000001', 3]]);

@@ -139,7 +139,10 @@ export class ProcedureCatalogLog {
           this.append({ code: procedure.code, procedure, updatedBy: 'seed' }, { catalogVersion: file.version, catalogDescription: file.description }),
         ),
       );
-      this.logger.log({ topic, procedures: verdicts.filter((v) => v.accepted).length, version: file.version }, `procedure catalog log seeded from catalog ${file.version}`);
+      this.logger.log(
+        { topic, procedures: verdicts.filter((v) => v.accepted).length, version: file.version },
+        `procedure catalog log seeded from catalog ${file.version}`,
+      );
     }
     this.onChange = onChange;
     onChange();
@@ -164,14 +167,27 @@ export class ProcedureCatalogLog {
     const version = this.nextVersion(change.code);
     const changeId = randomUUID();
     const updatedAt = new Date().toISOString();
-    const headers = { [ProcedureLogHeaders.version]: String(version), [ProcedureLogHeaders.changeId]: changeId, [ProcedureLogHeaders.updatedBy]: change.updatedBy, [ProcedureLogHeaders.updatedAt]: updatedAt };
-    const value = change.procedure ? JSON.stringify({ format: 1, version, changeId, updatedAt, updatedBy: change.updatedBy, ...seedInfo, procedure: change.procedure }) : null;
+    const headers = {
+      [ProcedureLogHeaders.version]: String(version),
+      [ProcedureLogHeaders.changeId]: changeId,
+      [ProcedureLogHeaders.updatedBy]: change.updatedBy,
+      [ProcedureLogHeaders.updatedAt]: updatedAt,
+    };
+    const value = change.procedure
+      ? JSON.stringify({ format: 1, version, changeId, updatedAt, updatedBy: change.updatedBy, ...seedInfo, procedure: change.procedure })
+      : null;
     const verdict = new Promise<ChangeVerdict>((resolve) => this.waiters.set(changeId, resolve));
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.log.append(this.options.topic, [{ key: change.code, value, headers }]);
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProcedureChangeUnconfirmedError(`change ${changeId} of procedure ${change.code} not read back within ${this.options.applyTimeoutMs} ms`)), this.options.applyTimeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new ProcedureChangeUnconfirmedError(`change ${changeId} of procedure ${change.code} not read back within ${this.options.applyTimeoutMs} ms`),
+            ),
+          this.options.applyTimeoutMs,
+        );
       });
       return await Promise.race([verdict, timeout]);
     } finally {

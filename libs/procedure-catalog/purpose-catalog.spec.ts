@@ -96,7 +96,9 @@ describe('PurposeCatalog', () => {
     expect(message).toMatch(/^invalid procedure catalog test\.json: /);
     expect(message).toContain('procedures[1].code: duplicate code 1.004222, already at procedures[0]');
     expect(message).toContain('procedures[2].code: "1.4222" is not a procedure code of the form N.NNNNNN');
-    expect(message).toContain('procedures[3].access[0].registry: "Cadastre--2" is not a registry name (lower-case letters, digits and single dashes, at most 40 characters)');
+    expect(message).toContain(
+      'procedures[3].access[0].registry: "Cadastre--2" is not a registry name (lower-case letters, digits and single dashes, at most 40 characters)',
+    );
     expect(message).toContain('procedures[3].access[1].fields[1]: "full name" is not a field name');
     expect(message).toContain('procedures[3].access[1].fields[2]: duplicate field fullName');
     expect(message).toContain('procedures[3].access[2]: population/person is already granted at procedures[3].access[1]');
@@ -158,31 +160,65 @@ describe('the shipped catalog (deploy/catalog/procedures.v1.json)', () => {
 
   describe('e-form and dossier components', () => {
     const withForm = (form: unknown[], components: unknown[] = [], subjects: unknown[] = [{ role: 'applicant', label: 'Người đăng ký', required: true }]) =>
-      catalog([{ ...residence, access: [...residence.access.slice(0, 1), { ...residence.access[1], legalBasis: 'Luật Cư trú 2020' }], subjects, form, components }]);
+      catalog([
+        { ...residence, access: [...residence.access.slice(0, 1), { ...residence.access[1], legalBasis: 'Luật Cư trú 2020' }], subjects, form, components },
+      ]);
     const field = (source: Record<string, unknown>, name = 'applicant.fullName') => ({ name, label: 'Họ tên', type: 'string', source });
 
     it('reads subjects, fields with relations and components, and the legal basis of a grant', () => {
       const parsed = parse(
         withForm(
-          [field({ subject: 'applicant', via: [{ registry: 'residence', dataset: 'household', field: 'head.personId' }], registry: 'population', dataset: 'person', field: 'dateOfBirth' }, 'head.dateOfBirth')],
-          [{ code: 'CCCD', name: 'Căn cước', replacedBy: { subject: 'applicant', registry: 'population', dataset: 'person', fields: ['personId', 'fullName', 'fullName'] } }],
+          [
+            field(
+              {
+                subject: 'applicant',
+                via: [{ registry: 'residence', dataset: 'household', field: 'head.personId' }],
+                registry: 'population',
+                dataset: 'person',
+                field: 'dateOfBirth',
+              },
+              'head.dateOfBirth',
+            ),
+          ],
+          [
+            {
+              code: 'CCCD',
+              name: 'Căn cước',
+              replacedBy: { subject: 'applicant', registry: 'population', dataset: 'person', fields: ['personId', 'fullName', 'fullName'] },
+            },
+          ],
         ),
       );
       const procedure = parsed.procedure('1.004222')!;
       expect(procedure.form.subjects).toEqual([{ role: 'applicant', label: 'Người đăng ký', required: true }]);
-      expect(procedure.form.fields[0].source).toEqual({ subject: 'applicant', via: [{ registry: 'residence', dataset: 'household', path: ['head', 'personId'] }], registry: 'population', dataset: 'person', path: ['dateOfBirth'] });
+      expect(procedure.form.fields[0].source).toEqual({
+        subject: 'applicant',
+        via: [{ registry: 'residence', dataset: 'household', path: ['head', 'personId'] }],
+        registry: 'population',
+        dataset: 'person',
+        path: ['dateOfBirth'],
+      });
       expect(procedure.form.components[0].replacedBy.fields).toEqual(['fullName', 'personId']);
       expect(procedure.grant('residence', 'household')?.legalBasis).toBe('Luật Cư trú 2020');
       expect(procedure.grant('population', 'person')?.legalBasis).toBeUndefined();
     });
 
-    it('refuses sources outside the procedure\'s access, undeclared roles and duplicates, naming each JSON path', () => {
+    it("refuses sources outside the procedure's access, undeclared roles and duplicates, naming each JSON path", () => {
       const message = problemsOf(
         withForm(
           [
             field({ subject: 'applicant', registry: 'population', dataset: 'person', field: 'occupation' }),
             field({ subject: 'spouse', registry: 'population', dataset: 'person', field: 'fullName' }, 'spouse.fullName'),
-            field({ subject: 'applicant', via: [{ registry: 'land', dataset: 'parcel', field: 'owners' }], registry: 'population', dataset: 'person', field: 'fullName' }, 'x.y'),
+            field(
+              {
+                subject: 'applicant',
+                via: [{ registry: 'land', dataset: 'parcel', field: 'owners' }],
+                registry: 'population',
+                dataset: 'person',
+                field: 'fullName',
+              },
+              'x.y',
+            ),
             field({ subject: 'applicant', registry: 'population', dataset: 'person', field: 'fullName' }, 'x.y'),
           ],
           [{ code: 'cccd', name: 'Căn cước', replacedBy: { subject: 'applicant', registry: 'business', dataset: 'enterprise', fields: ['name'] } }],

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
-import { ProcedureCatalogFileDto, type DatasetAccessDto, type FORM_FIELD_TYPES, type ProcedureDto, type RecordSourceDto } from './procedure-catalog-file.dto.js';
+import {
+  ProcedureCatalogFileDto,
+  type DatasetAccessDto,
+  type FORM_FIELD_TYPES,
+  type ProcedureDto,
+  type RecordSourceDto,
+} from './procedure-catalog-file.dto.js';
 
 /** Dataset names as the lookup routes accept them. */
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -389,20 +395,24 @@ export function procedureProblems(procedure: ProcedureDto, at = ''): CatalogProb
   }
   const datasets = new Map<string, number>();
   procedure.access.forEach((access: DatasetAccessDto, j) => {
-      const where = member(`access[${j}]`);
-      if (!REGISTRY_NAME.test(access.registry)) {
-        problems.push({ path: `${where}.registry`, message: `"${printable(access.registry)}" is not a registry name (lower-case letters, digits and single dashes, at most 40 characters)` });
-      }
-      if (!NAME.test(access.dataset)) problems.push({ path: `${where}.dataset`, message: `"${printable(access.dataset)}" is not a dataset name` });
-      const key = `${access.registry}/${access.dataset}`;
-      if (datasets.has(key)) problems.push({ path: where, message: `${key} is already granted at ${member(`access[${datasets.get(key)}]`)}; list its fields once` });
-      else datasets.set(key, j);
-      const seen = new Set<string>();
-      access.fields.forEach((field, k) => {
-        if (!FIELD_NAME.test(field)) problems.push({ path: `${where}.fields[${k}]`, message: `"${printable(field)}" is not a field name` });
-        else if (seen.has(field)) problems.push({ path: `${where}.fields[${k}]`, message: `duplicate field ${field}` });
-        seen.add(field);
+    const where = member(`access[${j}]`);
+    if (!REGISTRY_NAME.test(access.registry)) {
+      problems.push({
+        path: `${where}.registry`,
+        message: `"${printable(access.registry)}" is not a registry name (lower-case letters, digits and single dashes, at most 40 characters)`,
       });
+    }
+    if (!NAME.test(access.dataset)) problems.push({ path: `${where}.dataset`, message: `"${printable(access.dataset)}" is not a dataset name` });
+    const key = `${access.registry}/${access.dataset}`;
+    if (datasets.has(key))
+      problems.push({ path: where, message: `${key} is already granted at ${member(`access[${datasets.get(key)}]`)}; list its fields once` });
+    else datasets.set(key, j);
+    const seen = new Set<string>();
+    access.fields.forEach((field, k) => {
+      if (!FIELD_NAME.test(field)) problems.push({ path: `${where}.fields[${k}]`, message: `"${printable(field)}" is not a field name` });
+      else if (seen.has(field)) problems.push({ path: `${where}.fields[${k}]`, message: `duplicate field ${field}` });
+      seen.add(field);
+    });
   });
   problems.push(...formProblems(procedure, at));
   return problems;
@@ -422,7 +432,8 @@ function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
   const m = at ? `${at}.` : '';
   const roles = new Set<string>();
   (procedure.subjects ?? []).forEach((subject, i) => {
-    if (!ROLE.test(subject.role)) problems.push({ path: `${m}subjects[${i}].role`, message: `"${printable(subject.role)}" is not a role name (lower camel case)` });
+    if (!ROLE.test(subject.role))
+      problems.push({ path: `${m}subjects[${i}].role`, message: `"${printable(subject.role)}" is not a role name (lower camel case)` });
     else if (roles.has(subject.role)) problems.push({ path: `${m}subjects[${i}].role`, message: `duplicate role ${subject.role}` });
     roles.add(subject.role);
   });
@@ -440,7 +451,8 @@ function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
     const fields = granted.get(`${registry}/${dataset}`);
     if (!fields) problems.push({ path: where, message: `${printable(registry)}/${printable(dataset)} is not in the procedure's access` });
     else if (!PATH.test(path)) problems.push({ path: `${where}.field`, message: `"${printable(path)}" is not a field path (name or name.name)` });
-    else if (!fields.has(path.split('.')[0])) problems.push({ path: `${where}.field`, message: `${path.split('.')[0]} is not among the fields the procedure may read of ${registry}/${dataset}` });
+    else if (!fields.has(path.split('.')[0]))
+      problems.push({ path: `${where}.field`, message: `${path.split('.')[0]} is not among the fields the procedure may read of ${registry}/${dataset}` });
   };
   const names = new Set<string>();
   (procedure.form ?? []).forEach((field, i) => {
@@ -454,11 +466,14 @@ function formProblems(procedure: ProcedureDto, at: string): CatalogProblem[] {
   const codes = new Set<string>();
   (procedure.components ?? []).forEach((component, i) => {
     const where = `${m}components[${i}]`;
-    if (!COMPONENT_CODE.test(component.code)) problems.push({ path: `${where}.code`, message: `"${printable(component.code)}" is not a component code (A-Z, 0-9, _ -)` });
+    if (!COMPONENT_CODE.test(component.code))
+      problems.push({ path: `${where}.code`, message: `"${printable(component.code)}" is not a component code (A-Z, 0-9, _ -)` });
     else if (codes.has(component.code)) problems.push({ path: `${where}.code`, message: `duplicate component ${component.code}` });
     codes.add(component.code);
     checkRecord(component.replacedBy, `${where}.replacedBy`);
-    component.replacedBy.fields.forEach((f, k) => checkPath(component.replacedBy.registry, component.replacedBy.dataset, f, `${where}.replacedBy.fields[${k}]`));
+    component.replacedBy.fields.forEach((f, k) =>
+      checkPath(component.replacedBy.registry, component.replacedBy.dataset, f, `${where}.replacedBy.fields[${k}]`),
+    );
   });
   return problems;
 }
@@ -475,8 +490,17 @@ function recordSource(source: RecordSourceDto): RecordSource {
 function procedureForm(procedure: ProcedureDto): ProcedureForm {
   return {
     subjects: (procedure.subjects ?? []).map((s) => ({ role: s.role, label: s.label, required: s.required ?? false })),
-    fields: (procedure.form ?? []).map((f) => ({ name: f.name, label: f.label, type: f.type, source: { ...recordSource(f.source), path: f.source.field.split('.') } })),
-    components: (procedure.components ?? []).map((c) => ({ code: c.code, name: c.name, replacedBy: { ...recordSource(c.replacedBy), fields: [...new Set(c.replacedBy.fields)].sort() } })),
+    fields: (procedure.form ?? []).map((f) => ({
+      name: f.name,
+      label: f.label,
+      type: f.type,
+      source: { ...recordSource(f.source), path: f.source.field.split('.') },
+    })),
+    components: (procedure.components ?? []).map((c) => ({
+      code: c.code,
+      name: c.name,
+      replacedBy: { ...recordSource(c.replacedBy), fields: [...new Set(c.replacedBy.fields)].sort() },
+    })),
   };
 }
 

@@ -1,7 +1,15 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createCommandClient, waitUntilReady } from '@motlan/redis/redis-connection.client.js';
-import { RateLimiter, RateLimitPolicy, UNLIMITED, type RateDecision, type RateLimit, type RateLimiterObserver, type RateLimitSettings } from './rate-limiter.port.js';
+import {
+  RateLimiter,
+  RateLimitPolicy,
+  UNLIMITED,
+  type RateDecision,
+  type RateLimit,
+  type RateLimiterObserver,
+  type RateLimitSettings,
+} from './rate-limiter.port.js';
 
 export interface RedisRateLimiterOptions extends RateLimitSettings {
   url: string;
@@ -83,7 +91,9 @@ export class RedisRateLimiter extends RateLimiter implements OnModuleDestroy {
     this.observer = options.observer;
     // Fail open by design: while disconnected a command fails at once (no offline queue) and the
     // request goes through; a short command timeout keeps a slow Redis off the request path.
-    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 100, autoPipelining: true }, (error) => this.failOpen(error.message, false)) as RedisWithScripts;
+    this.redis = createCommandClient(options.url, { commandTimeoutMs: options.commandTimeoutMs ?? 100, autoPipelining: true }, (error) =>
+      this.failOpen(error.message, false),
+    ) as RedisWithScripts;
     this.redis.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE });
     this.redis.on('ready', () => {
       if (this.failing) this.logger.log('redis reachable again: rate limits enforced');

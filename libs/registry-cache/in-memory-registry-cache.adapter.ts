@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import {
-  compareVersions,
-  RegistryCache,
-  recordKeyString,
-  type CachedRecord,
-  type RecordKey,
-} from './registry-cache.port.js';
+import { compareVersions, RegistryCache, recordKeyString, type CachedRecord, type RecordKey } from './registry-cache.port.js';
 
 export interface InMemoryRegistryCacheOptions {
   /** Entries kept at most; least recently used go first. */

@@ -103,7 +103,7 @@ describe('AdapterPool', () => {
     expect(a.lookups).toBe(callsToA);
   });
 
-  it('does not fail over on the caller\'s fault', async () => {
+  it("does not fail over on the caller's fault", async () => {
     const a = new FakeEndpoint('a');
     const b = new FakeEndpoint('b');
     const pool = setup([a, b]);
@@ -124,7 +124,10 @@ describe('AdapterPool', () => {
     expect(await answeredBy(pool, '790000000001')).toBe('south');
     expect(north.lookups).toBe(1);
     expect(south.lookups).toBe(1);
-    await expect(pool.lookup('population', 'person', '480000000001', context)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringContaining('province 48') });
+    await expect(pool.lookup('population', 'person', '480000000001', context)).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringContaining('province 48'),
+    });
     // A dataset keyed by something without a province: every shard is asked until one has it.
     const taxKeyed = { ...north.description, datasets: [dataset('person'), dataset('household', 'tax-code')] };
     north.description = taxKeyed;
@@ -151,7 +154,11 @@ describe('AdapterPool', () => {
     other.description = { ...other.description, datasets: [dataset('people')] };
     const pool = setup([good, down, v2, land, other]);
     pool.install(await pool.verify(spec('pop-good', 'good', ['01', '04']), 'catalog'));
-    const failure = (s: AdapterSpec) => pool.verify(s, 'catalog').then(() => 'accepted', (e: AdapterVerificationError) => e.failure);
+    const failure = (s: AdapterSpec) =>
+      pool.verify(s, 'catalog').then(
+        () => 'accepted',
+        (e: AdapterVerificationError) => e.failure,
+      );
     expect(await failure(spec('x', 'down'))).toBe('unreachable');
     expect(await failure(spec('x', 'v2'))).toBe('contract_mismatch');
     expect(await failure(spec('x', 'land'))).toBe('registry_mismatch');

@@ -171,9 +171,14 @@ export class AdapterPool extends RegistryClient {
       if (pending.length === 0) {
         throw new UnavailableError(ErrorCodes.registryNotConnected, `no adapter is registered for registry ${registry}`, 30, { registry });
       }
-      throw new UnavailableError(ErrorCodes.registryUnavailable, `registry ${registry} is not available: ${pending.map((a) => `${a.id}: ${a.reason}`).join('; ')}`, 5, {
-        registry,
-      });
+      throw new UnavailableError(
+        ErrorCodes.registryUnavailable,
+        `registry ${registry} is not available: ${pending.map((a) => `${a.id}: ${a.reason}`).join('; ')}`,
+        5,
+        {
+          registry,
+        },
+      );
     }
     const descriptor = route.adapters[0].datasets.get(dataset);
     if (!descriptor) {
@@ -251,7 +256,10 @@ export class AdapterPool extends RegistryClient {
       } catch (error) {
         // The gRPC/OpenSSL text (refused, reset, which handshake step failed) would make the
         // registration answer a probe of whatever the endpoint is: it goes to the log only.
-        this.logger.warn({ adapter: spec.id, endpoint: spec.endpoint, cause: (error as Error).message }, `adapter ${spec.id} did not answer Describe at registration`);
+        this.logger.warn(
+          { adapter: spec.id, endpoint: spec.endpoint, cause: (error as Error).message },
+          `adapter ${spec.id} did not answer Describe at registration`,
+        );
         throw new AdapterVerificationError('unreachable', `adapter at ${spec.endpoint} did not answer Describe: ${unreachableReason(error)}`);
       }
       const problem = this.incompatibility(spec, description);
@@ -259,10 +267,16 @@ export class AdapterPool extends RegistryClient {
       const peers = this.adaptersOf(spec.registry).filter((a) => a.id !== (replacing ?? spec.id) && a.state === 'described');
       const reference = peers[0];
       if (reference) {
-        const mine = description.datasets.map((d) => d.name).sort().join(', ');
+        const mine = description.datasets
+          .map((d) => d.name)
+          .sort()
+          .join(', ');
         const theirs = [...reference.datasets.keys()].sort().join(', ');
         if (mine !== theirs) {
-          throw new AdapterVerificationError('dataset_mismatch', `adapter serves datasets [${mine}] but registry ${spec.registry} (adapter ${reference.id}) serves [${theirs}]`);
+          throw new AdapterVerificationError(
+            'dataset_mismatch',
+            `adapter serves datasets [${mine}] but registry ${spec.registry} (adapter ${reference.id}) serves [${theirs}]`,
+          );
         }
       }
       const clash = peers.find((peer) => peer.shardKey !== adapter.shardKey && overlaps(peer.provinces, adapter.provinces));
@@ -323,12 +337,20 @@ export class AdapterPool extends RegistryClient {
 
   /** Tries every adapter not described yet (start-up, and on a timer while any is pending). */
   async refresh(): Promise<void> {
-    await Promise.all(this.list().filter((a) => a.state === 'pending').map((a) => this.describeOne(a)));
+    await Promise.all(
+      this.list()
+        .filter((a) => a.state === 'pending')
+        .map((a) => this.describeOne(a)),
+    );
   }
 
   /** Serving if any described adapter of the registry says so (readiness). */
   async health(registry: string): Promise<RegistryHealth> {
-    const answers = await Promise.all(this.adaptersOf(registry).filter((a) => a.state === 'described').map((a) => a.guarded.health()));
+    const answers = await Promise.all(
+      this.adaptersOf(registry)
+        .filter((a) => a.state === 'described')
+        .map((a) => a.guarded.health()),
+    );
     if (answers.includes('SERVING')) return 'SERVING';
     return answers.includes('NOT_SERVING') ? 'NOT_SERVING' : 'UNKNOWN';
   }
@@ -390,7 +412,10 @@ export class AdapterPool extends RegistryClient {
   private incompatibility(spec: AdapterSpec, description: RegistryDescription): { failure: VerificationFailure; message: string } | undefined {
     const major = (v: string) => v.split('.')[0];
     if (major(description.contractVersion) !== major(ADAPTER_CONTRACT_VERSION)) {
-      return { failure: 'contract_mismatch', message: `adapter speaks contract ${description.contractVersion || '(none)'}, the gateway speaks ${ADAPTER_CONTRACT_VERSION} (major versions must match)` };
+      return {
+        failure: 'contract_mismatch',
+        message: `adapter speaks contract ${description.contractVersion || '(none)'}, the gateway speaks ${ADAPTER_CONTRACT_VERSION} (major versions must match)`,
+      };
     }
     if (description.registry !== spec.registry) {
       return { failure: 'registry_mismatch', message: `adapter describes registry "${description.registry}", the manifest says "${spec.registry}"` };
@@ -456,7 +481,8 @@ export class AdapterPool extends RegistryClient {
         }
         route.shards.push(group);
         for (const province of group.adapters[0].provinces ?? []) {
-          if (route.byProvince.has(province)) this.logger.warn({ registry, province }, `province ${province} is served by two shards of ${registry}; using the first`);
+          if (route.byProvince.has(province))
+            this.logger.warn({ registry, province }, `province ${province} is served by two shards of ${registry}; using the first`);
           else route.byProvince.set(province, group);
         }
       }
@@ -481,7 +507,8 @@ function overlaps(a: ReadonlySet<string> | null, b: ReadonlySet<string> | null):
 function unreachableReason(error: unknown): string {
   const kind = error instanceof RegistryCallError ? error.kind : 'unavailable';
   if (kind === 'timeout') return 'no answer in time';
-  if (kind === 'unavailable') return 'no connection (the endpoint refused or could not be reached, or the TLS handshake failed; details are in the gateway log)';
+  if (kind === 'unavailable')
+    return 'no connection (the endpoint refused or could not be reached, or the TLS handshake failed; details are in the gateway log)';
   return `the call failed (${kind})`;
 }
 

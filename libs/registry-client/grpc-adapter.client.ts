@@ -39,9 +39,7 @@ export class GrpcAdapterConnection implements AdapterConnection {
 
   constructor(options: GrpcAdapterConnectionOptions) {
     this.registry = options.registry;
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert)
-      : grpc.credentials.createInsecure();
+    const credentials = options.tls ? grpc.credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert) : grpc.credentials.createInsecure();
     const { RegistryAdapter } = adapterContract();
     const { Health } = healthContract();
     this.adapter = new RegistryAdapter(options.endpoint, credentials) as unknown as RegistryAdapterClient;
@@ -116,26 +114,24 @@ function toDescription(response: DescribeResponse__Output): RegistryDescription 
     registry: response.registry,
     contractVersion: response.contractVersion,
     adapterVersion: response.adapterVersion,
-    datasets: response.datasets.map(
-      (d): DatasetDescriptor => ({
-        registry: response.registry,
-        name: d.name,
-        subjectKey: {
-          name: d.subjectKey?.name ?? '',
-          pattern: d.subjectKey?.pattern ?? '',
-          description: d.subjectKey?.description ?? '',
-        },
-        fields: d.fields.map((f) => ({
-          name: f.name,
-          type: String(f.type).replace('FIELD_TYPE_', '').toLowerCase(),
-          description: f.description,
-          personal: f.personal,
-        })),
-        fieldNames: new Set(d.fields.map((f) => f.name)),
-        maxAgeSeconds: d.maxAgeSeconds,
-        sensitivity: d.sensitivity === 'SENSITIVITY_SENSITIVE' ? 'sensitive' : 'normal',
-        description: d.description,
-      }),
-    ),
+    datasets: response.datasets.map((d): DatasetDescriptor => ({
+      registry: response.registry,
+      name: d.name,
+      subjectKey: {
+        name: d.subjectKey?.name ?? '',
+        pattern: d.subjectKey?.pattern ?? '',
+        description: d.subjectKey?.description ?? '',
+      },
+      fields: d.fields.map((f) => ({
+        name: f.name,
+        type: String(f.type).replace('FIELD_TYPE_', '').toLowerCase(),
+        description: f.description,
+        personal: f.personal,
+      })),
+      fieldNames: new Set(d.fields.map((f) => f.name)),
+      maxAgeSeconds: d.maxAgeSeconds,
+      sensitivity: d.sensitivity === 'SENSITIVITY_SENSITIVE' ? 'sensitive' : 'normal',
+      description: d.description,
+    })),
   };
 }

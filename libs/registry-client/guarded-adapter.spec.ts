@@ -50,18 +50,23 @@ function setup(overrides: Partial<ResilienceOptions> = {}, breaker: Partial<Resi
   const clock = { t: 1_000_000 };
   const inner = new ScriptedConnection();
   const events: string[] = [];
-  const client = new GuardedAdapter({ id: 'population-1', registry: 'population' }, inner, {
-    timeoutMs: 1000,
-    maxConcurrency: 2,
-    retry: { attempts: 2, backoffMs: 1 },
-    breaker: { failureThreshold: 3, errorRate: 0.5, minCalls: 20, windowMs: 10_000, openMs: 5000, halfOpenProbes: 1, ...breaker },
-    now: () => clock.t,
-    random: () => 0,
-    ...overrides,
-  }, {
-    callEnded: (adapter, operation, outcome) => events.push(`${adapter.registry} ${operation} ${outcome}`),
-    rejected: (adapter, reason) => events.push(`${adapter.registry} rejected ${reason}`),
-  });
+  const client = new GuardedAdapter(
+    { id: 'population-1', registry: 'population' },
+    inner,
+    {
+      timeoutMs: 1000,
+      maxConcurrency: 2,
+      retry: { attempts: 2, backoffMs: 1 },
+      breaker: { failureThreshold: 3, errorRate: 0.5, minCalls: 20, windowMs: 10_000, openMs: 5000, halfOpenProbes: 1, ...breaker },
+      now: () => clock.t,
+      random: () => 0,
+      ...overrides,
+    },
+    {
+      callEnded: (adapter, operation, outcome) => events.push(`${adapter.registry} ${operation} ${outcome}`),
+      rejected: (adapter, reason) => events.push(`${adapter.registry} rejected ${reason}`),
+    },
+  );
   return { client, inner, clock, events };
 }
 

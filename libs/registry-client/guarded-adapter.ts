@@ -249,13 +249,23 @@ export class GuardedAdapter {
       this.rejectedCounts.circuit_open++;
       this.observer?.rejected(this.ref, 'circuit_open');
       const waitMs = this.breaker.remainingOpenMs();
-      throw new RegistryRejectedError(registry, 'circuit_open', `circuit open after repeated failures of registry ${registry} (adapter ${this.ref.id})`, waitMs);
+      throw new RegistryRejectedError(
+        registry,
+        'circuit_open',
+        `circuit open after repeated failures of registry ${registry} (adapter ${this.ref.id})`,
+        waitMs,
+      );
     }
     if (!this.bulkhead.tryAcquire()) {
       this.breaker.onIgnored(permit);
       this.rejectedCounts.busy++;
       this.observer?.rejected(this.ref, 'busy');
-      throw new RegistryRejectedError(registry, 'busy', `registry ${registry} (adapter ${this.ref.id}) has ${this.bulkhead.maxConcurrent} calls in flight`, BUSY_RETRY_AFTER_MS);
+      throw new RegistryRejectedError(
+        registry,
+        'busy',
+        `registry ${registry} (adapter ${this.ref.id}) has ${this.bulkhead.maxConcurrent} calls in flight`,
+        BUSY_RETRY_AFTER_MS,
+      );
     }
     this.calls++;
     const started = performance.now();
@@ -273,7 +283,11 @@ export class GuardedAdapter {
     };
     work.then(release, release);
     try {
-      const value = await withDeadline(work, budgetMs, () => new RegistryCallError(registry, 'timeout', `no answer from registry ${registry} within ${budgetMs} ms`));
+      const value = await withDeadline(
+        work,
+        budgetMs,
+        () => new RegistryCallError(registry, 'timeout', `no answer from registry ${registry} within ${budgetMs} ms`),
+      );
       this.breaker.onSuccess(permit);
       this.record(started, false);
       this.observer?.callEnded(this.ref, operation, 'success', (performance.now() - started) / 1000);

@@ -9,15 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsvRecords } from './csv-parser.js';
 import { PROVINCE_MERGER_2025 } from './province-merger-2025.data.js';
-import type {
-  CccdProvince,
-  Commune,
-  CommuneType,
-  Province,
-  ProvinceType,
-  VnAdminLogger,
-  VnAdminSource,
-} from './vn-admin.model.js';
+import type { CccdProvince, Commune, CommuneType, Province, ProvinceType, VnAdminLogger, VnAdminSource } from './vn-admin.model.js';
 
 /** Environment variable naming the directory that holds the CSV files. */
 export const VN_ADMIN_DIR_ENV = 'MOTLAN_VN_ADMIN_DIR';
@@ -74,8 +66,7 @@ export class VnAdminDirectory {
     const inverse = new Map<string, CccdProvince[]>(provinceList.map((p) => [p.code, []]));
     cccdList.forEach((cccd, index) => {
       // The merger table only speaks of real codes; the generated stand-in spreads round-robin.
-      const mapped =
-        source === 'official' ? this.provinceByCode.get(PROVINCE_MERGER_2025[cccd.code.slice(1)] ?? '') : undefined;
+      const mapped = source === 'official' ? this.provinceByCode.get(PROVINCE_MERGER_2025[cccd.code.slice(1)] ?? '') : undefined;
       const province = mapped ?? provinceList[index % provinceList.length];
       current.set(cccd.code, province);
       inverse.get(province.code)?.push(cccd);
@@ -106,34 +97,27 @@ export class VnAdminDirectory {
 
   /** Reads the three CSV files in `dir`. @throws when a file is missing or a row is invalid. */
   static fromCsvDirectory(dir: string): VnAdminDirectory {
-    const read = (file: string, columns: readonly string[]): Record<string, string>[] =>
-      parseCsvRecords(readFileSync(path.join(dir, file), 'utf8'), columns);
+    const read = (file: string, columns: readonly string[]): Record<string, string>[] => parseCsvRecords(readFileSync(path.join(dir, file), 'utf8'), columns);
 
-    const provinces = read(VN_ADMIN_FILES.provinces, ['code', 'name_vi', 'name_ascii', 'type', 'commune_count']).map(
-      (row): Province => ({
-        code: expectCode(row.code, 2, 'province code'),
-        name: row.name_vi,
-        asciiName: row.name_ascii,
-        type: expectOneOf(row.type, PROVINCE_TYPES, 'province type'),
-        communeCount: expectCount(row.commune_count),
-      }),
-    );
-    const communes = read(VN_ADMIN_FILES.communes, ['code', 'name_vi', 'name_ascii', 'type', 'province_code']).map(
-      (row): Commune => ({
-        code: expectCode(row.code, 5, 'commune code'),
-        name: row.name_vi,
-        asciiName: row.name_ascii,
-        type: expectOneOf(row.type, COMMUNE_TYPES, 'commune type'),
-        provinceCode: expectCode(row.province_code, 2, 'commune province code'),
-      }),
-    );
-    const cccd = read(VN_ADMIN_FILES.cccdProvinces, ['code', 'old_province_vi', 'old_province_ascii']).map(
-      (row): CccdProvince => ({
-        code: expectCode(row.code, 3, 'CCCD province code'),
-        oldName: row.old_province_vi,
-        oldAsciiName: row.old_province_ascii,
-      }),
-    );
+    const provinces = read(VN_ADMIN_FILES.provinces, ['code', 'name_vi', 'name_ascii', 'type', 'commune_count']).map((row): Province => ({
+      code: expectCode(row.code, 2, 'province code'),
+      name: row.name_vi,
+      asciiName: row.name_ascii,
+      type: expectOneOf(row.type, PROVINCE_TYPES, 'province type'),
+      communeCount: expectCount(row.commune_count),
+    }));
+    const communes = read(VN_ADMIN_FILES.communes, ['code', 'name_vi', 'name_ascii', 'type', 'province_code']).map((row): Commune => ({
+      code: expectCode(row.code, 5, 'commune code'),
+      name: row.name_vi,
+      asciiName: row.name_ascii,
+      type: expectOneOf(row.type, COMMUNE_TYPES, 'commune type'),
+      provinceCode: expectCode(row.province_code, 2, 'commune province code'),
+    }));
+    const cccd = read(VN_ADMIN_FILES.cccdProvinces, ['code', 'old_province_vi', 'old_province_ascii']).map((row): CccdProvince => ({
+      code: expectCode(row.code, 3, 'CCCD province code'),
+      oldName: row.old_province_vi,
+      oldAsciiName: row.old_province_ascii,
+    }));
     return new VnAdminDirectory('official', dir, provinces, communes, cccd);
   }
 

@@ -70,7 +70,9 @@ export async function services(log: (message: string) => void): Promise<Services
  */
 export function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const profiled = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
-  const flags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(repoRoot, '.data', 'bench', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const flags = profiled
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(repoRoot, '.data', 'bench', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+    : [];
   const child = spawn(process.execPath, [...flags, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
   children.push(child);
@@ -87,7 +89,16 @@ export async function until(what: string, done: () => Promise<boolean>, timeoutM
 }
 
 export function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  return until(`an answer from ${url}`, () => fetch(url).then((r) => r.ok, () => false), timeoutMs, 200);
+  return until(
+    `an answer from ${url}`,
+    () =>
+      fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    timeoutMs,
+    200,
+  );
 }
 
 export interface LoadResult {
@@ -100,7 +111,12 @@ export interface LoadResult {
 }
 
 /** One autocannon run; `next(i)` gives the i-th request (path, and body for a write). */
-export async function load(url: string, headers: Record<string, string>, next: (i: number) => { method?: 'GET' | 'PUT'; path: string; body?: string }, durationS: number): Promise<LoadResult> {
+export async function load(
+  url: string,
+  headers: Record<string, string>,
+  next: (i: number) => { method?: 'GET' | 'PUT'; path: string; body?: string },
+  durationS: number,
+): Promise<LoadResult> {
   let i = 0;
   const result = await autocannon({
     url,

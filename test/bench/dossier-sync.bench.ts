@@ -19,7 +19,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
-import { answered2xx, benchLog, CONNECTIONS, dist, DURATION_S, freePort, load, machine, report, runBench, services, start, until, waitFor } from './bench-support.js';
+import {
+  answered2xx,
+  benchLog,
+  CONNECTIONS,
+  dist,
+  DURATION_S,
+  freePort,
+  load,
+  machine,
+  report,
+  runBench,
+  services,
+  start,
+  until,
+  waitFor,
+} from './bench-support.js';
 
 const log = benchLog('dossier-sync');
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 5);
@@ -62,19 +77,33 @@ async function main(): Promise<void> {
   const opsToken = await issuer.issue({ sub: 'bench', scope: 'ops:read', ttlSec: 3600 });
   const headers = { authorization: `Bearer ${writeToken}`, 'content-type': 'application/json' };
   const portal = async (): Promise<PortalCounts> => (await (await fetch(`${simUrl}/sim/portal`)).json()) as PortalCounts;
-  const portalFaults = (faults: object) => fetch(`${simUrl}/sim/portal/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  const portalFaults = (faults: object) =>
+    fetch(`${simUrl}/sim/portal/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
   const lag = async () => {
-    const body = (await (await fetch(`${gateway}/v1/ops/sync/lag`, { headers: { authorization: `Bearer ${opsToken}` } })).json()) as { groups: { group: string; status: string; totalLag: number }[] };
+    const body = (await (await fetch(`${gateway}/v1/ops/sync/lag`, { headers: { authorization: `Bearer ${opsToken}` } })).json()) as {
+      groups: { group: string; status: string; totalLag: number }[];
+    };
     return body.groups.find((g) => g.group === 'motlan-portal-sync');
   };
 
   // 100 communes spread over the provinces; every request a new dossier (sequence 1), so the
   // portal count says exactly how many statuses reached it.
-  const communes = VnAdminDirectory.load().communes().filter((_, i) => i % 33 === 0).slice(0, 100).map((c) => c.code);
+  const communes = VnAdminDirectory.load()
+    .communes()
+    .filter((_, i) => i % 33 === 0)
+    .slice(0, 100)
+    .map((c) => c.code);
   const statuses = (prefix: string) => (i: number) => ({
     method: 'PUT' as const,
     path: `/v1/dossiers/${prefix}-${i}/status`,
-    body: JSON.stringify({ procedureCode: '1.004222', communeCode: communes[i % communes.length], status: 2, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence: 1 }),
+    body: JSON.stringify({
+      procedureCode: '1.004222',
+      communeCode: communes[i % communes.length],
+      status: 2,
+      subjectType: 'citizen',
+      receivedAt: '2026-11-23T09:15:00+07:00',
+      sequence: 1,
+    }),
   });
   const run = started.toString(36);
 
@@ -102,10 +131,14 @@ async function main(): Promise<void> {
   const backFrom = Date.now();
   await until(`${backlog} backlog statuses at the portal`, async () => (await portal()).accepted >= afterDelivery.accepted + backlog, 600_000);
   const drainedAt = Date.now();
-  await until('lag 0 and OK', async () => {
-    const g = await lag();
-    return g?.totalLag === 0 && g.status === 'OK';
-  }, 60_000);
+  await until(
+    'lag 0 and OK',
+    async () => {
+      const g = await lag();
+      return g?.totalLag === 0 && g.status === 'OK';
+    },
+    60_000,
+  );
   const lagClearAt = Date.now();
   const final = await portal();
 

@@ -76,7 +76,11 @@ async function main(): Promise<void> {
   const cached = await load(gateway, headers, get(cachedPaths), DURATION_S);
 
   log('uncached lookups with 20 ms registry latency');
-  await fetch(`${simUrl}/sim/registries/residence/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 20 }) });
+  await fetch(`${simUrl}/sim/registries/residence/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latencyMs: 20 }),
+  });
   // The last two ids are kept for the coalescing bursts: they must not be cached before them.
   const uncachedIds = samples.slice(200, samples.length - 2);
   const uncachedPaths = uncachedIds.map((id) => `/v1/registries/residence/household/${id}`);

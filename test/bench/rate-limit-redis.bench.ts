@@ -96,7 +96,8 @@ async function run(admin: Redis, take: Take): Promise<Run> {
 
 async function main(): Promise<void> {
   const url = process.env.REDIS_URL;
-  if (!url || !process.env.DECIDE_DIR) throw new Error('REDIS_URL (a private Redis) and DECIDE_DIR (a scratch install of rate-limiter-flexible) are required; see the header of this file');
+  if (!url || !process.env.DECIDE_DIR)
+    throw new Error('REDIS_URL (a private Redis) and DECIDE_DIR (a scratch install of rate-limiter-flexible) are required; see the header of this file');
   const rlf = createRequire(path.join(process.env.DECIDE_DIR, 'package.json'))('rate-limiter-flexible') as Rlf;
   const admin = new Redis(url);
   const clients: Redis[] = [admin];
@@ -131,7 +132,12 @@ async function main(): Promise<void> {
     const client = rlfClient();
     // Sustained: perSecond per second; on top of it, `burst` more per burst/perSecond seconds.
     const rate = new rlf.RateLimiterRedis({ storeClient: client, points: limit.perSecond, duration: 1, keyPrefix: `${prefix}rate` });
-    const burst = new rlf.RateLimiterRedis({ storeClient: client, points: limit.burst, duration: Math.max(1, Math.ceil(limit.burst / limit.perSecond)), keyPrefix: `${prefix}burst` });
+    const burst = new rlf.RateLimiterRedis({
+      storeClient: client,
+      points: limit.burst,
+      duration: Math.max(1, Math.ceil(limit.burst / limit.perSecond)),
+      keyPrefix: `${prefix}burst`,
+    });
     return consumer(new rlf.BurstyRateLimiter(rate, burst));
   };
 
@@ -157,7 +163,9 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`bench rate-limit: round ${round}/${ROUNDS} done\n`);
     }
-    process.stdout.write(`bench rate-limit: node ${process.version}, ${REQUESTS} requests over ${CLIENTS} clients, ${IN_FLIGHT} in flight, median of ${ROUNDS} rounds\n`);
+    process.stdout.write(
+      `bench rate-limit: node ${process.version}, ${REQUESTS} requests over ${CLIENTS} clients, ${IN_FLIGHT} in flight, median of ${ROUNDS} rounds\n`,
+    );
     for (const [name, runs] of results) {
       const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
       const mid = sorted[Math.floor(sorted.length / 2)];

@@ -65,7 +65,11 @@ function motlanGuard(): () => Promise<number> {
 }
 
 function cockatielGuard(c: Cockatiel, breaker: unknown): () => Promise<number> {
-  const policy = c.wrap(c.circuitBreaker(c.handleAll, { halfOpenAfter: 5000, breaker }), c.timeout(DEADLINE_MS, c.TimeoutStrategy.Aggressive), c.bulkhead(MAX_CONCURRENT, 0));
+  const policy = c.wrap(
+    c.circuitBreaker(c.handleAll, { halfOpenAfter: 5000, breaker }),
+    c.timeout(DEADLINE_MS, c.TimeoutStrategy.Aggressive),
+    c.bulkhead(MAX_CONCURRENT, 0),
+  );
   return () => policy.execute(work);
 }
 
@@ -90,10 +94,14 @@ async function main(): Promise<void> {
     for (const [name, make] of guards) figures.set(name, [...(figures.get(name) ?? []), await perCallNs(make())]);
     process.stdout.write(`bench resilience: round ${round}/${ROUNDS} done\n`);
   }
-  process.stdout.write(`bench resilience: node ${process.version}, ${CALLS} sequential calls per figure, median of ${ROUNDS} rounds (all rounds in brackets)\n`);
+  process.stdout.write(
+    `bench resilience: node ${process.version}, ${CALLS} sequential calls per figure, median of ${ROUNDS} rounds (all rounds in brackets)\n`,
+  );
   for (const [name, values] of figures) {
     const sorted = [...values].sort((a, b) => a - b);
-    process.stdout.write(`  ${name.padEnd(34)} ${sorted[Math.floor(sorted.length / 2)].toFixed(0).padStart(6)} ns/call  [${values.map((v) => v.toFixed(0)).join(', ')}]\n`);
+    process.stdout.write(
+      `  ${name.padEnd(34)} ${sorted[Math.floor(sorted.length / 2)].toFixed(0).padStart(6)} ns/call  [${values.map((v) => v.toFixed(0)).join(', ')}]\n`,
+    );
   }
 }
 

@@ -24,8 +24,15 @@ async function main(): Promise<void> {
   gc?.();
   const rssMb = process.memoryUsage().rss / 2 ** 20;
   const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
-  const totals = figures.communes().reduce((t, c) => ({ received: t.received + c.received, delivered: t.delivered + c.delivered, pending: t.pending + c.pending, failed: t.failed + c.failed }), { received: 0, delivered: 0, pending: 0, failed: 0 });
-  process.stdout.write(`RESULT ${JSON.stringify({ readyMs: Math.round(readyMs), rssAtReadyMb: Math.round(rssAtReadyMb), rssMb: Math.round(rssMb), heapUsedMb: Math.round(heapUsedMb), held: figures.size(), totals })}\n`);
+  const totals = figures
+    .communes()
+    .reduce(
+      (t, c) => ({ received: t.received + c.received, delivered: t.delivered + c.delivered, pending: t.pending + c.pending, failed: t.failed + c.failed }),
+      { received: 0, delivered: 0, pending: 0, failed: 0 },
+    );
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ readyMs: Math.round(readyMs), rssAtReadyMb: Math.round(rssAtReadyMb), rssMb: Math.round(rssMb), heapUsedMb: Math.round(heapUsedMb), held: figures.size(), totals })}\n`,
+  );
   await figures.stop();
   await log.close();
 }

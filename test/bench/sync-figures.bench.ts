@@ -43,7 +43,9 @@ interface StartResult {
 }
 
 async function startFigures(logDir: string, snapshotFile: string): Promise<StartResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', path.join(dist, 'test/bench/sync-figures-start.js'), logDir, snapshotFile], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', path.join(dist, 'test/bench/sync-figures-start.js'), logDir, snapshotFile], {
+    maxBuffer: 1 << 20,
+  });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`no result from the figures process: ${stdout.slice(0, 500)}`);
   return JSON.parse(line.slice('RESULT '.length)) as StartResult;
@@ -74,7 +76,15 @@ async function relay(syncLog: FileEventLog, communes: readonly { code: string; p
       };
       statuses.push({ key: dossierId, value: JSON.stringify(status) });
       if (i >= to - PENDING_AT_END) continue;
-      const outcome: SyncOutcome = { dossierId, sequence: 1, communeCode: commune.code, provinceCode: commune.provinceCode, outcome: i % 200 === 0 ? 'dead_lettered' : 'delivered', at: acceptedAt, acceptedAt };
+      const outcome: SyncOutcome = {
+        dossierId,
+        sequence: 1,
+        communeCode: commune.code,
+        provinceCode: commune.provinceCode,
+        outcome: i % 200 === 0 ? 'dead_lettered' : 'delivered',
+        at: acceptedAt,
+        acceptedAt,
+      };
       outcomes.push({ key: dossierId, value: JSON.stringify(outcome) });
     }
     await syncLog.append(Topics.dossierSync, statuses);

@@ -77,7 +77,6 @@ function expectProblem(answer: HttpAnswer, status: number, code: string): void {
   expect(answer.body.status).toBe(status);
 }
 
-
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-abuse-'));
   issuer = new DevTokenIssuer({ dataDir });
@@ -340,7 +339,7 @@ describe('anonymous refusals: per-address limit and a bounded audit trail', () =
     expect((await registries(base, valid)).status).toBe(200);
 
     const anonymous = (records: Array<Record<string, unknown>>) => records.filter((r) => r.type === 'refusal' && r.clientId === null);
-    await eventually('the refusals recorded one by one', async () => ((anonymous(await readAudit(auditDir))).length >= FULL_PER_ADDRESS ? true : undefined));
+    await eventually('the refusals recorded one by one', async () => (anonymous(await readAudit(auditDir)).length >= FULL_PER_ADDRESS ? true : undefined));
     // The rest is counted, and written as one summary when the interval ends (here: at shutdown).
     gateways.splice(gateways.indexOf(app), 1);
     await app.close();
@@ -386,7 +385,9 @@ describe('slow and malformed HTTP', () => {
 
   it('closes a connection whose body never finishes arriving (408 request_timeout), and audits it', async () => {
     const token = await issuer.issue({ sub: 'commune-slow', scope: 'population:read' });
-    const answer = await trickle(`POST /v1/lookups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    const answer = await trickle(
+      `POST /v1/lookups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toContain('"code":"request_timeout"');
     const requestId = /x-request-id: (\S+)/i.exec(answer)?.[1];

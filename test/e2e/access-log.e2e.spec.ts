@@ -29,7 +29,9 @@ async function startGateway(): Promise<void> {
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
   });
   ({ app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
@@ -82,7 +84,9 @@ describe('citizen access log (embedded)', () => {
     const since = await readLog(base, scenario.tokens.citizenA, 100, `&from=${encodeURIComponent(new Date(oldest + 1).toISOString())}`);
     expect(since.map((e) => e.id)).toEqual(all.filter((e) => Date.parse(e.time) >= oldest + 1).map((e) => e.id));
     const today = new Date(newest + 7 * 3600_000).toISOString().slice(0, 10);
-    expect(await readLog(base, scenario.tokens.citizenA, 100, `&from=${today}&to=${today}`)).toHaveLength(all.filter((e) => new Date(Date.parse(e.time) + 7 * 3600_000).toISOString().slice(0, 10) === today).length);
+    expect(await readLog(base, scenario.tokens.citizenA, 100, `&from=${today}&to=${today}`)).toHaveLength(
+      all.filter((e) => new Date(Date.parse(e.time) + 7 * 3600_000).toISOString().slice(0, 10) === today).length,
+    );
     expect(await readLog(base, scenario.tokens.citizenA, 100, '&to=2020-01-01')).toEqual([]);
   });
 
@@ -177,7 +181,10 @@ describe('citizen access log: refusals counted apart, and people named in releas
     const real: string[] = [];
     for (let i = 0; i < 2; i++) {
       const reference = `al-real-${i}-${citizen.slice(-4)}`;
-      const answer = await httpCall(base, 'GET', `/v1/registries/population/person/${citizen}?fields=fullName`, { token: reader, headers: lookupHeaders(reference) });
+      const answer = await httpCall(base, 'GET', `/v1/registries/population/person/${citizen}?fields=fullName`, {
+        token: reader,
+        headers: lookupHeaders(reference),
+      });
       expect(answer.status).toBe(200);
       real.push(reference);
     }
@@ -218,13 +225,22 @@ describe('citizen access log: refusals counted apart, and people named in releas
     const { subject, reference, members, head } = found!;
 
     const own = (await logOnceItHas(subject, reference)).filter((e) => e.reference === reference);
-    expect(own).toEqual([expect.objectContaining({ role: 'subject', fieldPaths: [], registry: 'residence', dataset: 'household', outcome: 'answered', count: 1 })]);
+    expect(own).toEqual([
+      expect.objectContaining({ role: 'subject', fieldPaths: [], registry: 'residence', dataset: 'household', outcome: 'answered', count: 1 }),
+    ]);
     for (const [i, member] of members.entries()) {
       if (member.personId === subject) continue;
       const entries = (await logOnceItHas(member.personId, reference)).filter((e) => e.reference === reference);
       const paths = [...(member.personId === head.personId ? ['head.personId'] : []), `members[${i}].personId`];
       expect(entries).toEqual([
-        expect.objectContaining({ role: 'named-in-record', fieldPaths: paths, registry: 'residence', dataset: 'household', outcome: 'answered', client: expect.objectContaining({ id: 'one-stop-household' }) }),
+        expect.objectContaining({
+          role: 'named-in-record',
+          fieldPaths: paths,
+          registry: 'residence',
+          dataset: 'household',
+          outcome: 'answered',
+          client: expect.objectContaining({ id: 'one-stop-household' }),
+        }),
       ]);
       expect(entries[0].id).not.toBe(own[0].id);
       expect(JSON.stringify(entries)).not.toContain(subject);
@@ -247,7 +263,16 @@ describe('citizen access log: refusals counted apart, and people named in releas
     }
     expect(found).toBeDefined();
     const entries = (await logOnceItHas(found!.owner, found!.reference)).filter((e) => e.reference === found!.reference);
-    expect(entries).toEqual([expect.objectContaining({ role: 'named-in-record', fieldPaths: [`owners[${found!.index}].id`], registry: 'land', dataset: 'parcel', outcome: 'answered', count: 1 })]);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        role: 'named-in-record',
+        fieldPaths: [`owners[${found!.index}].id`],
+        registry: 'land',
+        dataset: 'parcel',
+        outcome: 'answered',
+        count: 1,
+      }),
+    ]);
   });
 
   it('gives the spouse named in a marriage record read by a prefill an entry', async () => {
@@ -262,12 +287,25 @@ describe('citizen access log: refusals counted apart, and people named in releas
     expect(answer.status).toBe(200);
     expect((answer.body.components as Array<{ code: string }>).map((c) => c.code)).toContain('GCNKH');
     // Who the certificate names, read apart (its own reference).
-    const marriage = await httpCall(base, 'GET', `/v1/registries/civil-status/marriage/${mother}`, { token: client, headers: lookupHeaders(`${reference}-check`) });
+    const marriage = await httpCall(base, 'GET', `/v1/registries/civil-status/marriage/${mother}`, {
+      token: client,
+      headers: lookupHeaders(`${reference}-check`),
+    });
     expect(marriage.status).toBe(200);
-    const spouses = Object.entries(marriage.body.data as Record<string, { personId?: string }>).filter(([, v]) => typeof v === 'object' && v !== null && v.personId !== undefined && v.personId !== mother);
+    const spouses = Object.entries(marriage.body.data as Record<string, { personId?: string }>).filter(
+      ([, v]) => typeof v === 'object' && v !== null && v.personId !== undefined && v.personId !== mother,
+    );
     expect(spouses).toHaveLength(1);
     const [[field, spouse]] = spouses as Array<[string, { personId: string }]>;
     const entries = (await logOnceItHas(spouse.personId, reference)).filter((e) => e.reference === reference);
-    expect(entries).toEqual([expect.objectContaining({ role: 'named-in-record', fieldPaths: [`${field}.personId`], registry: 'civil-status', dataset: 'marriage', outcome: 'answered' })]);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        role: 'named-in-record',
+        fieldPaths: [`${field}.personId`],
+        registry: 'civil-status',
+        dataset: 'marriage',
+        outcome: 'answered',
+      }),
+    ]);
   });
 });

@@ -72,11 +72,21 @@ describe('the template adapter registered with a running gateway', () => {
     const created = await httpCall(base, 'POST', '/v1/adapters', { token: tokens.operator, body });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toMatch(/\/v1\/adapters\/example-template$/);
-    expect(created.body).toMatchObject({ id: 'example-template', registry: 'example', endpoint: adapter.endpoint, state: 'described', datasets: ['certificate'], source: 'catalog', owner: 'example-operator' });
+    expect(created.body).toMatchObject({
+      id: 'example-template',
+      registry: 'example',
+      endpoint: adapter.endpoint,
+      state: 'described',
+      datasets: ['certificate'],
+      source: 'catalog',
+      owner: 'example-operator',
+    });
 
     const list = await httpCall<{ adapters: Array<Record<string, unknown>> }>(base, 'GET', '/v1/adapters', { token: tokens.operator });
     expect(list.status).toBe(200);
-    expect(list.body.adapters).toEqual([expect.objectContaining({ id: 'example-template', registry: 'example', state: 'described', datasets: ['certificate'] })]);
+    expect(list.body.adapters).toEqual([
+      expect.objectContaining({ id: 'example-template', registry: 'example', state: 'described', datasets: ['certificate'] }),
+    ]);
 
     const health = await eventually('the adapter health through the gateway', async () => {
       const answer = await httpCall(base, 'GET', '/v1/adapters/example-template/health', { token: tokens.operator });
@@ -86,19 +96,23 @@ describe('the template adapter registered with a running gateway', () => {
   });
 
   it('makes the example registry and its dataset known to clients (fields and the personal flag from Describe)', async () => {
-    const registries = await httpCall<{ registries: Array<{ registry: string; state: string; datasets: Array<{ name: string; subjectKey: { name: string }; fields: Array<{ name: string; personal: boolean }> }> }> }>(
-      base,
-      'GET',
-      '/v1/registries',
-      { token: tokens.lookup },
-    );
+    const registries = await httpCall<{
+      registries: Array<{
+        registry: string;
+        state: string;
+        datasets: Array<{ name: string; subjectKey: { name: string }; fields: Array<{ name: string; personal: boolean }> }>;
+      }>;
+    }>(base, 'GET', '/v1/registries', { token: tokens.lookup });
     expect(registries.status).toBe(200);
     const example = registries.body.registries.find((r) => r.registry === 'example');
     expect(example?.datasets).toEqual([
       expect.objectContaining({
         name: 'certificate',
         subjectKey: expect.objectContaining({ name: 'cccd' }),
-        fields: expect.arrayContaining([expect.objectContaining({ name: 'holderName', personal: true }), expect.objectContaining({ name: 'issuer', personal: false })]),
+        fields: expect.arrayContaining([
+          expect.objectContaining({ name: 'holderName', personal: true }),
+          expect.objectContaining({ name: 'issuer', personal: false }),
+        ]),
       }),
     ]);
   });
@@ -106,7 +120,10 @@ describe('the template adapter registered with a running gateway', () => {
   it('refuses lookups of the registry under a procedure that does not read it (403 purpose_not_allowed)', async () => {
     // deploy/catalog/procedures.v1.json names the registries and datasets each procedure may read;
     // none names "example". A procedure put through PUT /v1/procedures can (procedures.e2e.spec.ts).
-    const lookup = await httpCall(base, 'GET', `/v1/registries/example/certificate/${EXAMPLE_SUBJECTS.holder}`, { token: tokens.lookup, headers: officerHeaders() });
+    const lookup = await httpCall(base, 'GET', `/v1/registries/example/certificate/${EXAMPLE_SUBJECTS.holder}`, {
+      token: tokens.lookup,
+      headers: officerHeaders(),
+    });
     expect(lookup.status).toBe(403);
     expect(lookup.body).toMatchObject({ code: 'purpose_not_allowed' });
   });

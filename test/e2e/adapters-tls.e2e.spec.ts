@@ -63,7 +63,24 @@ function makeCa(name: string): void {
 function makeLeaf(name: string, ca: string, serial: number, extensions: string): void {
   openssl('req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
   writeFileSync(pki(`${name}.ext`), extensions);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-set_serial',
+    String(serial),
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
+  );
 }
 
 function makePki(): void {
@@ -156,7 +173,15 @@ describe('adapters over mutual TLS', () => {
       ['file', new Set()],
       ['env', new Set()],
     ]);
-    const keys = ['file:/nonexistent', 'file:/etc/passwd', `file:${path.join(dataDir, 'dev-issuer', 'jwks.json')}`, `file:${pkiDir}/../${path.basename(dataDir)}/dev-issuer/jwks.json`, `env:${UNSET_VAR}`, `env:${UNPREFIXED_VAR}`, 'env:HOME'];
+    const keys = [
+      'file:/nonexistent',
+      'file:/etc/passwd',
+      `file:${path.join(dataDir, 'dev-issuer', 'jwks.json')}`,
+      `file:${pkiDir}/../${path.basename(dataDir)}/dev-issuer/jwks.json`,
+      `env:${UNSET_VAR}`,
+      `env:${UNPREFIXED_VAR}`,
+      'env:HOME',
+    ];
     for (const key of keys) {
       const answer = await admin('POST', '/v1/adapters', manifest('pop-nokey', { ca: file('ca.pem'), cert: file('client.pem'), key }));
       expect({ key, status: answer.status, code: answer.body.code }).toEqual({ key, status: 400, code: 'tls_material_unreadable' });
@@ -183,7 +208,9 @@ describe('adapters over mutual TLS', () => {
     // Safety net should the read ever block again (the bug froze the whole process, this test's
     // timers included): a writer opens the FIFO later, which ends such a read, so a regression fails
     // here instead of hanging the run. With the fix nobody reads the FIFO, so it is killed below.
-    const unblocker = spawn(process.execPath, ['-e', `setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(fifo)}, ''), 8000)`], { stdio: 'ignore' });
+    const unblocker = spawn(process.execPath, ['-e', `setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(fifo)}, ''), 8000)`], {
+      stdio: 'ignore',
+    });
     try {
       const registering = admin('POST', '/v1/adapters', manifest('pop-fifo', { ca: `file:${fifo}`, cert: file('client.pem'), key: `env:${KEY_VAR}` }));
       const live = await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(5000) });
@@ -208,7 +235,10 @@ describe('adapters over mutual TLS', () => {
 
   it('refuses an endpoint outside the allow-list (default: loopback only) before reading any material', async () => {
     for (const endpoint of ['registry.example.vn:7443', '10.0.0.5:7443', '169.254.169.254:80']) {
-      const answer = await admin('POST', '/v1/adapters', { ...manifest('pop-far', { ca: file('ca.pem'), cert: file('client.pem'), key: `env:${KEY_VAR}` }), endpoint });
+      const answer = await admin('POST', '/v1/adapters', {
+        ...manifest('pop-far', { ca: file('ca.pem'), cert: file('client.pem'), key: `env:${KEY_VAR}` }),
+        endpoint,
+      });
       expect({ endpoint, status: answer.status, code: answer.body.code, invalidParams: answer.body.invalidParams }).toEqual({
         endpoint,
         status: 400,

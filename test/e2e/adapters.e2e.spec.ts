@@ -33,7 +33,8 @@ const tokens: Record<'land' | 'population2' | 'admin' | 'legacy', string> = { la
 
 const directory = VnAdminDirectory.load();
 
-const call = (method: string, url: string, token: string, body?: unknown) => httpCall(base, method, url, { token, headers: officerHeaders(undefined, purposeFor(url)), body });
+const call = (method: string, url: string, token: string, body?: unknown) =>
+  httpCall(base, method, url, { token, headers: officerHeaders(undefined, purposeFor(url)), body });
 const lookup = (url: string) => call('GET', url, lookupToken);
 const admin = (method: string, url: string, body?: unknown) => call(method, url, operatorToken, body);
 
@@ -99,7 +100,10 @@ beforeAll(async () => {
   await issuer.ensureKeys();
   lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read land:read business:read residence:read civil-status:read' });
   // One operator running adapters of every registry it is given; the owner rules have their own test below.
-  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: `adapters:read ${['population', 'land', 'business', 'civil-status', 'residence'].map((r) => `adapters:write:${r}`).join(' ')}` });
+  operatorToken = await issuer.issue({
+    sub: 'registry-operator-1',
+    scope: `adapters:read ${['population', 'land', 'business', 'civil-status', 'residence'].map((r) => `adapters:write:${r}`).join(' ')}`,
+  });
   readOnlyToken = await issuer.issue({ sub: 'ops-viewer', scope: 'adapters:read' });
   tokens.land = await issuer.issue({ sub: 'land-operator', scope: 'adapters:read adapters:write:land' });
   tokens.population2 = await issuer.issue({ sub: 'population-operator-2', scope: 'adapters:read adapters:write:population' });
@@ -136,7 +140,11 @@ describe('registering adapters', () => {
     const names = (bad.body.invalidParams as { name: string }[]).map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['id', 'endpoint', 'timeoutMs', 'colour']));
 
-    const inlineKey = await admin('POST', '/v1/adapters', manifest('x', 'population', '127.0.0.1:5000', { tls: { ca: 'file:/ca.pem', cert: 'file:/c.pem', key: '-----BEGIN PRIVATE KEY-----' } }));
+    const inlineKey = await admin(
+      'POST',
+      '/v1/adapters',
+      manifest('x', 'population', '127.0.0.1:5000', { tls: { ca: 'file:/ca.pem', cert: 'file:/c.pem', key: '-----BEGIN PRIVATE KEY-----' } }),
+    );
     expect(inlineKey.status).toBe(400);
     expect(inlineKey.body.invalidParams).toEqual([{ name: 'tls.key', reason: expect.stringContaining('never stored') }]);
 
@@ -156,9 +164,20 @@ describe('registering adapters', () => {
     const north = await admin('POST', '/v1/adapters', manifest('pop-north', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }));
     expect(north.status).toBe(201);
     expect(north.headers.get('location')).toBe('/v1/adapters/pop-north');
-    expect(north.body).toMatchObject({ id: 'pop-north', state: 'described', datasets: ['person'], routing: { provinces: ['01'] }, source: 'catalog', revision: 1 });
-    expect((await admin('POST', '/v1/adapters', manifest('pop-south', 'population', sim.extraEndpoints['pop-south'], { routing: { provinces: ['79'] } }))).status).toBe(201);
-    expect((await admin('POST', '/v1/adapters', manifest('pop-north', 'population', sim.extraEndpoints['pop-north']))).body).toMatchObject({ code: 'adapter_exists' });
+    expect(north.body).toMatchObject({
+      id: 'pop-north',
+      state: 'described',
+      datasets: ['person'],
+      routing: { provinces: ['01'] },
+      source: 'catalog',
+      revision: 1,
+    });
+    expect(
+      (await admin('POST', '/v1/adapters', manifest('pop-south', 'population', sim.extraEndpoints['pop-south'], { routing: { provinces: ['79'] } }))).status,
+    ).toBe(201);
+    expect((await admin('POST', '/v1/adapters', manifest('pop-north', 'population', sim.extraEndpoints['pop-north']))).body).toMatchObject({
+      code: 'adapter_exists',
+    });
 
     const people = await samples('population', 'person', 1000);
     const of = (province: string) => people.filter((id) => provinceOfSubject(directory, 'cccd', id) === province).slice(0, 10);
@@ -232,7 +251,15 @@ describe('registering adapters', () => {
   });
 
   it('bulkhead per adapter: beyond maxConcurrency the excess gets 503 + Retry-After at once', async () => {
-    expect((await admin('POST', '/v1/adapters', manifest('civil-1', 'civil-status', sim.endpoints['civil-status'], { maxConcurrency: 2, retry: { attempts: 1, backoffMs: 0 } }))).status).toBe(201);
+    expect(
+      (
+        await admin(
+          'POST',
+          '/v1/adapters',
+          manifest('civil-1', 'civil-status', sim.endpoints['civil-status'], { maxConcurrency: 2, retry: { attempts: 1, backoffMs: 0 } }),
+        )
+      ).status,
+    ).toBe(201);
     const births = await samples('civil-status', 'birth', 6);
     await control('PUT', '/sim/registries/civil-status/faults', { latencyMs: 400 });
     try {
@@ -264,7 +291,10 @@ describe('registering adapters', () => {
       expect(await metric(/^motlan_adapter_breaker_state\{registry="residence",adapter="residence-1"\}/)).toBe(2);
       expect(await metric(/^motlan_adapter_errors_total\{registry="residence",adapter="residence-1",kind="unavailable"\}/)).toBe(3);
       const health = await call('GET', '/v1/adapters/residence-1/health', readOnlyToken);
-      expect(health.body).toMatchObject({ grpcHealth: 'SERVING', resilience: { breaker: { state: 'open' }, recent: { calls: 4, errors: 3, errorRate: 0.75 } } });
+      expect(health.body).toMatchObject({
+        grpcHealth: 'SERVING',
+        resilience: { breaker: { state: 'open' }, recent: { calls: 4, errors: 3, errorRate: 0.75 } },
+      });
       // 4 calls: the Describe made at registration, then the 3 failed lookups; the refused one never reached the adapter.
     } finally {
       await control('DELETE', '/sim/registries/residence/faults');
@@ -277,23 +307,34 @@ describe('registering adapters', () => {
 
 describe('registry operators own their adapters', () => {
   type View = { id: string; owner: string | null; updatedBy: string | null; revision: number; maxConcurrency: number };
-  const northShard = (extra: Record<string, unknown> = {}) => manifest('pop-north', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] }, ...extra });
+  const northShard = (extra: Record<string, unknown> = {}) =>
+    manifest('pop-north', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] }, ...extra });
 
   it('a land operator can neither register a population adapter nor replace or remove one (403), and population routing is untouched', async () => {
     const people = await samples('population', 'person', 1000);
     const hanoi = people.filter((id) => provinceOfSubject(directory, 'cccd', id) === '01').slice(0, 4);
     const north = sim.adapterStats('pop-north').lookups;
 
-    const hostile = await call('POST', '/v1/adapters', tokens.land, manifest('land-op-pop', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }));
+    const hostile = await call(
+      'POST',
+      '/v1/adapters',
+      tokens.land,
+      manifest('land-op-pop', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }),
+    );
     expect(hostile.status).toBe(403);
     expect(hostile.body).toMatchObject({ code: 'registry_not_permitted', registry: 'population', requiredScope: 'adapters:write:population' });
     // Also for an id that is taken: the answer does not depend on what the catalog holds.
     expect((await call('POST', '/v1/adapters', tokens.land, northShard())).body).toMatchObject({ code: 'registry_not_permitted' });
-    expect((await call('PUT', '/v1/adapters/pop-north', tokens.land, northShard({ maxConcurrency: 1 }))).body).toMatchObject({ code: 'registry_not_permitted' });
+    expect((await call('PUT', '/v1/adapters/pop-north', tokens.land, northShard({ maxConcurrency: 1 }))).body).toMatchObject({
+      code: 'registry_not_permitted',
+    });
     const removal = await call('DELETE', '/v1/adapters/pop-north', tokens.land);
     expect(removal).toMatchObject({ status: 403, body: { code: 'registry_not_permitted' } });
     // A token of the old kind (plain adapters:write) no longer grants any registry.
-    expect((await call('POST', '/v1/adapters', tokens.legacy, manifest('legacy-pop', 'population', sim.extraEndpoints['pop-north'])))).toMatchObject({ status: 403, body: { code: 'missing_scope' } });
+    expect(await call('POST', '/v1/adapters', tokens.legacy, manifest('legacy-pop', 'population', sim.extraEndpoints['pop-north']))).toMatchObject({
+      status: 403,
+      body: { code: 'missing_scope' },
+    });
     expect((await call('DELETE', '/v1/adapters/pop-north', tokens.legacy)).status).toBe(403);
 
     expect((await admin('GET', '/v1/adapters/land-op-pop')).status).toBe(404);
@@ -303,16 +344,26 @@ describe('registry operators own their adapters', () => {
     expect(sim.adapterStats('pop-north').lookups).toBe(north + hanoi.length);
   });
 
-  it("another operator of the same registry cannot change or remove an adapter it does not own (403 adapter_owner_mismatch), but runs its own", async () => {
+  it('another operator of the same registry cannot change or remove an adapter it does not own (403 adapter_owner_mismatch), but runs its own', async () => {
     const put = await call('PUT', '/v1/adapters/pop-north', tokens.population2, northShard({ maxConcurrency: 1 }));
     expect(put).toMatchObject({ status: 403, body: { code: 'adapter_owner_mismatch', adapter: 'pop-north' } });
     expect((await call('DELETE', '/v1/adapters/pop-north', tokens.population2)).body).toMatchObject({ code: 'adapter_owner_mismatch' });
 
     // Its own replica of the north shard: registered, changed and removed by itself.
-    const own = await call('POST', '/v1/adapters', tokens.population2, manifest('pop-north-2', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }));
+    const own = await call(
+      'POST',
+      '/v1/adapters',
+      tokens.population2,
+      manifest('pop-north-2', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] } }),
+    );
     expect(own.status).toBe(201);
     expect(own.body).toMatchObject({ id: 'pop-north-2', owner: 'population-operator-2', updatedBy: 'population-operator-2' });
-    const changed = await call('PUT', '/v1/adapters/pop-north-2', tokens.population2, manifest('pop-north-2', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] }, maxConcurrency: 8 }));
+    const changed = await call(
+      'PUT',
+      '/v1/adapters/pop-north-2',
+      tokens.population2,
+      manifest('pop-north-2', 'population', sim.extraEndpoints['pop-north'], { routing: { provinces: ['01'] }, maxConcurrency: 8 }),
+    );
     expect(changed).toMatchObject({ status: 200, body: { revision: 2, maxConcurrency: 8, owner: 'population-operator-2' } });
     // ...which the first operator cannot touch either.
     expect((await admin('DELETE', '/v1/adapters/pop-north-2')).body).toMatchObject({ code: 'adapter_owner_mismatch' });
@@ -327,7 +378,9 @@ describe('registry operators own their adapters', () => {
     const listed = ((await call('GET', '/v1/adapters', readOnlyToken)).body.adapters as View[]).find((a) => a.id === 'pop-north');
     expect(listed).toMatchObject({ owner: 'registry-operator-1', updatedBy: 'national-admin' });
     // Durable: the catalog file carries the owner with the entry.
-    const lines = readFileSync(path.join(dataDir, 'adapters', 'motlan.adapters.v1', '0.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(path.join(dataDir, 'adapters', 'motlan.adapters.v1', '0.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect((JSON.parse(lines.at(-1) ?? '{}') as { v?: string }).v).toContain('"owner":"registry-operator-1"');
   });
 });
@@ -362,7 +415,7 @@ describe('operator CLI and the catalog file', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('400 validation_failed');
     expect(refused.err).toContain('- maxConcurrency:');
-    expect((await cli('adapters', 'show', 'no-such-adapter'))).toMatchObject({ code: 1, err: expect.stringContaining('404 adapter_not_found') });
+    expect(await cli('adapters', 'show', 'no-such-adapter')).toMatchObject({ code: 1, err: expect.stringContaining('404 adapter_not_found') });
     expect((await cli('adapters', 'frobnicate')).code).toBe(2);
 
     const removed = await cli('adapters', 'remove', 'business-b');
@@ -372,8 +425,17 @@ describe('operator CLI and the catalog file', () => {
   it('audits every catalog change with who, what, before and after', () => {
     const records = readAuditRecords(path.join(dataDir, 'audit')).filter((r) => r.type === 'adapter_catalog');
     const update = records.find((r) => r.action === 'update' && r.adapterId === 'business')!;
-    expect(update).toMatchObject({ clientId: 'registry-operator-1', registry: 'business', before: { endpoint: sim.extraEndpoints['business-a'] }, after: { endpoint: sim.extraEndpoints['business-b'] } });
-    expect(records.find((r) => r.action === 'remove' && r.adapterId === 'business-b')).toMatchObject({ clientId: 'operator-cli', after: null, before: { id: 'business-b' } });
+    expect(update).toMatchObject({
+      clientId: 'registry-operator-1',
+      registry: 'business',
+      before: { endpoint: sim.extraEndpoints['business-a'] },
+      after: { endpoint: sim.extraEndpoints['business-b'] },
+    });
+    expect(records.find((r) => r.action === 'remove' && r.adapterId === 'business-b')).toMatchObject({
+      clientId: 'operator-cli',
+      after: null,
+      before: { id: 'business-b' },
+    });
     expect(records.filter((r) => r.action === 'register').map((r) => r.adapterId)).toEqual(
       expect.arrayContaining(['pop-north', 'pop-south', 'business', 'land-r1', 'land-r2', 'civil-1', 'residence-1', 'business-b']),
     );

@@ -102,17 +102,42 @@ function buildGenerator(random: () => number) {
     'prototype',
   ];
   const enc = (value: string) => encodeURIComponent(value);
-  const segment = () => (random() < 0.5 ? enc(pick(weird)) : pick(['population', 'residence', 'land', 'business', 'civil-status', 'person', 'household', 'parcel', 'enterprise', 'birth', 'x', 'POPULATION', '..', '.', '%2e%2e']));
+  const segment = () =>
+    random() < 0.5
+      ? enc(pick(weird))
+      : pick([
+          'population',
+          'residence',
+          'land',
+          'business',
+          'civil-status',
+          'person',
+          'household',
+          'parcel',
+          'enterprise',
+          'birth',
+          'x',
+          'POPULATION',
+          '..',
+          '.',
+          '%2e%2e',
+        ]);
   const token = () => pick(Object.values(tokens));
   const purpose = () => pick(['1.004222', '1.004194', '9.999999', '1.00422', '', 'x', '1.004222\t', '١.٠٠٤٢٢٢', '1.004222; drop', 'a'.repeat(100)]);
   const officer = () => pick(['officer-001', '', ' ', 'a'.repeat(65), 'o\u0000x', 'officer 001', '<b>', 'ô']);
   // Personal ids broken up by separators must be replaced like plain ones.
-  const requestId = () => pick([randomUUID(), '001099012345', 'req-ok', 'x'.repeat(200), 'a b', '\u00e9', '', '0200-9405-9352', '001.099.012.345', 'req:0010:9901:2345']);
+  const requestId = () =>
+    pick([randomUUID(), '001099012345', 'req-ok', 'x'.repeat(200), 'a b', '\u00e9', '', '0200-9405-9352', '001.099.012.345', 'req:0010:9901:2345']);
   const jsonValue = (depth = 0): unknown => {
     const r = random();
     if (depth > 3 || r < 0.3) return pick<unknown>([null, true, false, 0, -1, 1e308, -0, 2 ** 53 + 1, '', 'x', pick(weird), [], {}]);
     if (r < 0.6) return Array.from({ length: int(5) }, () => jsonValue(depth + 1));
-    return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(['items', 'registry', 'dataset', 'subjectId', 'fields', '__proto__', 'constructor', pick(weird)]), jsonValue(depth + 1)]));
+    return Object.fromEntries(
+      Array.from({ length: int(5) }, () => [
+        pick(['items', 'registry', 'dataset', 'subjectId', 'fields', '__proto__', 'constructor', pick(weird)]),
+        jsonValue(depth + 1),
+      ]),
+    );
   };
   const body = (): string => {
     const r = random();
@@ -123,12 +148,27 @@ function buildGenerator(random: () => number) {
     if (r < 0.2) return 'x'.repeat(300 * 1024);
     if (r < 0.25) return '{"items":';
     if (r < 0.3) return '\u0000\u0001\u0002';
-    if (r < 0.35) return JSON.stringify({ items: Array.from({ length: int(60) }, () => ({ registry: pick(['population', pick(weird)]), dataset: pick(['person', pick(weird)]), subjectId: pick(persons.concat(weird)), fields: pick([['fullName'], ['x'.repeat(70)], 'fullName', [pick(weird)]]) })) });
+    if (r < 0.35)
+      return JSON.stringify({
+        items: Array.from({ length: int(60) }, () => ({
+          registry: pick(['population', pick(weird)]),
+          dataset: pick(['person', pick(weird)]),
+          subjectId: pick(persons.concat(weird)),
+          fields: pick([['fullName'], ['x'.repeat(70)], 'fullName', [pick(weird)]]),
+        })),
+      });
     return JSON.stringify(jsonValue());
   };
   const dossierBody = (): string => {
     if (random() < 0.3) return body();
-    const valid: Record<string, unknown> = { procedureCode: '1.004222', communeCode: '00004', status: 2, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence: 1 };
+    const valid: Record<string, unknown> = {
+      procedureCode: '1.004222',
+      communeCode: '00004',
+      status: 2,
+      subjectType: 'citizen',
+      receivedAt: '2026-11-23T09:15:00+07:00',
+      sequence: 1,
+    };
     // Another commune than the dossier's binding (403 dossier_commune_mismatch); ISO 8601 dates that are not RFC 3339 (400).
     if (random() < 0.2) valid.communeCode = '10231';
     if (random() < 0.2) valid[pick(['receivedAt', 'dueAt'])] = pick(['2026-W49-1T10:00:00Z', '2026-340T10:00:00Z', '20261206T100000Z']);
@@ -145,24 +185,47 @@ function buildGenerator(random: () => number) {
     const auth = random();
     if (auth < 0.6) headers.authorization = `Bearer ${tokens.valid}`;
     else if (auth < 0.9) headers.authorization = `Bearer ${token()}`;
-    else if (auth < 0.95) headers.authorization = pick(['Bearer', 'Basic dXNlcjpwYXNz', 'bearer  ', `Bearer ${'a'.repeat(9000)}`, 'Bearer a.b.c', `Bearer ${tokens.valid}x`]);
+    else if (auth < 0.95)
+      headers.authorization = pick(['Bearer', 'Basic dXNlcjpwYXNz', 'bearer  ', `Bearer ${'a'.repeat(9000)}`, 'Bearer a.b.c', `Bearer ${tokens.valid}x`]);
     if (random() < 0.9) headers['x-purpose'] = purpose();
     if (random() < 0.9) headers['x-officer-id'] = officer();
     if (random() < 0.5) headers['x-request-id'] = requestId();
     if (random() < 0.3) headers['x-dossier-id'] = pick(['H01-1', '../../x', 'a'.repeat(100), '']);
     if (r < 0.4) {
       const subject = random() < 0.3 ? pick(persons) : segment();
-      const query = random() < 0.5 ? `?fields=${enc(pick(['fullName', 'fullName,dateOfBirth', '', ',', 'a'.repeat(80), pick(weird), 'fullName,'.repeat(150)]))}` : random() < 0.1 ? '?fields=a&fields=b' : '';
-      return { kind: 'lookup', method: pick(['GET', 'GET', 'GET', 'POST', 'DELETE', 'HEAD']), path: `/v1/registries/${segment()}/${segment()}/${subject}${query}`, headers };
+      const query =
+        random() < 0.5
+          ? `?fields=${enc(pick(['fullName', 'fullName,dateOfBirth', '', ',', 'a'.repeat(80), pick(weird), 'fullName,'.repeat(150)]))}`
+          : random() < 0.1
+            ? '?fields=a&fields=b'
+            : '';
+      return {
+        kind: 'lookup',
+        method: pick(['GET', 'GET', 'GET', 'POST', 'DELETE', 'HEAD']),
+        path: `/v1/registries/${segment()}/${segment()}/${subject}${query}`,
+        headers,
+      };
     }
     if (r < 0.55) {
-      headers['content-type'] = pick(['application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16']);
+      headers['content-type'] = pick([
+        'application/json',
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json; charset=utf-16',
+      ]);
       return { kind: 'batch', method: 'POST', path: '/v1/lookups', headers, body: body() };
     }
     if (r < 0.7) {
       headers['content-type'] = 'application/json';
       if (random() < 0.5) headers.authorization = `Bearer ${random() < 0.8 ? tokens.dossiers : tokens.dossiersOfCommune}`;
-      return { kind: 'dossier', method: pick(['PUT', 'PUT', 'POST', 'GET']), path: `/v1/dossiers/${random() < 0.5 ? 'H01.01-261123-000001' : segment()}/status`, headers, body: dossierBody() };
+      return {
+        kind: 'dossier',
+        method: pick(['PUT', 'PUT', 'POST', 'GET']),
+        path: `/v1/dossiers/${random() < 0.5 ? 'H01.01-261123-000001' : segment()}/status`,
+        headers,
+        body: dossierBody(),
+      };
     }
     if (r < 0.74) {
       // The procedure catalog's operator API: fuzzed procedures, codes and If-Match values.
@@ -172,24 +235,82 @@ function buildGenerator(random: () => number) {
       const procedure: Record<string, unknown> = { code: '9.000777', name: 'fuzz', access: [{ registry: 'fuzz-registry', dataset: 'fuzz', fields: ['a'] }] };
       procedure[pick(Object.keys(procedure).concat(['subjects', 'form', 'components', 'version', 'x']))] = jsonValue();
       const code = pick(['9.000777', '9.000778', segment()]);
-      return { kind: 'procedures', method: pick(['PUT', 'PUT', 'DELETE', 'GET']), path: pick(['/v1/procedures', `/v1/procedures/${code}`]), headers, body: JSON.stringify(procedure) };
+      return {
+        kind: 'procedures',
+        method: pick(['PUT', 'PUT', 'DELETE', 'GET']),
+        path: pick(['/v1/procedures', `/v1/procedures/${code}`]),
+        headers,
+        body: JSON.stringify(procedure),
+      };
     }
     if (r < 0.78) {
       headers['content-type'] = 'application/json';
       headers.authorization = `Bearer ${random() < 0.7 ? tokens.operator : token()}`;
-      const manifest: Record<string, unknown> = { id: 'fuzz', registry: 'population', endpoint: '127.0.0.1:1', tls: { insecure: true }, timeoutMs: 100, maxConcurrency: 1, retry: { attempts: 1, backoffMs: 0 } };
+      const manifest: Record<string, unknown> = {
+        id: 'fuzz',
+        registry: 'population',
+        endpoint: '127.0.0.1:1',
+        tls: { insecure: true },
+        timeoutMs: 100,
+        maxConcurrency: 1,
+        retry: { attempts: 1, backoffMs: 0 },
+      };
       manifest[pick(Object.keys(manifest).concat(['routing', 'breaker', 'x']))] = jsonValue();
-      return { kind: 'adapters', method: pick(['POST', 'PUT', 'DELETE', 'GET']), path: pick(['/v1/adapters', `/v1/adapters/${segment()}`, `/v1/adapters/${segment()}/health`]), headers, body: JSON.stringify(manifest) };
+      return {
+        kind: 'adapters',
+        method: pick(['POST', 'PUT', 'DELETE', 'GET']),
+        path: pick(['/v1/adapters', `/v1/adapters/${segment()}`, `/v1/adapters/${segment()}/health`]),
+        headers,
+        body: JSON.stringify(manifest),
+      };
     }
     if (r < 0.86) {
       headers.authorization = `Bearer ${random() < 0.7 ? tokens.ops : token()}`;
-      return { kind: 'ops', method: 'GET', path: pick([`/v1/ops/sync/communes?province=${enc(pick(weird))}`, '/v1/ops/sync/communes', `/v1/ops/sync/lag?${enc(pick(weird))}=1`, '/v1/ops/sync/provinces']), headers };
+      return {
+        kind: 'ops',
+        method: 'GET',
+        path: pick([
+          `/v1/ops/sync/communes?province=${enc(pick(weird))}`,
+          '/v1/ops/sync/communes',
+          `/v1/ops/sync/lag?${enc(pick(weird))}=1`,
+          '/v1/ops/sync/provinces',
+        ]),
+        headers,
+      };
     }
     if (r < 0.92) {
       headers['content-type'] = 'application/json';
-      return { kind: 'evidence', method: 'POST', path: '/v1/evidence/verify', headers, body: random() < 0.5 ? JSON.stringify({ evidence: pick([tokens.none, tokens.hmac, 'a.b.c', pick(weird), 'x'.repeat(5000)]) }) : body() };
+      return {
+        kind: 'evidence',
+        method: 'POST',
+        path: '/v1/evidence/verify',
+        headers,
+        body: random() < 0.5 ? JSON.stringify({ evidence: pick([tokens.none, tokens.hmac, 'a.b.c', pick(weird), 'x'.repeat(5000)]) }) : body(),
+      };
     }
-    return { kind: 'paths', method: pick(['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'DELETE']), path: pick(['/', '/v1', '/v2/registries', '/.env', '/admin', `/v1/${segment()}`, '/v1/registries/../../../etc/passwd', '/v1/%2e%2e/%2e%2e/etc/passwd', '/metrics/../v1/adapters', '/v1/me/consents', `/v1/me/consents/${segment()}`, '/v1/consent-requests', `/v1/consent-requests/${segment()}`, `/v1/me/consent-requests/${segment()}/approve`, '/v1/registries?x=' + 'y'.repeat(5000), `/${enc(pick(weird))}`]), headers };
+    return {
+      kind: 'paths',
+      method: pick(['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'DELETE']),
+      path: pick([
+        '/',
+        '/v1',
+        '/v2/registries',
+        '/.env',
+        '/admin',
+        `/v1/${segment()}`,
+        '/v1/registries/../../../etc/passwd',
+        '/v1/%2e%2e/%2e%2e/etc/passwd',
+        '/metrics/../v1/adapters',
+        '/v1/me/consents',
+        `/v1/me/consents/${segment()}`,
+        '/v1/consent-requests',
+        `/v1/consent-requests/${segment()}`,
+        `/v1/me/consent-requests/${segment()}/approve`,
+        '/v1/registries?x=' + 'y'.repeat(5000),
+        `/${enc(pick(weird))}`,
+      ]),
+      headers,
+    };
   };
 }
 
@@ -203,7 +324,11 @@ function wireHeaders(headers: Record<string, string>): Record<string, string> {
 }
 
 async function send(c: Case): Promise<{ status: number; type: string; requestId: string | null; body: string }> {
-  const response = await fetch(base + c.path, { method: c.method, headers: wireHeaders(c.headers), body: c.method === 'GET' || c.method === 'HEAD' ? undefined : c.body });
+  const response = await fetch(base + c.path, {
+    method: c.method,
+    headers: wireHeaders(c.headers),
+    body: c.method === 'GET' || c.method === 'HEAD' ? undefined : c.body,
+  });
   const text = await response.text();
   return { status: response.status, type: response.headers.get('content-type') ?? '', requestId: response.headers.get('x-request-id'), body: text };
 }
@@ -252,7 +377,9 @@ beforeAll(async () => {
     MOTLAN_DATA_DIR: dataDir,
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
     // This suite is about input handling, not throttling: one client sends all of it, and every
     // refusal, anonymous ones included, is to be found in the trail by its request id.
@@ -374,7 +501,11 @@ describe('hostile shapes of issue 13', () => {
         });
       }
       // Nesting within the limit still reaches validation (a 400 of another kind, or an answer).
-      const shallow = await fetch(base + route.path, { method: route.method, headers: { authorization: `Bearer ${route.token}`, 'content-type': 'application/json', ...route.headers }, body: deepObject(10) });
+      const shallow = await fetch(base + route.path, {
+        method: route.method,
+        headers: { authorization: `Bearer ${route.token}`, 'content-type': 'application/json', ...route.headers },
+        body: deepObject(10),
+      });
       expect(shallow.status).toBeLessThan(500);
       expect(((await shallow.json()) as { code?: string }).code).not.toBe('body_too_deep');
     }

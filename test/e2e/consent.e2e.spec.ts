@@ -27,9 +27,25 @@ const PROCEDURE = '2.000815';
 const BIRTH = [{ registry: 'civil-status', dataset: 'birth' }];
 const DAY = 86_400_000;
 
-interface Problem { code?: string; reason?: string }
-interface ConsentBody extends Problem { id: string; status: string; revokedAt: string | null; origin: { kind: string } }
-interface RequestBody extends Problem { code: string; link: string; expiresAt: string; datasets: unknown[]; officerId: string | null; status?: string; consentId?: string | null }
+interface Problem {
+  code?: string;
+  reason?: string;
+}
+interface ConsentBody extends Problem {
+  id: string;
+  status: string;
+  revokedAt: string | null;
+  origin: { kind: string };
+}
+interface RequestBody extends Problem {
+  code: string;
+  link: string;
+  expiresAt: string;
+  datasets: unknown[];
+  officerId: string | null;
+  status?: string;
+  consentId?: string | null;
+}
 
 let sim: RunningRegistrySim;
 const apps: NestFastifyApplication[] = [];
@@ -49,7 +65,9 @@ async function startGateway(dir: string, env: Record<string, string> = {}): Prom
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dir,
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     ...env,
   });
@@ -208,7 +226,10 @@ describe('consent asked for at the counter', () => {
     expect(asked.body.code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
     expect(asked.body.link).toBe(`/v1/me/consent-requests/${asked.body.code}`);
     const code = asked.body.code;
-    expect((await httpCall<RequestBody>(base, 'GET', `/v1/consent-requests/${code}`, { token: clerk })).body).toMatchObject({ status: 'pending', consentId: null });
+    expect((await httpCall<RequestBody>(base, 'GET', `/v1/consent-requests/${code}`, { token: clerk })).body).toMatchObject({
+      status: 'pending',
+      consentId: null,
+    });
     // Another client (even of the same scope) does not see it.
     expect((await httpCall(base, 'GET', `/v1/consent-requests/${code}`, { token: otherCommune })).status).toBe(404);
 

@@ -68,7 +68,9 @@ beforeAll(async () => {
     MOTLAN_DATA_DIR: dataDir,
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
     MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
     MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
@@ -93,7 +95,10 @@ describe('dossier → commune binding', () => {
     // Who holds the dossier is not told to the caller.
     expect(JSON.stringify(attack.body)).not.toContain(owner.code);
     // Nor can a national system (no commune claim) report it under another commune, or take its next sequence.
-    expect((await put(DOSSIER, status(foreign.code, { status: 7, sequence: 2 }), tokens.national)).body).toMatchObject({ status: 403, code: 'dossier_commune_mismatch' });
+    expect((await put(DOSSIER, status(foreign.code, { status: 7, sequence: 2 }), tokens.national)).body).toMatchObject({
+      status: 403,
+      code: 'dossier_commune_mismatch',
+    });
     // Refused before anything reached the log (the status is appended only after the check).
     expect(syncLogLines('999')).toEqual([]);
     expect(syncLogLines(foreign.code).filter((line) => line.includes(DOSSIER))).toEqual([]);
@@ -121,7 +126,10 @@ describe('dossier → commune binding', () => {
     await gateway!.close();
     gateway = undefined;
     await startGateway();
-    expect((await put(DOSSIER, status(foreign.code, { status: 7, sequence: 4 }), tokens.foreign)).body).toMatchObject({ status: 403, code: 'dossier_commune_mismatch' });
+    expect((await put(DOSSIER, status(foreign.code, { status: 7, sequence: 4 }), tokens.foreign)).body).toMatchObject({
+      status: 403,
+      code: 'dossier_commune_mismatch',
+    });
     expect((await put(DOSSIER, status(owner.code, { status: 10, sequence: 4 }), tokens.owner)).status).toBe(202);
     await eventually('the fourth status at the portal', async () => (sim.portal.statusesOf(DOSSIER).length === 4 ? true : undefined));
     expect(sim.portal.statusesOf(DOSSIER).every((s) => s.communeCode === owner.code)).toBe(true);
@@ -133,21 +141,45 @@ describe('dossier → commune binding', () => {
 
     // Commune systems and national systems do not hold dossiers:rebind.
     for (const token of [tokens.owner, tokens.foreign, tokens.national]) {
-      expect((await rebind(id, { communeCode: owner.code, reason: 'moved to the right commune' }, token)).body).toMatchObject({ status: 403, code: 'missing_scope', requiredScope: 'dossiers:rebind' });
+      expect((await rebind(id, { communeCode: owner.code, reason: 'moved to the right commune' }, token)).body).toMatchObject({
+        status: 403,
+        code: 'missing_scope',
+        requiredScope: 'dossiers:rebind',
+      });
     }
     const noReason = await rebind(id, { communeCode: owner.code });
     expect(noReason.body).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(new Set((noReason.body.invalidParams as { name: string }[]).map((p) => p.name))).toEqual(new Set(['reason']));
     expect((await rebind(id, { communeCode: '99999', reason: 'typo' })).body).toMatchObject({ status: 400, code: 'unknown_commune' });
     expect((await rebind('bad id!', { communeCode: owner.code, reason: 'x'.repeat(10) })).status).toBe(400);
-    expect((await httpCall(base, 'GET', `/v1/dossiers/${id}/commune`, { token: tokens.operator })).body).toMatchObject({ dossierId: id, communeCode: foreign.code, boundBy: `commune-${foreign.code}` });
+    expect((await httpCall(base, 'GET', `/v1/dossiers/${id}/commune`, { token: tokens.operator })).body).toMatchObject({
+      dossierId: id,
+      communeCode: foreign.code,
+      boundBy: `commune-${foreign.code}`,
+    });
 
     const reason = 'first reported by the wrong commune system (ticket 4711)';
     const answer = await rebind(id, { communeCode: owner.code, reason });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ dossierId: id, communeCode: owner.code, previousCommuneCode: foreign.code, boundBy: 'sync-operator', reason, boundAt: expect.any(String) });
+    expect(answer.body).toMatchObject({
+      dossierId: id,
+      communeCode: owner.code,
+      previousCommuneCode: foreign.code,
+      boundBy: 'sync-operator',
+      reason,
+      boundAt: expect.any(String),
+    });
     const audited = auditRecords().filter((r) => r.type === 'dossier_commune_rebind');
-    expect(audited).toEqual([expect.objectContaining({ dossierId: id, before: foreign.code, after: owner.code, clientId: 'sync-operator', reason, requestId: answer.headers.get('x-request-id') })]);
+    expect(audited).toEqual([
+      expect.objectContaining({
+        dossierId: id,
+        before: foreign.code,
+        after: owner.code,
+        clientId: 'sync-operator',
+        reason,
+        requestId: answer.headers.get('x-request-id'),
+      }),
+    ]);
 
     // From now on the dossier is the owner's.
     expect((await put(id, status(foreign.code, { sequence: 2 }), tokens.foreign)).body).toMatchObject({ status: 403, code: 'dossier_commune_mismatch' });
@@ -155,23 +187,31 @@ describe('dossier → commune binding', () => {
     expect((await httpCall(base, 'GET', `/v1/dossiers/${id}/commune`, { token: tokens.operator })).body).toMatchObject({ communeCode: owner.code, reason });
 
     // An operator may also bind a dossier before anyone reported it.
-    expect((await httpCall(base, 'GET', '/v1/dossiers/H01.14-261206-000999/commune', { token: tokens.operator })).body).toMatchObject({ status: 404, code: 'dossier_not_bound' });
-    expect((await rebind('H01.14-261206-000999', { communeCode: owner.code, reason: 'reserved for its commune' })).body).toMatchObject({ previousCommuneCode: null });
+    expect((await httpCall(base, 'GET', '/v1/dossiers/H01.14-261206-000999/commune', { token: tokens.operator })).body).toMatchObject({
+      status: 404,
+      code: 'dossier_not_bound',
+    });
+    expect((await rebind('H01.14-261206-000999', { communeCode: owner.code, reason: 'reserved for its commune' })).body).toMatchObject({
+      previousCommuneCode: null,
+    });
     expect((await put('H01.14-261206-000999', status(foreign.code), tokens.foreign)).body).toMatchObject({ code: 'dossier_commune_mismatch' });
 
     const openapi = await httpCall<{ paths: Record<string, Record<string, unknown>> }>(base, 'GET', '/openapi.json');
     expect(Object.keys(openapi.body.paths['/v1/dossiers/{dossierId}/commune'] ?? {}).sort()).toEqual(['get', 'put']);
   });
 
-  it.each(['2026-W49-1T10:00:00Z', '2026-340T10:00:00Z', '20261206T100000Z'])('refuses the date %s (valid ISO 8601, not RFC 3339) with 400, in receivedAt and dueAt', async (date) => {
-    const id = `H01.14-261206-9${date.length}`;
-    for (const field of ['receivedAt', 'dueAt']) {
-      const answer = await put(id, status(owner.code, { [field]: date }), tokens.owner);
-      expect(answer.status).toBe(400);
-      expect(answer.body).toMatchObject({ code: 'validation_failed', invalidParams: [{ name: field, reason: expect.stringContaining('RFC 3339') }] });
-    }
-    expect(syncLogLines(id)).toEqual([]);
-    // Refused at the edge, so not bound either: the dossier's commune can still claim it.
-    expect((await httpCall(base, 'GET', `/v1/dossiers/${id}/commune`, { token: tokens.operator })).status).toBe(404);
-  });
+  it.each(['2026-W49-1T10:00:00Z', '2026-340T10:00:00Z', '20261206T100000Z'])(
+    'refuses the date %s (valid ISO 8601, not RFC 3339) with 400, in receivedAt and dueAt',
+    async (date) => {
+      const id = `H01.14-261206-9${date.length}`;
+      for (const field of ['receivedAt', 'dueAt']) {
+        const answer = await put(id, status(owner.code, { [field]: date }), tokens.owner);
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ code: 'validation_failed', invalidParams: [{ name: field, reason: expect.stringContaining('RFC 3339') }] });
+      }
+      expect(syncLogLines(id)).toEqual([]);
+      // Refused at the edge, so not bound either: the dossier's commune can still claim it.
+      expect((await httpCall(base, 'GET', `/v1/dossiers/${id}/commune`, { token: tokens.operator })).status).toBe(404);
+    },
+  );
 });

@@ -31,7 +31,15 @@ const [communeA, communeB] = directory.communesOf('01');
 const communeOther = directory.communesOf('79')[0];
 
 function status(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { procedureCode: '1.004222', communeCode: communeA.code, status: 2, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence: 1, ...overrides };
+  return {
+    procedureCode: '1.004222',
+    communeCode: communeA.code,
+    status: 2,
+    subjectType: 'citizen',
+    receivedAt: '2026-11-23T09:15:00+07:00',
+    sequence: 1,
+    ...overrides,
+  };
 }
 
 const put = (dossierId: string, body: unknown, token = nationalToken) => httpCall(base, 'PUT', `/v1/dossiers/${dossierId}/status`, { token, body });
@@ -62,7 +70,9 @@ beforeAll(async () => {
     MOTLAN_DATA_DIR: dataDir,
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
     MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
     MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
@@ -85,13 +95,17 @@ describe('PUT /v1/dossiers/{id}/status', () => {
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
     const names = (bad.body.invalidParams as { name: string }[]).map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['status', 'communeCode', 'receivedAt', 'sequence', 'subjectType', 'extra']));
-    expect((await put('H01-X-1', status({ receivedAt: '2026-11-23T09:15:00' }))).body.invalidParams).toEqual([{ name: 'receivedAt', reason: expect.stringContaining('offset') }]);
+    expect((await put('H01-X-1', status({ receivedAt: '2026-11-23T09:15:00' }))).body.invalidParams).toEqual([
+      { name: 'receivedAt', reason: expect.stringContaining('offset') },
+    ]);
     expect((await put('H01-X-1', status({ communeCode: '99999' }))).body).toMatchObject({ status: 400, code: 'unknown_commune' });
     expect((await put('bad id!', status())).status).toBe(400);
     expect((await put('H01-X-1', status({ dueAt: '2026-11-01T00:00:00+07:00' }))).body.invalidParams).toEqual([{ name: 'dueAt', reason: expect.any(String) }]);
     expect((await put('H01-X-1', status(), opsToken)).body).toMatchObject({ status: 403, code: 'missing_scope', requiredScope: 'dossiers:write' });
     expect((await put('H01-X-1', status({ communeCode: communeB.code }), communeToken)).body).toMatchObject({ status: 403, code: 'commune_mismatch' });
-    expect((await httpCall(base, 'PUT', '/v1/dossiers/H01-X-1/status', { token: nationalToken, headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await httpCall(base, 'PUT', '/v1/dossiers/H01-X-1/status', { token: nationalToken, headers: { 'content-type': 'application/json' } })).status).toBe(
+      400,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sim.portal.statusesOf('H01-X-1')).toEqual([]);
   });
@@ -104,7 +118,9 @@ describe('PUT /v1/dossiers/{id}/status', () => {
         status: code,
         sequence: i + 1,
         dueAt: '2026-11-30T17:00:00+07:00',
-        ...(code === 10 ? { resultDocuments: [{ code: 'KQ01', name: 'Giấy xác nhận thông tin về cư trú', url: 'https://dichvucong.gov.vn/ket-qua/KQ01' }] } : {}),
+        ...(code === 10
+          ? { resultDocuments: [{ code: 'KQ01', name: 'Giấy xác nhận thông tin về cư trú', url: 'https://dichvucong.gov.vn/ket-qua/KQ01' }] }
+          : {}),
       });
       const answer = await put(id, body, communeToken);
       expect(answer.status).toBe(202);
@@ -114,8 +130,21 @@ describe('PUT /v1/dossiers/{id}/status', () => {
       const statuses = sim.portal.statusesOf(id);
       return statuses.length === 4 ? statuses : undefined;
     });
-    expect(delivered.map((s) => [s.sequence, s.status])).toEqual([[1, 2], [2, 4], [3, 9], [4, 10]].map(([seq, st]) => [seq, st]));
-    expect(delivered[0]).toMatchObject({ communeCode: communeA.code, provinceCode: '01', receivedAt: '20261123091500', dueAt: '20261130170000', procedureCode: '1.004222' });
+    expect(delivered.map((s) => [s.sequence, s.status])).toEqual(
+      [
+        [1, 2],
+        [2, 4],
+        [3, 9],
+        [4, 10],
+      ].map(([seq, st]) => [seq, st]),
+    );
+    expect(delivered[0]).toMatchObject({
+      communeCode: communeA.code,
+      provinceCode: '01',
+      receivedAt: '20261123091500',
+      dueAt: '20261130170000',
+      procedureCode: '1.004222',
+    });
     expect(delivered[3].resultDocuments).toEqual([{ code: 'KQ01', name: 'Giấy xác nhận thông tin về cư trú', url: 'https://dichvucong.gov.vn/ket-qua/KQ01' }]);
 
     // A repeated sequence number is accepted and changes nothing at the portal.
@@ -151,7 +180,12 @@ describe('PUT /v1/dossiers/{id}/status', () => {
     }
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runMotlanCli(['sync', 'replay-dead-letters'], { MOTLAN_URL: base, MOTLAN_TOKEN: opsToken }, { write: (t) => out.push(t) }, { write: (t) => err.push(t) });
+    const code = await runMotlanCli(
+      ['sync', 'replay-dead-letters'],
+      { MOTLAN_URL: base, MOTLAN_TOKEN: opsToken },
+      { write: (t) => out.push(t) },
+      { write: (t) => err.push(t) },
+    );
     expect({ code, out: out.join(''), err: err.join('') }).toEqual({ code: 0, out: 'replayed 1 dead-lettered status\n', err: '' });
     await eventually('the replayed status at the portal', async () => (sim.portal.statusesOf(poison).length === 1 ? true : undefined));
     const row = await eventually('the figures after the replay', async () => {
@@ -165,12 +199,17 @@ describe('PUT /v1/dossiers/{id}/status', () => {
 
   it('shows the lag of the sync groups and the provinces with their colours', async () => {
     const lag = await eventually('the portal sync group in the lag view', async () => {
-      const { body } = await ops<{ groups: { group: string; status: string; totalLag: number; partitions: unknown[]; history: unknown[] }[] }>('/v1/ops/sync/lag');
+      const { body } = await ops<{ groups: { group: string; status: string; totalLag: number; partitions: unknown[]; history: unknown[] }[] }>(
+        '/v1/ops/sync/lag',
+      );
       const group = body.groups.find((g) => g.group === 'motlan-portal-sync');
       return group && group.partitions.length > 0 && group.totalLag === 0 ? group : undefined;
     });
     expect(lag).toMatchObject({ status: 'OK', totalLag: 0 });
-    const { body } = await ops<{ totals: { provinces: number; communes: Record<string, number> }; provinces: { code: string; name: string; communes: number; green: number; received: number }[] }>('/v1/ops/sync/provinces');
+    const { body } = await ops<{
+      totals: { provinces: number; communes: Record<string, number> };
+      provinces: { code: string; name: string; communes: number; green: number; received: number }[];
+    }>('/v1/ops/sync/provinces');
     expect(body.totals.provinces).toBe(34);
     expect(body.totals.communes.GREEN + body.totals.communes.YELLOW + body.totals.communes.RED).toBe(3321);
     const hanoi = body.provinces.find((p) => p.code === '01')!;

@@ -54,7 +54,10 @@ interface LookupAnswer {
 }
 
 async function lookup(subjectId: string, fields: string): Promise<LookupAnswer> {
-  const answer = await httpCall<LookupAnswer>(base, 'GET', `/v1/registries/population/person/${subjectId}?fields=${fields}`, { token: lookupToken, headers: officerHeaders() });
+  const answer = await httpCall<LookupAnswer>(base, 'GET', `/v1/registries/population/person/${subjectId}?fields=${fields}`, {
+    token: lookupToken,
+    headers: officerHeaders(),
+  });
   expect(answer.status).toBe(200);
   return answer.body;
 }
@@ -122,7 +125,9 @@ beforeAll(async () => {
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     // Room for an evidence over the verifier's own bound, to see the DTO refuse it.
     MOTLAN_BODY_LIMIT_BYTES: String(1024 * 1024),
@@ -145,7 +150,14 @@ describe('POST /v1/evidence/verify', () => {
     const { id, answer } = await person();
     const result = await verdict(answer.evidence);
     expect(result).toMatchObject({ valid: true, kid: decodeProtectedHeader(answer.evidence).kid });
-    expect(result.payload).toMatchObject({ iss: ISSUER, registry: 'population', dataset: 'person', subjectId: id, version: answer.meta.version, asOf: answer.meta.asOf });
+    expect(result.payload).toMatchObject({
+      iss: ISSUER,
+      registry: 'population',
+      dataset: 'person',
+      subjectId: id,
+      version: answer.meta.version,
+      asOf: answer.meta.asOf,
+    });
     expect(result.payload!.data).toEqual(answer.data);
     expect(result.payload!.fields).toEqual(['dateOfBirth', 'fullName', 'permanentAddress']);
     const { iat, exp } = result.payload as unknown as { iat: number; exp: number };
@@ -203,7 +215,11 @@ describe('POST /v1/evidence/verify', () => {
     problem(await verify(42), 400, 'validation_failed');
     problem(await verify('x'.repeat(MAX_EVIDENCE_LENGTH + 1)), 400, 'validation_failed');
     problem(await httpCall(base, 'POST', '/v1/evidence/verify', { token: portalToken, body: { evidence: 'a.b.c', extra: 1 } }), 400, 'validation_failed');
-    const raw = await fetch(`${base}/v1/evidence/verify`, { method: 'POST', headers: { authorization: `Bearer ${portalToken}`, 'content-type': 'application/json' }, body: '{"evidence": ' });
+    const raw = await fetch(`${base}/v1/evidence/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${portalToken}`, 'content-type': 'application/json' },
+      body: '{"evidence": ',
+    });
     problem({ status: raw.status, headers: raw.headers, body: await raw.json() }, 400, 'malformed_body');
     const anonymous = await httpCall(base, 'POST', '/v1/evidence/verify', { body: { evidence: 'a.b.c' } });
     expect(anonymous.status).toBe(401);
@@ -214,7 +230,9 @@ describe('offline verification with an independent JOSE implementation (PyJWT)',
   beforeAll(() => {
     const probe = spawnSync(PYTHON, ['-c', 'import jwt, cryptography'], { encoding: 'utf8' });
     if (probe.status !== 0) {
-      throw new Error(`${PYTHON} cannot import jwt (PyJWT) and cryptography: sudo apt-get install -y python3-jwt python3-cryptography\n${probe.stderr ?? probe.error}`);
+      throw new Error(
+        `${PYTHON} cannot import jwt (PyJWT) and cryptography: sudo apt-get install -y python3-jwt python3-cryptography\n${probe.stderr ?? probe.error}`,
+      );
     }
   });
 
@@ -249,20 +267,31 @@ describe('key revocation with the operator CLI', () => {
 
     let out = '';
     let err = '';
-    const code = await runMotlanCli(['evidence', 'revoke-key', kid, '--reason', 'keyCompromise'], { MOTLAN_DATA_DIR: dataDir }, { write: (t: string) => (out += t) }, { write: (t: string) => (err += t) });
+    const code = await runMotlanCli(
+      ['evidence', 'revoke-key', kid, '--reason', 'keyCompromise'],
+      { MOTLAN_DATA_DIR: dataDir },
+      { write: (t: string) => (out += t) },
+      { write: (t: string) => (err += t) },
+    );
     expect({ code, err }).toEqual({ code: 0, err: '' });
     expect(out).toContain(`revoked evidence key ${kid} (keyCompromise)`);
 
     // The CLI wrote the key directory; the gateway notices within MOTLAN_EVIDENCE_KEY_RELOAD_MS.
-    const revoked = await eventually('the gateway to see the revocation', async () => {
-      const result = await verdict(answer.evidence);
-      return result.reason === 'revoked' ? result : undefined;
-    }, 5000);
+    const revoked = await eventually(
+      'the gateway to see the revocation',
+      async () => {
+        const result = await verdict(answer.evidence);
+        return result.reason === 'revoked' ? result : undefined;
+      },
+      5000,
+    );
     expect(revoked).toMatchObject({ valid: false, reason: 'revoked', kid, detail: expect.stringContaining('keyCompromise') });
 
     const keySet = await publishedKeys();
     expect(keySet.keys.map((k) => k.kid)).not.toContain(kid);
-    const revocations = (await (await fetch(`${base}/.well-known/motlan-revoked-keys.json`)).json()) as { revoked: { kid: string; reason: string; revokedAt: string }[] };
+    const revocations = (await (await fetch(`${base}/.well-known/motlan-revoked-keys.json`)).json()) as {
+      revoked: { kid: string; reason: string; revokedAt: string }[];
+    };
     expect(revocations.revoked).toEqual([{ kid, alg: 'EdDSA', reason: 'keyCompromise', revokedAt: expect.any(String) }]);
 
     // The same lookup again: the cached signature belonged to the revoked key, a new one is made.

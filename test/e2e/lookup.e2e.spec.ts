@@ -54,8 +54,7 @@ async function samples(registry: string, dataset: string, n: number, extra = '')
 /** Every subject id the tests looked up, and every line the gateway logged (at debug level). */
 const subjectsUsed = new Set<string>();
 const gatewayLogLines: string[] = [];
-const capturedLogger = () =>
-  pino({ level: 'debug' }, { write: (line: string) => void gatewayLogLines.push(line) });
+const capturedLogger = () => pino({ level: 'debug' }, { write: (line: string) => void gatewayLogLines.push(line) });
 
 async function jwks(): Promise<JSONWebKeySet> {
   return (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
@@ -76,7 +75,9 @@ beforeAll(async () => {
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
     MOTLAN_BODY_LIMIT_BYTES: String(64 * 1024),
   });
@@ -315,7 +316,10 @@ describe('answers carrying personal data, and /docs (issue 13)', () => {
     const window: { location: { search: string; origin: string }; onload?: () => void } = {
       location: { search: '?url=https%3A%2F%2Fevil.example%2Fspec.json&configUrl=https%3A%2F%2Fevil.example%2Fconfig.json', origin: base },
     };
-    const SwaggerUIBundle = Object.assign((options: Record<string, unknown>) => (handed.push(options), { initOAuth: () => undefined }), { presets: { apis: {} }, plugins: { DownloadUrl: {} } });
+    const SwaggerUIBundle = Object.assign((options: Record<string, unknown>) => (handed.push(options), { initOAuth: () => undefined }), {
+      presets: { apis: {} },
+      plugins: { DownloadUrl: {} },
+    });
     vm.runInNewContext(script, { window, SwaggerUIBundle, SwaggerUIStandalonePreset: {} });
     window.onload?.();
     expect(handed).toHaveLength(1);
@@ -327,7 +331,11 @@ describe('answers carrying personal data, and /docs (issue 13)', () => {
 
 describe('change events on the embedded bus', () => {
   it('a record changed in the registry is looked up in its new version, not the cached one', async () => {
-    const relay = new ChangeEventRelay(sim.registries, new ChangeEventPublisher({ log: embeddedChangeEventLog(dataDir), ownsLog: true }), pino({ level: 'silent' }));
+    const relay = new ChangeEventRelay(
+      sim.registries,
+      new ChangeEventPublisher({ log: embeddedChangeEventLog(dataDir), ownsLog: true }),
+      pino({ level: 'silent' }),
+    );
     // The simulated change is to the occupation, which domestic adoption registration may read (1.004222 may not).
     const adoption = (url: string) => httpCall(base, 'GET', url, { headers: lookupHeaders({ 'x-purpose': '1.003005' }) });
     try {
@@ -362,7 +370,8 @@ describe('logs', () => {
     const logs = gatewayLogLines.join('');
     expect(logs).toContain('"reqId":"log-check-1"');
     expect(subjectsUsed.size).toBeGreaterThan(20);
-    for (const subject of subjectsUsed) expect({ subject, loggedIn: gatewayLogLines.find((line) => line.includes(subject)) }).toEqual({ subject, loggedIn: undefined });
+    for (const subject of subjectsUsed)
+      expect({ subject, loggedIn: gatewayLogLines.find((line) => line.includes(subject)) }).toEqual({ subject, loggedIn: undefined });
     expect(logs.includes(name)).toBe(false);
     expect(logs.includes('12345')).toBe(false);
   });
@@ -393,8 +402,20 @@ describe('logs and secrets', () => {
     const keys = privateKeyMaterial(dataDir);
     // The dev token issuer's key and the evidence signing key, at least.
     expect(keys.length).toBeGreaterThanOrEqual(2);
-    const secrets = [token, signature, forged.split('.')[2], 'not-a-jwt-but-a-secret-s3cr3t', 'hunter2-password', Buffer.from('commune:hunter2-password').toString('base64'), ...keys];
-    for (const secret of secrets) expect({ secret: secret.slice(0, 12), loggedIn: gatewayLogLines.find((line) => line.includes(secret)) }).toEqual({ secret: secret.slice(0, 12), loggedIn: undefined });
+    const secrets = [
+      token,
+      signature,
+      forged.split('.')[2],
+      'not-a-jwt-but-a-secret-s3cr3t',
+      'hunter2-password',
+      Buffer.from('commune:hunter2-password').toString('base64'),
+      ...keys,
+    ];
+    for (const secret of secrets)
+      expect({ secret: secret.slice(0, 12), loggedIn: gatewayLogLines.find((line) => line.includes(secret)) }).toEqual({
+        secret: secret.slice(0, 12),
+        loggedIn: undefined,
+      });
   });
 });
 
@@ -405,7 +426,9 @@ describe('audit', () => {
     const config = loadGatewayConfig({
       MOTLAN_DATA_DIR: dataDir,
       MOTLAN_AUDIT_DIR: path.join(blocker, 'audit'),
-      MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+      MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+        .map(([r, e]) => `${r}=${e}`)
+        .join(','),
     });
     const { app: unaudited } = await createGatewayApp(config, pino({ level: 'silent' }));
     await unaudited.listen(0, '127.0.0.1');
@@ -422,12 +445,21 @@ describe('audit', () => {
     }
   });
 
-
   it('recorded every lookup, answered and refused, with who, why and what', async () => {
     const records = readAuditRecords<AuditRecord>(path.join(dataDir, 'audit'));
-    expect(records.some((r) => r.outcome === 'answered' && r.clientId === 'commune-00004' && r.officerId === 'officer-001' && r.purpose === '1.004222')).toBe(true);
+    expect(records.some((r) => r.outcome === 'answered' && r.clientId === 'commune-00004' && r.officerId === 'officer-001' && r.purpose === '1.004222')).toBe(
+      true,
+    );
     const refusedCodes = new Set(records.filter((r) => r.outcome === 'refused').map((r) => r.code));
-    for (const code of ['invalid_subject_id', 'unknown_field', 'token_missing', 'missing_scope', 'subject_not_found', 'registry_unavailable', 'invalid_purpose']) {
+    for (const code of [
+      'invalid_subject_id',
+      'unknown_field',
+      'token_missing',
+      'missing_scope',
+      'subject_not_found',
+      'registry_unavailable',
+      'invalid_purpose',
+    ]) {
       expect({ code, audited: refusedCodes.has(code) }).toEqual({ code, audited: true });
     }
   });

@@ -92,7 +92,9 @@ afterAll(async () => {
 
 /** Every operation of the document as [path, method, operation]. */
 function operationsOf(doc: OpenApiDocument): Array<[string, string, OpenApiOperation]> {
-  return Object.entries(doc.paths).flatMap(([route, item]) => Object.entries(item).map(([method, operation]): [string, string, OpenApiOperation] => [route, method, operation]));
+  return Object.entries(doc.paths).flatMap(([route, item]) =>
+    Object.entries(item).map(([method, operation]): [string, string, OpenApiOperation] => [route, method, operation]),
+  );
 }
 
 describe('the OpenAPI document', () => {

@@ -53,7 +53,13 @@ interface CommuneRow {
   failed: number;
 }
 interface LagView {
-  groups: { group: string; status: string; totalLag: number; partitions: { topic: string; partition: number; status: string }[]; history: { t: number; status: string }[] }[];
+  groups: {
+    group: string;
+    status: string;
+    totalLag: number;
+    partitions: { topic: string; partition: number; status: string }[];
+    history: { t: number; status: string }[];
+  }[];
 }
 
 let sim: RunningRegistrySim;
@@ -107,7 +113,9 @@ beforeAll(async () => {
     MOTLAN_DATA_DIR: dataDir,
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
     MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
     MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
@@ -210,13 +218,20 @@ describe('GET /ops', () => {
       expect(await card.locator('tbody tr').count()).toBe(group.partitions.length);
     }
     // The chart draws the history (a line once two samples exist).
-    await eventually('a drawn lag chart', async () => (figure(await page.locator('#lag-groups svg.chart').first().getAttribute('data-points')) >= 2 ? true : undefined), 8000);
+    await eventually(
+      'a drawn lag chart',
+      async () => (figure(await page.locator('#lag-groups svg.chart').first().getAttribute('data-points')) >= 2 ? true : undefined),
+      8000,
+    );
     await eventually('its line', async () => ((await page.locator('#lag-groups svg.chart path.s1').count()) > 0 ? true : undefined), 6000);
 
     const { adapters } = await api<{ adapters: { id: string }[] }>('/v1/adapters');
     // One adapter per registry the simulator serves (MOTLAN_ADAPTERS above).
     expect(adapters.length).toBe(Object.keys(sim.endpoints).length);
-    await page.locator('#adapter-table tbody tr[data-adapter]').nth(adapters.length - 1).waitFor();
+    await page
+      .locator('#adapter-table tbody tr[data-adapter]')
+      .nth(adapters.length - 1)
+      .waitFor();
     const shown = await page.locator('#adapter-table tbody tr[data-adapter]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-adapter')));
     expect(new Set(shown)).toEqual(new Set(adapters.map((a) => a.id)));
     const health = await api<{ resilience: { breaker: { state: string }; maxConcurrency: number } }>(`/v1/adapters/${adapters[0].id}/health`);
@@ -243,7 +258,8 @@ describe('GET /ops', () => {
       const field = async (name: string) => ((await row.locator(`[data-field="${name}"]`).textContent()) ?? '').trim();
       expect(await field('name')).toBe(expected.name);
       expect(await field('status')).toBe(expected.status);
-      for (const name of ['received', 'delivered', 'pending', 'failed'] as const) expect([code, name, figure(await field(name))]).toEqual([code, name, expected[name]]);
+      for (const name of ['received', 'delivered', 'pending', 'failed'] as const)
+        expect([code, name, figure(await field(name))]).toEqual([code, name, expected[name]]);
       expect(await row.locator('[data-field="reasons"] li').allTextContents()).toEqual(expected.reasons);
     }
     expect(communes.find((c) => c.code === hnC.code)).toMatchObject({ status: 'RED', received: 2, failed: 1 });
@@ -255,10 +271,15 @@ describe('GET /ops', () => {
     const before = figure(await text(cell));
     const updatedBefore = await page.locator('#updated-at').getAttribute('datetime');
     expect((await put('H79-OPS-2', hcm.code)).status).toBe(202);
-    const after = await eventually('the page to show the new status', async () => {
-      const now = figure(await text(cell));
-      return now === before + 1 ? now : undefined;
-    }, 12_000, 200);
+    const after = await eventually(
+      'the page to show the new status',
+      async () => {
+        const now = figure(await text(cell));
+        return now === before + 1 ? now : undefined;
+      },
+      12_000,
+      200,
+    );
     const row = (await api<ProvincesView>('/v1/ops/sync/provinces')).provinces.find((p) => p.code === '79')!;
     expect(after).toBe(row.received);
     expect(await page.locator('#updated-at').getAttribute('datetime')).not.toBe(updatedBefore);

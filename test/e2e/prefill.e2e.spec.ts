@@ -24,15 +24,33 @@ import { readAuditRecords } from '../support/audit-trail.js';
 const CATALOG_FILE = path.resolve(import.meta.dirname, '..', '..', 'deploy', 'catalog', 'procedures.v1.json');
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read judicial-records:read';
 
-interface Hop { registry: string; dataset: string; field: string }
-interface Source { subject: string; via?: Hop[]; registry: string; dataset: string }
+interface Hop {
+  registry: string;
+  dataset: string;
+  field: string;
+}
+interface Source {
+  subject: string;
+  via?: Hop[];
+  registry: string;
+  dataset: string;
+}
 interface CatalogProcedure {
   code: string;
   subjects: Array<{ role: string; required: boolean }>;
   form: Array<{ name: string; source: Source & { field: string } }>;
   components: Array<{ code: string; replacedBy: Source & { fields: string[] } }>;
 }
-interface Provenance { registry: string; dataset: string; subject: string; subjectId: string; via: Array<Hop & { subjectId: string }>; version: string; cache: string; stale: boolean }
+interface Provenance {
+  registry: string;
+  dataset: string;
+  subject: string;
+  subjectId: string;
+  via: Array<Hop & { subjectId: string }>;
+  version: string;
+  cache: string;
+  stale: boolean;
+}
 interface PrefillBody {
   procedure: { code: string };
   fields: Array<{ name: string; value: JsonValue; provenance: Provenance }>;
@@ -95,7 +113,11 @@ function truth(registry: string, dataset: string, subjectId: string): { record: 
 }
 
 /** Follows a source in the simulator's data: the record it ends at, the ids on the way, and every record touched. */
-function follow(source: Source, subjects: Record<string, string>, touched: Set<string>): { record: JsonObject; version: string; subjectId: string; via: string[] } | undefined {
+function follow(
+  source: Source,
+  subjects: Record<string, string>,
+  touched: Set<string>,
+): { record: JsonObject; version: string; subjectId: string; via: string[] } | undefined {
   let id = subjects[source.subject];
   if (id === undefined) return undefined;
   const via: string[] = [];
@@ -161,7 +183,9 @@ beforeAll(async () => {
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     // Entries turn stale after a second, so the outage test can see STALE values.
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '1',
     MOTLAN_ADAPTER_RETRY_ATTEMPTS: '1',
@@ -179,69 +203,86 @@ afterAll(async () => {
 describe('POST /v1/prefill', () => {
   const viaFilled = new Set<string>();
 
-  it.each(procedures.map((p) => [p.code, p] as const))('%s: fills every field the registries hold, with provenance; reports the rest; signs each replaced component', async (_code, procedure) => {
-    const subjects = await subjectsFor(procedure);
-    // Sensitive reads without a legal basis: the applicant consents, for their own records and the
-    // parcel they hold (a parcel's consent is its owner's). Elsewhere the reference is only recorded.
-    let consentRef = 'consent-e2e-1';
-    if (procedure.code === CONSENT_PROCEDURE) {
-      subjects.applicant = personOwnerOf(subjects.parcel) ?? subjects.applicant;
-      const sensitive = ['birth', 'marriage', 'death'].map((dataset) => ({ registry: 'civil-status', dataset })).concat({ registry: 'land', dataset: 'parcel' });
-      consentRef = await consentOf(subjects.applicant, procedure.code, sensitive);
-    }
-    const answer = await prefill(procedure.code, subjects, { 'x-consent-ref': consentRef });
-    expect(answer.status).toBe(200);
-    // Personal data: no shared cache may keep it.
-    expect(answer.headers.get('cache-control')).toBe('no-store');
-    const filled = new Map(answer.body.fields.map((f) => [f.name, f]));
-    const missing = new Map(answer.body.missing.fields.map((f) => [f.name, f]));
-    const touched = new Set<string>();
-    for (const field of procedure.form) {
-      const found = follow(field.source, subjects, touched);
-      const expected = valueAt(found?.record, field.source.field);
-      if (expected === undefined || expected === null) {
-        expect(filled.has(field.name)).toBe(false);
-        expect(missing.get(field.name)?.reason).toMatch(/^(not_recorded|relation_not_recorded|subject_not_found|subject_not_given)$/);
-        continue;
+  it.each(procedures.map((p) => [p.code, p] as const))(
+    '%s: fills every field the registries hold, with provenance; reports the rest; signs each replaced component',
+    async (_code, procedure) => {
+      const subjects = await subjectsFor(procedure);
+      // Sensitive reads without a legal basis: the applicant consents, for their own records and the
+      // parcel they hold (a parcel's consent is its owner's). Elsewhere the reference is only recorded.
+      let consentRef = 'consent-e2e-1';
+      if (procedure.code === CONSENT_PROCEDURE) {
+        subjects.applicant = personOwnerOf(subjects.parcel) ?? subjects.applicant;
+        const sensitive = ['birth', 'marriage', 'death']
+          .map((dataset) => ({ registry: 'civil-status', dataset }))
+          .concat({ registry: 'land', dataset: 'parcel' });
+        consentRef = await consentOf(subjects.applicant, procedure.code, sensitive);
       }
-      const got = filled.get(field.name);
-      expect(got?.value).toEqual(expected);
-      expect(got?.provenance).toMatchObject({ registry: field.source.registry, dataset: field.source.dataset, subject: field.source.subject, subjectId: found!.subjectId, version: found!.version, stale: false });
-      expect(got?.provenance.via.map((v) => v.subjectId)).toEqual(found!.via);
-      if (found!.via.length > 0) viaFilled.add(field.name);
-    }
-    expect(filled.size + missing.size).toBe(procedure.form.length);
-    expect(filled.size).toBeGreaterThan(0);
-
-    const replaced = new Map(answer.body.components.map((c) => [c.code, c]));
-    for (const component of procedure.components) {
-      const found = follow(component.replacedBy, subjects, touched);
-      if (!found) {
-        expect(answer.body.missing.components.map((c) => c.code)).toContain(component.code);
-        continue;
+      const answer = await prefill(procedure.code, subjects, { 'x-consent-ref': consentRef });
+      expect(answer.status).toBe(200);
+      // Personal data: no shared cache may keep it.
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+      const filled = new Map(answer.body.fields.map((f) => [f.name, f]));
+      const missing = new Map(answer.body.missing.fields.map((f) => [f.name, f]));
+      const touched = new Set<string>();
+      for (const field of procedure.form) {
+        const found = follow(field.source, subjects, touched);
+        const expected = valueAt(found?.record, field.source.field);
+        if (expected === undefined || expected === null) {
+          expect(filled.has(field.name)).toBe(false);
+          expect(missing.get(field.name)?.reason).toMatch(/^(not_recorded|relation_not_recorded|subject_not_found|subject_not_given)$/);
+          continue;
+        }
+        const got = filled.get(field.name);
+        expect(got?.value).toEqual(expected);
+        expect(got?.provenance).toMatchObject({
+          registry: field.source.registry,
+          dataset: field.source.dataset,
+          subject: field.source.subject,
+          subjectId: found!.subjectId,
+          version: found!.version,
+          stale: false,
+        });
+        expect(got?.provenance.via.map((v) => v.subjectId)).toEqual(found!.via);
+        if (found!.via.length > 0) viaFilled.add(field.name);
       }
-      const got = replaced.get(component.code)!;
-      const verified = await httpCall<{ valid: boolean; payload: { data: JsonObject; fields: string[]; subjectId: string } }>(base, 'POST', '/v1/evidence/verify', { token, body: { evidence: got.evidence } });
-      expect(verified.body.valid).toBe(true);
-      expect(verified.body.payload.subjectId).toBe(found.subjectId);
-      expect(verified.body.payload.fields).toEqual([...component.replacedBy.fields].sort());
-      const expectedData = Object.fromEntries(component.replacedBy.fields.filter((f) => f in found.record).map((f) => [f, found.record[f]]));
-      expect(verified.body.payload.data).toEqual(expectedData);
-    }
-    expect(answer.body.complete).toBe(answer.body.missing.fields.length === 0 && answer.body.missing.components.length === 0);
+      expect(filled.size + missing.size).toBe(procedure.form.length);
+      expect(filled.size).toBeGreaterThan(0);
 
-    // One audit record per registry record read, tagged as a prefill, with the consent reference.
-    const requestId = answer.headers.get('x-request-id');
-    const records = auditRecords().filter((r) => r.requestId === requestId);
-    expect(new Set(records.map((r) => `${r.registry}/${r.dataset}/${r.subjectId}`))).toEqual(touched);
-    expect(records).toHaveLength(touched.size);
-    for (const r of records) expect(r).toMatchObject({ via: 'prefill', purpose: procedure.code, consentRef, officerId: 'officer-prefill' });
-    if (procedure.code === CONSENT_PROCEDURE) {
-      const sensitiveRead = records.filter((r) => r.outcome === 'answered' && (r.registry === 'civil-status' || r.registry === 'land'));
-      expect(sensitiveRead.length).toBeGreaterThan(0);
-      for (const r of sensitiveRead) expect(r.consentId).toBe(consentRef);
-    }
-  });
+      const replaced = new Map(answer.body.components.map((c) => [c.code, c]));
+      for (const component of procedure.components) {
+        const found = follow(component.replacedBy, subjects, touched);
+        if (!found) {
+          expect(answer.body.missing.components.map((c) => c.code)).toContain(component.code);
+          continue;
+        }
+        const got = replaced.get(component.code)!;
+        const verified = await httpCall<{ valid: boolean; payload: { data: JsonObject; fields: string[]; subjectId: string } }>(
+          base,
+          'POST',
+          '/v1/evidence/verify',
+          { token, body: { evidence: got.evidence } },
+        );
+        expect(verified.body.valid).toBe(true);
+        expect(verified.body.payload.subjectId).toBe(found.subjectId);
+        expect(verified.body.payload.fields).toEqual([...component.replacedBy.fields].sort());
+        const expectedData = Object.fromEntries(component.replacedBy.fields.filter((f) => f in found.record).map((f) => [f, found.record[f]]));
+        expect(verified.body.payload.data).toEqual(expectedData);
+      }
+      expect(answer.body.complete).toBe(answer.body.missing.fields.length === 0 && answer.body.missing.components.length === 0);
+
+      // One audit record per registry record read, tagged as a prefill, with the consent reference.
+      const requestId = answer.headers.get('x-request-id');
+      const records = auditRecords().filter((r) => r.requestId === requestId);
+      expect(new Set(records.map((r) => `${r.registry}/${r.dataset}/${r.subjectId}`))).toEqual(touched);
+      expect(records).toHaveLength(touched.size);
+      for (const r of records) expect(r).toMatchObject({ via: 'prefill', purpose: procedure.code, consentRef, officerId: 'officer-prefill' });
+      if (procedure.code === CONSENT_PROCEDURE) {
+        const sensitiveRead = records.filter((r) => r.outcome === 'answered' && (r.registry === 'civil-status' || r.registry === 'land'));
+        expect(sensitiveRead.length).toBeGreaterThan(0);
+        for (const r of sensitiveRead) expect(r.consentId).toBe(consentRef);
+      }
+    },
+  );
 
   it('followed relations: the household head and parents were reached through their own records', () => {
     expect([...viaFilled]).toEqual(expect.arrayContaining(['householdHead.dateOfBirth', 'father.fullNameNow']));
@@ -266,7 +307,9 @@ describe('POST /v1/prefill', () => {
 
       const down = await prefill(procedure.code, { applicant: fresh });
       expect(down.status).toBe(200);
-      const fromPopulation = procedure.form.filter((f) => f.source.registry === 'population' || f.source.via?.some((h) => h.registry === 'population')).map((f) => f.name);
+      const fromPopulation = procedure.form
+        .filter((f) => f.source.registry === 'population' || f.source.via?.some((h) => h.registry === 'population'))
+        .map((f) => f.name);
       for (const name of fromPopulation) {
         expect(down.body.missing.fields.find((f) => f.name === name)?.reason).toMatch(/^registry_(unavailable|circuit_open|timeout)$/);
       }
@@ -290,7 +333,11 @@ describe('POST /v1/prefill', () => {
     const malformed = await prefill('1.004222', { applicant: '12345' });
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ code: 'invalid_subject_id' });
-    const badBody = await httpCall<PrefillBody>(base, 'POST', '/v1/prefill', { token, headers: { 'x-officer-id': 'o' }, body: { procedureCode: '1.004222', subjects: 'x', extra: 1 } });
+    const badBody = await httpCall<PrefillBody>(base, 'POST', '/v1/prefill', {
+      token,
+      headers: { 'x-officer-id': 'o' },
+      body: { procedureCode: '1.004222', subjects: 'x', extra: 1 },
+    });
     expect(badBody.status).toBe(400);
     expect(badBody.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
@@ -317,7 +364,10 @@ describe('consent for sensitive datasets', () => {
     const record = auditRecords().find((r) => r.requestId === answered.headers.get('x-request-id'));
     expect(record).toMatchObject({ outcome: 'answered', consentRef: consent, consentId: consent, registry: 'land' });
     // The owner's consent does not open someone else's parcel: checked against the record's owners before anything is released.
-    const notTheirs = await httpCall<PrefillBody & { reason?: string; data?: unknown }>(base, 'GET', `/v1/registries/land/parcel/${other}`, { token, headers: { ...headers, 'x-consent-ref': consent } });
+    const notTheirs = await httpCall<PrefillBody & { reason?: string; data?: unknown }>(base, 'GET', `/v1/registries/land/parcel/${other}`, {
+      token,
+      headers: { ...headers, 'x-consent-ref': consent },
+    });
     expect(notTheirs.status).toBe(403);
     expect(notTheirs.body).toMatchObject({ code: 'consent_invalid', reason: 'other_subject' });
     expect(notTheirs.body.data).toBeUndefined();

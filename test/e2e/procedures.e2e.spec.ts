@@ -47,14 +47,29 @@ function exampleProcedure(fields = ['holderName', 'qualification']): Record<stri
     codeVerified: false,
     access: [{ registry: 'example', dataset: 'certificate', fields, reason: 'Chứng chỉ nghề của người lao động' }],
     subjects: [{ role: 'holder', label: 'Người được cấp chứng chỉ', required: true }],
-    form: [{ name: 'holder.fullName', label: 'Họ và tên', type: 'string', source: { subject: 'holder', registry: 'example', dataset: 'certificate', field: 'holderName' } }],
-    components: [{ code: 'CHUNG_CHI', name: 'Bản sao chứng chỉ nghề', replacedBy: { subject: 'holder', registry: 'example', dataset: 'certificate', fields: ['holderName', 'qualification'] } }],
+    form: [
+      {
+        name: 'holder.fullName',
+        label: 'Họ và tên',
+        type: 'string',
+        source: { subject: 'holder', registry: 'example', dataset: 'certificate', field: 'holderName' },
+      },
+    ],
+    components: [
+      {
+        code: 'CHUNG_CHI',
+        name: 'Bản sao chứng chỉ nghề',
+        replacedBy: { subject: 'holder', registry: 'example', dataset: 'certificate', fields: ['holderName', 'qualification'] },
+      },
+    ],
   };
 }
 
 /** The procedure catalog records of the embedded audit trail, in write order. */
 function auditOf(code: string): ProcedureCatalogAuditRecord[] {
-  return readAuditRecords<{ type: string; code?: string }>(path.join(dataDir, 'audit')).filter((r): r is ProcedureCatalogAuditRecord => r.type === 'procedure_catalog' && r.code === code);
+  return readAuditRecords<{ type: string; code?: string }>(path.join(dataDir, 'audit')).filter(
+    (r): r is ProcedureCatalogAuditRecord => r.type === 'procedure_catalog' && r.code === code,
+  );
 }
 
 async function startGateway(env: Record<string, string>): Promise<{ app: NestFastifyApplication; base: string }> {
@@ -89,9 +104,16 @@ describe('procedures and registries at run time (no configured adapters)', () =>
   let gateway: NestFastifyApplication;
   let base: string;
   const lookupExample = (purpose = EXAMPLE_PROCEDURE) =>
-    httpCall<Record<string, unknown>>(base, 'GET', `/v1/registries/example/certificate/${EXAMPLE_SUBJECTS.holder}`, { token: tokens.lookup, headers: officerHeaders('officer-procedures', purpose) });
+    httpCall<Record<string, unknown>>(base, 'GET', `/v1/registries/example/certificate/${EXAMPLE_SUBJECTS.holder}`, {
+      token: tokens.lookup,
+      headers: officerHeaders('officer-procedures', purpose),
+    });
   const put = (body: Record<string, unknown>, headers: Record<string, string> = {}, token = tokens.catalog, code = EXAMPLE_PROCEDURE) =>
-    httpCall<ProcedureEntry & { code: string; currentVersion?: number; invalidParams?: Array<{ name: string }> }>(base, 'PUT', `/v1/procedures/${code}`, { token, body, headers });
+    httpCall<ProcedureEntry & { code: string; currentVersion?: number; invalidParams?: Array<{ name: string }> }>(base, 'PUT', `/v1/procedures/${code}`, {
+      token,
+      body,
+      headers,
+    });
 
   beforeAll(async () => {
     adapter = await startAdapter(loadAdapterConfig({ ADAPTER_PORT: String(await freePort()) }), pino({ level: 'silent' }));
@@ -104,7 +126,9 @@ describe('procedures and registries at run time (no configured adapters)', () =>
   });
 
   it('seeds the log from the shipped catalog on first start: every procedure at version 1, by "seed", 2.001417 among them', async () => {
-    const list = await httpCall<{ source: string; catalogVersion: string; procedures: ProcedureEntry[] }>(base, 'GET', '/v1/procedures', { token: tokens.readOnly });
+    const list = await httpCall<{ source: string; catalogVersion: string; procedures: ProcedureEntry[] }>(base, 'GET', '/v1/procedures', {
+      token: tokens.readOnly,
+    });
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ source: 'log', location: 'motlan.procedures.v1', catalogVersion: expect.stringMatching(/\S/) });
     expect(list.body.procedures.length).toBeGreaterThanOrEqual(13);
@@ -118,7 +142,15 @@ describe('procedures and registries at run time (no configured adapters)', () =>
     expect((await lookupExample()).body).toMatchObject({ status: 400, code: 'unknown_registry' });
     const registered = await httpCall(base, 'POST', '/v1/adapters', {
       token: tokens.adapters,
-      body: { id: 'example-template', registry: 'example', endpoint: adapter.endpoint, tls: { insecure: true }, timeoutMs: 2000, maxConcurrency: 16, retry: { attempts: 2, backoffMs: 50 } },
+      body: {
+        id: 'example-template',
+        registry: 'example',
+        endpoint: adapter.endpoint,
+        tls: { insecure: true },
+        timeoutMs: 2000,
+        maxConcurrency: 16,
+        retry: { attempts: 2, backoffMs: 50 },
+      },
     });
     expect(registered.status).toBe(201);
     // A procedure of the shipped catalog does not read it.
@@ -127,11 +159,20 @@ describe('procedures and registries at run time (no configured adapters)', () =>
     const created = await put(exampleProcedure(), { 'if-match': '"0"' });
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"1"');
-    expect(created.body).toMatchObject({ code: EXAMPLE_PROCEDURE, version: 1, updatedBy: 'catalog-admin', procedure: { name: 'Xác nhận chứng chỉ nghề (thử nghiệm)' } });
+    expect(created.body).toMatchObject({
+      code: EXAMPLE_PROCEDURE,
+      version: 1,
+      updatedBy: 'catalog-admin',
+      procedure: { name: 'Xác nhận chứng chỉ nghề (thử nghiệm)' },
+    });
 
     const answer = await lookupExample();
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ registry: 'example', dataset: 'certificate', data: { holderName: 'Nguyễn Văn An', qualification: 'Electrician, level 2' } });
+    expect(answer.body).toMatchObject({
+      registry: 'example',
+      dataset: 'certificate',
+      data: { holderName: 'Nguyễn Văn An', qualification: 'Electrician, level 2' },
+    });
     expect(Object.keys(answer.body.data as object).sort()).toEqual(['holderName', 'qualification']);
     // One-stop software sees it in the catalog it builds its forms from.
     const purposes = await httpCall<{ procedures: Array<{ code: string }> }>(base, 'GET', '/v1/purposes', { token: tokens.lookup });
@@ -153,7 +194,10 @@ describe('procedures and registries at run time (no configured adapters)', () =>
     expect(after.body).toMatchObject({ code: 'registry_not_connected', registry: 'vehicle-registration' });
     expect(after.headers.get('retry-after')).toMatch(/^\d+$/);
     // The shipped catalog names judicial records, whose adapter is not configured here: the same answer.
-    const judicial = await httpCall(base, 'GET', `/v1/registries/judicial-records/criminal-record/${EXAMPLE_SUBJECTS.holder}`, { token: tokens.lookup, headers: officerHeaders('officer-procedures', '2.001417') });
+    const judicial = await httpCall(base, 'GET', `/v1/registries/judicial-records/criminal-record/${EXAMPLE_SUBJECTS.holder}`, {
+      token: tokens.lookup,
+      headers: officerHeaders('officer-procedures', '2.001417'),
+    });
     expect(judicial.body).toMatchObject({ status: 503, code: 'registry_not_connected', registry: 'judicial-records' });
   });
 
@@ -176,7 +220,10 @@ describe('procedures and registries at run time (no configured adapters)', () =>
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ code: EXAMPLE_PROCEDURE, version: 3 });
     expect((await lookupExample()).body).toMatchObject({ status: 403, code: 'purpose_unknown' });
-    expect((await httpCall(base, 'DELETE', `/v1/procedures/${EXAMPLE_PROCEDURE}`, { token: tokens.catalog })).body).toMatchObject({ status: 404, code: 'procedure_not_found' });
+    expect((await httpCall(base, 'DELETE', `/v1/procedures/${EXAMPLE_PROCEDURE}`, { token: tokens.catalog })).body).toMatchObject({
+      status: 404,
+      code: 'procedure_not_found',
+    });
 
     // Created again: versions keep counting across the removal.
     const again = await put(exampleProcedure(), { 'if-match': '"0"' });
@@ -189,16 +236,28 @@ describe('procedures and registries at run time (no configured adapters)', () =>
     expect(readOnly.body).toMatchObject({ status: 403, code: 'missing_scope', requiredScope: 'procedures:write' });
     const deleteReadOnly = await httpCall(base, 'DELETE', `/v1/procedures/${EXAMPLE_PROCEDURE}`, { token: tokens.readOnly });
     expect(deleteReadOnly.body).toMatchObject({ status: 403, code: 'missing_scope', requiredScope: 'procedures:write' });
-    expect((await httpCall(base, 'GET', '/v1/procedures', { token: tokens.lookup })).body).toMatchObject({ status: 403, code: 'missing_scope', requiredScope: 'procedures:read' });
+    expect((await httpCall(base, 'GET', '/v1/procedures', { token: tokens.lookup })).body).toMatchObject({
+      status: 403,
+      code: 'missing_scope',
+      requiredScope: 'procedures:read',
+    });
 
-    const badRegistry = await put({ ...exampleProcedure(), access: [{ registry: 'Example!', dataset: 'certificate', fields: ['holderName'] }], form: [], components: [] });
+    const badRegistry = await put({
+      ...exampleProcedure(),
+      access: [{ registry: 'Example!', dataset: 'certificate', fields: ['holderName'] }],
+      form: [],
+      components: [],
+    });
     expect(badRegistry.status).toBe(400);
     expect(badRegistry.body).toMatchObject({ code: 'validation_failed' });
     expect(badRegistry.body.invalidParams?.map((p) => p.name)).toContain('access[0].registry');
     expect((await put({ ...exampleProcedure(), acess: [] })).body).toMatchObject({ status: 400, code: 'validation_failed' });
     expect((await put(exampleProcedure(), {}, tokens.catalog, '9.000003')).body).toMatchObject({ status: 400, code: 'procedure_code_mismatch' });
     expect((await put(exampleProcedure(), { 'if-match': 'soon' })).body).toMatchObject({ status: 400, code: 'validation_failed' });
-    expect((await httpCall(base, 'DELETE', '/v1/procedures/not-a-code', { token: tokens.catalog })).body).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await httpCall(base, 'DELETE', '/v1/procedures/not-a-code', { token: tokens.catalog })).body).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
     // None of the refusals changed anything.
     const list = await httpCall<{ procedures: ProcedureEntry[] }>(base, 'GET', '/v1/procedures', { token: tokens.readOnly });
     expect(list.body.procedures.find((p) => p.code === EXAMPLE_PROCEDURE)?.version).toBe(4);
@@ -212,7 +271,11 @@ describe('procedures and registries at run time (no configured adapters)', () =>
       ['remove', 3, 'catalog-admin'],
       ['create', 4, 'catalog-admin'],
     ]);
-    expect(records[1]).toMatchObject({ before: { access: [{ fields: ['holderName', 'qualification'] }] }, after: { access: [{ fields: ['holderName'] }] }, requestId: expect.any(String) });
+    expect(records[1]).toMatchObject({
+      before: { access: [{ fields: ['holderName', 'qualification'] }] },
+      after: { access: [{ fields: ['holderName'] }] },
+      requestId: expect.any(String),
+    });
     expect(records[2]).toMatchObject({ before: { code: EXAMPLE_PROCEDURE }, after: null });
     expect(auditOf(UNCONNECTED_PROCEDURE).map((r) => r.action)).toEqual(['create']);
   });
@@ -227,7 +290,15 @@ describe('procedures and registries at run time (no configured adapters)', () =>
       return { code, out: chunks.out.join(''), err: chunks.err.join('') };
     };
     const file = path.join(dataDir, 'cli-procedure.json');
-    writeFileSync(file, JSON.stringify({ code: '9.000005', name: 'Thủ tục thử nghiệm qua CLI', version: 0, access: [{ registry: 'example', dataset: 'certificate', fields: ['issuer'] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        code: '9.000005',
+        name: 'Thủ tục thử nghiệm qua CLI',
+        version: 0,
+        access: [{ registry: 'example', dataset: 'certificate', fields: ['issuer'] }],
+      }),
+    );
     const put = await cli('procedures', 'put', file);
     expect(put).toMatchObject({ code: 0, err: '' });
     expect(put.out).toContain('put 9.000005 (Thủ tục thử nghiệm qua CLI): version 1, reads example/certificate');
@@ -273,19 +344,36 @@ describe('judicial records, the simulator sixth registry, under procedure 2.0014
   it('reads a criminal-record extract on the procedure legal basis (no consent), signed and audited; other procedures may not', async () => {
     const [person] = await simSamples(sim.controlUrl, 'judicial-records', 'criminal-record', 1);
     const url = `/v1/registries/judicial-records/criminal-record/${person}`;
-    const answer = await httpCall<{ data: Record<string, unknown>; evidence: string }>(base, 'GET', url, { token: tokens.lookup, headers: officerHeaders('officer-judicial', '2.001417') });
+    const answer = await httpCall<{ data: Record<string, unknown>; evidence: string }>(base, 'GET', url, {
+      token: tokens.lookup,
+      headers: officerHeaders('officer-judicial', '2.001417'),
+    });
     expect(answer.status).toBe(200);
-    expect(Object.keys(answer.body.data).sort()).toEqual(['bannedFromPositions', 'convictions', 'dateOfBirth', 'fullName', 'hasConvictions', 'lastUpdatedDate', 'personId']);
+    expect(Object.keys(answer.body.data).sort()).toEqual([
+      'bannedFromPositions',
+      'convictions',
+      'dateOfBirth',
+      'fullName',
+      'hasConvictions',
+      'lastUpdatedDate',
+      'personId',
+    ]);
     expect(answer.body.data.personId).toBe(person);
     expect(typeof answer.body.data.hasConvictions).toBe('boolean');
     expect(answer.body.evidence.split('.')).toHaveLength(3);
-    const audited = readAuditRecords<{ type: string; officerId?: string; registry?: string; outcome?: string; purpose?: string; subjectId?: string }>(path.join(dataDir, 'audit'));
+    const audited = readAuditRecords<{ type: string; officerId?: string; registry?: string; outcome?: string; purpose?: string; subjectId?: string }>(
+      path.join(dataDir, 'audit'),
+    );
     expect(audited.filter((r) => r.type === 'access' && r.officerId === 'officer-judicial')).toEqual([
       expect.objectContaining({ outcome: 'answered', registry: 'judicial-records', purpose: '2.001417', subjectId: person }),
     ]);
 
     // The dataset is sensitive: a procedure without a legal basis for it needs the citizen's consent.
-    const noBasis = { code: '9.000004', name: 'Thủ tục thử nghiệm không có căn cứ pháp lý', access: [{ registry: 'judicial-records', dataset: 'criminal-record', fields: ['hasConvictions'] }] };
+    const noBasis = {
+      code: '9.000004',
+      name: 'Thủ tục thử nghiệm không có căn cứ pháp lý',
+      access: [{ registry: 'judicial-records', dataset: 'criminal-record', fields: ['hasConvictions'] }],
+    };
     expect((await httpCall(base, 'PUT', '/v1/procedures/9.000004', { token: tokens.catalog, body: noBasis })).status).toBe(201);
     const refused = await httpCall(base, 'GET', url, { token: tokens.lookup, headers: officerHeaders('officer-judicial', '9.000004') });
     expect(refused.body).toMatchObject({ status: 403, code: 'consent_required' });

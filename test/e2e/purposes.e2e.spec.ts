@@ -84,14 +84,21 @@ async function startGateway(env: Record<string, string> = {}): Promise<NestFasti
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-purposes-'));
   sim = await startRegistrySim({ seed: 13, persons: 50_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  adapters = Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(',');
+  adapters = Object.entries(sim.endpoints)
+    .map(([r, e]) => `${r}=${e}`)
+    .join(',');
   issuer = new DevTokenIssuer({ dataDir });
   await issuer.ensureKeys();
   token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES });
   app = await startGateway();
   base = await app.getUrl();
   catalog = (await httpCall<CatalogAnswer>(base, 'GET', '/v1/purposes', { token })).body;
-  const registries = await httpCall<{ registries: Array<{ registry: string; datasets: Array<{ name: string; fields: Array<{ name: string }> }> }> }>(base, 'GET', '/v1/registries', { token });
+  const registries = await httpCall<{ registries: Array<{ registry: string; datasets: Array<{ name: string; fields: Array<{ name: string }> }> }> }>(
+    base,
+    'GET',
+    '/v1/registries',
+    { token },
+  );
   for (const r of registries.body.registries) for (const d of r.datasets) described.set(`${r.registry}/${d.name}`, new Set(d.fields.map((f) => f.name)));
 }, 60_000);
 
@@ -124,10 +131,15 @@ describe('GET /v1/purposes', () => {
   });
 
   it('is documented in the OpenAPI description with the 403 codes of the lookup routes', async () => {
-    const openapi = await httpCall<{ paths: Record<string, Record<string, { description?: string; responses: Record<string, { description: string }> }>> }>(base, 'GET', '/openapi.json');
+    const openapi = await httpCall<{ paths: Record<string, Record<string, { description?: string; responses: Record<string, { description: string }> }>> }>(
+      base,
+      'GET',
+      '/openapi.json',
+    );
     expect(openapi.body.paths['/v1/purposes'].get).toBeDefined();
     const single = openapi.body.paths['/v1/registries/{registry}/{dataset}/{subjectId}'].get;
-    for (const code of ['purpose_unknown', 'purpose_not_allowed', 'field_not_allowed', 'missing_scope']) expect(single.responses['403'].description).toContain(code);
+    for (const code of ['purpose_unknown', 'purpose_not_allowed', 'field_not_allowed', 'missing_scope'])
+      expect(single.responses['403'].description).toContain(code);
     expect(single.description).toContain('GET /v1/purposes');
     expect(openapi.body.paths['/v1/lookups'].post.description).toContain('GET /v1/purposes');
   });
@@ -163,7 +175,7 @@ describe('single lookups', () => {
     expect(answer.body.detail).toContain('Đăng ký khai sinh');
   });
 
-  it('without fields answers exactly the purpose\'s fields of the dataset, and the evidence covers exactly those', async () => {
+  it("without fields answers exactly the purpose's fields of the dataset, and the evidence covers exactly those", async () => {
     const cases: Array<[string, string, string]> = [
       ['1.004222', 'population', 'person'],
       ['1.004222', 'residence', 'household'],
@@ -178,7 +190,13 @@ describe('single lookups', () => {
       const subject = await sample(registry, dataset);
       const answer = await lookup(`/v1/registries/${registry}/${dataset}/${subject}`, purpose);
       const expected = expectedFields(purpose, registry, dataset);
-      expect({ purpose, registry, dataset, status: answer.status, keys: Object.keys(answer.body.data ?? {}).sort() }).toEqual({ purpose, registry, dataset, status: 200, keys: expected });
+      expect({ purpose, registry, dataset, status: answer.status, keys: Object.keys(answer.body.data ?? {}).sort() }).toEqual({
+        purpose,
+        registry,
+        dataset,
+        status: 200,
+        keys: expected,
+      });
       const claims = decodeJwt(answer.body.evidence) as { fields: string[]; data: Record<string, unknown> };
       expect(claims.fields).toEqual(expected);
       expect(Object.keys(claims.data).sort()).toEqual(expected);
@@ -196,7 +214,10 @@ describe('single lookups', () => {
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body.data).sort()).toEqual(['fullName', 'sex']);
     const populationOnly = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
-    const household = await httpCall<LookupBody>(base, 'GET', `/v1/registries/residence/household/${person}`, { token: populationOnly, headers: officerHeaders('officer-purposes', '1.004222') });
+    const household = await httpCall<LookupBody>(base, 'GET', `/v1/registries/residence/household/${person}`, {
+      token: populationOnly,
+      headers: officerHeaders('officer-purposes', '1.004222'),
+    });
     expectForbidden(household, 'missing_scope');
   });
 });
@@ -252,17 +273,32 @@ describe('the catalog file', () => {
     const file = path.join(dataDir, 'narrow.json');
     writeFileSync(
       file,
-      JSON.stringify({ format: 1, version: 'narrow-1', procedures: [{ code: '1.004222', name: 'Đăng ký thường trú', access: [{ registry: 'population', dataset: 'person', fields: ['fullName', 'notAField'] }] }] }),
+      JSON.stringify({
+        format: 1,
+        version: 'narrow-1',
+        procedures: [
+          { code: '1.004222', name: 'Đăng ký thường trú', access: [{ registry: 'population', dataset: 'person', fields: ['fullName', 'notAField'] }] },
+        ],
+      }),
     );
     const narrow = await startGateway({ MOTLAN_PROCEDURE_CATALOG: file });
     try {
       const url = await narrow.getUrl();
-      expect((await httpCall<CatalogAnswer>(url, 'GET', '/v1/purposes', { token })).body).toMatchObject({ version: 'narrow-1', procedures: [{ code: '1.004222' }] });
+      expect((await httpCall<CatalogAnswer>(url, 'GET', '/v1/purposes', { token })).body).toMatchObject({
+        version: 'narrow-1',
+        procedures: [{ code: '1.004222' }],
+      });
       const person = await sample('population', 'person');
-      const answer = await httpCall<LookupBody>(url, 'GET', `/v1/registries/population/person/${person}`, { token, headers: officerHeaders('officer-narrow', '1.004222') });
+      const answer = await httpCall<LookupBody>(url, 'GET', `/v1/registries/population/person/${person}`, {
+        token,
+        headers: officerHeaders('officer-narrow', '1.004222'),
+      });
       // The field the adapter does not describe is left out (and logged at start-up), never invented.
       expect(Object.keys(answer.body.data)).toEqual(['fullName']);
-      const other = await httpCall<LookupBody>(url, 'GET', `/v1/registries/population/person/${person}`, { token, headers: officerHeaders('officer-narrow', '1.004194') });
+      const other = await httpCall<LookupBody>(url, 'GET', `/v1/registries/population/person/${person}`, {
+        token,
+        headers: officerHeaders('officer-narrow', '1.004194'),
+      });
       expect(other.body.code).toBe('purpose_unknown');
     } finally {
       await narrow.close();
@@ -273,11 +309,20 @@ describe('the catalog file', () => {
     const file = path.join(dataDir, 'broken.json');
     const procedures = [
       { code: '1.004222', name: 'Đăng ký thường trú', access: [{ registry: 'population', dataset: 'person', fields: ['fullName'] }] },
-      { code: '1.004194', name: 'Đăng ký tạm trú', access: [{ registry: 'residence', dataset: 'household', fields: ['head'] }, { registry: 'Cadastre', dataset: 'parcel', fields: ['owners'] }] },
+      {
+        code: '1.004194',
+        name: 'Đăng ký tạm trú',
+        access: [
+          { registry: 'residence', dataset: 'household', fields: ['head'] },
+          { registry: 'Cadastre', dataset: 'parcel', fields: ['owners'] },
+        ],
+      },
     ];
     writeFileSync(file, JSON.stringify({ format: 1, version: 'broken-1', procedures }));
     const config = loadGatewayConfig({ MOTLAN_DATA_DIR: dataDir, PORT: '0', MOTLAN_ADAPTERS: adapters, MOTLAN_PROCEDURE_CATALOG: file });
-    await expect(createGatewayApp(config, pino({ level: 'silent' }))).rejects.toThrow(`invalid procedure catalog ${file}: procedures[1].access[1].registry: "Cadastre" is not a registry name`);
+    await expect(createGatewayApp(config, pino({ level: 'silent' }))).rejects.toThrow(
+      `invalid procedure catalog ${file}: procedures[1].access[1].registry: "Cadastre" is not a registry name`,
+    );
     writeFileSync(file, JSON.stringify({ format: 1, procedures }));
     await expect(createGatewayApp(config, pino({ level: 'silent' }))).rejects.toThrow('version: is required');
   });

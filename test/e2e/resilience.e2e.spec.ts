@@ -39,7 +39,9 @@ async function startGateway(dataDir: string, jwksFile: string, extra: Record<str
     MOTLAN_DATA_DIR: dataDir,
     MOTLAN_TOKEN_JWKS_FILE: jwksFile,
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '1',
     MOTLAN_ADAPTER_RETRY_BACKOFF_MS: '5',
@@ -120,7 +122,9 @@ describe('circuit breaker', () => {
       expect(await metricValue(baseA, /^motlan_adapter_breaker_state\{registry="population",adapter="population"\}/)).toBe(0);
       expect(await metricValue(baseA, /^motlan_adapter_rejected_total\{registry="land",adapter="land",reason="circuit_open"\}/)).toBeGreaterThanOrEqual(4);
       expect(await metricValue(baseA, /^motlan_adapter_errors_total\{registry="land",adapter="land",kind="unavailable"\}/)).toBe(FAILURE_THRESHOLD);
-      expect(await metricValue(baseA, /^motlan_adapter_call_duration_seconds_count\{registry="land",adapter="land",outcome="unavailable"\}/)).toBe(FAILURE_THRESHOLD);
+      expect(await metricValue(baseA, /^motlan_adapter_call_duration_seconds_count\{registry="land",adapter="land",outcome="unavailable"\}/)).toBe(
+        FAILURE_THRESHOLD,
+      );
       const ready = (await (await fetch(`${baseA}/health/ready`)).json()) as { details: Record<string, { breakers?: Record<string, { state: string }> }> };
       expect(ready.details['registry:land'].breakers?.land?.state).toBe('open');
       expect(ready.details['registry:population'].breakers?.population?.state).toBe('closed');

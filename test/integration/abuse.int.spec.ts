@@ -176,7 +176,10 @@ describe('abuse protection across two instances (real Redis + Kafka)', () => {
   });
 
   it('revoking a client id on instance B: all its tokens refused on both within a second; newer tokens work', async () => {
-    const tokens = [await issuer.issue({ sub: client('commune-b'), scope: 'population:read' }), await issuer.issue({ sub: client('commune-b'), scope: 'population:read' })];
+    const tokens = [
+      await issuer.issue({ sub: client('commune-b'), scope: 'population:read' }),
+      await issuer.issue({ sub: client('commune-b'), scope: 'population:read' }),
+    ];
     for (const base of urls) for (const token of tokens) expect((await registries(base, token)).status).toBe(200);
     const started = Date.now();
     const revoked = await revoke(urls[1], { clientId: client('commune-b') });
@@ -184,8 +187,12 @@ describe('abuse protection across two instances (real Redis + Kafka)', () => {
     for (const token of tokens) await msUntilRevokedEverywhere([urls[1], urls[0]], token);
     console.log(`client revocation refused on both instances after ${Date.now() - started} ms`);
 
-    const listed = await httpCall<{ revocations: Array<{ kind: string; value: string; revokedBy: string }> }>(urls[0], 'GET', '/v1/admin/revocations', { token: adminToken });
-    expect(listed.body.revocations).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'client', value: client('commune-b'), revokedBy: client('security-ops') })]));
+    const listed = await httpCall<{ revocations: Array<{ kind: string; value: string; revokedBy: string }> }>(urls[0], 'GET', '/v1/admin/revocations', {
+      token: adminToken,
+    });
+    expect(listed.body.revocations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'client', value: client('commune-b'), revokedBy: client('security-ops') })]),
+    );
 
     await pastRevocation(revoked.body.revokedAt as string, REVOCATION_TOLERANCE_SEC);
     const fresh = await issuer.issue({ sub: client('commune-b'), scope: 'population:read' });

@@ -35,7 +35,9 @@ async function startGateway(): Promise<{ app: NestFastifyApplication; url: strin
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: brokers.join(','),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     MOTLAN_ADAPTER_CATALOG_TOPIC: `motlan.adapters.v1.al-it-${run}`,
     MOTLAN_CACHE_SYNC_GROUP: `motlan-cache-sync-al-it-${run}`,
@@ -115,9 +117,14 @@ describe('citizen access log (production: Kafka audit topic, Redis)', () => {
     const second = await startGateway();
     const first = await readLog(base, scenario.tokens.citizenA);
     const page = await httpCall<{ nextCursor: string }>(base, 'GET', '/v1/me/access-log?limit=2', { token: scenario.tokens.citizenA });
-    const rest = await httpCall<{ entries: { id: string }[] }>(second.url, 'GET', `/v1/me/access-log?limit=100&cursor=${encodeURIComponent(page.body.nextCursor)}`, {
-      token: scenario.tokens.citizenA,
-    });
+    const rest = await httpCall<{ entries: { id: string }[] }>(
+      second.url,
+      'GET',
+      `/v1/me/access-log?limit=100&cursor=${encodeURIComponent(page.body.nextCursor)}`,
+      {
+        token: scenario.tokens.citizenA,
+      },
+    );
     expect(rest.status).toBe(200);
     expect(rest.body.entries.map((e) => e.id)).toEqual(first.slice(2).map((e) => e.id));
 

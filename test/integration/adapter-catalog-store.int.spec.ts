@@ -41,7 +41,14 @@ function entry(id: string, revision = 1): AdapterCatalogEntry {
 function kafkaStore(options: { brokers: string[]; topic?: string; startTimeoutMs?: number }): AdapterCatalogStore {
   const topic = options.topic ?? 'motlan.adapters.v1';
   const log = new KafkaEventLog({ brokers: options.brokers, clientId: 'adapter-catalog-it' });
-  return new AdapterCatalogStore({ log, ownsLog: true, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${options.brokers.join(',')}`, startTimeoutMs: options.startTimeoutMs });
+  return new AdapterCatalogStore({
+    log,
+    ownsLog: true,
+    topic,
+    location: `kafka topic ${topic}`,
+    reachedAt: `Kafka at ${options.brokers.join(',')}`,
+    startTimeoutMs: options.startTimeoutMs,
+  });
 }
 
 /** A store on `topic` plus what its listener saw, folded into a catalog. */
@@ -100,7 +107,9 @@ describe('AdapterCatalogStore on the Kafka event log (real Kafka)', () => {
   it('starts on a missing topic by creating it compacted with one partition', async () => {
     await a.start();
     expect(a.seen).toEqual([]);
-    const [config] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }], includeSynonyms: false })).resources;
+    const [config] = (
+      await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }], includeSynonyms: false })
+    ).resources;
     expect(config.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue).toBe('compact');
     expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions).toHaveLength(1);
   });
@@ -131,7 +140,7 @@ describe('AdapterCatalogStore on the Kafka event log (real Kafka)', () => {
     expect(b.catalog().get('population-1')).toEqual(update);
 
     await b.store.put(entry('business-1'));
-    await until('A sees B\'s put', () => a.catalog().has('business-1'));
+    await until("A sees B's put", () => a.catalog().has('business-1'));
     expect([...a.catalog().keys()].sort()).toEqual(['business-1', 'population-1']);
     expect(b.catalog()).toEqual(a.catalog());
   });
@@ -182,7 +191,7 @@ describe('AdapterCatalogStore on the Kafka event log (real Kafka)', () => {
     const y = open(fresh);
     await Promise.all([x.start(), y.start()]);
     await x.store.put(entry('population-1'));
-    await until('Y sees X\'s put', () => y.catalog().has('population-1'));
+    await until("Y sees X's put", () => y.catalog().has('population-1'));
     expect(x.seen).toHaveLength(1);
     expect(y.seen).toHaveLength(1);
   });
@@ -190,7 +199,9 @@ describe('AdapterCatalogStore on the Kafka event log (real Kafka)', () => {
   it('rejects start with a clear error when the broker cannot be reached', async () => {
     const store = kafkaStore({ brokers: ['127.0.0.1:1'], topic, startTimeoutMs: 2000 });
     const began = Date.now();
-    await expect(store.start(() => undefined)).rejects.toThrow(/adapter catalog \(kafka topic .*\): cannot read it from Kafka at 127\.0\.0\.1:1: no answer within 2 s/);
+    await expect(store.start(() => undefined)).rejects.toThrow(
+      /adapter catalog \(kafka topic .*\): cannot read it from Kafka at 127\.0\.0\.1:1: no answer within 2 s/,
+    );
     expect(Date.now() - began).toBeLessThan(5000);
   });
 });

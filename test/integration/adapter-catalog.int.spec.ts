@@ -53,7 +53,8 @@ async function startGateway(name: string): Promise<Instance> {
   return { app, base: await app.getUrl() };
 }
 
-const call = (instance: Instance, method: string, url: string, token = operatorToken, body?: unknown) => httpCall(instance.base, method, url, { token, headers: officerHeaders('officer-it', purposeFor(url)), body });
+const call = (instance: Instance, method: string, url: string, token = operatorToken, body?: unknown) =>
+  httpCall(instance.base, method, url, { token, headers: officerHeaders('officer-it', purposeFor(url)), body });
 
 type View = { id: string; endpoint: string; revision: number; state: string };
 const adapters = async (instance: Instance) => ((await call(instance, 'GET', '/v1/adapters')).body.adapters as View[]).sort((a, b) => a.id.localeCompare(b.id));
@@ -103,11 +104,15 @@ describe('adapter catalog over Kafka', () => {
       const seen = await adapters(b);
       expect(seen.map((v) => v.id)).toEqual(['business', 'land-r1']);
       const parcel = await sample('land', 'parcel');
-      const described = await eventually('instance b to describe land-r1', async () => ((await call(b!, 'GET', `/v1/registries/land/parcel/${parcel}`, lookupToken)).status === 200 ? true : undefined));
+      const described = await eventually('instance b to describe land-r1', async () =>
+        (await call(b!, 'GET', `/v1/registries/land/parcel/${parcel}`, lookupToken)).status === 200 ? true : undefined,
+      );
       expect(described).toBe(true);
 
       // An update made through A reaches B.
-      expect((await call(a, 'PUT', '/v1/adapters/business', operatorToken, manifest('business', 'business', sim.extraEndpoints['business-b']))).status).toBe(200);
+      expect((await call(a, 'PUT', '/v1/adapters/business', operatorToken, manifest('business', 'business', sim.extraEndpoints['business-b']))).status).toBe(
+        200,
+      );
       await eventually('the update on b', async () => {
         const view = (await adapters(b!)).find((v) => v.id === 'business');
         return view?.endpoint === sim.extraEndpoints['business-b'] && view.revision === 2 && view.state === 'described' ? view : undefined;

@@ -70,7 +70,9 @@ beforeAll(async () => {
     MOTLAN_REGISTRY_TIMEOUT_MS: '15000',
     MOTLAN_ADAPTER_CATALOG_TOPIC: `motlan.adapters.v1.audit-it-${RUN}`,
     MOTLAN_CACHE_SYNC_GROUP: `motlan-cache-sync-audit-it-${RUN}`,
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
   });
   const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
   await app.listen(0, '127.0.0.1');
@@ -121,7 +123,8 @@ async function verify(args: string[], env: Record<string, string>): Promise<{ co
 }
 
 const records = (items: TrailItem[]) => items.map((i) => i.value as ChainedAuditEntry);
-const accessFor = (items: TrailItem[], requestId: string) => records(items).filter((r): r is AuditRecord & ChainedAuditEntry => r.type === 'access' && r.requestId === requestId);
+const accessFor = (items: TrailItem[], requestId: string) =>
+  records(items).filter((r): r is AuditRecord & ChainedAuditEntry => r.type === 'access' && r.requestId === requestId);
 
 describe('audit trail on Kafka', () => {
   const refused: string[] = [];
@@ -151,7 +154,9 @@ describe('audit trail on Kafka', () => {
     const admin = new Kafka({ clientId: 'audit-it-config', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const [config] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPIC, configNames: ['retention.ms'] }], includeSynonyms: false })).resources;
+      const [config] = (
+        await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPIC, configNames: ['retention.ms'] }], includeSynonyms: false })
+      ).resources;
       expect(config.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe('-1');
       expect((await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0].partitions).toHaveLength(AUDIT_TOPIC_PARTITIONS);
     } finally {
@@ -178,10 +183,15 @@ describe('audit trail on Kafka', () => {
       expect(answer.ms).toBeLessThan(AUDIT_TIMEOUT_MS + 3000);
       refused.push(answer.requestId);
     }
-    const back = await eventually('lookups answered again', async () => {
-      const answer = await lookup();
-      return answer.status === 200 ? answer : undefined;
-    }, 90_000, 500);
+    const back = await eventually(
+      'lookups answered again',
+      async () => {
+        const answer = await lookup();
+        return answer.status === 200 ? answer : undefined;
+      },
+      90_000,
+      500,
+    );
     expect(back.status).toBe(200);
     const after = await Promise.all(Array.from({ length: 10 }, () => lookup()));
     expect(after.map((a) => a.status)).toEqual(Array(10).fill(200));
@@ -189,12 +199,17 @@ describe('audit trail on Kafka', () => {
 
   it('no refused lookup is in the trail as released: absent, or named by the writer’s notice', async () => {
     // The write pending when the broker went away lands once it is back; the notice naming it follows at once.
-    const items = await eventually('notice written', async () => {
-      const read = await readTopic(TOPIC);
-      const pending = refused.flatMap((id) => accessFor(read, id));
-      const named = namedByNotices(read);
-      return pending.every((r) => named.has(r.chain.seq)) ? read : undefined;
-    }, 30_000, 1000);
+    const items = await eventually(
+      'notice written',
+      async () => {
+        const read = await readTopic(TOPIC);
+        const pending = refused.flatMap((id) => accessFor(read, id));
+        const named = namedByNotices(read);
+        return pending.every((r) => named.has(r.chain.seq)) ? read : undefined;
+      },
+      30_000,
+      1000,
+    );
     const named = namedByNotices(items);
     for (const id of refused) for (const record of accessFor(items, id)) expect(named.has(record.chain.seq)).toBe(true);
   }, 60_000);
@@ -213,7 +228,9 @@ describe('audit trail on Kafka', () => {
       await log.close();
     }
     const items = await readTopic(TOPIC);
-    expect(seen.map((s) => s.position)).toEqual(items.map((i) => ({ position: i.position, writer: (i.value as ChainedAuditEntry).chain.writer, seq: (i.value as ChainedAuditEntry).chain.seq })));
+    expect(seen.map((s) => s.position)).toEqual(
+      items.map((i) => ({ position: i.position, writer: (i.value as ChainedAuditEntry).chain.writer, seq: (i.value as ChainedAuditEntry).chain.seq })),
+    );
     expect(seen.map((s) => s.entry)).toEqual(items.map((i) => splitChained(i.value!).entry));
     expect(seen.some((s) => 'chain' in s.entry)).toBe(false);
   }, 60_000);
@@ -266,7 +283,9 @@ describe('audit trail on Kafka', () => {
     expect(alteredReport.out).toMatch(new RegExp(`ALTERED .*at ${middle + 1}: seq ${seq}: content does not match its hash`));
     const swappedReport = await verify(['--file', path.join(dir, 'swapped.jsonl'), '--json'], env);
     expect(swappedReport.code).toBe(1);
-    expect((JSON.parse(swappedReport.out) as AuditVerifyReport).problems).toEqual([expect.objectContaining({ kind: 'reordered', seq, position: String(middle + 2) })]);
+    expect((JSON.parse(swappedReport.out) as AuditVerifyReport).problems).toEqual([
+      expect.objectContaining({ kind: 'reordered', seq, position: String(middle + 2) }),
+    ]);
   }, 120_000);
 });
 

@@ -39,7 +39,9 @@ async function startGateway(): Promise<string> {
     REDIS_URL: requireRedisUrl(),
     KAFKA_BROKERS: requireKafkaBrokers().join(','),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     MOTLAN_ACCESS_LOG_PROJECTOR: 'false',
     MOTLAN_ADAPTER_CATALOG_TOPIC: `motlan.adapters.v1.consent-it-${run}`,
@@ -106,7 +108,9 @@ describe('consents shared by every instance (production: Redis)', () => {
       body: { subjectId: subject, procedure: '2.000815', datasets: BIRTH, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
     });
     expect(asked.status).toBe(201);
-    const approvals = await Promise.all([one, two, one, two].map((base) => httpCall<{ id?: string }>(base, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizen })));
+    const approvals = await Promise.all(
+      [one, two, one, two].map((base) => httpCall<{ id?: string }>(base, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizen })),
+    );
     expect(approvals.map((a) => a.status).sort()).toEqual([201, 404, 404, 404]);
     const status = await httpCall<{ status: string; consentId: string }>(two, 'GET', `/v1/consent-requests/${asked.body.code}`, { token: clerk });
     expect(status.body.status).toBe('approved');

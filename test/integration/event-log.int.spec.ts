@@ -39,7 +39,11 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 /** A consumer that records every message it handled (after its handler resolved), in order. */
-async function collect(on: KafkaEventLog, options: Omit<ConsumerOptions, 'fromBeginning'> & { fromBeginning?: boolean }, onMessage?: (m: ConsumedMessage, c: ConsumeContext) => Promise<void>) {
+async function collect(
+  on: KafkaEventLog,
+  options: Omit<ConsumerOptions, 'fromBeginning'> & { fromBeginning?: boolean },
+  onMessage?: (m: ConsumedMessage, c: ConsumeContext) => Promise<void>,
+) {
   const seen: ConsumedMessage[] = [];
   const consumer = await on.consume({ fromBeginning: true, ...options }, async (message, context) => {
     await onMessage?.(message, context);
@@ -98,7 +102,10 @@ describe('KafkaEventLog (real Kafka)', () => {
     await log.ensureTopics([topic], 2);
     expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions).toHaveLength(2);
 
-    await log.append(topic, [{ key: 'a', value: '{"n":1}', headers: { 'content-type': 'application/json' } }, { key: 'a', value: null }]);
+    await log.append(topic, [
+      { key: 'a', value: '{"n":1}', headers: { 'content-type': 'application/json' } },
+      { key: 'a', value: null },
+    ]);
     // append resolved: the broker acknowledged both.
     expect(total(await log.endOffsets(topic))).toBe(2);
     const group = groupFor('basic');
@@ -185,7 +192,11 @@ describe('KafkaEventLog (real Kafka)', () => {
     await log.ensureTopics([topic], 3);
     const keys = Array.from({ length: 50 }, (_, i) => `subject-${i}`);
     // 20 per key, interleaved across keys, in several appends.
-    for (let round = 0; round < 4; round++) await log.append(topic, keys.flatMap((key) => messages(key, round * 5, round * 5 + 5)));
+    for (let round = 0; round < 4; round++)
+      await log.append(
+        topic,
+        keys.flatMap((key) => messages(key, round * 5, round * 5 + 5)),
+      );
     const ends = await log.endOffsets(topic);
     expect(ends).toHaveLength(3);
     expect(total(ends)).toBe(1000);
@@ -231,7 +242,10 @@ describe('KafkaEventLog (real Kafka)', () => {
   it('an ephemeral reader given start offsets begins there on the partitions named and at the beginning on the others', async () => {
     const topic = topicFor('start-at');
     await log.ensureTopics([topic], 2);
-    await log.append(topic, ['a', 'b', 'c', 'd', 'e', 'f'].flatMap((key) => messages(key, 0, 10)));
+    await log.append(
+      topic,
+      ['a', 'b', 'c', 'd', 'e', 'f'].flatMap((key) => messages(key, 0, 10)),
+    );
     const prefix = groupFor('start-at');
     const all = await collect(log, { group: prefix, topics: [topic], ephemeral: true });
     await all.consumer.caughtUp();
@@ -239,7 +253,12 @@ describe('KafkaEventLog (real Kafka)', () => {
     const fifth = all.seen.find((m) => m.key === 'a' && seqOf(m) === 5)!;
     const start = BigInt(fifth.offset);
 
-    const from = await collect(log, { group: prefix, topics: [topic], ephemeral: true, startAt: { [topic]: [{ partition: fifth.partition, offset: String(start) }] } });
+    const from = await collect(log, {
+      group: prefix,
+      topics: [topic],
+      ephemeral: true,
+      startAt: { [topic]: [{ partition: fifth.partition, offset: String(start) }] },
+    });
     await from.consumer.caughtUp();
     const expected = all.seen.filter((m) => m.partition !== fifth.partition || BigInt(m.offset) >= start).map(at);
     await until('the expected messages', () => from.seen.length >= expected.length);

@@ -107,15 +107,19 @@ describe('Redis (test harness)', () => {
 
     await restartRedis();
     // Same URL, and the old client recovers by itself; nothing is kept across a restart.
-    await within(10_000, 'redis after restart', (async () => {
-      for (;;) {
-        try {
-          return await client.ping();
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
+    await within(
+      10_000,
+      'redis after restart',
+      (async () => {
+        for (;;) {
+          try {
+            return await client.ping();
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
         }
-      }
-    })());
+      })(),
+    );
     await expect(client.get(`infra:${RUN}:before`)).resolves.toBeNull();
     await client.set(`infra:${RUN}:after`, 'y');
     await expect(client.get(`infra:${RUN}:after`)).resolves.toBe('y');
@@ -150,10 +154,14 @@ describe('Kafka (test harness)', () => {
     const started = Date.now();
     const down = kafka('infra-producer-down', true).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await expect(
-      within(8000, 'producing while Kafka is stopped', (async () => {
-        await down.connect();
-        await produce(down, 'lost');
-      })()),
+      within(
+        8000,
+        'producing while Kafka is stopped',
+        (async () => {
+          await down.connect();
+          await produce(down, 'lost');
+        })(),
+      ),
     ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(8000);
     await down.disconnect().catch(() => undefined);

@@ -164,7 +164,13 @@ describe('LagMonitor against Kafka (KafkaEventLog as the source)', () => {
       30_000,
     );
     const watched = groupOf(snapshot, group);
-    const seen = watched.partitions.map(({ topic: t, partition, committedOffset, endOffset, lag }) => ({ topic: t, partition, committedOffset, endOffset, lag }));
+    const seen = watched.partitions.map(({ topic: t, partition, committedOffset, endOffset, lag }) => ({
+      topic: t,
+      partition,
+      committedOffset,
+      endOffset,
+      lag,
+    }));
     expect(seen).toEqual([
       { topic, partition: 0, committedOffset: 30, endOffset: 37, lag: 7 },
       { topic, partition: 1, committedOffset: 20, endOffset: 33, lag: 13 },
@@ -175,7 +181,15 @@ describe('LagMonitor against Kafka (KafkaEventLog as the source)', () => {
     expect(watched.partitions.every((p) => p.topic === topic)).toBe(true);
 
     const described = describeGroup(group);
-    expect(described.map(({ topic: t, partition, currentOffset, logEndOffset, lag }) => ({ topic: t, partition, committedOffset: currentOffset, endOffset: logEndOffset, lag }))).toEqual(seen);
+    expect(
+      described.map(({ topic: t, partition, currentOffset, logEndOffset, lag }) => ({
+        topic: t,
+        partition,
+        committedOffset: currentOffset,
+        endOffset: logEndOffset,
+        lag,
+      })),
+    ).toEqual(seen);
   }, 90_000);
 
   it('a group that stops while messages keep arriving goes STALL (maybe WARN first), then STOP and ERR; OK again once it resumes and drains', async () => {
@@ -211,7 +225,9 @@ describe('LagMonitor against Kafka (KafkaEventLog as the source)', () => {
           // committedMovedAt: the monitor has itself seen a commit move on each partition (on a
           // loaded machine the first polls may all see the same committed offset), which the
           // time-lag figures below rely on.
-          return g.status === 'OK' && g.partitions.length === 2 && g.partitions.every((p) => p.committedOffset > 0 && p.committedMovedAt !== null) ? true : undefined;
+          return g.status === 'OK' && g.partitions.length === 2 && g.partitions.every((p) => p.committedOffset > 0 && p.committedMovedAt !== null)
+            ? true
+            : undefined;
         },
         30_000,
       );

@@ -24,7 +24,10 @@ import { requireKafkaBrokers, requireRedisUrl, restartKafka } from '../support/s
 
 const directory = VnAdminDirectory.load();
 /** 100 communes spread over every province. */
-const COMMUNES = directory.communes().filter((_, i) => i % 33 === 0).slice(0, 100);
+const COMMUNES = directory
+  .communes()
+  .filter((_, i) => i % 33 === 0)
+  .slice(0, 100);
 
 let redisUrl: string;
 let brokers: string[];
@@ -90,7 +93,14 @@ function plan(prefix: string, communes: readonly { code: string }[], dossiers: n
         STEPS.map((status, i) => ({
           dossierId,
           sequence: i + 1,
-          body: { procedureCode: '1.004222', communeCode: commune.code, status, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence: i + 1 },
+          body: {
+            procedureCode: '1.004222',
+            communeCode: commune.code,
+            status,
+            subjectType: 'citizen',
+            receivedAt: '2026-11-23T09:15:00+07:00',
+            sequence: i + 1,
+          },
         })),
       );
     }
@@ -111,7 +121,9 @@ async function send(target: () => string, chains: Item[][], concurrency = 48): P
         const chain = chains[next++];
         for (const item of chain) {
           for (;;) {
-            const answer = await httpCall(target(), 'PUT', `/v1/dossiers/${item.dossierId}/status`, { token: writeToken, body: item.body }).catch(() => undefined);
+            const answer = await httpCall(target(), 'PUT', `/v1/dossiers/${item.dossierId}/status`, { token: writeToken, body: item.body }).catch(
+              () => undefined,
+            );
             if (answer?.status === 202) break;
             if (answer && answer.status !== 503) throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
             retries++;
@@ -142,7 +154,12 @@ function acceptedOf(chains: Item[][]): number {
 
 async function portalHas(chains: Item[][], timeoutMs: number): Promise<void> {
   const expected = chains.flat().length;
-  await eventually(`${expected} statuses accepted at the portal (now ${acceptedOf(chains)})`, async () => (acceptedOf(chains) >= expected ? true : undefined), timeoutMs, 200);
+  await eventually(
+    `${expected} statuses accepted at the portal (now ${acceptedOf(chains)})`,
+    async () => (acceptedOf(chains) >= expected ? true : undefined),
+    timeoutMs,
+    200,
+  );
 }
 
 beforeAll(async () => {
@@ -184,14 +201,18 @@ describe('dossier sync over Kafka', () => {
     // every province the 100 communes are spread over.
     type CommuneRow = { code: string; received: number; delivered: number; pending: number; failed: number; status: string };
     const provinces = [...new Set(COMMUNES.map((c) => c.provinceCode))];
-    const rows = await eventually('the commune figures of every province', async () => {
-      const found: CommuneRow[] = [];
-      for (const province of provinces) {
-        const { body } = await httpCall<{ communes: CommuneRow[] }>(base, 'GET', `/v1/ops/sync/communes?province=${province}`, { token: opsToken });
-        found.push(...body.communes.filter((c) => COMMUNES.some((x) => x.code === c.code)));
-      }
-      return found.length === COMMUNES.length && found.every((c) => c.delivered === 100) ? found : undefined;
-    }, 30_000);
+    const rows = await eventually(
+      'the commune figures of every province',
+      async () => {
+        const found: CommuneRow[] = [];
+        for (const province of provinces) {
+          const { body } = await httpCall<{ communes: CommuneRow[] }>(base, 'GET', `/v1/ops/sync/communes?province=${province}`, { token: opsToken });
+          found.push(...body.communes.filter((c) => COMMUNES.some((x) => x.code === c.code)));
+        }
+        return found.length === COMMUNES.length && found.every((c) => c.delivered === 100) ? found : undefined;
+      },
+      30_000,
+    );
     for (const row of rows) {
       expect(row).toMatchObject({ received: 100, delivered: 100, pending: 0, failed: 0, status: 'GREEN' });
       expect(stats.byCommune[row.code].accepted).toBe(100);
@@ -204,22 +225,27 @@ describe('dossier sync over Kafka', () => {
     await startInProcess();
     const communes = COMMUNES.slice(0, 3);
     const lagOf = async () => {
-      const { body } = await httpCall<{ groups: { group: string; status: string; totalLag: number; partitions: { status: string }[]; history: { t: number; status: string }[] }[] }>(
-        base,
-        'GET',
-        '/v1/ops/sync/lag',
-        { token: opsToken },
-      );
+      const { body } = await httpCall<{
+        groups: { group: string; status: string; totalLag: number; partitions: { status: string }[]; history: { t: number; status: string }[] }[];
+      }>(base, 'GET', '/v1/ops/sync/lag', { token: opsToken });
       return body.groups.find((g) => g.group === 'motlan-portal-sync');
     };
     const colourOf = async (code: string) => {
       const province = directory.commune(code)!.provinceCode;
-      const { body } = await httpCall<{ communes: { code: string; status: string }[] }>(base, 'GET', `/v1/ops/sync/communes?province=${province}`, { token: opsToken });
+      const { body } = await httpCall<{ communes: { code: string; status: string }[] }>(base, 'GET', `/v1/ops/sync/communes?province=${province}`, {
+        token: opsToken,
+      });
       return body.communes.find((c) => c.code === code)!.status;
     };
     // A first status per dossier makes sure the group has committed offsets before the outage.
-    await send(() => base, plan('H-WARMUP', communes, 1).map((c) => c.slice(0, 1)));
-    await portalHas(plan('H-WARMUP', communes, 1).map((c) => c.slice(0, 1)), 30_000);
+    await send(
+      () => base,
+      plan('H-WARMUP', communes, 1).map((c) => c.slice(0, 1)),
+    );
+    await portalHas(
+      plan('H-WARMUP', communes, 1).map((c) => c.slice(0, 1)),
+      30_000,
+    );
     await eventually('lag OK before the outage', async () => ((await lagOf())?.status === 'OK' && (await lagOf())?.totalLag === 0 ? true : undefined), 20_000);
 
     const outageFrom = Date.now();
@@ -269,10 +295,14 @@ describe('dossier sync over Kafka', () => {
 
     sim.portal.clearFaults();
     await portalHas(chains, 60_000);
-    await eventually('lag drained, OK, GREEN', async () => {
-      const group = await lagOf();
-      return group?.totalLag === 0 && group.status === 'OK' && (await colourOf(communes[0].code)) === 'GREEN' ? true : undefined;
-    }, 30_000);
+    await eventually(
+      'lag drained, OK, GREEN',
+      async () => {
+        const group = await lagOf();
+        return group?.totalLag === 0 && group.status === 'OK' && (await colourOf(communes[0].code)) === 'GREEN' ? true : undefined;
+      },
+      30_000,
+    );
     expectDeliveredExactlyOnce(chains);
   }, 120_000);
 

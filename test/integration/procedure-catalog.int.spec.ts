@@ -89,7 +89,11 @@ describe('procedure catalog over Kafka', () => {
         });
       expect((await lookupOn(b)).body.code).toBe('purpose_unknown');
 
-      const put = await httpCall(a.base, 'PUT', `/v1/procedures/${CODE}`, { token: catalogToken, body: procedure(['hasConvictions']), headers: { 'if-match': '"0"' } });
+      const put = await httpCall(a.base, 'PUT', `/v1/procedures/${CODE}`, {
+        token: catalogToken,
+        body: procedure(['hasConvictions']),
+        headers: { 'if-match': '"0"' },
+      });
       expect(put.status).toBe(201);
       // In force on A when answered; on B once its reader has the message.
       expect(Object.keys((await lookupOn(a)).body.data ?? {})).toEqual(['hasConvictions']);
@@ -100,22 +104,33 @@ describe('procedure catalog over Kafka', () => {
       expect(Object.keys(onB)).toEqual(['hasConvictions']);
 
       // B's view of the versions is A's: a change on B with A's version wins, a stale one on A loses.
-      const updated = await httpCall(b.base, 'PUT', `/v1/procedures/${CODE}`, { token: catalogToken, body: { ...procedure(['hasConvictions', 'lastUpdatedDate']), version: 1 } });
+      const updated = await httpCall(b.base, 'PUT', `/v1/procedures/${CODE}`, {
+        token: catalogToken,
+        body: { ...procedure(['hasConvictions', 'lastUpdatedDate']), version: 1 },
+      });
       expect(updated.body).toMatchObject({ version: 2 });
       await eventually('instance a to have version 2', async () => {
         const list = await httpCall<{ procedures: Array<{ code: string; version: number }> }>(a.base, 'GET', '/v1/procedures', { token: catalogToken });
         return list.body.procedures.find((p) => p.code === CODE)?.version === 2 ? true : undefined;
       });
-      const stale = await httpCall(a.base, 'PUT', `/v1/procedures/${CODE}`, { token: catalogToken, body: procedure(['hasConvictions']), headers: { 'if-match': '"1"' } });
+      const stale = await httpCall(a.base, 'PUT', `/v1/procedures/${CODE}`, {
+        token: catalogToken,
+        body: procedure(['hasConvictions']),
+        headers: { 'if-match': '"1"' },
+      });
       expect(stale.body).toMatchObject({ status: 409, code: 'procedure_version_conflict', currentVersion: 2 });
 
       expect((await httpCall(a.base, 'DELETE', `/v1/procedures/${CODE}`, { token: catalogToken })).status).toBe(200);
-      const gone = await eventually('instance b to drop the removed procedure', async () => ((await lookupOn(b)).body.code === 'purpose_unknown' ? true : undefined));
+      const gone = await eventually('instance b to drop the removed procedure', async () =>
+        (await lookupOn(b)).body.code === 'purpose_unknown' ? true : undefined,
+      );
       expect(gone).toBe(true);
 
       // Seeded once, by whichever instance came first; the shipped procedures are at version 1 on both.
       for (const instance of [a, b]) {
-        const list = await httpCall<{ procedures: Array<{ code: string; version: number; updatedBy: string }> }>(instance.base, 'GET', '/v1/procedures', { token: catalogToken });
+        const list = await httpCall<{ procedures: Array<{ code: string; version: number; updatedBy: string }> }>(instance.base, 'GET', '/v1/procedures', {
+          token: catalogToken,
+        });
         expect(list.body.procedures.find((p) => p.code === '2.001417')).toMatchObject({ version: 1, updatedBy: 'seed' });
       }
     } finally {

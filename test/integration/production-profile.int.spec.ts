@@ -48,7 +48,9 @@ async function startGateway(): Promise<string> {
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     // 200 concurrent lookups from one client: rate limits have their own suite (abuse.int.spec.ts).
     MOTLAN_RATE_LIMIT_PER_SECOND: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_REGISTRY_TIMEOUT_MS: '1000',
     // Records go stale after 2 s here, so the stale window can be observed in a test.
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '2',
@@ -61,10 +63,14 @@ async function startGateway(): Promise<string> {
 
 type LookupBody = { meta?: { cache: string; version: string; ageSeconds: number }; data?: Record<string, unknown>; code?: string };
 const lookup = (base: string, registry: string, dataset: string, id: string, fields = '') =>
-  httpCall<LookupBody>(base, 'GET', `/v1/registries/${registry}/${dataset}/${id}${fields ? `?fields=${fields}` : ''}`, { token, headers: officerHeaders('officer-it', purposeFor(registry)) });
+  httpCall<LookupBody>(base, 'GET', `/v1/registries/${registry}/${dataset}/${id}${fields ? `?fields=${fields}` : ''}`, {
+    token,
+    headers: officerHeaders('officer-it', purposeFor(registry)),
+  });
 const samples = (registry: string, dataset: string, n: number) => simSamples(sim.controlUrl, registry, dataset, n);
 const registryCalls = async (registry: string) => (await simCalls(sim.controlUrl, registry)).lookups;
-const setFaults = (registry: string, faults: object | null) => simControl(sim.controlUrl, faults ? 'PUT' : 'DELETE', `/sim/registries/${registry}/faults`, faults ?? undefined);
+const setFaults = (registry: string, faults: object | null) =>
+  simControl(sim.controlUrl, faults ? 'PUT' : 'DELETE', `/sim/registries/${registry}/faults`, faults ?? undefined);
 
 /** Changes a record in the simulator and publishes its events (one per subject reading it). */
 async function changeRecord(registry: string, dataset: string, subjectId: string): Promise<string> {
@@ -125,21 +131,32 @@ describe('production profile (real Redis + real Kafka)', () => {
     const before = await lookup(urls[0], 'population', 'person', id);
     // The consumer group may still be joining: wait until one change has gone through once.
     const version = await changeRecord('population', 'person', id);
-    await eventually('first change applied', async () => {
-      const now = await lookup(urls[0], 'population', 'person', id);
-      return now.body.meta?.version === version ? now : undefined;
-    }, 30000);
+    await eventually(
+      'first change applied',
+      async () => {
+        const now = await lookup(urls[0], 'population', 'person', id);
+        return now.body.meta?.version === version ? now : undefined;
+      },
+      30000,
+    );
     expect(before.body.meta?.version).not.toBe(version);
     const next = await changeRecord('population', 'person', id);
     const started = Date.now();
-    const seen = await eventually('second change visible', async () => {
-      const now = await lookup(urls[1], 'population', 'person', id);
-      return now.body.meta?.version === next ? now : undefined;
-    }, 5000);
+    const seen = await eventually(
+      'second change visible',
+      async () => {
+        const now = await lookup(urls[1], 'population', 'person', id);
+        return now.body.meta?.version === next ? now : undefined;
+      },
+      5000,
+    );
     expect(Date.now() - started).toBeLessThan(1000);
     expect(seen.body.meta?.version).toBe(next);
     // An event announcing an older version arrives late: the newer cached entry stays a HIT.
-    await publisher.publish('population', recordChangedEvent({ registry: 'population', dataset: 'person', subjectId: id, version: version, changedFields: ['fullName'], id: randomUUID() }));
+    await publisher.publish(
+      'population',
+      recordChangedEvent({ registry: 'population', dataset: 'person', subjectId: id, version: version, changedFields: ['fullName'], id: randomUUID() }),
+    );
     await new Promise((r) => setTimeout(r, 800));
     const after = await lookup(urls[0], 'population', 'person', id);
     expect(after.body.meta).toMatchObject({ cache: 'HIT', version: next });

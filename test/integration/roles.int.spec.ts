@@ -59,7 +59,9 @@ function env(roles: string): Record<string, string> {
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: brokers.join(','),
     PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints).map(([r, e]) => `${r}=${e}`).join(','),
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
     MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
     MOTLAN_RATE_LIMIT_PER_SECOND: '0',
     MOTLAN_ADAPTER_CATALOG_TOPIC: `motlan.adapters.v1.roles-it-${RUN}`,
@@ -91,7 +93,14 @@ async function activeWorkerGroups(): Promise<string[]> {
 }
 
 async function putStatus(dossierId: string): Promise<void> {
-  const body = { procedureCode: '1.004222', communeCode: commune.code, status: 2, subjectType: 'citizen', receivedAt: '2026-11-23T09:15:00+07:00', sequence: 1 };
+  const body = {
+    procedureCode: '1.004222',
+    communeCode: commune.code,
+    status: 2,
+    subjectType: 'citizen',
+    receivedAt: '2026-11-23T09:15:00+07:00',
+    sequence: 1,
+  };
   const answer = await eventually(
     'status accepted by the api',
     async () => {
@@ -156,7 +165,8 @@ describe('process roles: one api process, one worker process (production profile
     expect(groups.map((g) => g.groupId)).not.toContain(CACHE_SYNC_GROUP);
     expect(groups.map((g) => g.groupId)).not.toContain(ACCESS_LOG_GROUP);
     // Nothing in the api could start one: the jobs' providers are not wired, the projector is off.
-    for (const job of [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher, CacheInvalidationService]) expect(() => api.app.get(job, { strict: false })).toThrow();
+    for (const job of [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher, CacheInvalidationService])
+      expect(() => api.app.get(job, { strict: false })).toThrow();
     expect(api.app.get(AccessLogProjector, { strict: false })).toBeNull();
     expect(api.app.get(SyncLifecycle, { strict: false }).isStarted()).toBe(false);
     expect(sim.portal.statusesOf(dossierId)).toEqual([]);
@@ -183,7 +193,12 @@ describe('process roles: one api process, one worker process (production profile
   });
 
   it('the status the api accepted reaches the portal through the worker', async () => {
-    const delivered = await eventually('status at the portal', async () => (sim.portal.statusesOf(dossierId).length > 0 ? sim.portal.statusesOf(dossierId) : undefined), 60_000, 100);
+    const delivered = await eventually(
+      'status at the portal',
+      async () => (sim.portal.statusesOf(dossierId).length > 0 ? sim.portal.statusesOf(dossierId) : undefined),
+      60_000,
+      100,
+    );
     expect(delivered.map((s) => s.sequence)).toEqual([1]);
   });
 
@@ -192,7 +207,9 @@ describe('process roles: one api process, one worker process (production profile
     const entries = await eventually(
       'the lookup in the access log',
       async () => {
-        const page = await httpCall<{ entries: { reference: string; officerId: string | null; fields: string[] }[] }>(api.url, 'GET', '/v1/me/access-log', { token: citizen });
+        const page = await httpCall<{ entries: { reference: string; officerId: string | null; fields: string[] }[] }>(api.url, 'GET', '/v1/me/access-log', {
+          token: citizen,
+        });
         return page.status === 200 && page.body.entries.some((e) => e.reference === lookupReference) ? page.body.entries : undefined;
       },
       60_000,
@@ -206,7 +223,12 @@ describe('process roles: one api process, one worker process (production profile
     const view = await eventually(
       "the worker's figures on the api",
       async () => {
-        const answer = await httpCall<{ viewAsOf: string | null; communes: CommuneRow[] }>(api.url, 'GET', `/v1/ops/sync/communes?province=${commune.provinceCode}`, { token: tokens.ops });
+        const answer = await httpCall<{ viewAsOf: string | null; communes: CommuneRow[] }>(
+          api.url,
+          'GET',
+          `/v1/ops/sync/communes?province=${commune.provinceCode}`,
+          { token: tokens.ops },
+        );
         const row = answer.body.communes?.find((c) => c.code === commune.code);
         const fresh = answer.body.viewAsOf !== null && Date.parse(answer.body.viewAsOf) >= workerStartedAt;
         return answer.status === 200 && fresh && row && row.delivered >= 1 && row.pending === 0 ? { ...answer.body, row } : undefined;
@@ -215,7 +237,9 @@ describe('process roles: one api process, one worker process (production profile
       250,
     );
     expect(view.row.received).toBeGreaterThanOrEqual(1);
-    const lag = await httpCall<{ viewAsOf: string; groups: { group: string; history: unknown[] }[] }>(api.url, 'GET', '/v1/ops/sync/lag', { token: tokens.ops });
+    const lag = await httpCall<{ viewAsOf: string; groups: { group: string; history: unknown[] }[] }>(api.url, 'GET', '/v1/ops/sync/lag', {
+      token: tokens.ops,
+    });
     expect(lag.status).toBe(200);
     expect(Date.parse(lag.body.viewAsOf)).toBeGreaterThanOrEqual(workerStartedAt);
     const portalGroup = lag.body.groups.find((g) => g.group === ConsumerGroups.portalSync);
@@ -226,7 +250,12 @@ describe('process roles: one api process, one worker process (production profile
   it('the worker serves no API: 404 problem on /v1 routes, the page and the document', async () => {
     for (const route of ['/v1/registries', `/v1/dossiers/${dossierId}/commune`, '/v1/ops/sync/lag', '/v1/me/access-log', '/ops', '/docs', '/openapi.json']) {
       const answer = await httpCall<{ code: string }>(worker!.url, 'GET', route, { token: tokens.ops });
-      expect([route, answer.status, answer.headers.get('content-type')?.split(';')[0], answer.body.code]).toEqual([route, 404, 'application/problem+json', 'route_not_found']);
+      expect([route, answer.status, answer.headers.get('content-type')?.split(';')[0], answer.body.code]).toEqual([
+        route,
+        404,
+        'application/problem+json',
+        'route_not_found',
+      ]);
     }
   });
 
@@ -235,7 +264,12 @@ describe('process roles: one api process, one worker process (production profile
     worker = undefined;
     // The worker's group memberships end with its close (LeaveGroup); none is the api's, which has
     // been running all along (a job it had started would have joined by now).
-    const active = await eventually('no member left in the worker groups', async () => ((await activeWorkerGroups()).length === 0 ? [] : undefined), 30_000, 250);
+    const active = await eventually(
+      'no member left in the worker groups',
+      async () => ((await activeWorkerGroups()).length === 0 ? [] : undefined),
+      30_000,
+      250,
+    );
     expect(active).toEqual([]);
     expect(api.app.get(SyncLifecycle, { strict: false }).isStarted()).toBe(false);
   });

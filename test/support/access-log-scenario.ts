@@ -90,7 +90,15 @@ export async function runLookups(base: string, dataDir: string, controlUrl: stri
   const citizens = new DevCitizenTokenIssuer({ dataDir });
 
   let n = 0;
-  const lookup = async (token: string | undefined, officerId: string, purpose: string, dossierId: string | null, method: string, path: string, body?: unknown) => {
+  const lookup = async (
+    token: string | undefined,
+    officerId: string,
+    purpose: string,
+    dossierId: string | null,
+    method: string,
+    path: string,
+    body?: unknown,
+  ) => {
     const reference = `al-${run}-${++n}`;
     const headers: Record<string, string> = { 'x-request-id': reference, 'x-officer-id': officerId, 'x-purpose': purpose };
     if (dossierId) headers['x-dossier-id'] = dossierId;
@@ -105,12 +113,36 @@ export async function runLookups(base: string, dataDir: string, controlUrl: stri
   // 1. Hà Nội commune, officer a1, permanent residence, a dossier: A's name and birth date.
   const one = await lookup(c1, 'officer-a1', '1.004222', 'H01.22-0001', 'GET', `/v1/registries/population/person/${a}?fields=fullName,dateOfBirth`);
   expect(one.answer.status).toBe(200);
-  expectedA.push({ reference: one.reference, clientId: `one-stop-${hanoi.code}`, commune: hanoi.code, officerId: 'officer-a1', purpose: '1.004222', dossierId: 'H01.22-0001', registry: 'population', dataset: 'person', fields: ['dateOfBirth', 'fullName'], outcome: 'answered', refusal: null });
+  expectedA.push({
+    reference: one.reference,
+    clientId: `one-stop-${hanoi.code}`,
+    commune: hanoi.code,
+    officerId: 'officer-a1',
+    purpose: '1.004222',
+    dossierId: 'H01.22-0001',
+    registry: 'population',
+    dataset: 'person',
+    fields: ['dateOfBirth', 'fullName'],
+    outcome: 'answered',
+    refusal: null,
+  });
 
   // 2. Sài Gòn commune, officer b1, temporary residence: B's name.
   const two = await lookup(c2, 'officer-b1', '1.004194', null, 'GET', `/v1/registries/population/person/${b}?fields=fullName`);
   expect(two.answer.status).toBe(200);
-  expectedB.push({ reference: two.reference, clientId: `one-stop-${saigon.code}`, commune: saigon.code, officerId: 'officer-b1', purpose: '1.004194', dossierId: null, registry: 'population', dataset: 'person', fields: ['fullName'], outcome: 'answered', refusal: null });
+  expectedB.push({
+    reference: two.reference,
+    clientId: `one-stop-${saigon.code}`,
+    commune: saigon.code,
+    officerId: 'officer-b1',
+    purpose: '1.004194',
+    dossierId: null,
+    registry: 'population',
+    dataset: 'person',
+    fields: ['fullName'],
+    outcome: 'answered',
+    refusal: null,
+  });
 
   // 3. One batch about both (same request, same dataset): one entry in each log.
   const three = await lookup(c2, 'officer-b2', '1.001193', 'H79-0002', 'POST', '/v1/lookups', {
@@ -122,19 +154,54 @@ export async function runLookups(base: string, dataDir: string, controlUrl: stri
   expect(three.answer.status).toBe(200);
   const batch = three.answer.body.results as Array<{ status: number; answer: { data: object } }>;
   expect(batch.map((r) => r.status)).toEqual([200, 200]);
-  const common3 = { reference: three.reference, clientId: `one-stop-${saigon.code}`, commune: saigon.code, officerId: 'officer-b2', purpose: '1.001193', dossierId: 'H79-0002', registry: 'population', dataset: 'person', outcome: 'answered' as const, refusal: null };
+  const common3 = {
+    reference: three.reference,
+    clientId: `one-stop-${saigon.code}`,
+    commune: saigon.code,
+    officerId: 'officer-b2',
+    purpose: '1.001193',
+    dossierId: 'H79-0002',
+    registry: 'population',
+    dataset: 'person',
+    outcome: 'answered' as const,
+    refusal: null,
+  };
   expectedA.push({ ...common3, fields: Object.keys(batch[0].answer.data).sort() });
   expectedB.push({ ...common3, fields: Object.keys(batch[1].answer.data).sort() });
 
   // 4. Another registry about A: the household, all fields the procedure allows.
   const four = await lookup(c1, 'officer-a2', '1.004222', null, 'GET', `/v1/registries/residence/household/${household}`);
   expect(four.answer.status).toBe(200);
-  expectedA.push({ reference: four.reference, clientId: `one-stop-${hanoi.code}`, commune: hanoi.code, officerId: 'officer-a2', purpose: '1.004222', dossierId: null, registry: 'residence', dataset: 'household', fields: fieldsOf(four.answer), outcome: 'answered', refusal: null });
+  expectedA.push({
+    reference: four.reference,
+    clientId: `one-stop-${hanoi.code}`,
+    commune: hanoi.code,
+    officerId: 'officer-a2',
+    purpose: '1.004222',
+    dossierId: null,
+    registry: 'residence',
+    dataset: 'household',
+    fields: fieldsOf(four.answer),
+    outcome: 'answered',
+    refusal: null,
+  });
 
   // 5. A client without the scope tries A: refused, and A sees the attempt.
   const five = await lookup(c3, 'officer-x', '1.004222', null, 'GET', `/v1/registries/population/person/${a}?fields=fullName`);
   expect(five.answer.status).toBe(403);
-  expectedA.push({ reference: five.reference, clientId: 'land-office-7', commune: null, officerId: 'officer-x', purpose: '1.004222', dossierId: null, registry: 'population', dataset: 'person', fields: ['fullName'], outcome: 'refused', refusal: 'missing_scope' });
+  expectedA.push({
+    reference: five.reference,
+    clientId: 'land-office-7',
+    commune: null,
+    officerId: 'officer-x',
+    purpose: '1.004222',
+    dossierId: null,
+    registry: 'population',
+    dataset: 'person',
+    fields: ['fullName'],
+    outcome: 'refused',
+    refusal: 'missing_scope',
+  });
 
   // Not in any citizen's log: no token (nobody identified), a parcel.
   expect((await lookup(undefined, 'officer-z', '1.004222', null, 'GET', `/v1/registries/population/person/${b}`)).answer.status).toBe(401);
@@ -204,7 +271,11 @@ export function expectExactly(log: ViewEntry[], expected: ExpectedAccess[]): voi
     expect(entry).toMatchObject({ role: 'subject', fieldPaths: [], count: 1, lastTime: entry.time });
     if (entry.client.commune) {
       const commune = directory.commune(entry.client.commune.code)!;
-      expect(entry.client.commune).toEqual({ code: commune.code, name: commune.name, province: { code: commune.provinceCode, name: directory.province(commune.provinceCode)!.name } });
+      expect(entry.client.commune).toEqual({
+        code: commune.code,
+        name: commune.name,
+        province: { code: commune.provinceCode, name: directory.province(commune.provinceCode)!.name },
+      });
     }
     expect(entry.purpose).toEqual({ code: entry.purpose!.code, name: PROCEDURE_NAMES[entry.purpose!.code] });
   }

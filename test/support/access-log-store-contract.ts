@@ -139,7 +139,7 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     expect(second.nextCursor).toBeNull();
   });
 
-  it("refuses a cursor altered, made up, or given to another citizen (400 invalid_cursor)", async () => {
+  it('refuses a cursor altered, made up, or given to another citizen (400 invalid_cursor)', async () => {
     const store = await open();
     for (let i = 0; i < 3; i++) await store.add(addition(CITIZEN_A, i * 1000));
     for (let i = 0; i < 3; i++) await store.add(addition(CITIZEN_B, i * 1000));
@@ -176,7 +176,10 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     const outside = addition(CITIZEN_A, 4000, { writer: 'gw-1', seq: 9 });
     const unchained = addition(CITIZEN_A, 4500, { writer: '', seq: 0 });
     for (const entry of [named, refused, otherWriter, outside, unchained]) await store.add(entry);
-    await store.addNotice('gw-1', [[4, 5], [6, 7]]);
+    await store.addNotice('gw-1', [
+      [4, 5],
+      [6, 7],
+    ]);
     await store.addNotice('gw-1', [[4, 5]]);
     const later = addition(CITIZEN_A, 5000, { writer: 'gw-1', seq: 7 });
     await store.add(later);
@@ -198,7 +201,9 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     const store = await open();
     const first = addition(CITIZEN_A, 1000, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless' });
     expect(await store.add(first)).toBe(true);
-    const repeats = Array.from({ length: 49 }, (_, i) => addition(CITIZEN_A, 2000 + i, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless' }));
+    const repeats = Array.from({ length: 49 }, (_, i) =>
+      addition(CITIZEN_A, 2000 + i, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: 'scopeless' }),
+    );
     for (const repeat of repeats) expect(await store.add(repeat)).toBe(true);
     // Delivered again (at least once): same writer, a seq already counted.
     expect(await store.add({ ...repeats[10] })).toBe(false);
@@ -213,7 +218,13 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     for (const other of others) expect(await store.add(other)).toBe(true);
     const { entries } = await store.page(CITIZEN_A, { limit: 100 });
     expect(entries.map((e) => [e.id, e.count])).toEqual([...[...others].reverse().map((o) => [refusalEntryId(o), 1]), [refusalEntryId(first), 50]]);
-    expect(entries[entries.length - 1]).toMatchObject({ requestId: first.requestId, time: first.time, lastTime: repeats[48].time, outcome: 'refused', code: 'missing_scope' });
+    expect(entries[entries.length - 1]).toMatchObject({
+      requestId: first.requestId,
+      time: first.time,
+      lastTime: repeats[48].time,
+      outcome: 'refused',
+      code: 'missing_scope',
+    });
   });
 
   it('keeps refusals apart from accesses: no number of refusals pushes an access out', async () => {
@@ -221,7 +232,9 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
     const accesses = Array.from({ length: 3 }, (_, i) => addition(CITIZEN_A, i * 1000));
     for (const access of accesses) await store.add(access);
     // 60 refusals by 60 made-up client systems (no two counted together), after the accesses.
-    const refusals = Array.from({ length: 60 }, (_, i) => addition(CITIZEN_A, 10_000 + i, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: `flood-${i}` }));
+    const refusals = Array.from({ length: 60 }, (_, i) =>
+      addition(CITIZEN_A, 10_000 + i, { outcome: 'refused', status: 403, code: 'missing_scope', clientId: `flood-${i}` }),
+    );
     for (const refusal of refusals) await store.add(refusal);
     const { entries } = await store.page(CITIZEN_A, { limit: 100 });
     expect(entries.map((e) => e.id)).toEqual([refusalEntryId(refusals[59]), refusalEntryId(refusals[58]), ...[...accesses].reverse().map((a) => a.id)]);
@@ -248,7 +261,8 @@ export function accessLogStoreContract(make: (options: StoreFactoryOptions) => P
 
   it('bounds the citizens holding only refusals (made-up ids), dropping the least recently refused, never a citizen with accesses', async () => {
     const store = await open({ maxRefusalOnlyCitizens: 3 });
-    const refused = (subjectId: string, offsetMs: number) => addition(subjectId, offsetMs, { outcome: 'refused', status: 404, code: 'subject_not_found', clientId: 'sprayer' });
+    const refused = (subjectId: string, offsetMs: number) =>
+      addition(subjectId, offsetMs, { outcome: 'refused', status: 404, code: 'subject_not_found', clientId: 'sprayer' });
     await store.add(addition(CITIZEN_A, 0));
     await store.add(refused(CITIZEN_A, 500));
     const madeUp = Array.from({ length: 20 }, (_, i) => `0010990${String(i).padStart(5, '0')}`);

@@ -46,7 +46,10 @@ export async function startGatewayProcess(env: Record<string, string>, port?: nu
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway process exited with ${child.exitCode} before answering:\n${output}`);
-    const live = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
+    const live = await fetch(`${url}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (live) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -123,7 +123,9 @@ export default async function globalSetup(globalConfig) {
   process.env[STATE_ENV] = stateFile;
   if (state.owned.redis || state.owned.kafka) {
     const show = (value) => value ?? '(none)';
-    process.stderr.write(`\ntest services: REDIS_URL=${show(state.redisUrl)} KAFKA_BROKERS=${show(state.kafkaBrokers)} (started in ${Date.now() - started} ms)\n`);
+    process.stderr.write(
+      `\ntest services: REDIS_URL=${show(state.redisUrl)} KAFKA_BROKERS=${show(state.kafkaBrokers)} (started in ${Date.now() - started} ms)\n`,
+    );
   }
   for (const [name, error] of Object.entries(state.errors)) {
     process.stderr.write(`\ntest services: could not start ${name}; suites that need it will fail:\n${error}\n`);

@@ -21,7 +21,12 @@ export interface HttpCallOptions {
 }
 
 /** One request to `baseUrl + path`, timed from sending to the end of the body. */
-export async function httpCall<T = Record<string, unknown>>(baseUrl: string, method: string, path: string, options: HttpCallOptions = {}): Promise<HttpAnswer<T>> {
+export async function httpCall<T = Record<string, unknown>>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: HttpCallOptions = {},
+): Promise<HttpAnswer<T>> {
   const { token, headers = {}, body } = options;
   const started = performance.now();
   const response = await fetch(baseUrl + path, {

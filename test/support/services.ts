@@ -75,7 +75,9 @@ function ownedState(what: 'redis' | 'kafka'): { file: string; state: ServicesSta
   const file = stateFile();
   const state = readState();
   if (!file || !state) {
-    throw new Error(`Cannot stop or restart ${what}: this test run has no harness state (${STATE_ENV} is unset); run the suite through Jest (npm run -s test:jest -- <path>).`);
+    throw new Error(
+      `Cannot stop or restart ${what}: this test run has no harness state (${STATE_ENV} is unset); run the suite through Jest (npm run -s test:jest -- <path>).`,
+    );
   }
   if (!state.owned[what]) {
     const given = what === 'redis' ? 'REDIS_URL' : 'KAFKA_BROKERS';

@@ -172,7 +172,24 @@ describe('template adapter with mutual TLS', () => {
   function leaf(name: string, ca: string, serial: number, extensions: string): void {
     openssl('req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
     writeFileSync(path.join(pkiDir, `${name}.ext`), extensions);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-set_serial',
+      String(serial),
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    );
   }
 
   beforeAll(async () => {
@@ -195,8 +212,16 @@ describe('template adapter with mutual TLS', () => {
   });
 
   it('serves a gateway presenting a client certificate of its CA, and refuses one without', async () => {
-    const trusted = new GrpcAdapterConnection({ registry: 'example', endpoint: adapter.endpoint, tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key') } });
-    const rogue = new GrpcAdapterConnection({ registry: 'example', endpoint: adapter.endpoint, tls: { ca: pem('ca.pem'), cert: pem('rogue.pem'), key: pem('rogue.key') } });
+    const trusted = new GrpcAdapterConnection({
+      registry: 'example',
+      endpoint: adapter.endpoint,
+      tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key') },
+    });
+    const rogue = new GrpcAdapterConnection({
+      registry: 'example',
+      endpoint: adapter.endpoint,
+      tls: { ca: pem('ca.pem'), cert: pem('rogue.pem'), key: pem('rogue.key') },
+    });
     const plaintext = new GrpcAdapterConnection({ registry: 'example', endpoint: adapter.endpoint });
     try {
       expect((await trusted.describe(2000)).registry).toBe('example');
@@ -211,7 +236,11 @@ describe('template adapter with mutual TLS', () => {
 
   it('refuses to start with TLS material that does not fit, naming the variables', () => {
     expect(() =>
-      loadAdapterConfig({ ADAPTER_TLS_CA_FILE: path.join(pkiDir, 'ca.pem'), ADAPTER_TLS_CERT_FILE: path.join(pkiDir, 'server.pem'), ADAPTER_TLS_KEY_FILE: path.join(pkiDir, 'client.key') }),
+      loadAdapterConfig({
+        ADAPTER_TLS_CA_FILE: path.join(pkiDir, 'ca.pem'),
+        ADAPTER_TLS_CERT_FILE: path.join(pkiDir, 'server.pem'),
+        ADAPTER_TLS_KEY_FILE: path.join(pkiDir, 'client.key'),
+      }),
     ).toThrow(/ADAPTER_TLS_CERT_FILE \/ ADAPTER_TLS_KEY_FILE/);
   });
 });
@@ -227,7 +256,10 @@ describe('template adapter configuration', () => {
     [{ ADAPTER_HEALTH_WATCH_MS: '0' }, /^ADAPTER_HEALTH_WATCH_MS must be/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ ADAPTER_TLS_CA_FILE: '/etc/motlan/ca.pem' }, /^ADAPTER_TLS_CERT_FILE, ADAPTER_TLS_KEY_FILE must be set too/],
-    [{ ADAPTER_TLS_CA_FILE: '/nonexistent/ca.pem', ADAPTER_TLS_CERT_FILE: '/nonexistent/c.pem', ADAPTER_TLS_KEY_FILE: '/nonexistent/k.pem' }, /^ADAPTER_TLS_CA_FILE must name a readable PEM file.*ENOENT/],
+    [
+      { ADAPTER_TLS_CA_FILE: '/nonexistent/ca.pem', ADAPTER_TLS_CERT_FILE: '/nonexistent/c.pem', ADAPTER_TLS_KEY_FILE: '/nonexistent/k.pem' },
+      /^ADAPTER_TLS_CA_FILE must name a readable PEM file.*ENOENT/,
+    ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadAdapterConfig(env)).toThrow(AdapterConfigError);
     expect(() => loadAdapterConfig(env)).toThrow(message);

@@ -80,10 +80,26 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
       const address = socket.remoteAddress ?? 'unknown';
       late.anonymous?.admit(address);
       void late.anonymous
-        ?.record(address, refusal.code, { type: 'refusal', time: new Date().toISOString(), requestId, method: 'unknown', route: 'unparsed', clientId: null, status: refusal.status, code: refusal.code })
+        ?.record(address, refusal.code, {
+          type: 'refusal',
+          time: new Date().toISOString(),
+          requestId,
+          method: 'unknown',
+          route: 'unparsed',
+          clientId: null,
+          status: refusal.status,
+          code: refusal.code,
+        })
         .catch(() => undefined);
       if (!socket.writable) return socket.destroy();
-      const body = JSON.stringify({ type: problemType(refusal.code), title: refusal.title, status: refusal.status, code: refusal.code, detail: refusal.detail, requestId });
+      const body = JSON.stringify({
+        type: problemType(refusal.code),
+        title: refusal.title,
+        status: refusal.status,
+        code: refusal.code,
+        detail: refusal.detail,
+        requestId,
+      });
       socket.end(
         `HTTP/1.1 ${refusal.status} ${refusal.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
       );
@@ -97,16 +113,46 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
       if (decision?.allowed === false) {
         const limited = new AnonymousRateLimitedError(decision.retryAfterMs);
         void late.anonymous
-          ?.record(request.ip, limited.code, { type: 'refusal', time: new Date().toISOString(), requestId: request.id, method: request.method, route: 'unmatched', clientId: null, status: limited.status, code: limited.code })
+          ?.record(request.ip, limited.code, {
+            type: 'refusal',
+            time: new Date().toISOString(),
+            requestId: request.id,
+            method: request.method,
+            route: 'unmatched',
+            clientId: null,
+            status: limited.status,
+            code: limited.code,
+          })
           .catch(() => undefined);
-        sendProblem(reply, { type: problemType(limited.code), title: limited.title, status: limited.status, code: limited.code, detail: limited.detail, instance: 'unmatched', requestId: request.id }, limited.retryAfterSeconds);
+        sendProblem(
+          reply,
+          {
+            type: problemType(limited.code),
+            title: limited.title,
+            status: limited.status,
+            code: limited.code,
+            detail: limited.detail,
+            instance: 'unmatched',
+            requestId: request.id,
+          },
+          limited.retryAfterSeconds,
+        );
         return;
       }
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const code = tooLong ? 'uri_too_long' : 'malformed_url';
       const status = tooLong ? 414 : 400;
       void late.anonymous
-        ?.record(request.ip, code, { type: 'refusal', time: new Date().toISOString(), requestId: request.id, method: request.method, route: 'unmatched', clientId: null, status, code })
+        ?.record(request.ip, code, {
+          type: 'refusal',
+          time: new Date().toISOString(),
+          requestId: request.id,
+          method: request.method,
+          route: 'unmatched',
+          clientId: null,
+          status,
+          code,
+        })
         .catch(() => undefined);
       sendProblem(reply, {
         type: problemType(code),
@@ -178,7 +224,14 @@ export async function createGatewayApp(config: GatewayConfig, logger?: Logger): 
 
 /** What the HTTP parser refused, as a problem. */
 function parserRefusal(error: NodeJS.ErrnoException): { status: number; code: string; title: string; detail: string } {
-  if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'headers_too_large', title: 'Request Header Fields Too Large', detail: 'the request headers are larger than the gateway accepts' };
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: ErrorCodes.requestTimeout, title: 'Request Timeout', detail: 'the request did not arrive in time' };
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return {
+      status: 431,
+      code: 'headers_too_large',
+      title: 'Request Header Fields Too Large',
+      detail: 'the request headers are larger than the gateway accepts',
+    };
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, code: ErrorCodes.requestTimeout, title: 'Request Timeout', detail: 'the request did not arrive in time' };
   return { status: 400, code: 'malformed_request', title: 'Bad Request', detail: 'the request is not valid HTTP' };
 }

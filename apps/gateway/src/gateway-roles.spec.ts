@@ -26,10 +26,12 @@ import { SyncLifecycle } from './dossier-relay/sync-lifecycle.service.js';
 import { DossierRelayModule } from './dossier-relay/dossier-relay.module.js';
 import { SyncOpsService } from './dossier-relay/sync-ops.service.js';
 
-const config = (roles: string): GatewayConfig => loadGatewayConfig({ REDIS_URL: 'redis://127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', MOTLAN_ROLES: roles, MOTLAN_DATA_DIR: '/tmp/motlan-roles-spec' });
+const config = (roles: string): GatewayConfig =>
+  loadGatewayConfig({ REDIS_URL: 'redis://127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', MOTLAN_ROLES: roles, MOTLAN_DATA_DIR: '/tmp/motlan-roles-spec' });
 
 const tokens = (module: DynamicModule): unknown[] => (module.providers ?? []).map((p: Provider) => (typeof p === 'function' ? p : p.provide));
-const provider = (module: DynamicModule, token: unknown) => (module.providers ?? []).find((p: Provider) => typeof p !== 'function' && p.provide === token) as { useFactory: (...args: unknown[]) => unknown };
+const provider = (module: DynamicModule, token: unknown) =>
+  (module.providers ?? []).find((p: Provider) => typeof p !== 'function' && p.provide === token) as { useFactory: (...args: unknown[]) => unknown };
 
 /** Every background job of the worker role, by the provider that runs it. */
 const WORKER_JOBS = [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher, CacheInvalidationService];
@@ -68,11 +70,13 @@ describe('process roles: what each role wires', () => {
     expect(c.portalSync.worker).toBe(true);
   });
 
-  it('api,worker: both, and the ops API reads this process\'s own figures and lag', () => {
+  it("api,worker: both, and the ops API reads this process's own figures and lag", () => {
     const { gateway, all } = wiring('api,worker');
     expect(gateway.controllers).toEqual(controllersFor({ api: true, worker: false }));
     for (const token of [...WORKER_JOBS, LookupService, DossierIntakeService, SyncOpsService, OpsViewSource]) expect(all).toContain(token);
     const sync = DossierRelayModule.forRoot(config('api,worker'));
-    expect((sync.providers ?? []).find((p: Provider) => typeof p !== 'function' && p.provide === OpsViewSource)).toMatchObject({ inject: [SyncFigures, LagMonitor] });
+    expect((sync.providers ?? []).find((p: Provider) => typeof p !== 'function' && p.provide === OpsViewSource)).toMatchObject({
+      inject: [SyncFigures, LagMonitor],
+    });
   });
 });

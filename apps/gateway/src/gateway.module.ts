@@ -55,7 +55,23 @@ import { PurposesModule } from './procedure-catalog/purposes.module.js';
 /** The HTTP routes of a process with these roles: a `worker` alone serves only its probes and metrics. */
 export function controllersFor(roles: GatewayConfig['roles']): Type[] {
   if (!roles.api) return [WorkerHealthController, MetricsController];
-  return [LookupController, RegistriesController, PurposesController, ProceduresController, PrefillController, AdaptersController, JwksController, EvidenceVerifyController, HealthController, MetricsController, DossiersController, OpsController, RevocationsController, MeConsentsController, ConsentRequestsController];
+  return [
+    LookupController,
+    RegistriesController,
+    PurposesController,
+    ProceduresController,
+    PrefillController,
+    AdaptersController,
+    JwksController,
+    EvidenceVerifyController,
+    HealthController,
+    MetricsController,
+    DossiersController,
+    OpsController,
+    RevocationsController,
+    MeConsentsController,
+    ConsentRequestsController,
+  ];
 }
 
 /**
@@ -72,7 +88,13 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       // The procedure catalog in every role: the registries it names are known to workers too (their change events are followed).
-      imports: [TerminusModule, InfrastructureModule.forRoot(config), DossierRelayModule.forRoot(config), AccessLogModule.forRoot(config), PurposesModule.forRoot(config)],
+      imports: [
+        TerminusModule,
+        InfrastructureModule.forRoot(config),
+        DossierRelayModule.forRoot(config),
+        AccessLogModule.forRoot(config),
+        PurposesModule.forRoot(config),
+      ],
       controllers: controllersFor(config.roles),
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -142,7 +164,8 @@ function apiProviders(config: GatewayConfig): Provider[] {
     {
       provide: EvidenceSignerService,
       inject: [EvidenceKeyStore],
-      useFactory: (keyStore: EvidenceKeyStore) => new EvidenceSignerService({ issuer: config.evidence.issuer, keyStore, ttlSeconds: config.evidence.ttlSeconds }),
+      useFactory: (keyStore: EvidenceKeyStore) =>
+        new EvidenceSignerService({ issuer: config.evidence.issuer, keyStore, ttlSeconds: config.evidence.ttlSeconds }),
     },
     ClientAuthGuard,
     ScopeGuard,
@@ -154,8 +177,11 @@ function apiProviders(config: GatewayConfig): Provider[] {
       provide: ConsentService,
       inject: [ConsentStore, PurposeCatalog, VnAdminDirectory],
       useFactory: (store: ConsentStore, purposes: PurposeCatalog, directory: VnAdminDirectory) =>
-        new ConsentService(store, purposes, directory, { requestTtlSec: config.consent.requestTtlSec, maxValidityDays: config.consent.maxValidityDays, linkBase: config.consent.linkBase }),
+        new ConsentService(store, purposes, directory, {
+          requestTtlSec: config.consent.requestTtlSec,
+          maxValidityDays: config.consent.maxValidityDays,
+          linkBase: config.consent.linkBase,
+        }),
     },
   ];
 }
-

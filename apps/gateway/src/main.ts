@@ -16,7 +16,15 @@ async function main(): Promise<void> {
   const { app, logger } = await createGatewayApp(config);
   app.enableShutdownHooks();
   await app.listen(config.http.port, config.http.host);
-  logger.info({ url: await app.getUrl(), profile: config.profile, roles: Object.keys(config.roles).filter((r) => config.roles[r as keyof typeof config.roles]), adapters: config.adapters }, 'gateway listening');
+  logger.info(
+    {
+      url: await app.getUrl(),
+      profile: config.profile,
+      roles: Object.keys(config.roles).filter((r) => config.roles[r as keyof typeof config.roles]),
+      adapters: config.adapters,
+    },
+    'gateway listening',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -59,7 +59,11 @@ async function main(): Promise<void> {
   await waitFor(`${gatewayUrl}/health/live`, 'gateway');
 
   if (Number.isFinite(trafficRate) && trafficRate > 0) {
-    await fetch(`${simUrl}/sim/traffic`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ perSecond: trafficRate }) }).catch(() => undefined);
+    await fetch(`${simUrl}/sim/traffic`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ perSecond: trafficRate }),
+    }).catch(() => undefined);
   }
   const sample = await firstSample(simUrl);
   const scopes = 'population:read residence:read land:read business:read civil-status:read judicial-records:read';

@@ -97,7 +97,7 @@ describe('the portal in the running simulator', () => {
     });
   });
 
-  it('shows what it received: counts by commune and province, and a dossier\'s statuses', async () => {
+  it("shows what it received: counts by commune and province, and a dossier's statuses", async () => {
     await deliver(status('H01.01-261123-000001', 1));
     await deliver(status('H01.01-261123-000001', 2, { status: 4 }));
     await deliver(status('H01.01-261123-000001', 2, { status: 4 }));
@@ -196,7 +196,9 @@ describe('commune traffic in the running simulator', () => {
   });
 
   it('refuses a base port that leaves no room for its registries (judicial records at +6), and a portal port out of range', async () => {
-    await expect(startRegistrySim({ persons: 16, grpcBasePort: 65531, logger: silent, vnAdmin: directory })).rejects.toThrow(/grpcBasePort must be an integer from 0 to 65529, got 65531/);
+    await expect(startRegistrySim({ persons: 16, grpcBasePort: 65531, logger: silent, vnAdmin: directory })).rejects.toThrow(
+      /grpcBasePort must be an integer from 0 to 65529, got 65531/,
+    );
     await expect(startRegistrySim({ persons: 16, grpcBasePort: 0, portalPort: 70000, logger: silent, vnAdmin: directory })).rejects.toThrow(
       /portalPort must be an integer from 0 to 65535/,
     );

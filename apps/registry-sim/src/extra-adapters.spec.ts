@@ -282,10 +282,18 @@ describe('startRegistrySim with extra adapters', () => {
       /extra adapter "p-x": unknown province code 99/,
     );
     await expect(
-      startRegistrySim({ ...base, extraAdapters: [{ id: 'p', registry: 'population' }, { id: 'p', registry: 'land' }] }),
+      startRegistrySim({
+        ...base,
+        extraAdapters: [
+          { id: 'p', registry: 'population' },
+          { id: 'p', registry: 'land' },
+        ],
+      }),
     ).rejects.toThrow(/adapter "p" is named twice/);
     const garbled = { ca: '-----BEGIN CERTIFICATE-----\nnot base64', cert: '-----BEGIN CERTIFICATE-----\nx', key: '-----BEGIN PRIVATE KEY-----\nx' };
-    await expect(startRegistrySim({ ...base, extraAdapters: [{ id: 'p-tls', registry: 'population', tls: garbled }] })).rejects.toThrow(/p-tls: unusable TLS material/);
+    await expect(startRegistrySim({ ...base, extraAdapters: [{ id: 'p-tls', registry: 'population', tls: garbled }] })).rejects.toThrow(
+      /p-tls: unusable TLS material/,
+    );
   });
 
   it('runs without extra adapters: none listed', async () => {

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'registry-sim', level: config.logLevel });
   const sim = await startRegistrySim({ ...config, logger });
   // Change events: to Kafka on the production profile, to the data directory's event log otherwise.
-  const brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = process.env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const log = brokers?.length ? new KafkaEventLog({ brokers, clientId: 'motlan-registry-sim' }) : embeddedChangeEventLog(resolveDataDir(process.env));
   const publisher = new ChangeEventPublisher({ log, ownsLog: true });
   const relay = new ChangeEventRelay(sim.registries, publisher, logger.child({ component: 'change-events' }));

@@ -38,9 +38,7 @@ function lookup(registry: RegistryName, request: LookupRequest): Promise<LookupR
 }
 
 function describeRegistry(registry: RegistryName): Promise<DescribeResponse__Output> {
-  return new Promise((resolve, reject) =>
-    adapters.get(registry)!.Describe({}, (error, response) => (error ? reject(error) : resolve(response!))),
-  );
+  return new Promise((resolve, reject) => adapters.get(registry)!.Describe({}, (error, response) => (error ? reject(error) : resolve(response!))));
 }
 
 function check(registry: RegistryName, service = ''): Promise<HealthCheckResponse__Output> {
@@ -65,7 +63,9 @@ async function samples(registry: string, dataset: string, n: number, extra = '')
 
 async function lookupCalls(registry: RegistryName): Promise<{ lookups: number; lookupsByDataset: Record<string, number>; failedLookups: number }> {
   const { body } = await control('GET', '/sim/registries');
-  const entry = (body.registries as { name: string; calls: { lookups: number; lookupsByDataset: Record<string, number>; failedLookups: number } }[]).find((r) => r.name === registry);
+  const entry = (body.registries as { name: string; calls: { lookups: number; lookupsByDataset: Record<string, number>; failedLookups: number } }[]).find(
+    (r) => r.name === registry,
+  );
   return entry!.calls;
 }
 
@@ -217,7 +217,8 @@ describe('control API', () => {
     await control('POST', '/sim/stats/reset');
     await control('PUT', '/sim/registries/land/faults', { errorRate: 1 });
     try {
-      for (let i = 0; i < 3; i++) await expect(lookup('land', { dataset: 'parcel', subjectId: parcel })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+      for (let i = 0; i < 3; i++)
+        await expect(lookup('land', { dataset: 'parcel', subjectId: parcel })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
       expect(await check('land')).toEqual({ status: 'SERVING' });
       expect(await lookupCalls('land')).toMatchObject({ lookups: 3, failedLookups: 3 });
     } finally {
@@ -268,7 +269,14 @@ describe('control API', () => {
     try {
       const response = await control('POST', '/sim/changes', { registry: 'population', dataset: 'person', subjectId: id });
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ registry: 'population', dataset: 'person', subjectId: id, subjectIds: [id], version: 2, changedFields: ['occupation'] });
+      expect(response.body).toMatchObject({
+        registry: 'population',
+        dataset: 'person',
+        subjectId: id,
+        subjectIds: [id],
+        version: 2,
+        changedFields: ['occupation'],
+      });
       const after = await lookup('population', { dataset: 'person', subjectId: id, fields: ['occupation'] });
       expect(after.recordVersion).toBe('2');
       expect(new Date(Number(after.asOf!.seconds) * 1000).toISOString().slice(0, 16)).toBe(String(response.body.asOf).slice(0, 16));

@@ -125,9 +125,7 @@ export async function startRegistrySim(options: RegistrySimOptions = {}): Promis
   let traffic: DossierTraffic | null;
   try {
     extra = new ExtraAdapters(extraSpecs, registries, logger);
-    traffic = trafficOptions
-      ? new DossierTraffic(trafficOptions, registries.population.directory, seed, logger.child({ component: 'dossier-traffic' }))
-      : null;
+    traffic = trafficOptions ? new DossierTraffic(trafficOptions, registries.population.directory, seed, logger.child({ component: 'dossier-traffic' })) : null;
   } catch (error) {
     registries.close();
     throw error;

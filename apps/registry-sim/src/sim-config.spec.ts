@@ -106,9 +106,7 @@ describe('portal port and commune traffic', () => {
 
 describe('SIM_EXTRA_ADAPTERS', () => {
   it('reads shards and replicas: id=registry[@provinces]:port, separated by ;', () => {
-    expect(
-      parseExtraAdapters(' population-north=population@01,04:50061; population-south = population @ 79 : 50062;business-2=business:50063;'),
-    ).toEqual([
+    expect(parseExtraAdapters(' population-north=population@01,04:50061; population-south = population @ 79 : 50062;business-2=business:50063;')).toEqual([
       { id: 'population-north', registry: 'population', provinces: ['01', '04'], port: 50061 },
       { id: 'population-south', registry: 'population', provinces: ['79'], port: 50062 },
       { id: 'business-2', registry: 'business', port: 50063 },
@@ -136,6 +134,8 @@ describe('SIM_EXTRA_ADAPTERS', () => {
     const tls = { ca: '-----BEGIN CERTIFICATE-----\nca', cert: '-----BEGIN CERTIFICATE-----\nserver', key: '-----BEGIN PRIVATE KEY-----\nkey' };
     expect(validateExtraAdapters([{ id: 'p-tls', registry: 'population', tls }])).toEqual([{ id: 'p-tls', registry: 'population', tls }]);
     expect(() => validateExtraAdapters([{ id: 'p', registry: 'population', tls: true }])).toThrow(/adapter "p": tls must be an object \{ ca, cert, key \}/);
-    expect(() => validateExtraAdapters([{ id: 'p', registry: 'population', tls: { ...tls, key: 'file:/server.key' } }])).toThrow(/adapter "p": tls.key must be PEM text/);
+    expect(() => validateExtraAdapters([{ id: 'p', registry: 'population', tls: { ...tls, key: 'file:/server.key' } }])).toThrow(
+      /adapter "p": tls.key must be PEM text/,
+    );
   });
 });

@@ -75,11 +75,16 @@ export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
   const extraAdapters = env.SIM_EXTRA_ADAPTERS ? parseExtraAdapters(env.SIM_EXTRA_ADAPTERS) : [];
   const portalPort = integer(env, 'SIM_PORTAL_PORT', defaultPortalPort(grpcBasePort), 0, 65535);
   if (portalPort > 65535) {
-    throw new SimConfigError(`SIM_GRPC_BASE_PORT ${grpcBasePort} leaves no port for the portal at SIM_GRPC_BASE_PORT+${SIM_DEFAULTS.portalOffset}: set SIM_PORTAL_PORT`);
+    throw new SimConfigError(
+      `SIM_GRPC_BASE_PORT ${grpcBasePort} leaves no port for the portal at SIM_GRPC_BASE_PORT+${SIM_DEFAULTS.portalOffset}: set SIM_PORTAL_PORT`,
+    );
   }
   // Caught here rather than as a bind error at start, which would not say which variable to fix.
   const taken = new Map<number, string>([[controlPort, 'SIM_PORT']]);
-  if (grpcBasePort !== 0) REGISTRY_NAMES.forEach((name) => taken.set(grpcBasePort + REGISTRY_PORT_OFFSETS[name], `the ${name} registry (SIM_GRPC_BASE_PORT+${REGISTRY_PORT_OFFSETS[name]})`));
+  if (grpcBasePort !== 0)
+    REGISTRY_NAMES.forEach((name) =>
+      taken.set(grpcBasePort + REGISTRY_PORT_OFFSETS[name], `the ${name} registry (SIM_GRPC_BASE_PORT+${REGISTRY_PORT_OFFSETS[name]})`),
+    );
   if (portalPort !== 0) {
     const owner = taken.get(portalPort);
     if (owner !== undefined) throw new SimConfigError(`SIM_PORTAL_PORT: port ${portalPort} is already taken by ${owner}`);

@@ -64,14 +64,17 @@ function loadTls(env: Record<string, string | undefined>): AdapterTlsPem | null 
   const given = TLS_VARIABLES.filter((name) => env[name]?.trim());
   if (given.length === 0) return null;
   const missing = TLS_VARIABLES.filter((name) => !given.includes(name));
-  if (missing.length > 0) throw new AdapterConfigError(`${missing.join(', ')} must be set too: mutual TLS needs the CA, the certificate and the key (or none of them for plaintext)`);
+  if (missing.length > 0)
+    throw new AdapterConfigError(`${missing.join(', ')} must be set too: mutual TLS needs the CA, the certificate and the key (or none of them for plaintext)`);
   const [ca, cert, key] = TLS_VARIABLES.map((name) => readPem(name, env[name]!.trim()));
   // Parsed here, once, so a bad certificate or a key that does not match it stops the start with
   // a readable line instead of failing every handshake later with nothing in the logs.
   try {
     createSecureContext({ ca, cert, key });
   } catch (error) {
-    throw new AdapterConfigError(`ADAPTER_TLS_CERT_FILE / ADAPTER_TLS_KEY_FILE / ADAPTER_TLS_CA_FILE do not make a TLS configuration: ${(error as Error).message}`);
+    throw new AdapterConfigError(
+      `ADAPTER_TLS_CERT_FILE / ADAPTER_TLS_KEY_FILE / ADAPTER_TLS_CA_FILE do not make a TLS configuration: ${(error as Error).message}`,
+    );
   }
   return { ca, cert, key };
 }
@@ -81,7 +84,9 @@ function readPem(variable: string, file: string): Buffer {
   try {
     pem = readFileSync(file);
   } catch (error) {
-    throw new AdapterConfigError(`${variable} must name a readable PEM file, cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new AdapterConfigError(
+      `${variable} must name a readable PEM file, cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   if (!pem.includes('-----BEGIN ')) throw new AdapterConfigError(`${variable} must name a PEM file, "${file}" is not PEM`);
   return pem;

@@ -9,7 +9,14 @@ describe('citizen access log settings', () => {
       jwks: { file: '/tmp/motlan-x/dev-citizen-issuer/jwks.json' },
       algorithms: ['EdDSA', 'ES256', 'RS256'],
     });
-    expect(config.accessLog).toEqual({ retentionDays: 730, maxPerCitizen: 100000, maxRefusalsPerCitizen: 200, maxRefusalOnlyCitizens: 100000, projector: true, group: 'motlan-access-log' });
+    expect(config.accessLog).toEqual({
+      retentionDays: 730,
+      maxPerCitizen: 100000,
+      maxRefusalsPerCitizen: 200,
+      maxRefusalOnlyCitizens: 100000,
+      projector: true,
+      group: 'motlan-access-log',
+    });
   });
 
   it('take the national e-identity from the environment', () => {
@@ -26,8 +33,20 @@ describe('citizen access log settings', () => {
       MOTLAN_ACCESS_LOG_PROJECTOR: 'false',
       MOTLAN_ACCESS_LOG_GROUP: 'motlan-access-log-staging',
     });
-    expect(config.citizenAuth).toEqual({ issuer: 'https://sso.vneid.example', audience: 'motlan-prod', jwks: { url: 'https://sso.vneid.example/jwks' }, algorithms: ['RS256'] });
-    expect(config.accessLog).toEqual({ retentionDays: 365, maxPerCitizen: 5000, maxRefusalsPerCitizen: 50, maxRefusalOnlyCitizens: 20000, projector: false, group: 'motlan-access-log-staging' });
+    expect(config.citizenAuth).toEqual({
+      issuer: 'https://sso.vneid.example',
+      audience: 'motlan-prod',
+      jwks: { url: 'https://sso.vneid.example/jwks' },
+      algorithms: ['RS256'],
+    });
+    expect(config.accessLog).toEqual({
+      retentionDays: 365,
+      maxPerCitizen: 5000,
+      maxRefusalsPerCitizen: 50,
+      maxRefusalOnlyCitizens: 20000,
+      projector: false,
+      group: 'motlan-access-log-staging',
+    });
     expect(loadGatewayConfig({ MOTLAN_CITIZEN_JWKS_FILE: '/etc/motlan/vneid.json' }).citizenAuth.jwks).toEqual({ file: '/etc/motlan/vneid.json' });
   });
 

@@ -101,7 +101,8 @@ export class AccessLogEntryDto {
   fieldPaths!: string[];
   @ApiProperty({
     example: 1,
-    description: 'Attempts this entry stands for: 1 for an access; refusals of one client system, for one reason and dataset, within an hour are one entry with their count',
+    description:
+      'Attempts this entry stands for: 1 for an access; refusals of one client system, for one reason and dataset, within an hour are one entry with their count',
   })
   count!: number;
   @ApiProperty({ example: '2026-11-23T02:15:00.000Z', description: 'Time of the latest attempt counted (time when count is 1)' })
@@ -110,7 +111,8 @@ export class AccessLogEntryDto {
     example: null,
     nullable: true,
     type: String,
-    description: 'The id of your consent this data was read on (see GET /v1/me/consents), when the data is sensitive and the procedure has no legal basis to read it without consent',
+    description:
+      'The id of your consent this data was read on (see GET /v1/me/consents), when the data is sensitive and the procedure has no legal basis to read it without consent',
   })
   consentId!: string | null;
 }

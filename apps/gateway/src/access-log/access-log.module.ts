@@ -103,14 +103,16 @@ export class AccessLogModule {
             // The cache secret (another HKDF label): instances share it, so they share key names and accept each other's cursors.
             const secret = await secretOf(config.cache.secret);
             const store = new RedisAccessLogStore({ url: config.redisUrl, secret, ...bounds });
-            if (!(await store.waitUntilReady())) new Logger('AccessLog').warn('redis not reachable at start-up: the citizen access log answers 503 until it is');
+            if (!(await store.waitUntilReady()))
+              new Logger('AccessLog').warn('redis not reachable at start-up: the citizen access log answers 503 until it is');
             return store;
           },
         },
         {
           provide: AccessLogProjector,
           inject: [AuditFeed, AccessLogStore],
-          useFactory: (feed: AuditFeed, store: AccessLogStore) => (config.accessLog.projector ? new AccessLogProjector(feed, store, { consumer: config.accessLog.group }) : null),
+          useFactory: (feed: AuditFeed, store: AccessLogStore) =>
+            config.accessLog.projector ? new AccessLogProjector(feed, store, { consumer: config.accessLog.group }) : null,
         },
         {
           provide: AccessLogLifecycle,

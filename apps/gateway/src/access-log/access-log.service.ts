@@ -36,7 +36,14 @@ function instant(name: string, value: string, edge: 'start' | 'end'): number {
   const month = Number(m);
   const day = Number(d);
   const valid =
-    y !== undefined && month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate() && Number(hh) < 24 && Number(mm) < 60 && Number(ss) < 60;
+    y !== undefined &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= new Date(Date.UTC(year, month, 0)).getUTCDate() &&
+    Number(hh) < 24 &&
+    Number(mm) < 60 &&
+    Number(ss) < 60;
   const ms = value.length === 10 ? Date.parse(`${value}T00:00:00${VIETNAM_OFFSET}`) + (edge === 'end' ? DAY_MS : 0) : Date.parse(value);
   if (!valid || !Number.isFinite(ms) || ms < 0) {
     throw new InvalidRequestError(ErrorCodes.validation, `${name} is not a valid date`, [{ name, reason: 'not a valid calendar date or time' }]);

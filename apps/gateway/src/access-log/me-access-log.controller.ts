@@ -27,7 +27,10 @@ export class MeAccessLogController {
   @ApiOkResponse({ type: AccessLogPageDto })
   @ApiProblems(
     { status: 400, description: 'Invalid query: `validation_failed` (with `invalidParams`), `invalid_cursor`' },
-    { status: 401, description: 'No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ...' },
+    {
+      status: 401,
+      description: 'No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ...',
+    },
     429,
     { status: 503, description: 'Retry after `Retry-After` seconds: `access_log_unavailable`, `jwks_unavailable`' },
   )

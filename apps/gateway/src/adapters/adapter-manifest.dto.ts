@@ -24,7 +24,8 @@ import type { AdapterManifest } from '@motlan/adapter-catalog/adapter-manifest.j
 export const ADAPTER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const REGISTRY = /^[a-z][a-z0-9-]{0,39}$/;
 /** host:port, host a DNS name, IPv4 or [IPv6]. */
-const ENDPOINT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]):(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
+const ENDPOINT =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]):(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const PROVINCE = /^\d{2}$/;
 const REFERENCE = /^(file:\/.{1,1000}|env:[A-Z_][A-Z0-9_]{0,127})$/;
 const PEM_MAX = 64 * 1024;
@@ -36,20 +37,26 @@ export class AdapterTlsDto {
   @Equals(true, { message: 'tls must be { "insecure": true } or { "ca", "cert", "key" }' })
   insecure?: true;
 
-  @ApiPropertyOptional({ description: "CA that signs the adapter's server certificate: PEM text, file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_*" })
+  @ApiPropertyOptional({
+    description:
+      "CA that signs the adapter's server certificate: PEM text, file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_*",
+  })
   @ValidateIf(requiredUnlessInsecure)
   @IsString({ message: 'ca is required for mutual TLS (PEM text, file:/path or env:NAME)' })
   @MaxLength(PEM_MAX)
   ca?: string;
 
-  @ApiPropertyOptional({ description: "The gateway's client certificate: PEM text, file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_*" })
+  @ApiPropertyOptional({
+    description: "The gateway's client certificate: PEM text, file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_*",
+  })
   @ValidateIf(requiredUnlessInsecure)
   @IsString({ message: 'cert is required for mutual TLS (PEM text, file:/path or env:NAME)' })
   @MaxLength(PEM_MAX)
   cert?: string;
 
   @ApiPropertyOptional({
-    description: "Private key of the client certificate: file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_* only (never stored inline)",
+    description:
+      "Private key of the client certificate: file:/path (inside the gateway's adapter TLS directory) or env:MOTLAN_ADAPTER_TLS_* only (never stored inline)",
     example: 'env:MOTLAN_ADAPTER_TLS_CLIENT_KEY',
   })
   @ValidateIf(requiredUnlessInsecure)
@@ -159,7 +166,11 @@ export function toManifest(dto: AdapterManifestDto): AdapterManifest {
   if (given.insecure === true) {
     const extra = (['ca', 'cert', 'key'] as const).filter((f) => given[f] !== undefined);
     if (extra.length) {
-      throw new InvalidRequestError(ErrorCodes.validation, `tls: give either "insecure": true or ca, cert and key, not both`, extra.map((f) => ({ name: `tls.${f}`, reason: 'not allowed with tls.insecure' })));
+      throw new InvalidRequestError(
+        ErrorCodes.validation,
+        `tls: give either "insecure": true or ca, cert and key, not both`,
+        extra.map((f) => ({ name: `tls.${f}`, reason: 'not allowed with tls.insecure' })),
+      );
     }
   }
   // DTO instances carry declared-but-absent fields as undefined; they must not override the defaults.

@@ -1,6 +1,11 @@
 import { applyDecorators, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { adapterWriteRights, ADAPTERS_ADMIN_SCOPE, ADAPTERS_WRITE_SCOPE_PREFIX, hasAnyAdapterWriteRight } from '@motlan/adapter-catalog/adapter-write-rights.js';
+import {
+  adapterWriteRights,
+  ADAPTERS_ADMIN_SCOPE,
+  ADAPTERS_WRITE_SCOPE_PREFIX,
+  hasAnyAdapterWriteRight,
+} from '@motlan/adapter-catalog/adapter-write-rights.js';
 import { ErrorCodes, ForbiddenError } from '@motlan/errors/domain-error.js';
 import { clientOf, ClientAuthGuard } from '../auth/client-auth.guard.js';
 

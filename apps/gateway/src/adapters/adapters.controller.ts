@@ -21,9 +21,36 @@ export class AdaptersController {
   @Post()
   @RequireAdapterWriteRight()
   @ApiOperation({ summary: 'Register an adapter: the gateway calls its Describe first and refuses (422) an unreachable or incompatible one' })
-  @ApiCreatedResponse({ description: 'The adapter as registered (as GET /v1/adapters/{id} answers it)', headers: { Location: { description: 'Its URL', schema: { type: 'string' } } } })
-  @ApiProblems({ status: 400, description: 'Invalid manifest: `validation_failed` (with `invalidParams`), `adapter_id_mismatch`, `insecure_transport_not_allowed`, `adapter_endpoint_not_allowed`, `malformed_body`, `body_too_deep`' }, ...BODY_PROBLEMS, ...TOKEN_PROBLEMS, { status: 403, description: 'Not allowed: `missing_scope` (with `requiredScope`), `registry_not_permitted` (no write right for that registry), `adapter_owner_mismatch`' }, { status: 409, description: 'An adapter with that id exists: `adapter_exists`' }, { status: 422, description: 'The adapter fails its checks (its Describe is called first): `adapter_unreachable`, `adapter_contract_mismatch`, `adapter_registry_mismatch`, `adapter_dataset_mismatch`, `adapter_routing_conflict`, `tls_material_unreadable`, `tls_material_invalid`' }, { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `catalog_unavailable`, `jwks_unavailable`' })
-  async register(@Client() client: AuthenticatedClient, @Body() body: AdapterManifestDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AdapterView> {
+  @ApiCreatedResponse({
+    description: 'The adapter as registered (as GET /v1/adapters/{id} answers it)',
+    headers: { Location: { description: 'Its URL', schema: { type: 'string' } } },
+  })
+  @ApiProblems(
+    {
+      status: 400,
+      description:
+        'Invalid manifest: `validation_failed` (with `invalidParams`), `adapter_id_mismatch`, `insecure_transport_not_allowed`, `adapter_endpoint_not_allowed`, `malformed_body`, `body_too_deep`',
+    },
+    ...BODY_PROBLEMS,
+    ...TOKEN_PROBLEMS,
+    {
+      status: 403,
+      description: 'Not allowed: `missing_scope` (with `requiredScope`), `registry_not_permitted` (no write right for that registry), `adapter_owner_mismatch`',
+    },
+    { status: 409, description: 'An adapter with that id exists: `adapter_exists`' },
+    {
+      status: 422,
+      description:
+        'The adapter fails its checks (its Describe is called first): `adapter_unreachable`, `adapter_contract_mismatch`, `adapter_registry_mismatch`, `adapter_dataset_mismatch`, `adapter_routing_conflict`, `tls_material_unreadable`, `tls_material_invalid`',
+    },
+    { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `catalog_unavailable`, `jwks_unavailable`' },
+  )
+  async register(
+    @Client() client: AuthenticatedClient,
+    @Body() body: AdapterManifestDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AdapterView> {
     const view = await this.catalog.register(toManifest(body), actor(client, request));
     void reply.status(201).header('location', `/v1/adapters/${view.id}`);
     return view;
@@ -53,8 +80,33 @@ export class AdaptersController {
   @ApiParam({ name: 'id', example: 'population-hn-1' })
   @ApiOperation({ summary: 'Switch an adapter to a new endpoint or settings: checked first, then swapped without dropping requests in flight' })
   @ApiOkResponse({ description: 'The adapter as switched (as GET /v1/adapters/{id} answers it)' })
-  @ApiProblems({ status: 400, description: 'Invalid manifest: `validation_failed` (with `invalidParams`), `adapter_id_mismatch`, `insecure_transport_not_allowed`, `adapter_endpoint_not_allowed`, `malformed_body`, `body_too_deep`' }, ...BODY_PROBLEMS, ...TOKEN_PROBLEMS, { status: 403, description: 'Not allowed: `missing_scope` (with `requiredScope`), `registry_not_permitted` (no write right for that registry), `adapter_owner_mismatch`' }, { status: 404, description: 'No adapter with that id: `adapter_not_found`' }, { status: 409, description: 'The adapter is configured, not in the catalog: `adapter_managed_by_config`' }, { status: 422, description: 'The adapter fails its checks (its Describe is called first): `adapter_unreachable`, `adapter_contract_mismatch`, `adapter_registry_mismatch`, `adapter_dataset_mismatch`, `adapter_routing_conflict`, `tls_material_unreadable`, `tls_material_invalid`' }, { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `catalog_unavailable`, `jwks_unavailable`' })
-  update(@Client() client: AuthenticatedClient, @Param('id') id: string, @Body() body: AdapterManifestDto, @Req() request: FastifyRequest): Promise<AdapterView> {
+  @ApiProblems(
+    {
+      status: 400,
+      description:
+        'Invalid manifest: `validation_failed` (with `invalidParams`), `adapter_id_mismatch`, `insecure_transport_not_allowed`, `adapter_endpoint_not_allowed`, `malformed_body`, `body_too_deep`',
+    },
+    ...BODY_PROBLEMS,
+    ...TOKEN_PROBLEMS,
+    {
+      status: 403,
+      description: 'Not allowed: `missing_scope` (with `requiredScope`), `registry_not_permitted` (no write right for that registry), `adapter_owner_mismatch`',
+    },
+    { status: 404, description: 'No adapter with that id: `adapter_not_found`' },
+    { status: 409, description: 'The adapter is configured, not in the catalog: `adapter_managed_by_config`' },
+    {
+      status: 422,
+      description:
+        'The adapter fails its checks (its Describe is called first): `adapter_unreachable`, `adapter_contract_mismatch`, `adapter_registry_mismatch`, `adapter_dataset_mismatch`, `adapter_routing_conflict`, `tls_material_unreadable`, `tls_material_invalid`',
+    },
+    { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `catalog_unavailable`, `jwks_unavailable`' },
+  )
+  update(
+    @Client() client: AuthenticatedClient,
+    @Param('id') id: string,
+    @Body() body: AdapterManifestDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AdapterView> {
     return this.catalog.update(checkedId(id), toManifest(body), actor(client, request));
   }
 
@@ -64,8 +116,21 @@ export class AdaptersController {
   @ApiParam({ name: 'id', example: 'population-hn-1' })
   @ApiOperation({ summary: 'Remove an adapter: out of routing at once, answered once its calls in flight have ended' })
   @ApiOkResponse({ description: '{ id, drained, waitedMs }: drained is false when calls were still in flight at the drain deadline' })
-  @ApiProblems(...TOKEN_PROBLEMS, { status: 403, description: 'Not allowed: `missing_scope` (with `requiredScope`), `registry_not_permitted` (no write right for that registry), `adapter_owner_mismatch`' }, { status: 404, description: 'No adapter with that id: `adapter_not_found`' }, { status: 409, description: 'The adapter is configured, not in the catalog: `adapter_managed_by_config`' }, { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `catalog_unavailable`, `jwks_unavailable`' })
-  remove(@Client() client: AuthenticatedClient, @Param('id') id: string, @Req() request: FastifyRequest): Promise<{ id: string; drained: boolean; waitedMs: number }> {
+  @ApiProblems(
+    ...TOKEN_PROBLEMS,
+    {
+      status: 403,
+      description: 'Not allowed: `missing_scope` (with `requiredScope`), `registry_not_permitted` (no write right for that registry), `adapter_owner_mismatch`',
+    },
+    { status: 404, description: 'No adapter with that id: `adapter_not_found`' },
+    { status: 409, description: 'The adapter is configured, not in the catalog: `adapter_managed_by_config`' },
+    { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `catalog_unavailable`, `jwks_unavailable`' },
+  )
+  remove(
+    @Client() client: AuthenticatedClient,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<{ id: string; drained: boolean; waitedMs: number }> {
     return this.catalog.remove(checkedId(id), actor(client, request));
   }
 

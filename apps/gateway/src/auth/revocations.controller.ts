@@ -68,7 +68,10 @@ export class RevocationsController {
   @ApiOperation({ summary: 'Revoke one token ({ "jti" }) or every token of a client issued until now ({ "clientId" })' })
   @ApiCreatedResponse({ type: RevocationEntryDto, description: 'The revocation, in force on this instance already' })
   @ApiProblems(
-    { status: 400, description: 'Invalid request: `validation_failed` (exactly one of jti and clientId; with `invalidParams`), `malformed_body`, `body_too_deep`' },
+    {
+      status: 400,
+      description: 'Invalid request: `validation_failed` (exactly one of jti and clientId; with `invalidParams`), `malformed_body`, `body_too_deep`',
+    },
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
     403,
@@ -110,7 +113,8 @@ export class RevocationsController {
     try {
       return { revocations: await this.revocations.list() };
     } catch (error) {
-      if (error instanceof RevocationUnavailableError) throw new UnavailableError(ErrorCodes.revocationUnavailable, 'the revocation list cannot be read now; retry', 2);
+      if (error instanceof RevocationUnavailableError)
+        throw new UnavailableError(ErrorCodes.revocationUnavailable, 'the revocation list cannot be read now; retry', 2);
       throw error;
     }
   }
@@ -118,7 +122,9 @@ export class RevocationsController {
 
 function targetOf(body: RevocationRequestDto): RevocationTarget {
   if ((body.jti === undefined) === (body.clientId === undefined)) {
-    throw new InvalidRequestError(ErrorCodes.validation, 'give exactly one of jti and clientId', [{ name: body.jti === undefined ? 'jti' : 'clientId', reason: 'exactly one of jti and clientId' }]);
+    throw new InvalidRequestError(ErrorCodes.validation, 'give exactly one of jti and clientId', [
+      { name: body.jti === undefined ? 'jti' : 'clientId', reason: 'exactly one of jti and clientId' },
+    ]);
   }
   return body.jti !== undefined ? { jti: body.jti } : { clientId: body.clientId as string };
 }

@@ -44,7 +44,11 @@ async function dataDirWithTrail(): Promise<{ dataDir: string; file: string }> {
   return { dataDir, file: path.join(dataDir, 'audit', Topics.audit, '0.jsonl') };
 }
 
-const logLines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+const logLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LogLine);
 
 describe('motlan audit verify (embedded: the audit topic of the file log)', () => {
   it('reports an intact trail and exits 0, without a gateway or a token', async () => {
@@ -103,7 +107,12 @@ describe('motlan audit verify (embedded: the audit topic of the file log)', () =
     const { dataDir, file } = await dataDirWithTrail();
     const old = mkdtempSync(path.join(tmpdir(), 'motlan-cli-audit-'));
     mkdirSync(path.join(old, 'audit'));
-    writeFileSync(path.join(old, 'audit', 'audit.jsonl'), logLines(file).map((l) => l.v).join('\n') + '\n');
+    writeFileSync(
+      path.join(old, 'audit', 'audit.jsonl'),
+      logLines(file)
+        .map((l) => l.v)
+        .join('\n') + '\n',
+    );
     const result = await cli(['audit', 'verify', '--json'], { MOTLAN_DATA_DIR: old });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.out)).toMatchObject({ intact: true, records: 10, source: `file ${path.join(old, 'audit', 'audit.jsonl')}` });

@@ -30,12 +30,17 @@ export interface AuditVerifyOptions {
 
 export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdout: TextSink, stderr: TextSink, cwd: string): Promise<number> {
   const verifier = new AuditTrailVerifier({ from: options.from, to: options.to });
-  const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   let source: string;
   const topic = env.MOTLAN_AUDIT_TOPIC?.trim() || Topics.audit;
   const auditDir = path.resolve(cwd, env.MOTLAN_AUDIT_DIR?.trim() || path.join(resolveDataDir(env, cwd), 'audit'));
   // The embedded trail not moved into the log yet (no gateway of this release has started): that file is the trail.
-  const legacy = !options.file && !brokers?.length && !existsSync(path.join(auditDir, topic)) && existsSync(legacyAuditFile(auditDir)) ? legacyAuditFile(auditDir) : undefined;
+  const legacy =
+    !options.file && !brokers?.length && !existsSync(path.join(auditDir, topic)) && existsSync(legacyAuditFile(auditDir))
+      ? legacyAuditFile(auditDir)
+      : undefined;
   if (!options.file && brokers && brokers.length > 0) {
     source = `Kafka topic ${topic} (${brokers.join(',')})`;
     if (!(await kafkaTopicExists(brokers, topic, 'motlan-audit-admin'))) {
@@ -77,19 +82,41 @@ export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdo
 function text(source: string, report: AuditVerifyReport): string {
   const lines: string[] = [`Audit trail: ${source}`];
   const { from, to } = report.range;
-  lines.push(`Range: ${from || to ? `${from ?? 'start'} .. ${to ?? 'end'} (the first record of each writer in range is taken as its start)` : 'the whole trail'}`);
+  lines.push(
+    `Range: ${from || to ? `${from ?? 'start'} .. ${to ?? 'end'} (the first record of each writer in range is taken as its start)` : 'the whole trail'}`,
+  );
   const notes = [
     report.duplicates ? `${report.duplicates} exact repeat${report.duplicates === 1 ? '' : 's'} of a record (a retried write; not a problem)` : '',
     report.legacyUnchained ? `${report.legacyUnchained} record${report.legacyUnchained === 1 ? '' : 's'} from before chaining (not verifiable)` : '',
   ].filter(Boolean);
-  lines.push(`Verified ${report.records} record${report.records === 1 ? '' : 's'} of ${report.writers.length} writer${report.writers.length === 1 ? '' : 's'}${notes.length ? `; ${notes.join('; ')}` : ''}`);
+  lines.push(
+    `Verified ${report.records} record${report.records === 1 ? '' : 's'} of ${report.writers.length} writer${report.writers.length === 1 ? '' : 's'}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+  );
   if (report.writers.length > 0) {
     const rows = [
       ['WRITER', 'SEQ', 'RECORDS', 'FIRST AT', 'LAST AT', 'LAST TIME', 'UNCONFIRMED'],
-      ...report.writers.map((w) => [w.writer, `${w.firstSeq}-${w.lastSeq}`, String(w.records), w.firstPosition, w.lastPosition, w.lastTime ?? '-', String(w.unconfirmedAbsent)]),
+      ...report.writers.map((w) => [
+        w.writer,
+        `${w.firstSeq}-${w.lastSeq}`,
+        String(w.records),
+        w.firstPosition,
+        w.lastPosition,
+        w.lastTime ?? '-',
+        String(w.unconfirmedAbsent),
+      ]),
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    lines.push('', ...rows.map((r) => '  ' + r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()));
+    lines.push(
+      '',
+      ...rows.map(
+        (r) =>
+          '  ' +
+          r
+            .map((cell, i) => cell.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd(),
+      ),
+    );
   }
   lines.push('');
   if (report.intact) {

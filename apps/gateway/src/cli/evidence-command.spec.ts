@@ -17,7 +17,14 @@ afterEach(async () => {
 async function cli(args: string[], env: Record<string, string> = { MOTLAN_DATA_DIR: 'data' }) {
   let out = '';
   let err = '';
-  const code = await runMotlanCli(args, env, { write: (t: string) => (out += t) }, { write: (t: string) => (err += t) }, () => Promise.reject(new Error('no HTTP expected')), root);
+  const code = await runMotlanCli(
+    args,
+    env,
+    { write: (t: string) => (out += t) },
+    { write: (t: string) => (err += t) },
+    () => Promise.reject(new Error('no HTTP expected')),
+    root,
+  );
   return { code, out, err };
 }
 
@@ -73,7 +80,9 @@ describe('motlan evidence', () => {
   it('checks usage', async () => {
     expect((await cli(['evidence', 'revoke-key'])).err).toContain('evidence revoke-key needs <kid>');
     // A thumbprint may begin with "-": it is the kid, not an unknown option.
-    expect((await cli(['evidence', 'revoke-key', '-wQ3xZ', '--reason', 'keyCompromise'], { MOTLAN_EVIDENCE_KEY_DIR: 'elsewhere' })).err).toContain('no evidence keys in');
+    expect((await cli(['evidence', 'revoke-key', '-wQ3xZ', '--reason', 'keyCompromise'], { MOTLAN_EVIDENCE_KEY_DIR: 'elsewhere' })).err).toContain(
+      'no evidence keys in',
+    );
     expect((await cli(['evidence', 'rotate-key', 'extra'])).code).toBe(2);
     expect((await cli(['evidence', 'keys', '--reason', 'x'])).err).toContain('--reason is an option of evidence revoke-key');
     expect((await cli(['evidence', 'burn-key'])).err).toContain('unknown evidence command "burn-key"');

@@ -51,7 +51,9 @@ export async function runEvidenceCommand(
   }
   // Never create keys here: a mistyped directory must not pass for a successful rotation or revocation.
   if (!existsSync(join(dir, EVIDENCE_KEYSET_FILE))) {
-    stderr.write(`motlan: no evidence keys in ${dir} (the gateway creates them on first start; set MOTLAN_EVIDENCE_KEY_DIR or MOTLAN_DATA_DIR as for the gateway)\n`);
+    stderr.write(
+      `motlan: no evidence keys in ${dir} (the gateway creates them on first start; set MOTLAN_EVIDENCE_KEY_DIR or MOTLAN_DATA_DIR as for the gateway)\n`,
+    );
     return 1;
   }
   try {
@@ -70,7 +72,16 @@ export async function runEvidenceCommand(
             ...revoked.map((r) => [r.kid, r.alg, 'revoked', r.revokedAt, r.reason]),
           ];
           const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-          stdout.write(`${dir}\n${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n')}\n`);
+          stdout.write(
+            `${dir}\n${rows
+              .map((r) =>
+                r
+                  .map((cell, i) => cell.padEnd(widths[i]))
+                  .join('  ')
+                  .trimEnd(),
+              )
+              .join('\n')}\n`,
+          );
         }
         return 0;
       }

@@ -61,7 +61,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 class UsageError extends Error {}
 class CliError extends Error {}
 
-export async function runMotlanCli(argv: readonly string[], env: Env, stdout: TextSink, stderr: TextSink, fetchImpl: Fetch = fetch, cwd = process.cwd()): Promise<number> {
+export async function runMotlanCli(
+  argv: readonly string[],
+  env: Env,
+  stdout: TextSink,
+  stderr: TextSink,
+  fetchImpl: Fetch = fetch,
+  cwd = process.cwd(),
+): Promise<number> {
   let parsed;
   try {
     parsed = parse(argv, env);
@@ -75,7 +82,8 @@ export async function runMotlanCli(argv: readonly string[], env: Env, stdout: Te
     return 0;
   }
   const { command, arg, url, json } = parsed;
-  if (command.startsWith('evidence-')) return runEvidenceCommand(command.slice('evidence-'.length), arg, { reason: parsed.reason, json }, env, stdout, stderr, cwd);
+  if (command.startsWith('evidence-'))
+    return runEvidenceCommand(command.slice('evidence-'.length), arg, { reason: parsed.reason, json }, env, stdout, stderr, cwd);
   if (command === 'audit-verify') return runAuditVerify({ ...parsed.audit, json }, env, stdout, stderr, cwd);
   try {
     const token = await resolveToken(env, cwd);
@@ -139,9 +147,7 @@ export async function runMotlanCli(argv: readonly string[], env: Env, stdout: Te
       }
       case 'remove': {
         const result = (await call('DELETE', `/v1/adapters/${encodeURIComponent(arg!)}`)) as { id: string; drained: boolean; waitedMs: number };
-        stdout.write(
-          json ? pretty(result) : `removed ${result.id} (${result.drained ? 'drained' : 'not fully drained'} after ${result.waitedMs} ms)\n`,
-        );
+        stdout.write(json ? pretty(result) : `removed ${result.id} (${result.drained ? 'drained' : 'not fully drained'} after ${result.waitedMs} ms)\n`);
         return 0;
       }
     }
@@ -205,16 +211,27 @@ const COMMANDS: Record<string, Set<string>> = {
 const PROCEDURE_ARGS: Record<string, string> = { put: '<procedure.json>', delete: '<code>' };
 const NEEDS_ARG: Record<string, string> = { register: '<manifest.json>', update: '<manifest.json>', show: '<id>', health: '<id>', remove: '<id>' };
 
-function parse(argv: readonly string[], env: Env): { command: string; arg?: string; url: string; json: boolean; reason?: string; audit?: { from?: Date; to?: Date; file?: string } } | undefined {
+function parse(
+  argv: readonly string[],
+  env: Env,
+): { command: string; arg?: string; url: string; json: boolean; reason?: string; audit?: { from?: Date; to?: Date; file?: string } } | undefined {
   // An evidence key id is a base64url thumbprint and may start with "-" (as in "-wQ3…"): a token
   // with one dash that is not -h is an argument, not an option, so it is masked from parseArgs.
   const MASK = '\u0000';
-  const unmask = <T,>(value: T): T => (typeof value === 'string' && value.startsWith(MASK) ? (value.slice(1) as T) : value);
+  const unmask = <T>(value: T): T => (typeof value === 'string' && value.startsWith(MASK) ? (value.slice(1) as T) : value);
   let parsed;
   try {
     parsed = parseArgs({
       args: argv.map((a) => (/^-[^-]/.test(a) && a !== '-h' ? MASK + a : a)),
-      options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, reason: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, file: { type: 'string' } },
+      options: {
+        url: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        reason: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        file: { type: 'string' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -230,11 +247,18 @@ function parse(argv: readonly string[], env: Env): { command: string; arg?: stri
   if (!commands) throw new UsageError(`unknown command "${group}" (the CLI has: ${Object.keys(COMMANDS).join(', ')})`);
   if (!command || !commands.has(command)) throw new UsageError(command ? `unknown ${group} command "${command}"` : `which ${group} command?`);
   const needs =
-    group === 'adapters' ? NEEDS_ARG[command] : group === 'procedures' ? PROCEDURE_ARGS[command] : group === 'evidence' && command === 'revoke-key' ? '<kid>' : undefined;
+    group === 'adapters'
+      ? NEEDS_ARG[command]
+      : group === 'procedures'
+        ? PROCEDURE_ARGS[command]
+        : group === 'evidence' && command === 'revoke-key'
+          ? '<kid>'
+          : undefined;
   if (needs && !arg) throw new UsageError(`${group} ${command} needs ${needs}`);
   if (!needs && arg) throw new UsageError(`${group} ${command} takes no argument`);
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  if (group !== 'audit' && (values.from !== undefined || values.to !== undefined || values.file !== undefined)) throw new UsageError('--from, --to and --file are options of audit verify');
+  if (group !== 'audit' && (values.from !== undefined || values.to !== undefined || values.file !== undefined))
+    throw new UsageError('--from, --to and --file are options of audit verify');
   if (values.reason !== undefined && !(group === 'evidence' && command === 'revoke-key')) throw new UsageError('--reason is an option of evidence revoke-key');
   if (group === 'audit') {
     const from = isoTime('--from', values.from);
@@ -243,7 +267,12 @@ function parse(argv: readonly string[], env: Env): { command: string; arg?: stri
     return { command: 'audit-verify', url: '', json: values.json === true, audit: { from, to, file: values.file } };
   }
   if (group === 'evidence') return { command: `evidence-${command}`, arg, url: '', json: values.json === true, reason: values.reason };
-  return { command: group === 'sync' || group === 'procedures' ? `${group}-${command}` : command, arg, url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''), json: values.json === true };
+  return {
+    command: group === 'sync' || group === 'procedures' ? `${group}-${command}` : command,
+    arg,
+    url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''),
+    json: values.json === true,
+  };
 }
 
 function isoTime(option: string, value: string | undefined): Date | undefined {
@@ -347,7 +376,16 @@ function table(adapters: AdapterView[]): string {
 /** Rows of cells as aligned columns, the first row being the header. */
 function columns(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function details(view: AdapterView): string {
@@ -363,7 +401,12 @@ function details(view: AdapterView): string {
     ['timeout', `${view.timeoutMs} ms`],
     ['max concurrency', String(view.maxConcurrency)],
     ['retry', `${view.retry.attempts} attempts, backoff ${view.retry.backoffMs} ms`],
-    ['breaker', Object.entries(view.breaker).map(([k, v]) => `${k}=${v}`).join(' ')],
+    [
+      'breaker',
+      Object.entries(view.breaker)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    ],
     ['source', view.source],
     ['owner', view.owner ?? '-'],
     ['revision', view.revision === null ? '-' : `${view.revision} by ${view.updatedBy} at ${view.updatedAt}`],
@@ -373,13 +416,21 @@ function details(view: AdapterView): string {
 
 function healthReport(health: HealthView): string {
   const r = health.resilience;
-  const latency = r.recent.latencyMs ? `p50 ${r.recent.latencyMs.p50} ms, p95 ${r.recent.latencyMs.p95} ms, p99 ${r.recent.latencyMs.p99} ms, max ${r.recent.latencyMs.max} ms` : 'no calls';
-  const errors = Object.entries(r.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const latency = r.recent.latencyMs
+    ? `p50 ${r.recent.latencyMs.p50} ms, p95 ${r.recent.latencyMs.p95} ms, p99 ${r.recent.latencyMs.p99} ms, max ${r.recent.latencyMs.max} ms`
+    : 'no calls';
+  const errors =
+    Object.entries(r.errors)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   const lines: [string, string][] = [
     ['adapter', `${health.id} (${health.registry} at ${health.endpoint})`],
     ['grpc health', health.grpcHealth],
     ['describe', health.state],
-    ['breaker', `${r.breaker.state}${r.breaker.state === 'open' ? `, probes in ${r.breaker.remainingOpenMs} ms` : ''} (opened ${r.breaker.opened} times, ${r.breaker.consecutiveFailures} failures in a row)`],
+    [
+      'breaker',
+      `${r.breaker.state}${r.breaker.state === 'open' ? `, probes in ${r.breaker.remainingOpenMs} ms` : ''} (opened ${r.breaker.opened} times, ${r.breaker.consecutiveFailures} failures in a row)`,
+    ],
     ['in flight', `${r.inFlight} of ${r.maxConcurrency}`],
     [`last ${r.recent.windowMs / 1000} s`, `${r.recent.calls} calls, ${r.recent.errors} errors (${(r.recent.errorRate * 100).toFixed(1)} %), ${latency}`],
     ['since start', `${r.calls} calls, ${r.retries} retries, errors: ${errors}, refused: busy ${r.rejected.busy}, circuit open ${r.rejected.circuit_open}`],
@@ -416,7 +467,13 @@ function procedureTable(list: ProcedureListView): string {
 }
 
 interface LagView {
-  groups: { group: string; status: string; totalLag: number; maxTimeLagMs: number; partitions: { topic: string; partition: number; lag: number; status: string }[] }[];
+  groups: {
+    group: string;
+    status: string;
+    totalLag: number;
+    maxTimeLagMs: number;
+    partitions: { topic: string; partition: number; lag: number; status: string }[];
+  }[];
 }
 interface ProvincesView {
   totals: { provinces: number; provincesAllGreen: number; communes: Record<string, number> };
@@ -426,7 +483,10 @@ interface ProvincesView {
 function syncReport(lag: LagView, provinces: ProvincesView): string {
   const lines = lag.groups.map((g) => `${g.group.padEnd(28)} ${g.status.padEnd(4)} lag ${g.totalLag} (time lag ${(g.maxTimeLagMs / 1000).toFixed(1)} s)`);
   const { totals } = provinces;
-  lines.push('', `${totals.provincesAllGreen} of ${totals.provinces} provinces with 100 % of communes GREEN; communes: ${totals.communes.GREEN} GREEN, ${totals.communes.YELLOW} YELLOW, ${totals.communes.RED} RED`);
+  lines.push(
+    '',
+    `${totals.provincesAllGreen} of ${totals.provinces} provinces with 100 % of communes GREEN; communes: ${totals.communes.GREEN} GREEN, ${totals.communes.YELLOW} YELLOW, ${totals.communes.RED} RED`,
+  );
   for (const p of provinces.provinces.filter((p) => p.green < p.communes).sort((a, b) => b.red - a.red || b.yellow - a.yellow)) {
     lines.push(`  ${p.code} ${p.name}: ${p.red} RED, ${p.yellow} YELLOW of ${p.communes}; pending ${p.pending}, failed ${p.failed}`);
   }

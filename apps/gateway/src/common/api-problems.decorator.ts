@@ -24,7 +24,7 @@ const GENERIC: Record<ProblemStatus, string> = {
   415: 'Body is not JSON: `unsupported_media_type`',
   422: 'Well-formed, but cannot be carried out as asked',
   429: 'Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds',
-  503: 'A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer\'s keys); nothing was done: retry after `Retry-After` seconds',
+  503: "A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds",
 };
 
 /** Statuses after which waiting helps: sent with Retry-After. */

@@ -52,7 +52,7 @@ describe('compileFlatDtoCheck', () => {
     const invalid = ['', 'Population', '1.00422', 'x'.repeat(65), '😀'.repeat(40), 'a;b', ' ', 'a\nb', 'ô'];
     let seed = 42;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const pick = <T,>(list: T[]) => list[Math.floor(random() * list.length)];
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {
       const plain: Record<string, unknown> = {};
@@ -62,7 +62,10 @@ describe('compileFlatDtoCheck', () => {
         else if (roll < 0.97) plain[key] = pick(invalid);
       }
       if (random() < 0.05) plain.unexpected = 'x';
-      for (const [dto, compiled] of [[SingleLookupRequestDto, check], [LookupHeadersDto, headersCheck]] as const) {
+      for (const [dto, compiled] of [
+        [SingleLookupRequestDto, check],
+        [LookupHeadersDto, headersCheck],
+      ] as const) {
         if (compiled(plain)) {
           accepted++;
           expect({ plain, classValidator: classValidatorAccepts(dto, plain) }).toEqual({ plain, classValidator: true });

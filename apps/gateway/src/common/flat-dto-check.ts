@@ -49,7 +49,8 @@ function compileRule(name: string | undefined, constraints: unknown[] | undefine
       return (value) => typeof value === 'string';
     case 'matches': {
       const [pattern, modifiers] = constraints ?? [];
-      const regex = pattern instanceof RegExp ? pattern : typeof pattern === 'string' ? new RegExp(pattern, typeof modifiers === 'string' ? modifiers : '') : undefined;
+      const regex =
+        pattern instanceof RegExp ? pattern : typeof pattern === 'string' ? new RegExp(pattern, typeof modifiers === 'string' ? modifiers : '') : undefined;
       if (!regex || regex.global || regex.sticky) return undefined; // stateful regexes: leave to class-validator
       return (value) => typeof value === 'string' && regex.test(value);
     }

@@ -11,7 +11,11 @@ describe('loadGatewayConfig', () => {
   });
 
   it('parses explicit adapters and the production profile', () => {
-    const config = loadGatewayConfig({ MOTLAN_ADAPTERS: 'population=10.0.0.1:7000, land=land.local:7001', REDIS_URL: 'redis://x', KAFKA_BROKERS: 'a:9092,b:9092' });
+    const config = loadGatewayConfig({
+      MOTLAN_ADAPTERS: 'population=10.0.0.1:7000, land=land.local:7001',
+      REDIS_URL: 'redis://x',
+      KAFKA_BROKERS: 'a:9092,b:9092',
+    });
     expect(config.adapters).toEqual({ population: '10.0.0.1:7000', land: 'land.local:7001' });
     expect(config.profile).toBe('production');
     expect(config.kafkaBrokers).toEqual(['a:9092', 'b:9092']);

@@ -190,9 +190,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     auth: {
       issuer: str(env, 'MOTLAN_TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
       audience: str(env, 'MOTLAN_TOKEN_AUDIENCE', DEFAULT_TOKEN_AUDIENCE),
-      jwks: jwksUrl
-        ? { url: jwksUrl }
-        : { file: path.resolve(str(env, 'MOTLAN_TOKEN_JWKS_FILE', path.join(dataDir, 'dev-issuer', 'jwks.json'))) },
+      jwks: jwksUrl ? { url: jwksUrl } : { file: path.resolve(str(env, 'MOTLAN_TOKEN_JWKS_FILE', path.join(dataDir, 'dev-issuer', 'jwks.json'))) },
       algorithms: list(env, 'MOTLAN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256']),
       clockToleranceSec: int(env, 'MOTLAN_TOKEN_CLOCK_TOLERANCE_SEC', 30, 0, 300),
       maxTokenLifetimeSec: int(env, 'MOTLAN_TOKEN_MAX_LIFETIME_SEC', 86400, 60, 7 * 86400),
@@ -248,7 +246,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       adapterCatalogTopic: str(env, 'MOTLAN_ADAPTER_CATALOG_TOPIC', Topics.adapterCatalog),
     },
     portalSync: {
-      portalEndpoint: str(env, 'MOTLAN_PORTAL_ENDPOINT', `${str(env, 'SIM_HOST', '127.0.0.1')}:${int(env, 'SIM_PORTAL_PORT', int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530) + 5, 1, 65535)}`),
+      portalEndpoint: str(
+        env,
+        'MOTLAN_PORTAL_ENDPOINT',
+        `${str(env, 'SIM_HOST', '127.0.0.1')}:${int(env, 'SIM_PORTAL_PORT', int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530) + 5, 1, 65535)}`,
+      ),
       worker: roles.worker && bool(env, 'MOTLAN_PORTAL_SYNC_WORKER', true),
       deliveryTimeoutMs: int(env, 'MOTLAN_PORTAL_TIMEOUT_MS', 5000, 10, 120000),
       inlineAttempts: int(env, 'MOTLAN_PORTAL_INLINE_ATTEMPTS', 3, 1, 20),
@@ -295,13 +297,20 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
   };
   // Node refuses a headers timeout above the request timeout.
-  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) throw new ConfigError('MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 'must be at most MOTLAN_HTTP_REQUEST_TIMEOUT_MS');
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs)
+    throw new ConfigError('MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 'must be at most MOTLAN_HTTP_REQUEST_TIMEOUT_MS');
   // Silently ignoring it would send the trail somewhere the operator does not look.
-  if (optional(env, 'MOTLAN_AUDIT_FILE')) throw new ConfigError('MOTLAN_AUDIT_FILE', 'is no longer read: the embedded audit trail is a topic of the event log; set MOTLAN_AUDIT_DIR (default <data dir>/audit) instead');
+  if (optional(env, 'MOTLAN_AUDIT_FILE'))
+    throw new ConfigError(
+      'MOTLAN_AUDIT_FILE',
+      'is no longer read: the embedded audit trail is a topic of the event log; set MOTLAN_AUDIT_DIR (default <data dir>/audit) instead',
+    );
   if (config.lagMonitor.windowMs < config.lagMonitor.intervalMs) throw new ConfigError('MOTLAN_LAG_WINDOW_MS', 'must be at least MOTLAN_LAG_INTERVAL_MS');
-  if (config.lagMonitor.stopAfterMs <= config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS');
+  if (config.lagMonitor.stopAfterMs <= config.lagMonitor.windowMs)
+    throw new ConfigError('MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS');
   if (config.lagMonitor.historyMs < config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_HISTORY_MS', 'must be at least MOTLAN_LAG_WINDOW_MS');
-  if (config.communeThresholds.redPendingAgeMs < config.communeThresholds.yellowPendingAgeMs) throw new ConfigError('MOTLAN_COMMUNE_RED_PENDING_MS', 'must be at least MOTLAN_COMMUNE_YELLOW_PENDING_MS');
+  if (config.communeThresholds.redPendingAgeMs < config.communeThresholds.yellowPendingAgeMs)
+    throw new ConfigError('MOTLAN_COMMUNE_RED_PENDING_MS', 'must be at least MOTLAN_COMMUNE_YELLOW_PENDING_MS');
   if (config.auth.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
     throw new ConfigError('MOTLAN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
   }
@@ -343,7 +352,11 @@ function adapters(env: Env): Record<string, string> {
 function endpointAllow(env: Env): string[] {
   const patterns = list(env, 'MOTLAN_ADAPTER_ENDPOINT_ALLOW', ['loopback']);
   const bad = patterns.find((p) => !parseEndpointPattern(p));
-  if (bad !== undefined) throw new ConfigError('MOTLAN_ADAPTER_ENDPOINT_ALLOW', `expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR), got "${bad}"`);
+  if (bad !== undefined)
+    throw new ConfigError(
+      'MOTLAN_ADAPTER_ENDPOINT_ALLOW',
+      `expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR), got "${bad}"`,
+    );
   return patterns;
 }
 
@@ -365,7 +378,8 @@ function citizenJwks(env: Env, dataDir: string): { file: string } | { url: strin
 function cacheSecret(env: Env, dataDir: string): { base64: string } | { file: string } {
   const raw = optional(env, 'MOTLAN_CACHE_SECRET');
   if (raw) {
-    if (Buffer.from(raw, 'base64').length < 32) throw new ConfigError('MOTLAN_CACHE_SECRET', 'must be at least 32 bytes, base64-encoded (openssl rand -base64 32)');
+    if (Buffer.from(raw, 'base64').length < 32)
+      throw new ConfigError('MOTLAN_CACHE_SECRET', 'must be at least 32 bytes, base64-encoded (openssl rand -base64 32)');
     return { base64: raw };
   }
   return { file: path.resolve(str(env, 'MOTLAN_CACHE_SECRET_FILE', path.join(dataDir, 'cache-secret.key'))) };
@@ -442,5 +456,10 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
 
 function list(env: Env, name: string, fallback: string[]): string[] {
   const raw = optional(env, name);
-  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  return raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }

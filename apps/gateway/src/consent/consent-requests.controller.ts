@@ -22,7 +22,7 @@ export class ConsentRequestsController {
   @ApiOperation({
     summary: 'Ask a citizen at the counter for a consent: answers a short code and a link the citizen approves with their own token',
     description:
-      "Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The request expires after " +
+      'Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The request expires after ' +
       'MOTLAN_CONSENT_REQUEST_TTL_SEC (15 minutes), works once, and only the citizen named in subjectId can approve it. Once approved, the citizen ' +
       "sees the consent's id in GET /v1/me/consents and gives it to the clerk, whose software sends it in X-Consent-Ref.",
   })
@@ -30,7 +30,11 @@ export class ConsentRequestsController {
   @ApiProblems(
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
-    { status: 403, description: '`missing_scope` (consents:request), `commune_required` (the token has no commune claim), `commune_mismatch` (communeCode is not the token\'s commune)' },
+    {
+      status: 403,
+      description:
+        "`missing_scope` (consents:request), `commune_required` (the token has no commune claim), `commune_mismatch` (communeCode is not the token's commune)",
+    },
     { status: 503, description: 'Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable`' },
   )
   ask(@Client() client: AuthenticatedClient, @Body() body: CreateConsentRequestDto): Promise<ConsentRequestDto> {

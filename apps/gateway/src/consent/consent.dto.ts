@@ -24,7 +24,10 @@ export class ConsentDatasetDto {
 
 /** What a consent covers: the scope both a citizen's own consent and a counter request name. */
 class ConsentScopeDto {
-  @ApiPropertyOptional({ example: '2.000815', description: 'Procedure code the consent is for; a lookup must name it in X-Purpose. Give this, dossierId, or both' })
+  @ApiPropertyOptional({
+    example: '2.000815',
+    description: 'Procedure code the consent is for; a lookup must name it in X-Purpose. Give this, dossierId, or both',
+  })
   @IsOptional()
   @Matches(PURPOSE_PATTERN, { message: 'procedure must be a procedure code of the form N.NNNNNN' })
   procedure?: string;
@@ -42,7 +45,10 @@ class ConsentScopeDto {
   @Type(() => ConsentDatasetDto)
   datasets!: ConsentDatasetDto[];
 
-  @ApiProperty({ example: '2027-01-31T17:00:00+07:00', description: 'Until when (RFC 3339 date-time); in the future, at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days ahead' })
+  @ApiProperty({
+    example: '2027-01-31T17:00:00+07:00',
+    description: 'Until when (RFC 3339 date-time); in the future, at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days ahead',
+  })
   @IsString()
   @Matches(DATE_TIME, { message: 'validUntil must be a date-time with offset (2027-01-31T17:00:00+07:00)' })
   validUntil!: string;
@@ -61,7 +67,10 @@ export class CreateConsentRequestDto extends ConsentScopeDto {
   @Matches(PERSONAL_ID, { message: 'subjectId must be a 12-digit personal id' })
   subjectId!: string;
 
-  @ApiPropertyOptional({ example: '00004', description: "The commune; when given, it must be the client token's `commune` claim (the consent is always for that commune)" })
+  @ApiPropertyOptional({
+    example: '00004',
+    description: "The commune; when given, it must be the client token's `commune` claim (the consent is always for that commune)",
+  })
   @IsOptional()
   @Matches(COMMUNE, { message: 'communeCode must be a 5-digit commune code' })
   communeCode?: string;
@@ -83,7 +92,10 @@ export class ConsentRequestCodeParamDto {
 }
 
 class ConsentOriginDto {
-  @ApiProperty({ enum: ['citizen', 'counter-request'], description: 'citizen: given with your own token; counter-request: a request of a commune system you approved' })
+  @ApiProperty({
+    enum: ['citizen', 'counter-request'],
+    description: 'citizen: given with your own token; counter-request: a request of a commune system you approved',
+  })
   kind!: 'citizen' | 'counter-request';
   @ApiPropertyOptional({ example: 'commune-00004', description: 'counter-request: the client system that asked' })
   clientId?: string;

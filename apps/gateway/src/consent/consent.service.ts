@@ -51,9 +51,19 @@ export class ConsentService {
     const scope = this.scope(body, body.communeCode);
     const consents = await this.call(() => this.store.listBySubject(subjectId));
     if (consents.filter((c) => status(c, this.now()) === 'active').length >= MAX_ACTIVE_CONSENTS_PER_CITIZEN) {
-      throw new ConflictError(ErrorCodes.consentLimitReached, `at most ${MAX_ACTIVE_CONSENTS_PER_CITIZEN} consents can be in force at once; take back one you no longer need`);
+      throw new ConflictError(
+        ErrorCodes.consentLimitReached,
+        `at most ${MAX_ACTIVE_CONSENTS_PER_CITIZEN} consents can be in force at once; take back one you no longer need`,
+      );
     }
-    const consent: Consent = { id: newConsentId(), subjectId, ...scope, createdAt: new Date(this.now()).toISOString(), revokedAt: null, origin: { kind: 'citizen' } };
+    const consent: Consent = {
+      id: newConsentId(),
+      subjectId,
+      ...scope,
+      createdAt: new Date(this.now()).toISOString(),
+      revokedAt: null,
+      origin: { kind: 'citizen' },
+    };
     await this.call(() => this.store.add(consent));
     return this.view(consent);
   }
@@ -77,7 +87,9 @@ export class ConsentService {
       throw new ForbiddenError(ErrorCodes.communeMismatch, `this client acts for commune ${client.communeCode}, not ${body.communeCode}`);
     }
     if (parseCccd(body.subjectId) === null) {
-      throw new InvalidRequestError(ErrorCodes.validation, 'subjectId is not a valid personal id', [{ name: 'subjectId', reason: 'not a valid personal id (12 digits, 4th digit 0-5)' }]);
+      throw new InvalidRequestError(ErrorCodes.validation, 'subjectId is not a valid personal id', [
+        { name: 'subjectId', reason: 'not a valid personal id (12 digits, 4th digit 0-5)' },
+      ]);
     }
     const scope = this.scope(body, client.communeCode);
     const now = this.now();
@@ -131,18 +143,21 @@ export class ConsentService {
     const problems: InvalidParam[] = [];
     if (body.procedure === undefined && body.dossierId === undefined) problems.push({ name: 'procedure', reason: 'give a procedure, a dossierId, or both' });
     const procedure = body.procedure === undefined ? undefined : this.purposes.procedure(body.procedure);
-    if (body.procedure !== undefined && !procedure) problems.push({ name: 'procedure', reason: `not in the procedure catalog (version ${this.purposes.version})` });
+    if (body.procedure !== undefined && !procedure)
+      problems.push({ name: 'procedure', reason: `not in the procedure catalog (version ${this.purposes.version})` });
     const datasets = new Map<string, ConsentDataset>();
     body.datasets.forEach(({ registry, dataset }, i) => {
       // A consent for a procedure covers only what that procedure reads: nothing broader can be given by mistake.
-      if (procedure && !procedure.grant(registry, dataset)) problems.push({ name: `datasets[${i}]`, reason: `procedure ${procedure.code} does not read ${registry}/${dataset}` });
+      if (procedure && !procedure.grant(registry, dataset))
+        problems.push({ name: `datasets[${i}]`, reason: `procedure ${procedure.code} does not read ${registry}/${dataset}` });
       datasets.set(`${registry}/${dataset}`, { registry, dataset });
     });
     if (!this.directory.commune(communeCode)) problems.push({ name: 'communeCode', reason: 'unknown commune (codes are the communes of 2025)' });
     const until = Date.parse(body.validUntil);
     const now = this.now();
     if (!Number.isFinite(until) || until <= now) problems.push({ name: 'validUntil', reason: 'must be in the future' });
-    else if (until > now + this.settings.maxValidityDays * DAY_MS) problems.push({ name: 'validUntil', reason: `at most ${this.settings.maxValidityDays} days ahead` });
+    else if (until > now + this.settings.maxValidityDays * DAY_MS)
+      problems.push({ name: 'validUntil', reason: `at most ${this.settings.maxValidityDays} days ahead` });
     if (problems.length > 0) throw new InvalidRequestError(ErrorCodes.validation, problems.map((p) => `${p.name}: ${p.reason}`).join('; '), problems);
     return {
       procedure: body.procedure ?? null,
@@ -178,5 +193,8 @@ function consentNotFound(): NotFoundError {
 }
 
 function requestNotFound(): NotFoundError {
-  return new NotFoundError(ErrorCodes.consentRequestNotFound, 'no consent request with this code for you: it may have expired, been approved already, or be meant for someone else');
+  return new NotFoundError(
+    ErrorCodes.consentRequestNotFound,
+    'no consent request with this code for you: it may have expired, been approved already, or be meant for someone else',
+  );
 }

@@ -6,9 +6,15 @@ import { ApiProblems, BODY_PROBLEMS } from '../common/api-problems.decorator.js'
 import { ConsentDto, ConsentIdParamDto, ConsentListDto, ConsentRequestCodeParamDto, ConsentRequestDto, CreateConsentDto } from './consent.dto.js';
 import { ConsentService } from './consent.service.js';
 
-const CITIZEN_401 = { status: 401, description: 'No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ...' } as const;
+const CITIZEN_401 = {
+  status: 401,
+  description: 'No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ...',
+} as const;
 const UNAVAILABLE = { status: 503, description: 'Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable`' } as const;
-const REQUEST_NOT_FOUND = { status: 404, description: '`consent_request_not_found`: no pending request with this code for you (expired, approved already, or meant for someone else)' } as const;
+const REQUEST_NOT_FOUND = {
+  status: 404,
+  description: '`consent_request_not_found`: no pending request with this code for you (expired, approved already, or meant for someone else)',
+} as const;
 
 /**
  * The citizen's own consents (a citizen token of the national e-identity): give, list, take back,
@@ -44,10 +50,18 @@ export class MeConsentsController {
   }
 
   @Delete('consents/:id')
-  @ApiOperation({ summary: 'Take a consent back: every lookup from then on that names it is refused (403 consent_invalid, reason revoked), on every gateway instance' })
+  @ApiOperation({
+    summary: 'Take a consent back: every lookup from then on that names it is refused (403 consent_invalid, reason revoked), on every gateway instance',
+  })
   @ApiParam({ name: 'id', type: String, example: 'cns_3q2-7wKm0cS5dE4x1yVb9A' })
   @ApiOkResponse({ type: ConsentDto })
-  @ApiProblems({ status: 400, description: '`validation_failed`: not a consent id' }, CITIZEN_401, { status: 404, description: '`consent_not_found`: you have no consent with this id' }, 429, UNAVAILABLE)
+  @ApiProblems(
+    { status: 400, description: '`validation_failed`: not a consent id' },
+    CITIZEN_401,
+    { status: 404, description: '`consent_not_found`: you have no consent with this id' },
+    429,
+    UNAVAILABLE,
+  )
   revoke(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentIdParamDto): Promise<ConsentDto> {
     return this.consents.revoke(citizen.subjectId, params.id);
   }

@@ -11,7 +11,12 @@ export class DossierRebindDto {
   @Matches(COMMUNE_CODE, { message: 'communeCode must be a 5-digit commune code' })
   communeCode!: string;
 
-  @ApiProperty({ example: 'first reported by the wrong commune system (ticket 4711)', description: 'Why (kept with the binding and in the audit trail)', minLength: 3, maxLength: 500 })
+  @ApiProperty({
+    example: 'first reported by the wrong commune system (ticket 4711)',
+    description: 'Why (kept with the binding and in the audit trail)',
+    minLength: 3,
+    maxLength: 500,
+  })
   @IsString()
   @Length(3, 500)
   reason!: string;
@@ -23,9 +28,10 @@ export class DossierBindingDto {
   @ApiProperty({ example: '10231' }) communeCode!: string;
   @ApiProperty({ description: 'When it was bound (RFC 3339)' }) boundAt!: string;
   @ApiProperty({ description: 'Client id of the system that first reported the dossier, or of the operator who rebound it' }) boundBy!: string;
-  @ApiProperty({ required: false, description: 'The operator\'s reason, for a rebinding' }) reason?: string;
+  @ApiProperty({ required: false, description: "The operator's reason, for a rebinding" }) reason?: string;
 }
 
 export class DossierRebindResultDto extends DossierBindingDto {
-  @ApiProperty({ nullable: true, type: String, example: '00004', description: 'The commune it was bound to before, or null' }) previousCommuneCode!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '00004', description: 'The commune it was bound to before, or null' }) previousCommuneCode!:
+    string | null;
 }

@@ -42,12 +42,17 @@ export class DossierRelayModule {
       },
       // With the worker role here, its own figures and lag (fresh); else what the workers published.
       worker
-        ? { provide: OpsViewSource, inject: [SyncFigures, LagMonitor], useFactory: (figures: SyncFigures, monitor: LagMonitor) => new LiveOpsViewSource(figures, monitor) }
+        ? {
+            provide: OpsViewSource,
+            inject: [SyncFigures, LagMonitor],
+            useFactory: (figures: SyncFigures, monitor: LagMonitor) => new LiveOpsViewSource(figures, monitor),
+          }
         : { provide: OpsViewSource, inject: [OpsViewStore], useFactory: (store: OpsViewStore) => new PublishedOpsViewSource(store) },
       {
         provide: SyncOpsService,
         inject: [OpsViewSource, VnAdminDirectory, EventLog],
-        useFactory: (source: OpsViewSource, directory: VnAdminDirectory, log: EventLog) => new SyncOpsService(source, directory, config.communeThresholds, log, config.lagMonitor),
+        useFactory: (source: OpsViewSource, directory: VnAdminDirectory, log: EventLog) =>
+          new SyncOpsService(source, directory, config.communeThresholds, log, config.lagMonitor),
       },
     ];
     const workerProviders: Provider[] = [
@@ -66,7 +71,9 @@ export class DossierRelayModule {
               { group: ConsumerGroups.portalSync, topics: () => [Topics.dossierSync] },
               { group: ConsumerGroups.portalSyncRetry, topics: () => [Topics.dossierSyncRetry] },
               // Change events travel on Kafka only in production; the embedded bus is not a sync log.
-              ...(config.kafkaBrokers ? [{ group: config.events.cacheSyncGroup, topics: () => registries.registries().map((r) => Topics.registryChanges(r)) }] : []),
+              ...(config.kafkaBrokers
+                ? [{ group: config.events.cacheSyncGroup, topics: () => registries.registries().map((r) => Topics.registryChanges(r)) }]
+                : []),
             ],
             ...config.lagMonitor,
           }),
@@ -79,7 +86,8 @@ export class DossierRelayModule {
       {
         provide: OpsViewPublisher,
         inject: [SyncFigures, LagMonitor, OpsViewStore],
-        useFactory: (figures: SyncFigures, monitor: LagMonitor, store: OpsViewStore) => new OpsViewPublisher(figures, monitor, store, config.lagMonitor.intervalMs),
+        useFactory: (figures: SyncFigures, monitor: LagMonitor, store: OpsViewStore) =>
+          new OpsViewPublisher(figures, monitor, store, config.lagMonitor.intervalMs),
       },
     ];
     return {
@@ -89,9 +97,29 @@ export class DossierRelayModule {
         ...(worker ? workerProviders : []),
         {
           provide: SyncLifecycle,
-          inject: [EventLog, PortalClient, SyncFiguresSnapshotStore, OpsViewStore, ...(worker ? [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher] : [])],
-          useFactory: (log: EventLog, portal: PortalClient, snapshots: SyncFiguresSnapshotStore, opsViews: OpsViewStore, figures?: SyncFigures, monitor?: LagMonitor, portalWorker?: PortalSyncWorker | null, publisher?: OpsViewPublisher) =>
-            new SyncLifecycle(figures && monitor && publisher ? { figures, monitor, worker: portalWorker ?? null, publisher } : null, { log, portal, snapshots, opsViews }),
+          inject: [
+            EventLog,
+            PortalClient,
+            SyncFiguresSnapshotStore,
+            OpsViewStore,
+            ...(worker ? [SyncFigures, LagMonitor, PortalSyncWorker, OpsViewPublisher] : []),
+          ],
+          useFactory: (
+            log: EventLog,
+            portal: PortalClient,
+            snapshots: SyncFiguresSnapshotStore,
+            opsViews: OpsViewStore,
+            figures?: SyncFigures,
+            monitor?: LagMonitor,
+            portalWorker?: PortalSyncWorker | null,
+            publisher?: OpsViewPublisher,
+          ) =>
+            new SyncLifecycle(figures && monitor && publisher ? { figures, monitor, worker: portalWorker ?? null, publisher } : null, {
+              log,
+              portal,
+              snapshots,
+              opsViews,
+            }),
         },
       ],
       exports: [SyncLifecycle, ...(api ? [SyncOpsService, DossierIntakeService, DossierRebindService] : []), ...(worker ? [LagMonitor] : [])],

@@ -39,10 +39,22 @@ export class DossiersController {
     { status: 400, description: 'Invalid status: `validation_failed` (with `invalidParams`), `unknown_commune`, `malformed_body`, `body_too_deep`' },
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
-    { status: 403, description: 'Not allowed: `missing_scope` (with `requiredScope`), `commune_mismatch` (the client acts for another commune), `dossier_commune_mismatch` (the dossier is bound to another commune)' },
-    { status: 503, description: 'Nothing accepted, send it again after `Retry-After` seconds: `dossier_binding_unavailable`, `sync_queue_unavailable`, `jwks_unavailable`' },
+    {
+      status: 403,
+      description:
+        'Not allowed: `missing_scope` (with `requiredScope`), `commune_mismatch` (the client acts for another commune), `dossier_commune_mismatch` (the dossier is bound to another commune)',
+    },
+    {
+      status: 503,
+      description: 'Nothing accepted, send it again after `Retry-After` seconds: `dossier_binding_unavailable`, `sync_queue_unavailable`, `jwks_unavailable`',
+    },
   )
-  submit(@Client() client: AuthenticatedClient, @Param('dossierId') dossierId: string, @Body() body: DossierStatusFields, @Req() request: FastifyRequest): Promise<IntakeReceipt> {
+  submit(
+    @Client() client: AuthenticatedClient,
+    @Param('dossierId') dossierId: string,
+    @Body() body: DossierStatusFields,
+    @Req() request: FastifyRequest,
+  ): Promise<IntakeReceipt> {
     return this.intake.submit(checkedDossierId(dossierId), body, { clientId: client.clientId, communeCode: client.communeCode }, request.id);
   }
 
@@ -67,7 +79,8 @@ export class DossiersController {
   @ApiParam({ name: 'dossierId', example: 'H01.14-261206-000181' })
   @ApiOperation({
     summary: 'Bind a dossier to another commune (operators): its later statuses must name that commune',
-    description: 'For a dossier first reported by the wrong commune system, or moved between communes; also binds a dossier not reported yet. In force when answered; written to the audit trail (who, from which commune to which, why).',
+    description:
+      'For a dossier first reported by the wrong commune system, or moved between communes; also binds a dossier not reported yet. In force when answered; written to the audit trail (who, from which commune to which, why).',
   })
   @ApiOkResponse({ type: DossierRebindResultDto })
   @ApiProblems(
@@ -77,14 +90,21 @@ export class DossiersController {
     403,
     { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `dossier_binding_unavailable`, `jwks_unavailable`' },
   )
-  rebind(@Client() client: AuthenticatedClient, @Param('dossierId') dossierId: string, @Body() body: DossierRebindDto, @Req() request: FastifyRequest): Promise<RebindResult> {
+  rebind(
+    @Client() client: AuthenticatedClient,
+    @Param('dossierId') dossierId: string,
+    @Body() body: DossierRebindDto,
+    @Req() request: FastifyRequest,
+  ): Promise<RebindResult> {
     return this.rebinding.rebind(checkedDossierId(dossierId), body.communeCode, body.reason, { clientId: client.clientId, requestId: request.id });
   }
 }
 
 function checkedDossierId(dossierId: string): string {
   if (!DOSSIER_ID_PATTERN.test(dossierId)) {
-    throw new InvalidRequestError(ErrorCodes.validation, 'dossierId must be 1-64 letters, digits, . _ / - starting with a letter or digit', [{ name: 'dossierId', reason: 'invalid dossier id' }]);
+    throw new InvalidRequestError(ErrorCodes.validation, 'dossierId must be 1-64 letters, digits, . _ / - starting with a letter or digit', [
+      { name: 'dossierId', reason: 'invalid dossier id' },
+    ]);
   }
   return dossierId;
 }

@@ -17,9 +17,32 @@ function view(publishedAt: string, received: number): OpsView {
     lag: {
       evaluatedAt: publishedAt,
       settings: SETTINGS,
-      groups: [{ group: 'motlan-portal-sync', status: 'OK', totalLag: 0, maxTimeLagMs: 0, partitions: [], error: null, errorSince: null, sampledAt: publishedAt, history: [{ t: 1, totalLag: 0, maxTimeLagMs: 0, status: 'OK' }] }],
+      groups: [
+        {
+          group: 'motlan-portal-sync',
+          status: 'OK',
+          totalLag: 0,
+          maxTimeLagMs: 0,
+          partitions: [],
+          error: null,
+          errorSince: null,
+          sampledAt: publishedAt,
+          history: [{ t: 1, totalLag: 0, maxTimeLagMs: 0, status: 'OK' }],
+        },
+      ],
     },
-    communes: [{ communeCode: commune.code, provinceCode: commune.provinceCode, received, delivered: received - 1, pending: 1, failed: 0, oldestPendingAt: Date.parse(publishedAt), pendingPartitions: [2] }],
+    communes: [
+      {
+        communeCode: commune.code,
+        provinceCode: commune.provinceCode,
+        received,
+        delivered: received - 1,
+        pending: 1,
+        failed: 0,
+        oldestPendingAt: Date.parse(publishedAt),
+        pendingPartitions: [2],
+      },
+    ],
   };
 }
 
@@ -75,7 +98,13 @@ describe('the ops API of an api process (the view the workers published)', () =>
   it('ignores stored text that is not a view of this version', () => {
     const good = view('2026-12-06T10:00:00.000Z', 1);
     expect(decodeOpsView(encodeOpsView(good))).toEqual(good);
-    for (const bad of ['', 'null', '{"version":2}', JSON.stringify({ ...good, communes: {} }), JSON.stringify({ ...good, lag: { ...good.lag, groups: [{ group: 'g' }] } })]) {
+    for (const bad of [
+      '',
+      'null',
+      '{"version":2}',
+      JSON.stringify({ ...good, communes: {} }),
+      JSON.stringify({ ...good, lag: { ...good.lag, groups: [{ group: 'g' }] } }),
+    ]) {
       expect(decodeOpsView(bad)).toBeUndefined();
     }
   });

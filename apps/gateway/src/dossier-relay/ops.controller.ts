@@ -35,7 +35,10 @@ export class OpsController {
   @ApiQuery({ name: 'province', type: String, example: '01', description: '2-digit (2025) province code' })
   @ApiOperation({ summary: 'Per commune of one province: colour with the reasons, and its figures' })
   @ApiOkResponse({ description: 'The communes of the province with their colour, reasons and figures' })
-  @ApiProblems({ status: 400, description: 'province is missing or not 2 digits: `validation_failed`' }, ...TOKEN_PROBLEMS, 403, { status: 404, description: 'No province with that code: `unknown_province`' })
+  @ApiProblems({ status: 400, description: 'province is missing or not 2 digits: `validation_failed`' }, ...TOKEN_PROBLEMS, 403, {
+    status: 404,
+    description: 'No province with that code: `unknown_province`',
+  })
   async communes(@Query('province') province: string | undefined): Promise<object> {
     if (typeof province !== 'string' || !/^\d{2}$/.test(province)) {
       throw new InvalidRequestError(ErrorCodes.validation, 'province must be a 2-digit province code', [{ name: 'province', reason: 'required, 2 digits' }]);

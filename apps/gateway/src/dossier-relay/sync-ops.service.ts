@@ -86,7 +86,10 @@ export class SyncOpsService {
     const provinces = this.directory.provinces().map((province): ProvinceView => {
       const communes = this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus));
       const count = (colour: SyncColour) => communes.filter((c) => c.status === colour).length;
-      const oldest = communes.reduce<number | null>((max, c) => (c.oldestPendingAgeMs !== null && (max === null || c.oldestPendingAgeMs > max) ? c.oldestPendingAgeMs : max), null);
+      const oldest = communes.reduce<number | null>(
+        (max, c) => (c.oldestPendingAgeMs !== null && (max === null || c.oldestPendingAgeMs > max) ? c.oldestPendingAgeMs : max),
+        null,
+      );
       const sum = (field: 'received' | 'delivered' | 'pending' | 'failed') => communes.reduce((total, c) => total + c[field], 0);
       const green = count('GREEN');
       return {
@@ -119,7 +122,9 @@ export class SyncOpsService {
     };
   }
 
-  async communes(provinceCode: string): Promise<{ evaluatedAt: string; viewAsOf: string | null; province: { code: string; name: string }; communes: CommuneView[] } | undefined> {
+  async communes(
+    provinceCode: string,
+  ): Promise<{ evaluatedAt: string; viewAsOf: string | null; province: { code: string; name: string }; communes: CommuneView[] } | undefined> {
     const province = this.directory.province(provinceCode);
     if (!province) return undefined;
     const now = Date.now();
@@ -134,7 +139,13 @@ export class SyncOpsService {
     };
   }
 
-  private communeView(code: string, name: string, now: number, figures: CommuneFigures | undefined, partitionStatus: (p: number) => PartitionStatus | undefined): CommuneView {
+  private communeView(
+    code: string,
+    name: string,
+    now: number,
+    figures: CommuneFigures | undefined,
+    partitionStatus: (p: number) => PartitionStatus | undefined,
+  ): CommuneView {
     const { status, reasons } = communeStatus(figures, partitionStatus, now, this.thresholds);
     return {
       code,

@@ -12,7 +12,16 @@ class RecordingSink extends AuditSink {
   }
 }
 
-const refusal = (requestId: string): AuditEntry => ({ type: 'refusal', time: '2026-11-23T10:00:00.000Z', requestId, method: 'GET', route: '/v1/registries', clientId: null, status: 401, code: 'token_missing' });
+const refusal = (requestId: string): AuditEntry => ({
+  type: 'refusal',
+  time: '2026-11-23T10:00:00.000Z',
+  requestId,
+  method: 'GET',
+  route: '/v1/registries',
+  clientId: null,
+  status: 401,
+  code: 'token_missing',
+});
 
 describe('AnonymousRefusals', () => {
   let nowMs = Date.parse('2026-11-23T10:00:00Z');

@@ -30,7 +30,14 @@ const MAX_BUCKETS = 100_000;
 export class AnonymousRateLimitedError extends DomainError {
   constructor(retryAfterMs: number) {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super(ErrorCodes.rateLimited, 429, 'Too many requests', `too many refused requests without a valid token from this address; retry in ${seconds} s`, {}, seconds);
+    super(
+      ErrorCodes.rateLimited,
+      429,
+      'Too many requests',
+      `too many refused requests without a valid token from this address; retry in ${seconds} s`,
+      {},
+      seconds,
+    );
   }
 }
 
@@ -124,7 +131,9 @@ export class AnonymousRefusals implements OnModuleDestroy {
     this.codes.clear();
     this.addresses.clear();
     if (summary === undefined) return;
-    await this.audit.append(summary).catch((error: Error) => this.logger.error({ reason: error.message, count: summary.count }, 'audit write failed for a refusal summary'));
+    await this.audit
+      .append(summary)
+      .catch((error: Error) => this.logger.error({ reason: error.message, count: summary.count }, 'audit write failed for a refusal summary'));
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -3,7 +3,11 @@ import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { MAX_EVIDENCE_LENGTH, type EvidenceInvalidReason } from '@motlan/evidence/evidence-signer.service.js';
 
 export class VerifyEvidenceRequestDto {
-  @ApiProperty({ description: 'The compact JWS from a lookup answer (`evidence`)', example: 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6Im1vdGxhbi1ldmlkZW5jZStqd3MifQ.eyJpc3MiOi4uLn0.c2ln', maxLength: MAX_EVIDENCE_LENGTH })
+  @ApiProperty({
+    description: 'The compact JWS from a lookup answer (`evidence`)',
+    example: 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6Im1vdGxhbi1ldmlkZW5jZStqd3MifQ.eyJpc3MiOi4uLn0.c2ln',
+    maxLength: MAX_EVIDENCE_LENGTH,
+  })
   @IsString({ message: 'evidence must be a string (the compact JWS)' })
   @IsNotEmpty({ message: 'evidence must not be empty' })
   // Bounded here too (not only by the body limit): the verifier never parses more than this.
@@ -18,7 +22,11 @@ export class VerifyEvidenceResponseDto {
   @ApiProperty()
   valid!: boolean;
 
-  @ApiPropertyOptional({ description: 'valid: the signed payload (iss, iat, exp, registry, dataset, subjectId, version, asOf, fields, data)', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: 'valid: the signed payload (iss, iat, exp, registry, dataset, subjectId, version, asOf, fields, data)',
+    type: 'object',
+    additionalProperties: true,
+  })
   payload?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'the kid of the signing key named by the evidence (when readable)' })

@@ -25,7 +25,8 @@ export function consentStoreProviders(config: GatewayConfig): Provider[] {
         }
         // The cache secret (another HMAC label): instances share it, so they share the per-citizen index keys.
         const store = new RedisConsentStore({ url: redisUrl, secret: await secretOf(config.cache.secret), retentionMs });
-        if (!(await store.waitUntilReady())) new Logger('Consents').warn('redis not reachable at start-up: lookups that need a consent are refused until it is');
+        if (!(await store.waitUntilReady()))
+          new Logger('Consents').warn('redis not reachable at start-up: lookups that need a consent are refused until it is');
         return store;
       },
     },

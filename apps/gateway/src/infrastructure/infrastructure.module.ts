@@ -77,7 +77,8 @@ export class InfrastructureModule {
         inject: [EventLog],
         useFactory: async (log: EventLog) => {
           const topic = config.events.adapterCatalogTopic;
-          if (config.kafkaBrokers) return new AdapterCatalogStore({ log, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${config.kafkaBrokers.join(',')}` });
+          if (config.kafkaBrokers)
+            return new AdapterCatalogStore({ log, topic, location: `kafka topic ${topic}`, reachedAt: `Kafka at ${config.kafkaBrokers.join(',')}` });
           const embedded = embeddedAdapterCatalogLog(config.dataDir);
           // A failed move leaves the old file in place (tried again on the next start); the store then reports what it cannot read.
           await migrateLegacyCatalogFile(legacyAdapterCatalogFile(config.dataDir), embedded.log, topic).catch((error: Error) =>
@@ -150,7 +151,26 @@ export class InfrastructureModule {
       module: InfrastructureModule,
       global: true,
       providers,
-      exports: [GatewayMetrics, VnAdminDirectory, RegistryClient, AdapterPool, AdapterCatalogStore, RegistryCache, FetchCoordinator, AuditSink, AuditFeed, ChangeEventSubscriber, EventLog, PortalClient, RateLimiter, RevocationList, DossierCommuneBindings, SyncFiguresSnapshotStore, OpsViewStore, ConsentStore],
+      exports: [
+        GatewayMetrics,
+        VnAdminDirectory,
+        RegistryClient,
+        AdapterPool,
+        AdapterCatalogStore,
+        RegistryCache,
+        FetchCoordinator,
+        AuditSink,
+        AuditFeed,
+        ChangeEventSubscriber,
+        EventLog,
+        PortalClient,
+        RateLimiter,
+        RevocationList,
+        DossierCommuneBindings,
+        SyncFiguresSnapshotStore,
+        OpsViewStore,
+        ConsentStore,
+      ],
     };
   }
 }

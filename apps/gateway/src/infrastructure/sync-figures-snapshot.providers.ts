@@ -14,7 +14,8 @@ export function syncFiguresSnapshotProviders(config: GatewayConfig): Provider[] 
   return [
     {
       provide: SyncFiguresSnapshotStore,
-      useFactory: () => (redisUrl ? new RedisSyncFiguresSnapshotStore({ url: redisUrl }) : new FileSyncFiguresSnapshotStore(embeddedSyncFiguresSnapshotFile(config.dataDir))),
+      useFactory: () =>
+        redisUrl ? new RedisSyncFiguresSnapshotStore({ url: redisUrl }) : new FileSyncFiguresSnapshotStore(embeddedSyncFiguresSnapshotFile(config.dataDir)),
     },
   ];
 }

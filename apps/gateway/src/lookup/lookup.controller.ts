@@ -9,17 +9,14 @@ import { toProblem } from '../common/problem.filter.js';
 import { LookupHeaders, LookupHeadersDto, SingleLookupRequest, SingleLookupRequestDto } from './lookup-request.dto.js';
 import { LookupRefusalAuditFilter } from './lookup-refusal-audit.filter.js';
 import { LookupService } from './lookup.service.js';
-import {
-  BatchLookupRequestDto,
-  BatchLookupResponseDto,
-  LookupAnswerDto,
-} from './lookup.dto.js';
+import { BatchLookupRequestDto, BatchLookupResponseDto, LookupAnswerDto } from './lookup.dto.js';
 
 const LOOKUP_HEADERS = [
   {
     name: 'X-Purpose',
     required: true,
-    description: 'Procedure code N.NNNNNN the data is needed for (e.g. 1.004222); must be in the procedure catalog (GET /v1/purposes), which says what it may read',
+    description:
+      'Procedure code N.NNNNNN the data is needed for (e.g. 1.004222); must be in the procedure catalog (GET /v1/purposes), which says what it may read',
   },
   { name: 'X-Officer-Id', required: true, description: 'Officer at the counter' },
   { name: 'X-Dossier-Id', required: false, description: 'Dossier the data goes into' },
@@ -57,19 +54,41 @@ export class LookupController {
 
   @Get('registries/:registry/:dataset/:subjectId')
   @ApiOperation({ summary: 'One record of a registry dataset, minimized to the requested fields, with signed evidence', description: PURPOSE_RULES })
-  @ApiOkResponse({ type: LookupAnswerDto, headers: { 'X-Cache': { description: 'HIT, MISS or STALE (as meta.cache)', schema: { type: 'string', enum: ['HIT', 'MISS', 'STALE'] } } } })
+  @ApiOkResponse({
+    type: LookupAnswerDto,
+    headers: { 'X-Cache': { description: 'HIT, MISS or STALE (as meta.cache)', schema: { type: 'string', enum: ['HIT', 'MISS', 'STALE'] } } },
+  })
   @ApiProblems(
-    { status: 400, description: 'Invalid request: `validation_failed` (headers, `fields`; with `invalidParams`), `invalid_purpose`, `invalid_subject_id`, `unknown_registry`, `unknown_dataset`' },
+    {
+      status: 400,
+      description:
+        'Invalid request: `validation_failed` (headers, `fields`; with `invalidParams`), `invalid_purpose`, `invalid_subject_id`, `unknown_registry`, `unknown_dataset`',
+    },
     ...TOKEN_PROBLEMS,
     FORBIDDEN,
     { status: 404, description: 'The registry has no such record: `subject_not_found`' },
-    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `consent_unavailable`, `jwks_unavailable`' },
+    {
+      status: 503,
+      description:
+        'Nothing released, retry after `Retry-After` seconds: `registry_unavailable`, `registry_not_connected`, `registry_timeout`, `registry_busy`, `registry_circuit_open`, `audit_unavailable`, `consent_unavailable`, `jwks_unavailable`',
+    },
   )
   @ApiHeaders()
   @ApiParam({ name: 'registry', type: String, example: 'population', description: 'Registry: population, residence, land, business, civil-status' })
   @ApiParam({ name: 'dataset', type: String, example: 'person', description: 'Dataset of the registry (see GET /v1/registries)' })
-  @ApiParam({ name: 'subjectId', type: String, example: '001099012345', description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)' })
-  @ApiQuery({ name: 'fields', type: String, required: false, example: 'fullName,dateOfBirth', description: 'Comma-separated fields, each allowed by the X-Purpose; when absent, every field the purpose may read' })
+  @ApiParam({
+    name: 'subjectId',
+    type: String,
+    example: '001099012345',
+    description: 'Subject id in the dataset key format (12-digit CCCD, tax code, parcel id)',
+  })
+  @ApiQuery({
+    name: 'fields',
+    type: String,
+    required: false,
+    example: 'fullName,dateOfBirth',
+    description: 'Comma-separated fields, each allowed by the X-Purpose; when absent, every field the purpose may read',
+  })
   async lookup(
     @Client() client: AuthenticatedClient,
     @SingleLookupRequest() request: SingleLookupRequestDto,
@@ -87,13 +106,16 @@ export class LookupController {
 
   @Post('lookups')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Up to 50 lookups in one call; each item is answered or fails on its own', description: `${PURPOSE_RULES} Each item is checked on its own; a refused item carries its 403 problem in \`results\`.` })
+  @ApiOperation({
+    summary: 'Up to 50 lookups in one call; each item is answered or fails on its own',
+    description: `${PURPOSE_RULES} Each item is checked on its own; a refused item carries its 403 problem in \`results\`.`,
+  })
   @ApiOkResponse({ type: BatchLookupResponseDto })
-  @ApiProblems(
-    ...BODY_PROBLEMS,
-    ...TOKEN_PROBLEMS,
-    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `audit_unavailable` (the trail cannot be written), `jwks_unavailable`; a registry that cannot answer fails its items only' },
-  )
+  @ApiProblems(...BODY_PROBLEMS, ...TOKEN_PROBLEMS, {
+    status: 503,
+    description:
+      'Nothing released, retry after `Retry-After` seconds: `audit_unavailable` (the trail cannot be written), `jwks_unavailable`; a registry that cannot answer fails its items only',
+  })
   @ApiHeaders()
   async batch(
     @Client() client: AuthenticatedClient,

@@ -94,7 +94,12 @@ export class LookupService {
    * several records and release them together (prefill). Rejects with 503 audit_unavailable when
    * the trail cannot be written: the caller must then release none of them.
    */
-  async recordAccesses(client: AuthenticatedClient, headers: LookupHeadersValue, reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome }>, via?: 'prefill'): Promise<void> {
+  async recordAccesses(
+    client: AuthenticatedClient,
+    headers: LookupHeadersValue,
+    reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome }>,
+    via?: 'prefill',
+  ): Promise<void> {
     const records = reads.map(({ item, outcome }) => {
       const result = outcome.ok ? answered(outcome.read) : refusal(outcome.error, item);
       const record = this.auditRecord(client, headers, item, result);
@@ -197,9 +202,13 @@ export class LookupService {
     // After resolve: refusals are counted by registry, and only names that exist may become labels.
     const procedure = this.purposes.procedure(headers.purpose);
     if (!procedure) {
-      throw new ForbiddenError(ErrorCodes.purposeUnknown, `procedure ${headers.purpose} is not in the procedure catalog (version ${this.purposes.version}); see GET /v1/purposes`, {
-        purpose: headers.purpose,
-      });
+      throw new ForbiddenError(
+        ErrorCodes.purposeUnknown,
+        `procedure ${headers.purpose} is not in the procedure catalog (version ${this.purposes.version}); see GET /v1/purposes`,
+        {
+          purpose: headers.purpose,
+        },
+      );
     }
     const problem = subjectIdProblem(descriptor.subjectKey.name, descriptor.subjectKey.pattern, item.subjectId);
     if (problem) {
@@ -207,11 +216,15 @@ export class LookupService {
     }
     const grant = procedure.grant(descriptor.registry, descriptor.name);
     if (!grant) {
-      throw new ForbiddenError(ErrorCodes.purposeNotAllowed, `procedure ${procedure.code} (${procedure.name}) does not read ${descriptor.registry}/${descriptor.name}`, {
-        purpose: procedure.code,
-        registry: descriptor.registry,
-        dataset: descriptor.name,
-      });
+      throw new ForbiddenError(
+        ErrorCodes.purposeNotAllowed,
+        `procedure ${procedure.code} (${procedure.name}) does not read ${descriptor.registry}/${descriptor.name}`,
+        {
+          purpose: procedure.code,
+          registry: descriptor.registry,
+          dataset: descriptor.name,
+        },
+      );
     }
     const fields = selectFields(descriptor, grant, item.fields);
     const scope = `${descriptor.registry}:read`;
@@ -223,7 +236,13 @@ export class LookupService {
     // the read when the subject is a person; when it is not (a parcel), after it, against the
     // people the record names (its owners), and before anything is released.
     let consent: Consent | undefined;
-    const use = { procedure: procedure.code, dossierId: headers.dossierId, communeCode: client.communeCode, registry: descriptor.registry, dataset: descriptor.name };
+    const use = {
+      procedure: procedure.code,
+      dossierId: headers.dossierId,
+      communeCode: client.communeCode,
+      registry: descriptor.registry,
+      dataset: descriptor.name,
+    };
     const personSubject = parseCccd(item.subjectId) !== null;
     if (descriptor.sensitivity === 'sensitive' && !grant.legalBasis) {
       consent = await this.consents.find(headers.consentRef, use);
@@ -239,7 +258,8 @@ export class LookupService {
     if (!record.found || !record.data) {
       throw new NotFoundError(ErrorCodes.subjectNotFound, `registry ${descriptor.registry} has no ${descriptor.name} record for this subject`);
     }
-    if (consent && !personSubject) this.consents.assertCovers(consent, { ...use, subjectIds: namedPersons(descriptor, item.subjectId, record.data).map((p) => p.subjectId) });
+    if (consent && !personSubject)
+      this.consents.assertCovers(consent, { ...use, subjectIds: namedPersons(descriptor, item.subjectId, record.data).map((p) => p.subjectId) });
     return {
       descriptor,
       subjectId: item.subjectId,
@@ -318,11 +338,15 @@ function selectFields(descriptor: DatasetDescriptor, grant: DatasetGrant, reques
     const allowed = grant.fieldsOf(descriptor);
     if (allowed.length === 0) {
       // Only when the catalog names none of the fields the adapter describes (drift, logged at start-up).
-      throw new ForbiddenError(ErrorCodes.purposeNotAllowed, `procedure ${grant.procedure} may read no field that ${descriptor.registry}/${descriptor.name} has`, {
-        purpose: grant.procedure,
-        registry: descriptor.registry,
-        dataset: descriptor.name,
-      });
+      throw new ForbiddenError(
+        ErrorCodes.purposeNotAllowed,
+        `procedure ${grant.procedure} may read no field that ${descriptor.registry}/${descriptor.name} has`,
+        {
+          purpose: grant.procedure,
+          registry: descriptor.registry,
+          dataset: descriptor.name,
+        },
+      );
     }
     return allowed;
   }

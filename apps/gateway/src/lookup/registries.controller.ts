@@ -14,7 +14,9 @@ export class RegistriesController {
 
   @Get()
   @ApiOperation({ summary: 'Registries, their state and datasets (subject key format, fields, max age, sensitivity)' })
-  @ApiOkResponse({ description: '{ registries: [{ registry, state, reason, adapters, datasets: [{ name, description, subjectKey, maxAgeSeconds, sensitivity, fields }] }] }' })
+  @ApiOkResponse({
+    description: '{ registries: [{ registry, state, reason, adapters, datasets: [{ name, description, subjectKey, maxAgeSeconds, sensitivity, fields }] }] }',
+  })
   @ApiProblems(...TOKEN_PROBLEMS)
   list(): object {
     return {

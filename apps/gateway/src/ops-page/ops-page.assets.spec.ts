@@ -7,7 +7,11 @@ import path from 'node:path';
 const WEB = path.join(import.meta.dirname, 'web');
 const html = readFileSync(path.join(WEB, 'ops.html'), 'utf8');
 const css = readFileSync(path.join(WEB, 'ops.css'), 'utf8');
-const scripts = new Map(readdirSync(WEB).filter((name) => name.endsWith('.ts')).map((name) => [name, readFileSync(path.join(WEB, name), 'utf8')]));
+const scripts = new Map(
+  readdirSync(WEB)
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => [name, readFileSync(path.join(WEB, name), 'utf8')]),
+);
 const allScript = [...scripts.values()].join('\n');
 
 /** The tag of each element of the skeleton, by id. */

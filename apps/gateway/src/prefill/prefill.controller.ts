@@ -30,21 +30,36 @@ export class PrefillController {
   })
   @ApiHeader({ name: 'X-Officer-Id', required: true, description: 'Officer at the counter' })
   @ApiHeader({ name: 'X-Dossier-Id', required: false, description: 'Dossier the data goes into' })
-  @ApiHeader({ name: 'X-Consent-Ref', required: false, description: "Id of the citizen's consent (GET /v1/me/consents), for sensitive datasets without a legal basis; checked per record read (consent_invalid in `missing` when it does not cover one)" })
+  @ApiHeader({
+    name: 'X-Consent-Ref',
+    required: false,
+    description:
+      "Id of the citizen's consent (GET /v1/me/consents), for sensitive datasets without a legal basis; checked per record read (consent_invalid in `missing` when it does not cover one)",
+  })
   @ApiHeader({ name: 'X-Purpose', required: false, description: 'If sent, must equal procedureCode' })
   @ApiOkResponse({ type: PrefillAnswerDto })
   @ApiProblems(
-    { status: 400, description: 'Invalid request: `validation_failed` (with `invalidParams`), `invalid_purpose` (X-Purpose differs from procedureCode), `malformed_body`, `body_too_deep`' },
+    {
+      status: 400,
+      description:
+        'Invalid request: `validation_failed` (with `invalidParams`), `invalid_purpose` (X-Purpose differs from procedureCode), `malformed_body`, `body_too_deep`',
+    },
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
     { status: 403, description: 'The procedure is not in the catalog: `purpose_unknown`; reads it may not make are listed in `missing` with their reason' },
     { status: 422, description: 'The procedure has no e-form to fill: `no_eform`' },
-    { status: 503, description: 'Nothing released, retry after `Retry-After` seconds: `audit_unavailable`, `jwks_unavailable`; a registry that cannot answer is listed in `missing` instead' },
+    {
+      status: 503,
+      description:
+        'Nothing released, retry after `Retry-After` seconds: `audit_unavailable`, `jwks_unavailable`; a registry that cannot answer is listed in `missing` instead',
+    },
   )
   prefill(@Client() client: AuthenticatedClient, @Body() body: PrefillRequestDto, @Req() request: FastifyRequest): Promise<PrefillAnswerDto> {
     const given = headerValues(request);
     if (given.purpose !== undefined && given.purpose !== body.procedureCode) {
-      throw new InvalidRequestError(ErrorCodes.invalidPurpose, 'X-Purpose, when sent, must equal procedureCode', [{ name: 'purpose', reason: 'differs from procedureCode' }]);
+      throw new InvalidRequestError(ErrorCodes.invalidPurpose, 'X-Purpose, when sent, must equal procedureCode', [
+        { name: 'purpose', reason: 'differs from procedureCode' },
+      ]);
     }
     const headers = validateFlatDto(LookupHeadersDto, { ...given, purpose: body.procedureCode });
     return this.prefills.prefill(client, headers, body.subjects);

@@ -59,11 +59,7 @@ export class PrefillService {
     const malformed = run.malformedSubjects();
     await this.lookups.recordAccesses(client, headers, run.outcomes(), 'prefill');
     if (malformed.length > 0) {
-      throw new InvalidRequestError(
-        ErrorCodes.invalidSubjectId,
-        `invalid subject id for ${malformed.map((m) => m.name).join(', ')}`,
-        malformed,
-      );
+      throw new InvalidRequestError(ErrorCodes.invalidSubjectId, `invalid subject id for ${malformed.map((m) => m.name).join(', ')}`, malformed);
     }
 
     const filled: FilledFieldDto[] = [];
@@ -115,10 +111,18 @@ export class PrefillService {
   private procedureOf(code: string): Procedure {
     const procedure = this.purposes.procedure(code);
     if (!procedure) {
-      throw new ForbiddenError(ErrorCodes.purposeUnknown, `procedure ${code} is not in the procedure catalog (version ${this.purposes.version}); see GET /v1/purposes`, { purpose: code });
+      throw new ForbiddenError(
+        ErrorCodes.purposeUnknown,
+        `procedure ${code} is not in the procedure catalog (version ${this.purposes.version}); see GET /v1/purposes`,
+        { purpose: code },
+      );
     }
     if (procedure.form.fields.length === 0 && procedure.form.components.length === 0) {
-      throw new UnprocessableError(ErrorCodes.noEForm, `procedure ${code} (${procedure.name}) has no e-form or dossier components in catalog version ${this.purposes.version}`, { purpose: code });
+      throw new UnprocessableError(
+        ErrorCodes.noEForm,
+        `procedure ${code} (${procedure.name}) has no e-form or dossier components in catalog version ${this.purposes.version}`,
+        { purpose: code },
+      );
     }
     return procedure;
   }
@@ -227,14 +231,23 @@ function checkSubjects(procedure: Procedure, subjects: Record<string, string>): 
   const declared = new Map(procedure.form.subjects.map((s) => [s.role, s]));
   const problems: InvalidParam[] = [];
   for (const [role, id] of Object.entries(subjects)) {
-    if (!declared.has(role)) problems.push({ name: `subjects.${role}`, reason: `procedure ${procedure.code} has no subject ${role}; it takes ${[...declared.keys()].join(', ')}` });
-    else if (typeof id !== 'string' || !SUBJECT_ID.test(id)) problems.push({ name: `subjects.${role}`, reason: 'must be a subject id (letters, digits and -, at most 64)' });
+    if (!declared.has(role))
+      problems.push({ name: `subjects.${role}`, reason: `procedure ${procedure.code} has no subject ${role}; it takes ${[...declared.keys()].join(', ')}` });
+    else if (typeof id !== 'string' || !SUBJECT_ID.test(id))
+      problems.push({ name: `subjects.${role}`, reason: 'must be a subject id (letters, digits and -, at most 64)' });
   }
   for (const subject of procedure.form.subjects) {
     if (subject.required && subjects[subject.role] === undefined) problems.push({ name: `subjects.${subject.role}`, reason: `required: ${subject.label}` });
   }
   if (problems.length > 0) {
-    throw new InvalidRequestError(ErrorCodes.validation, problems.slice(0, 10).map((p) => `${p.name}: ${p.reason}`).join('; '), problems.slice(0, 50));
+    throw new InvalidRequestError(
+      ErrorCodes.validation,
+      problems
+        .slice(0, 10)
+        .map((p) => `${p.name}: ${p.reason}`)
+        .join('; '),
+      problems.slice(0, 50),
+    );
   }
 }
 

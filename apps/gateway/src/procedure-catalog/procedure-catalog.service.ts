@@ -90,14 +90,25 @@ export class ProcedureCatalogService implements OnModuleDestroy {
    * version the operator read, 0 for "must not exist yet"; without it the change applies to
    * whatever version is in force.
    */
-  async put(code: string, procedure: ProcedureDto, expectedVersion: number | undefined, actor: ProcedureActor): Promise<{ view: ProcedureView; created: boolean }> {
+  async put(
+    code: string,
+    procedure: ProcedureDto,
+    expectedVersion: number | undefined,
+    actor: ProcedureActor,
+  ): Promise<{ view: ProcedureView; created: boolean }> {
     const log = this.writable();
     if (procedure.code !== code) {
-      throw new InvalidRequestError(ErrorCodes.procedureCodeMismatch, `the body's code ${procedure.code.slice(0, 20)} differs from the path's ${code}`, [{ name: 'code', reason: 'must equal the code in the path' }]);
+      throw new InvalidRequestError(ErrorCodes.procedureCodeMismatch, `the body's code ${procedure.code.slice(0, 20)} differs from the path's ${code}`, [
+        { name: 'code', reason: 'must equal the code in the path' },
+      ]);
     }
     const problems = procedureProblems(procedure);
     if (problems.length > 0) {
-      throw new InvalidRequestError(ErrorCodes.validation, `invalid procedure: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems.map((p) => ({ name: p.path, reason: p.message })));
+      throw new InvalidRequestError(
+        ErrorCodes.validation,
+        `invalid procedure: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        problems.map((p) => ({ name: p.path, reason: p.message })),
+      );
     }
     return this.serialized(async () => {
       this.checkVersion(log, code, expectedVersion);
@@ -123,7 +134,10 @@ export class ProcedureCatalogService implements OnModuleDestroy {
 
   private writable(): ProcedureCatalogLog {
     if (!this.log) {
-      throw new ConflictError(ErrorCodes.procedureCatalogFixed, `the procedure catalog is the file ${this.file} (MOTLAN_PROCEDURE_CATALOG); change the file and restart, or unset the variable to manage it here`);
+      throw new ConflictError(
+        ErrorCodes.procedureCatalogFixed,
+        `the procedure catalog is the file ${this.file} (MOTLAN_PROCEDURE_CATALOG); change the file and restart, or unset the variable to manage it here`,
+      );
     }
     return this.log;
   }
@@ -133,7 +147,9 @@ export class ProcedureCatalogService implements OnModuleDestroy {
     if (expected !== undefined && expected !== current) {
       throw new ConflictError(
         ErrorCodes.procedureVersionConflict,
-        current === 0 ? `procedure ${code} is not in the catalog (version ${expected} was expected)` : `procedure ${code} is at version ${current}, not ${expected}: read it again and apply your change to that version`,
+        current === 0
+          ? `procedure ${code} is not in the catalog (version ${expected} was expected)`
+          : `procedure ${code} is at version ${current}, not ${expected}: read it again and apply your change to that version`,
         { procedure: code, currentVersion: current },
       );
     }
@@ -144,7 +160,10 @@ export class ProcedureCatalogService implements OnModuleDestroy {
       return await log.append({ code, procedure, updatedBy: actor.clientId });
     } catch (error) {
       const unconfirmed = error instanceof ProcedureChangeUnconfirmedError;
-      this.logger.error({ code, reason: (error as Error).message }, unconfirmed ? 'procedure change appended but not read back in time' : 'procedure change not stored');
+      this.logger.error(
+        { code, reason: (error as Error).message },
+        unconfirmed ? 'procedure change appended but not read back in time' : 'procedure change not stored',
+      );
       throw new UnavailableError(
         ErrorCodes.procedureCatalogUnavailable,
         unconfirmed
@@ -155,10 +174,27 @@ export class ProcedureCatalogService implements OnModuleDestroy {
     }
   }
 
-  private async record(actor: ProcedureActor, action: ProcedureCatalogAuditRecord['action'], code: string, version: number, before: Procedure | null, after: Procedure | null): Promise<void> {
+  private async record(
+    actor: ProcedureActor,
+    action: ProcedureCatalogAuditRecord['action'],
+    code: string,
+    version: number,
+    before: Procedure | null,
+    after: Procedure | null,
+  ): Promise<void> {
     // The change is durable and in force; a failed audit write is an operational alarm, not a reason to undo it.
     await this.audit
-      .append({ type: 'procedure_catalog', time: new Date().toISOString(), requestId: actor.requestId, clientId: actor.clientId, action, code, version, before: before?.definition ?? null, after: after?.definition ?? null })
+      .append({
+        type: 'procedure_catalog',
+        time: new Date().toISOString(),
+        requestId: actor.requestId,
+        clientId: actor.clientId,
+        action,
+        code,
+        version,
+        before: before?.definition ?? null,
+        after: after?.definition ?? null,
+      })
       .catch((error: Error) => this.logger.error({ code, reason: error.message }, 'audit write failed for a procedure catalog change'));
   }
 
@@ -171,7 +207,8 @@ export class ProcedureCatalogService implements OnModuleDestroy {
 
 function accepted(verdict: ChangeVerdict): Extract<ChangeVerdict, { accepted: true }> {
   // Another writer (another instance) changed the procedure between our check and our append.
-  if (!verdict.accepted) throw new ConflictError(ErrorCodes.procedureVersionConflict, 'the procedure was changed by another request at the same time: read it again and retry');
+  if (!verdict.accepted)
+    throw new ConflictError(ErrorCodes.procedureVersionConflict, 'the procedure was changed by another request at the same time: read it again and retry');
   return verdict;
 }
 

@@ -19,7 +19,10 @@ export class ProcedureCodeParamDto {
  * request has no If-Match header.
  */
 export class ProcedurePutDto extends ProcedureDto {
-  @ApiPropertyOptional({ description: 'The version this change is based on (as listed by GET /v1/procedures); 0 = the procedure must not exist yet. Same as If-Match', example: 3 })
+  @ApiPropertyOptional({
+    description: 'The version this change is based on (as listed by GET /v1/procedures); 0 = the procedure must not exist yet. Same as If-Match',
+    example: 3,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -7,7 +7,15 @@ import { Client } from '../auth/client-auth.guard.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblems, BODY_PROBLEMS, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import { ProcedureCatalogService, type ProcedureActor } from './procedure-catalog.service.js';
-import { PROCEDURES_WRITE_SCOPE, ProcedureCodeParamDto, ProcedureEntryDto, ProcedureListDto, ProcedurePutDto, ProcedureRemovedDto, procedureOf } from './procedure-write.dto.js';
+import {
+  PROCEDURES_WRITE_SCOPE,
+  ProcedureCodeParamDto,
+  ProcedureEntryDto,
+  ProcedureListDto,
+  ProcedurePutDto,
+  ProcedureRemovedDto,
+  procedureOf,
+} from './procedure-write.dto.js';
 
 /** Scope to read the operator view of the catalog (versions, who changed what). */
 export const PROCEDURES_READ_SCOPE = 'procedures:read';
@@ -19,22 +27,41 @@ const PROCEDURE_BODY = {
   properties: {
     code: { type: 'string' as const, description: 'MaTTHC, N.NNNNNN: equal to the path' },
     name: { type: 'string' as const },
-    access: { type: 'array' as const, items: { type: 'object' as const, additionalProperties: true }, description: 'registry, dataset, fields, reason, legalBasis' },
+    access: {
+      type: 'array' as const,
+      items: { type: 'object' as const, additionalProperties: true },
+      description: 'registry, dataset, fields, reason, legalBasis',
+    },
     version: { type: 'integer' as const, minimum: 0, description: 'Like If-Match: the version the change is based on, 0 = must not exist yet' },
   },
   additionalProperties: true,
-  description: 'One procedure as in the catalog file (code, name, domain, codeVerified, note, access, subjects, form, components; docs/procedures.md), and optionally `version`, the version the change is based on',
+  description:
+    'One procedure as in the catalog file (code, name, domain, codeVerified, note, access, subjects, form, components; docs/procedures.md), and optionally `version`, the version the change is based on',
   example: {
     code: '2.001417',
     name: 'Cấp Phiếu lý lịch tư pháp',
-    access: [{ registry: 'judicial-records', dataset: 'criminal-record', fields: ['hasConvictions', 'convictions'], legalBasis: 'Luật Lý lịch tư pháp 2009, Điều 7' }],
+    access: [
+      { registry: 'judicial-records', dataset: 'criminal-record', fields: ['hasConvictions', 'convictions'], legalBasis: 'Luật Lý lịch tư pháp 2009, Điều 7' },
+    ],
     version: 1,
   },
 };
-const IF_MATCH = { name: 'If-Match', required: false, description: 'The version the change is based on, e.g. "3" ("0": must not exist yet); 409 procedure_version_conflict when another version is in force' };
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'The version the change is based on, e.g. "3" ("0": must not exist yet); 409 procedure_version_conflict when another version is in force',
+};
 const WRITE_REFUSALS = { status: 403 as const, description: 'The token lacks `procedures:write`: `missing_scope` (with `requiredScope`)' };
-const CONFLICTS = { status: 409 as const, description: 'Nothing changed: `procedure_version_conflict` (If-Match or `version` is not the version in force; `currentVersion` says which is), `procedure_catalog_fixed` (MOTLAN_PROCEDURE_CATALOG names a fixed file)' };
-const UNAVAILABLE = { status: 503 as const, description: 'Retry after `Retry-After` seconds: `procedure_catalog_unavailable` (the log cannot be written, or the change is not confirmed yet), `jwks_unavailable`' };
+const CONFLICTS = {
+  status: 409 as const,
+  description:
+    'Nothing changed: `procedure_version_conflict` (If-Match or `version` is not the version in force; `currentVersion` says which is), `procedure_catalog_fixed` (MOTLAN_PROCEDURE_CATALOG names a fixed file)',
+};
+const UNAVAILABLE = {
+  status: 503 as const,
+  description:
+    'Retry after `Retry-After` seconds: `procedure_catalog_unavailable` (the log cannot be written, or the change is not confirmed yet), `jwks_unavailable`',
+};
 
 /**
  * Operator API of the procedure catalog: run-time data, like the adapter catalog. Thin: the
@@ -67,7 +94,11 @@ export class ProceduresController {
   })
   @ApiOkResponse({ type: ProcedureEntryDto, description: 'The procedure as stored, with its new version (201 when created)' })
   @ApiProblems(
-    { status: 400, description: 'Invalid procedure: `validation_failed` (with `invalidParams`: JSON paths such as `access[0].registry`), `procedure_code_mismatch`, `malformed_body`, `body_too_deep`' },
+    {
+      status: 400,
+      description:
+        'Invalid procedure: `validation_failed` (with `invalidParams`: JSON paths such as `access[0].registry`), `procedure_code_mismatch`, `malformed_body`, `body_too_deep`',
+    },
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
     WRITE_REFUSALS,
@@ -102,7 +133,12 @@ export class ProceduresController {
     CONFLICTS,
     UNAVAILABLE,
   )
-  remove(@Client() client: AuthenticatedClient, @Param() param: ProcedureCodeParamDto, @Headers('if-match') ifMatch: string | undefined, @Req() request: FastifyRequest): Promise<ProcedureRemovedDto> {
+  remove(
+    @Client() client: AuthenticatedClient,
+    @Param() param: ProcedureCodeParamDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+  ): Promise<ProcedureRemovedDto> {
     return this.procedures.remove(param.code, expectedVersion(ifMatch, undefined), actor(client, request));
   }
 }
@@ -115,10 +151,11 @@ function actor(client: AuthenticatedClient, request: FastifyRequest): ProcedureA
 function expectedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number | undefined {
   if (ifMatch === undefined) return bodyVersion;
   const match = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(ifMatch);
-  if (!match) throw new InvalidRequestError(ErrorCodes.validation, 'If-Match must be a procedure version such as "3"', [{ name: 'If-Match', reason: 'not a version' }]);
+  if (!match)
+    throw new InvalidRequestError(ErrorCodes.validation, 'If-Match must be a procedure version such as "3"', [{ name: 'If-Match', reason: 'not a version' }]);
   const version = Number(match[1]);
   if (bodyVersion !== undefined && bodyVersion !== version) {
-    throw new InvalidRequestError(ErrorCodes.validation, 'If-Match and the body\'s version differ', [{ name: 'version', reason: 'differs from If-Match' }]);
+    throw new InvalidRequestError(ErrorCodes.validation, "If-Match and the body's version differ", [{ name: 'version', reason: 'differs from If-Match' }]);
   }
   return version;
 }

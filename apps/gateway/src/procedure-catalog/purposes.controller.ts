@@ -9,11 +9,19 @@ export class DatasetAccessAnswerDto {
   registry!: string;
   @ApiProperty({ example: 'person' })
   dataset!: string;
-  @ApiProperty({ type: [String], example: ['dateOfBirth', 'fullName', 'personId'], description: 'Fields the procedure may read; a lookup without `fields` returns these' })
+  @ApiProperty({
+    type: [String],
+    example: ['dateOfBirth', 'fullName', 'personId'],
+    description: 'Fields the procedure may read; a lookup without `fields` returns these',
+  })
   fields!: string[];
   @ApiPropertyOptional({ example: 'Tờ khai thay đổi thông tin cư trú (CT01)', description: 'Why the procedure needs them' })
   reason?: string;
-  @ApiPropertyOptional({ example: 'Luật Cư trú 2020, Điều 20', description: 'Set when a law lets the procedure read this dataset without consent even if it is sensitive; otherwise a sensitive dataset needs X-Consent-Ref' })
+  @ApiPropertyOptional({
+    example: 'Luật Cư trú 2020, Điều 20',
+    description:
+      'Set when a law lets the procedure read this dataset without consent even if it is sensitive; otherwise a sensitive dataset needs X-Consent-Ref',
+  })
   legalBasis?: string;
 }
 
@@ -35,7 +43,13 @@ export class FormFieldAnswerDto {
   type!: string;
   @ApiProperty({
     description: 'subject (role), via (relations: registry, dataset, field), registry, dataset, field (dotted path)',
-    example: { subject: 'applicant', via: [{ registry: 'residence', dataset: 'household', field: 'head.personId' }], registry: 'population', dataset: 'person', field: 'dateOfBirth' },
+    example: {
+      subject: 'applicant',
+      via: [{ registry: 'residence', dataset: 'household', field: 'head.personId' }],
+      registry: 'population',
+      dataset: 'person',
+      field: 'dateOfBirth',
+    },
   })
   source!: Record<string, unknown>;
 }
@@ -107,7 +121,11 @@ export class PurposesController {
         access: p.access.map((a) => ({ registry: a.registry, dataset: a.dataset, fields: [...a.fieldList], reason: a.reason, legalBasis: a.legalBasis })),
         subjects: p.form.subjects.map((s) => ({ ...s })),
         form: p.form.fields.map((f) => ({ name: f.name, label: f.label, type: f.type, source: { ...sourceAnswer(f.source), field: f.source.path.join('.') } })),
-        components: p.form.components.map((c) => ({ code: c.code, name: c.name, replacedBy: { ...sourceAnswer(c.replacedBy), fields: [...c.replacedBy.fields] } })),
+        components: p.form.components.map((c) => ({
+          code: c.code,
+          name: c.name,
+          replacedBy: { ...sourceAnswer(c.replacedBy), fields: [...c.replacedBy.fields] },
+        })),
       })),
     };
     return this.answer;

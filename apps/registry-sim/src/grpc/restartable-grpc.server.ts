@@ -138,7 +138,10 @@ export abstract class RestartableGrpcServer {
           return;
         }
         call.write(status());
-        this.watchers.set(call, state.onServingChange(() => call.write(status())));
+        this.watchers.set(
+          call,
+          state.onServingChange(() => call.write(status())),
+        );
         call.on('cancelled', () => {
           this.watchers.get(call)?.();
           this.watchers.delete(call);

@@ -113,7 +113,7 @@ describe('accepting statuses', () => {
     expect(portal.statusesOf('H01.01-000000-000000')).toEqual([]);
   });
 
-  it('keeps a dossier\'s statuses in arrival order, even when they arrive out of sequence', async () => {
+  it("keeps a dossier's statuses in arrival order, even when they arrive out of sequence", async () => {
     const id = newDossierId();
     for (const sequence of [1, 3, 2]) await deliver(request(id, sequence, { status: sequence === 3 ? 9 : 4 }));
     expect(portal.statusesOf(id).map((s) => s.sequence)).toEqual([1, 3, 2]);
@@ -167,7 +167,11 @@ describe('rejecting malformed statuses like a real portal', () => {
     ['sequence 0', { sequence: 0 }, /^sequence must be a positive integer/],
     ['a result document without a name', { resultDocuments: [{ code: 'KQ01', name: '', url: '' }] }, /^result_documents\[0\] needs a code and a name$/],
     ['no dossier id', (id) => ({ idempotencyKey: `${id}#1`, status: status({ dossierId: '' }) }), /^dossier_id must be 1-64 characters$/],
-    ['a key that is not <dossier_id>#<sequence>', (id) => ({ idempotencyKey: `${id}-1`, status: status({ dossierId: id }) }), /^idempotency_key must be "<dossier_id>#<sequence>"/],
+    [
+      'a key that is not <dossier_id>#<sequence>',
+      (id) => ({ idempotencyKey: `${id}-1`, status: status({ dossierId: id }) }),
+      /^idempotency_key must be "<dossier_id>#<sequence>"/,
+    ],
     ['no key', (id) => ({ idempotencyKey: '', status: status({ dossierId: id }) }), /^idempotency_key is required$/],
     ['no status', (id) => ({ idempotencyKey: `${id}#1` }), /^status is missing$/],
   ])('rejects %s with a reason, records nothing, and accepts the corrected status under the same key', async (_name, change, reason) => {

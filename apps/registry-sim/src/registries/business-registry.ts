@@ -25,7 +25,10 @@ export class EnterpriseDataset implements SimDataset {
     ],
   };
 
-  constructor(private readonly business: SyntheticBusiness, private readonly population: SyntheticPopulation) {}
+  constructor(
+    private readonly business: SyntheticBusiness,
+    private readonly population: SyntheticPopulation,
+  ) {}
 
   derive(subjectId: string): DerivedRecord | null {
     const enterprise = this.business.find(subjectId);

@@ -50,8 +50,6 @@ export class CallStats {
   }
 
   reset(): void {
-    this.stats = new Map(
-      REGISTRY_NAMES.map((r) => [r, { lookups: 0, lookupsByDataset: {}, failedLookups: 0, describes: 0, healthChecks: 0 }]),
-    );
+    this.stats = new Map(REGISTRY_NAMES.map((r) => [r, { lookups: 0, lookupsByDataset: {}, failedLookups: 0, describes: 0, healthChecks: 0 }]));
   }
 }

@@ -35,7 +35,9 @@ describe('judicial records (criminal-record extracts)', () => {
   });
 
   it('changes by expungement: every conviction expunged, a new version, the update date moved', () => {
-    const id = sim.samples('judicial-records', 'criminal-record', 1000).find((s) => extract(s).hasConvictions === true) ?? sim.samples('judicial-records', 'criminal-record', 1)[0];
+    const id =
+      sim.samples('judicial-records', 'criminal-record', 1000).find((s) => extract(s).hasConvictions === true) ??
+      sim.samples('judicial-records', 'criminal-record', 1)[0];
     const now = new Date('2026-12-01T00:00:00Z');
     const change = sim.changeRecord('judicial-records', 'criminal-record', id, now);
     expect(change).toMatchObject({ version: 2, subjectIds: [id] });

@@ -37,7 +37,11 @@ export class CriminalRecordDataset implements SimDataset {
       field('dateOfBirth', 'FIELD_TYPE_DATE', 'Date of birth.', true),
       field('hasConvictions', 'FIELD_TYPE_BOOLEAN', 'True when a conviction is on record and not expunged (có án tích).'),
       field('convictions', 'FIELD_TYPE_LIST', 'Convictions: judgmentNumber, court, judgmentDate, offence, sentence, expunged, expungedDate.'),
-      field('bannedFromPositions', 'FIELD_TYPE_LIST', 'Bans from holding positions or founding and managing enterprises (cấm đảm nhiệm chức vụ); empty if none.'),
+      field(
+        'bannedFromPositions',
+        'FIELD_TYPE_LIST',
+        'Bans from holding positions or founding and managing enterprises (cấm đảm nhiệm chức vụ); empty if none.',
+      ),
       field('lastUpdatedDate', 'FIELD_TYPE_DATE', 'When the record was last updated by the judicial records centre.'),
     ],
   };
@@ -90,7 +94,9 @@ export class CriminalRecordDataset implements SimDataset {
   /** Expungement of what is on record (xóa án tích) and the date of the update; nothing else changes. */
   change(current: JsonObject, _rng: SeededRandom, now: Date): JsonObject {
     const today = now.toISOString().slice(0, 10);
-    const convictions = (Array.isArray(current.convictions) ? (current.convictions as JsonObject[]) : []).map((c) => (c.expunged ? c : { ...c, expunged: true, expungedDate: today }));
+    const convictions = (Array.isArray(current.convictions) ? (current.convictions as JsonObject[]) : []).map((c) =>
+      c.expunged ? c : { ...c, expunged: true, expungedDate: today },
+    );
     return { convictions, hasConvictions: false, lastUpdatedDate: today };
   }
 

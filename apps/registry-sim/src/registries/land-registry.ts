@@ -30,7 +30,10 @@ export class ParcelDataset implements SimDataset {
     ],
   };
 
-  constructor(private readonly land: SyntheticLand, private readonly population: SyntheticPopulation) {}
+  constructor(
+    private readonly land: SyntheticLand,
+    private readonly population: SyntheticPopulation,
+  ) {}
 
   derive(subjectId: string): DerivedRecord | null {
     const parcel = this.land.find(subjectId);

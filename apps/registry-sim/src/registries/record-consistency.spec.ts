@@ -59,8 +59,17 @@ describe('records agree across registries', () => {
     for (const id of ids) {
       const person = get('population', 'person', id)!;
       const birth = get('civil-status', 'birth', id)!;
-      expect(birth).toMatchObject({ personId: id, fullName: person.fullName, dateOfBirth: person.dateOfBirth, fatherId: person.fatherId, motherId: person.motherId });
-      for (const [parentId, parentName, sex] of [[birth.fatherId, birth.fatherName, 'male'], [birth.motherId, birth.motherName, 'female']] as const) {
+      expect(birth).toMatchObject({
+        personId: id,
+        fullName: person.fullName,
+        dateOfBirth: person.dateOfBirth,
+        fatherId: person.fatherId,
+        motherId: person.motherId,
+      });
+      for (const [parentId, parentName, sex] of [
+        [birth.fatherId, birth.fatherName, 'male'],
+        [birth.motherId, birth.motherName, 'female'],
+      ] as const) {
         expect(typeof parentName).toBe('string');
         if (parentId === null) continue;
         linked++;

@@ -22,7 +22,12 @@ export class HouseholdDataset implements SimDataset {
     fields: [
       field('householdId', 'FIELD_TYPE_STRING', 'Household number.'),
       field('head', 'FIELD_TYPE_OBJECT', 'Head of household: personId, fullName.', true),
-      field('members', 'FIELD_TYPE_LIST', 'Members: personId, fullName, relationToHead (CHU_HO, VO, CHONG, CON, BO, ME, CON_DAU, CON_RE, CHAU, ANH_CHI_EM, KHAC), dateOfBirth.', true),
+      field(
+        'members',
+        'FIELD_TYPE_LIST',
+        'Members: personId, fullName, relationToHead (CHU_HO, VO, CHONG, CON, BO, ME, CON_DAU, CON_RE, CHAU, ANH_CHI_EM, KHAC), dateOfBirth.',
+        true,
+      ),
       field('memberCount', 'FIELD_TYPE_NUMBER', 'Number of members.'),
       field('permanentAddress', 'FIELD_TYPE_OBJECT', 'Permanent residence: communeCode, communeName, provinceCode, provinceName, line.', true),
       field('temporaryAddress', 'FIELD_TYPE_OBJECT', 'Registered temporary residence (same shape plus expiresOn), or null.', true),

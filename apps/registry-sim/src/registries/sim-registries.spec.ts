@@ -6,8 +6,7 @@ import { InvalidRequestError, SubjectNotFoundError, UnknownRegistryError } from 
 import { SimRegistries, type RecordChange } from './sim-registries.js';
 
 const directory = VnAdminDirectory.load({ env: {} });
-const create = (seed = 5): SimRegistries =>
-  new SimRegistries({ seed, persons: 1_000_000, directory, logger: pino({ level: 'silent' }) });
+const create = (seed = 5): SimRegistries => new SimRegistries({ seed, persons: 1_000_000, directory, logger: pino({ level: 'silent' }) });
 
 describe('SimRegistries', () => {
   const sim = create();
@@ -44,7 +43,10 @@ describe('SimRegistries', () => {
 
   it('refuses unknown datasets and fields, and malformed ids, naming the problem', () => {
     const [id] = sim.samples('population', 'person', 1);
-    const lookup = (dataset: string, subjectId: string, fields: string[] = []) => () => sim.lookup('population', { dataset, subjectId, fields });
+    const lookup =
+      (dataset: string, subjectId: string, fields: string[] = []) =>
+      () =>
+        sim.lookup('population', { dataset, subjectId, fields });
     expect(lookup('pets', id)).toThrow(InvalidRequestError);
     expect(lookup('pets', id)).toThrow(/unknown dataset "pets"/);
     expect(lookup('person', id, ['fullName', 'shoeSize'])).toThrow(/unknown field "shoeSize"/);
@@ -94,7 +96,14 @@ describe('SimRegistries', () => {
     const unsubscribe = sim.onChange((event) => events.push(event));
     const now = new Date();
     const change = sim.changeRecord('residence', 'household', id, now);
-    expect(change).toMatchObject({ registry: 'residence', dataset: 'household', subjectId: id, version: 2, changedFields: ['temporaryAddress'], asOf: now.toISOString() });
+    expect(change).toMatchObject({
+      registry: 'residence',
+      dataset: 'household',
+      subjectId: id,
+      version: 2,
+      changedFields: ['temporaryAddress'],
+      asOf: now.toISOString(),
+    });
     expect([...change.subjectIds].sort()).toEqual([...members].sort());
     expect(events).toEqual([change]);
     for (const member of members) {

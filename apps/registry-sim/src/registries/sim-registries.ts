@@ -202,10 +202,7 @@ export class SimRegistries {
       changedFields: Object.keys(changed),
       asOf: now.toISOString(),
     };
-    this.logger.debug(
-      { registry, dataset: datasetName, subject: subjectTag(subjectId), version, changedFields: change.changedFields },
-      'record changed',
-    );
+    this.logger.debug({ registry, dataset: datasetName, subject: subjectTag(subjectId), version, changedFields: change.changedFields }, 'record changed');
     for (const listener of this.listeners) {
       try {
         listener(change);

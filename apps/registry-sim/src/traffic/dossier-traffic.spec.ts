@@ -25,7 +25,9 @@ interface Recorded {
 }
 
 /** A stand-in gateway that records every request and answers what `answer` says (202 by default). */
-async function fakeGateway(answer: (request: Recorded, attempt: number) => number = () => 202): Promise<{ url: string; requests: Recorded[]; stop(): Promise<void> }> {
+async function fakeGateway(
+  answer: (request: Recorded, attempt: number) => number = () => 202,
+): Promise<{ url: string; requests: Recorded[]; stop(): Promise<void> }> {
   const requests: Recorded[] = [];
   const attempts = new Map<string, number>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -72,7 +72,7 @@ export function dueDate(receivedAt: Date, workingDays: number): Date {
   // Midnight local of the day received, as a UTC instant.
   let day = Date.UTC(p.year, p.month - 1, p.day) - VN_OFFSET_MS;
   let weekday = p.weekday;
-  for (let left = workingDays; left > 0; ) {
+  for (let left = workingDays; left > 0;) {
     day += 86_400_000;
     weekday = (weekday + 1) % 7;
     if (weekday !== 0 && weekday !== 6) left--;

@@ -22,7 +22,8 @@ function problems(plan: GroupPlan): string[] {
       const head = p[household.headSlot];
       if (relation === 'VO' && !(member.spouseSlot === head.slot && member.sex === 'female')) say(member, 'VO but not the wife of the head');
       if (relation === 'CHONG' && !(member.spouseSlot === head.slot && member.sex === 'male')) say(member, 'CHONG but not the husband');
-      if (relation === 'CON' && ![member.fatherSlot, member.motherSlot].some((s) => s === head.slot || s === head.spouseSlot)) say(member, 'CON of someone else');
+      if (relation === 'CON' && ![member.fatherSlot, member.motherSlot].some((s) => s === head.slot || s === head.spouseSlot))
+        say(member, 'CON of someone else');
       if (relation === 'BO' && head.fatherSlot !== slot) say(member, 'BO but not the father of the head');
       if (relation === 'ME' && head.motherSlot !== slot) say(member, 'ME but not the mother of the head');
     }
@@ -36,7 +37,10 @@ function problems(plan: GroupPlan): string[] {
     if (!alive && registered.has(person.slot)) say(person, 'deceased but still registered in a household');
     if (!alive && person.dateOfDeath! <= person.dateOfBirth) say(person, 'died before birth');
     if (person.householdKey === null ? alive : person.householdKey !== person.addressHouseholdKey) say(person, 'address household mismatch');
-    for (const [slot, sex] of [[person.fatherSlot, 'male'], [person.motherSlot, 'female']] as const) {
+    for (const [slot, sex] of [
+      [person.fatherSlot, 'male'],
+      [person.motherSlot, 'female'],
+    ] as const) {
       if (slot === null) continue;
       const parent = p[slot];
       if (parent.sex !== sex) say(person, `parent ${slot} has sex ${parent.sex}`);
@@ -44,7 +48,8 @@ function problems(plan: GroupPlan): string[] {
       if (parent.dateOfDeath !== null && parent.dateOfDeath < person.dateOfBirth) say(person, `parent ${slot} died before the birth`);
       if (parent.spouseSlot !== null && parent.marriageDate! > person.dateOfBirth) say(person, 'born before the parents married');
     }
-    if (person.fatherSlot !== null && person.motherSlot !== null && p[person.fatherSlot].spouseSlot !== person.motherSlot) say(person, 'parents are not spouses');
+    if (person.fatherSlot !== null && person.motherSlot !== null && p[person.fatherSlot].spouseSlot !== person.motherSlot)
+      say(person, 'parents are not spouses');
     if (person.fatherSlot !== null && person.familyName !== p[person.fatherSlot].familyName) say(person, "does not carry the father's family name");
     if (person.spouseSlot !== null) {
       const spouse = p[person.spouseSlot];

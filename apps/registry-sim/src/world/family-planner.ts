@@ -32,8 +32,19 @@ const TAG_GROUP = 0x9a0;
 const TAG_PARENTS = 0x9a1;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Children of a founding couple, and of a couple of the next generation (still growing). */
-const CHILDREN_OF_COUPLE: Weighted<number> = [[0, 8], [1, 20], [2, 38], [3, 22], [4, 12]];
-const CHILDREN_OF_YOUNG_COUPLE: Weighted<number> = [[0, 20], [1, 35], [2, 35], [3, 10]];
+const CHILDREN_OF_COUPLE: Weighted<number> = [
+  [0, 8],
+  [1, 20],
+  [2, 38],
+  [3, 22],
+  [4, 12],
+];
+const CHILDREN_OF_YOUNG_COUPLE: Weighted<number> = [
+  [0, 20],
+  [1, 35],
+  [2, 35],
+  [3, 10],
+];
 
 /** A parent either lives in the same group (slot) or is only known by name (born long ago, abroad…). */
 export interface PlannedPerson {
@@ -356,8 +367,7 @@ class GroupBuilder {
       const spouse = draft.spouseSlot === null ? null : this.persons[draft.spouseSlot];
       if (spouse !== null) {
         // The late spouse stays named; the survivor is widowed, the deceased died married.
-        draft.maritalStatus =
-          spouse.dateOfDeath !== null && draft.dateOfDeath === null ? MARITAL_STATUS.widowed : MARITAL_STATUS.married;
+        draft.maritalStatus = spouse.dateOfDeath !== null && draft.dateOfDeath === null ? MARITAL_STATUS.widowed : MARITAL_STATUS.married;
       }
       draft.occupation = occupation(rng, draft.birthYear, draft.dateOfDeath);
       draft.addressHouseholdKey = draft.householdKey ?? draft.homeKey;
@@ -403,8 +413,7 @@ function chooseHead(slots: readonly number[], persons: readonly PlannedPerson[])
 export function relationToHead(head: PlannedPerson, member: PlannedPerson, persons: readonly PlannedPerson[]): RelationToHead {
   if (member.slot === head.slot) return 'CHU_HO';
   if (member.spouseSlot === head.slot) return member.sex === 'female' ? 'VO' : 'CHONG';
-  const isChildOf = (child: PlannedPerson, parent: PlannedPerson): boolean =>
-    child.fatherSlot === parent.slot || child.motherSlot === parent.slot;
+  const isChildOf = (child: PlannedPerson, parent: PlannedPerson): boolean => child.fatherSlot === parent.slot || child.motherSlot === parent.slot;
   if (isChildOf(member, head)) return 'CON';
   if (head.fatherSlot === member.slot) return 'BO';
   if (head.motherSlot === member.slot) return 'ME';
@@ -441,11 +450,7 @@ export function addressLine(rng: SeededRandom, communeType: string, southern: bo
 }
 
 /** Temporary residence, mostly in the big cities where people go to work or study. */
-export function temporaryAddress(
-  rng: SeededRandom,
-  directory: VnAdminDirectory,
-  homeProvinceCode: string,
-): PlannedAddress & { expiresOn: string } {
+export function temporaryAddress(rng: SeededRandom, directory: VnAdminDirectory, homeProvinceCode: string): PlannedAddress & { expiresOn: string } {
   const cities = ['79', '01', '48', '92', '31', '75'].filter((c) => c !== homeProvinceCode && directory.province(c));
   const provinces = directory.provinces();
   const provinceCode = cities.length > 0 && rng.chance(0.8) ? rng.pick(cities) : rng.pick(provinces).code;

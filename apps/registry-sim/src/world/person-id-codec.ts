@@ -28,8 +28,25 @@ const { floor, ceil, max } = Math;
 
 /** Relative weight of populous former provinces (about population / 1.5 million); others weigh 1. */
 const PROVINCE_WEIGHTS: Readonly<Record<string, number>> = {
-  '001': 6, '079': 6, '038': 3, '040': 3, '075': 2, '074': 2, '031': 2, '089': 2, '066': 2, '030': 2,
-  '034': 2, '036': 2, '024': 2, '082': 2, '091': 2, '080': 2, '064': 2, '052': 2, '049': 2,
+  '001': 6,
+  '079': 6,
+  '038': 3,
+  '040': 3,
+  '075': 2,
+  '074': 2,
+  '031': 2,
+  '089': 2,
+  '066': 2,
+  '030': 2,
+  '034': 2,
+  '036': 2,
+  '024': 2,
+  '082': 2,
+  '091': 2,
+  '080': 2,
+  '064': 2,
+  '052': 2,
+  '049': 2,
 };
 
 export interface DecodedPersonId {

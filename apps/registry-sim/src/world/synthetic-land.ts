@@ -30,12 +30,65 @@ export const LAND_USES: Readonly<Record<string, { name: string; area: readonly [
 };
 
 const LAND_USE_MIX: Readonly<Record<CommuneType, Weighted<string>>> = {
-  phuong: [['ODT', 55], ['CLN', 10], ['TMD', 15], ['SKC', 8], ['BHK', 7], ['NTS', 5]],
-  xa: [['ONT', 30], ['LUC', 28], ['CLN', 18], ['BHK', 10], ['RSX', 7], ['NTS', 5], ['TMD', 1], ['SKC', 1]],
-  dac_khu: [['ONT', 40], ['TMD', 20], ['CLN', 15], ['NTS', 15], ['RSX', 10]],
+  phuong: [
+    ['ODT', 55],
+    ['CLN', 10],
+    ['TMD', 15],
+    ['SKC', 8],
+    ['BHK', 7],
+    ['NTS', 5],
+  ],
+  xa: [
+    ['ONT', 30],
+    ['LUC', 28],
+    ['CLN', 18],
+    ['BHK', 10],
+    ['RSX', 7],
+    ['NTS', 5],
+    ['TMD', 1],
+    ['SKC', 1],
+  ],
+  dac_khu: [
+    ['ONT', 40],
+    ['TMD', 20],
+    ['CLN', 15],
+    ['NTS', 15],
+    ['RSX', 10],
+  ],
 };
 
-const CERTIFICATE_SERIES = ['AA', 'AB', 'BA', 'BB', 'BC', 'BD', 'BE', 'BH', 'BK', 'BL', 'BM', 'BN', 'BP', 'BQ', 'BS', 'BT', 'CA', 'CB', 'CC', 'CD', 'CE', 'CH', 'CK', 'CL', 'CS', 'CT', 'DA', 'DB', 'DC', 'DD'];
+const CERTIFICATE_SERIES = [
+  'AA',
+  'AB',
+  'BA',
+  'BB',
+  'BC',
+  'BD',
+  'BE',
+  'BH',
+  'BK',
+  'BL',
+  'BM',
+  'BN',
+  'BP',
+  'BQ',
+  'BS',
+  'BT',
+  'CA',
+  'CB',
+  'CC',
+  'CD',
+  'CE',
+  'CH',
+  'CK',
+  'CL',
+  'CS',
+  'CT',
+  'DA',
+  'DB',
+  'DC',
+  'DD',
+];
 
 export interface ParcelOwner {
   kind: 'person' | 'enterprise';

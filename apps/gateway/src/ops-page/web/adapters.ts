@@ -43,30 +43,60 @@ export function renderAdapters(note: HTMLElement, table: HTMLTableElement, adapt
   }
   let windowMs: number | null = null;
   for (const a of adapters) if (a.health && a.health.resilience.recent) windowMs = a.health.resilience.recent.windowMs;
-  note.textContent = problem || (adapters.length
-    ? 'Error rate and p95 latency over the last ' + duration(windowMs || 60000) + ' of calls.'
-    : 'No adapter is configured or registered.');
-  table.tHead?.replaceChildren(h('tr', null, ([
-    ['Adapter'], ['Registry'], ['Endpoint'], ['State'], ['gRPC health'], ['Breaker'], ['In flight', 1], ['Recent calls', 1], ['Error rate', 1], ['p95 latency', 1],
-  ] as const).map((c) => h('th', { scope: 'col', class: c[1] ? 'num' : null, text: c[0] }))));
-  const rows = adapters.slice().sort((a, b) =>
-    a.adapter.registry.localeCompare(b.adapter.registry) || a.adapter.id.localeCompare(b.adapter.id),
-  ).map((entry) => {
-    const a = entry.adapter, hl = entry.health, r = hl ? hl.resilience : null, recent = r ? r.recent : null;
-    const breaker = r ? r.breaker.state : null;
-    return h('tr', { 'data-adapter': a.id }, [
-      h('th', { scope: 'row' }, [h('code', { text: a.id }), h('span', { class: 'muted', text: a.source === 'config' ? ' (config)' : '' })]),
-      h('td', { text: a.registry }),
-      h('td', null, h('code', { text: a.endpoint })),
-      h('td', { 'data-field': 'state', title: a.reason || null }, badge(a.state, a.state.toUpperCase())),
-      h('td', { 'data-field': 'grpc-health' }, hl ? badge(hl.grpcHealth) : h('span', { class: 'muted', text: describeProblem(entry.healthError) })),
-      h('td', { 'data-field': 'breaker', title: r && r.breaker.opened ? 'opened ' + r.breaker.opened + ' times since start' : null },
-        r && breaker ? [badge(breaker, BREAKER_LABEL[breaker] || breaker), breaker === 'open' ? ' for ' + duration(r.breaker.remainingOpenMs) : ''] : '\u2014'),
-      h('td', { class: 'num', 'data-field': 'in-flight', text: r ? num(r.inFlight) + ' / ' + num(r.maxConcurrency) : '\u2014' }),
-      h('td', { class: 'num', 'data-field': 'calls', text: recent ? num(recent.calls) : '\u2014' }),
-      h('td', { class: 'num' + (recent && recent.errorRate > 0 ? ' alert-num' : ''), 'data-field': 'error-rate', text: recent && recent.calls ? percent(recent.errorRate) : '\u2014' }),
-      h('td', { class: 'num', 'data-field': 'p95', text: recent && recent.latencyMs ? duration(recent.latencyMs.p95) : '\u2014' }),
-    ]);
-  });
+  note.textContent =
+    problem ||
+    (adapters.length ? 'Error rate and p95 latency over the last ' + duration(windowMs || 60000) + ' of calls.' : 'No adapter is configured or registered.');
+  table.tHead?.replaceChildren(
+    h(
+      'tr',
+      null,
+      (
+        [
+          ['Adapter'],
+          ['Registry'],
+          ['Endpoint'],
+          ['State'],
+          ['gRPC health'],
+          ['Breaker'],
+          ['In flight', 1],
+          ['Recent calls', 1],
+          ['Error rate', 1],
+          ['p95 latency', 1],
+        ] as const
+      ).map((c) => h('th', { scope: 'col', class: c[1] ? 'num' : null, text: c[0] })),
+    ),
+  );
+  const rows = adapters
+    .slice()
+    .sort((a, b) => a.adapter.registry.localeCompare(b.adapter.registry) || a.adapter.id.localeCompare(b.adapter.id))
+    .map((entry) => {
+      const a = entry.adapter,
+        hl = entry.health,
+        r = hl ? hl.resilience : null,
+        recent = r ? r.recent : null;
+      const breaker = r ? r.breaker.state : null;
+      return h('tr', { 'data-adapter': a.id }, [
+        h('th', { scope: 'row' }, [h('code', { text: a.id }), h('span', { class: 'muted', text: a.source === 'config' ? ' (config)' : '' })]),
+        h('td', { text: a.registry }),
+        h('td', null, h('code', { text: a.endpoint })),
+        h('td', { 'data-field': 'state', title: a.reason || null }, badge(a.state, a.state.toUpperCase())),
+        h('td', { 'data-field': 'grpc-health' }, hl ? badge(hl.grpcHealth) : h('span', { class: 'muted', text: describeProblem(entry.healthError) })),
+        h(
+          'td',
+          { 'data-field': 'breaker', title: r && r.breaker.opened ? 'opened ' + r.breaker.opened + ' times since start' : null },
+          r && breaker
+            ? [badge(breaker, BREAKER_LABEL[breaker] || breaker), breaker === 'open' ? ' for ' + duration(r.breaker.remainingOpenMs) : '']
+            : '\u2014',
+        ),
+        h('td', { class: 'num', 'data-field': 'in-flight', text: r ? num(r.inFlight) + ' / ' + num(r.maxConcurrency) : '\u2014' }),
+        h('td', { class: 'num', 'data-field': 'calls', text: recent ? num(recent.calls) : '\u2014' }),
+        h('td', {
+          class: 'num' + (recent && recent.errorRate > 0 ? ' alert-num' : ''),
+          'data-field': 'error-rate',
+          text: recent && recent.calls ? percent(recent.errorRate) : '\u2014',
+        }),
+        h('td', { class: 'num', 'data-field': 'p95', text: recent && recent.latencyMs ? duration(recent.latencyMs.p95) : '\u2014' }),
+      ]);
+    });
   table.tBodies[0].replaceChildren(...rows);
 }

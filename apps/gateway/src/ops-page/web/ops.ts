@@ -89,34 +89,37 @@ function refresh(): Promise<void> {
     settle(api<ProvincesView>('/v1/ops/sync/provinces')),
     settle(selected ? api<CommunesView>('/v1/ops/sync/communes?province=' + encodeURIComponent(selected)) : Promise.resolve(null)),
     settle(loadAdapters()),
-  ]).then(([lag, provinces, communes, adapters]) => {
-    const failed = [lag.error, provinces.error].filter((e): e is ApiError => e !== null);
-    state.problem = failed.length ? failed[0] : null;
-    if (lag.value) state.lag = lag.value;
-    if (provinces.value) state.provinces = provinces.value;
-    if (!failed.length) state.lastSuccessAt = Date.now();
-    if (communes.value && communes.value.province.code === state.selected) state.communes = communes.value;
-    else if (communes.error && communes.error.status === 404) selectProvince(null, false);
-    if (adapters.value) {
-      state.adapters = adapters.value;
-      state.adaptersProblem = '';
-    } else if (adapters.error) {
-      const e = adapters.error;
-      state.adaptersProblem = adapterProblemText(e);
-      if (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'no-token') state.adapters = null;
-    }
-    render();
-  }).catch((e: unknown) => {
-    // A drawing bug must not stop the live refresh; it shows in the status line instead.
-    state.problem = new ApiError('error', 0, 'page error: ' + (e instanceof Error && e.message ? e.message : String(e)));
-    renderConnection();
-  }).finally(() => {
-    state.running = null;
-    if (state.again) {
-      state.again = false;
-      void refresh();
-    } else schedule();
-  });
+  ])
+    .then(([lag, provinces, communes, adapters]) => {
+      const failed = [lag.error, provinces.error].filter((e): e is ApiError => e !== null);
+      state.problem = failed.length ? failed[0] : null;
+      if (lag.value) state.lag = lag.value;
+      if (provinces.value) state.provinces = provinces.value;
+      if (!failed.length) state.lastSuccessAt = Date.now();
+      if (communes.value && communes.value.province.code === state.selected) state.communes = communes.value;
+      else if (communes.error && communes.error.status === 404) selectProvince(null, false);
+      if (adapters.value) {
+        state.adapters = adapters.value;
+        state.adaptersProblem = '';
+      } else if (adapters.error) {
+        const e = adapters.error;
+        state.adaptersProblem = adapterProblemText(e);
+        if (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'no-token') state.adapters = null;
+      }
+      render();
+    })
+    .catch((e: unknown) => {
+      // A drawing bug must not stop the live refresh; it shows in the status line instead.
+      state.problem = new ApiError('error', 0, 'page error: ' + (e instanceof Error && e.message ? e.message : String(e)));
+      renderConnection();
+    })
+    .finally(() => {
+      state.running = null;
+      if (state.again) {
+        state.again = false;
+        void refresh();
+      } else schedule();
+    });
   return state.running;
 }
 
@@ -238,16 +241,25 @@ function byName(a: { name: string }, b: { name: string }): number {
 }
 
 function worstFirst(a: ProvinceRow, b: ProvinceRow): number {
-  return b.red - a.red || b.yellow - a.yellow || a.greenShare - b.greenShare ||
-    (b.oldestPendingAgeMs || 0) - (a.oldestPendingAgeMs || 0) || b.failed - a.failed || b.pending - a.pending || byName(a, b);
+  return (
+    b.red - a.red ||
+    b.yellow - a.yellow ||
+    a.greenShare - b.greenShare ||
+    (b.oldestPendingAgeMs || 0) - (a.oldestPendingAgeMs || 0) ||
+    b.failed - a.failed ||
+    b.pending - a.pending ||
+    byName(a, b)
+  );
 }
 
 function sortedProvinces(list: ProvinceRow[]): ProvinceRow[] {
-  const key = state.sort.key, sign = state.sort.dir === 'asc' ? 1 : -1;
+  const key = state.sort.key,
+    sign = state.sort.dir === 'asc' ? 1 : -1;
   return list.slice().sort((a, b) => {
     if (key === 'worst') return worstFirst(a, b);
     if (key === 'name') return sign * byName(a, b);
-    const av = a[key] ?? -1, bv = b[key] ?? -1;
+    const av = a[key] ?? -1,
+      bv = b[key] ?? -1;
     return sign * (av - bv) || worstFirst(a, b);
   });
 }
@@ -263,22 +275,38 @@ function renderProvinces(): void {
   if (!data) return;
   const table = $<HTMLTableElement>('province-table');
   const column = PROVINCE_COLUMNS.find((c) => c.key === state.sort.key);
-  $('province-sort-note').textContent = (column
-    ? 'Sorted by ' + column.label + (state.sort.dir === 'asc' ? ', lowest first.' : ', highest first.')
-    : 'Sorted worst first: most RED communes, then most YELLOW, then lowest share of GREEN.') +
+  $('province-sort-note').textContent =
+    (column
+      ? 'Sorted by ' + column.label + (state.sort.dir === 'asc' ? ', lowest first.' : ', highest first.')
+      : 'Sorted worst first: most RED communes, then most YELLOW, then lowest share of GREEN.') +
     ' Click a column heading to sort by it, a province to see its communes.';
   keepingFocus(table, () => {
-    const head = h('tr', null, PROVINCE_COLUMNS.map((c) => {
-      const sorted = state.sort.key === c.key ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : null;
-      return h('th', { scope: 'col', class: c.num ? 'num' : null, 'aria-sort': sorted },
-        h('button', { type: 'button', 'data-focus-key': 'sort-' + c.key, onclick: () => sortBy(c.key) }, c.label));
-    }));
+    const head = h(
+      'tr',
+      null,
+      PROVINCE_COLUMNS.map((c) => {
+        const sorted = state.sort.key === c.key ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : null;
+        return h(
+          'th',
+          { scope: 'col', class: c.num ? 'num' : null, 'aria-sort': sorted },
+          h('button', { type: 'button', 'data-focus-key': 'sort-' + c.key, onclick: () => sortBy(c.key) }, c.label),
+        );
+      }),
+    );
     table.tHead?.replaceChildren(head);
     const rows = sortedProvinces(data.provinces).map((p) => {
       const selected = p.code === state.selected;
       const row = h('tr', { 'data-province': p.code, 'aria-current': selected ? 'true' : null }, [
         h('th', { scope: 'row', 'data-field': 'name' }, [
-          h('button', { type: 'button', class: 'linkish', lang: 'vi', 'data-focus-key': 'province-' + p.code, 'aria-expanded': selected ? 'true' : 'false', 'aria-controls': 'communes', text: p.name }),
+          h('button', {
+            type: 'button',
+            class: 'linkish',
+            lang: 'vi',
+            'data-focus-key': 'province-' + p.code,
+            'aria-expanded': selected ? 'true' : 'false',
+            'aria-controls': 'communes',
+            text: p.name,
+          }),
           h('span', { class: 'muted', text: ' ' + p.code }),
         ]),
         numCell(p.communes, 'communes'),
@@ -310,10 +338,7 @@ function shareBar(share: number): HTMLElement {
   const fill = h('span');
   // Set through the CSSOM: the CSP forbids style attributes, not script-set styles.
   fill.style.width = Math.max(0, Math.min(1, share)) * 100 + '%';
-  return h('div', { class: 'share' }, [
-    h('div', { class: 'bar', 'aria-hidden': 'true' }, fill),
-    h('span', { class: 'share-text', text: percent(share) }),
-  ]);
+  return h('div', { class: 'share' }, [h('div', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'share-text', text: percent(share) })]);
 }
 
 // ---- Communes of one province ----
@@ -327,16 +352,19 @@ function selectProvince(code: string | null, load: boolean): void {
   renderCommunes();
   if (!code || !load) return;
   const section = $('communes');
-  api<CommunesView>('/v1/ops/sync/communes?province=' + encodeURIComponent(code)).then((data) => {
-    if (state.selected !== code) return;
-    state.communes = data;
-    renderCommunes();
-    $('communes-title').focus();
-    section.scrollIntoView({ block: 'start' });
-  }, (e: unknown) => {
-    if (state.selected !== code) return;
-    $('communes-summary').textContent = 'The communes could not be read (' + describeProblem(ApiError.from(e)) + ').';
-  });
+  api<CommunesView>('/v1/ops/sync/communes?province=' + encodeURIComponent(code)).then(
+    (data) => {
+      if (state.selected !== code) return;
+      state.communes = data;
+      renderCommunes();
+      $('communes-title').focus();
+      section.scrollIntoView({ block: 'start' });
+    },
+    (e: unknown) => {
+      if (state.selected !== code) return;
+      $('communes-summary').textContent = 'The communes could not be read (' + describeProblem(ApiError.from(e)) + ').';
+    },
+  );
 }
 
 function renderCommunes(): void {
@@ -360,21 +388,65 @@ function renderCommunes(): void {
   append(title, ['Communes of ', h('span', { lang: 'vi', text: data.province.name }), ' (' + data.province.code + ')']);
   const count: Record<Colour, number> = { GREEN: 0, YELLOW: 0, RED: 0 };
   for (const c of data.communes) count[c.status]++;
-  $('communes-summary').textContent = num(data.communes.length) + ' communes: ' + num(count.GREEN) + ' GREEN, ' + num(count.YELLOW) + ' YELLOW, ' +
-    num(count.RED) + ' RED. Evaluated at ' + clock(Date.parse(data.evaluatedAt)) + '. Worst first.';
-  table.tHead?.replaceChildren(h('tr', null, ([
-    ['Commune'], ['Code'], ['Colour'], ['Why'], ['Received', 1], ['Delivered', 1], ['Pending', 1], ['Failed', 1], ['Failure ratio', 1], ['Oldest pending', 1], ['Pending on partitions'],
-  ] as const).map((c) => h('th', { scope: 'col', class: c[1] ? 'num' : null, text: c[0] }))));
-  const list = data.communes.filter((c) => !state.notGreenOnly || c.status !== 'GREEN').sort((a, b) =>
-    COLOUR_RANK[a.status] - COLOUR_RANK[b.status] || (b.oldestPendingAgeMs || 0) - (a.oldestPendingAgeMs || 0) ||
-    b.failed - a.failed || b.pending - a.pending || b.received - a.received || byName(a, b),
+  $('communes-summary').textContent =
+    num(data.communes.length) +
+    ' communes: ' +
+    num(count.GREEN) +
+    ' GREEN, ' +
+    num(count.YELLOW) +
+    ' YELLOW, ' +
+    num(count.RED) +
+    ' RED. Evaluated at ' +
+    clock(Date.parse(data.evaluatedAt)) +
+    '. Worst first.';
+  table.tHead?.replaceChildren(
+    h(
+      'tr',
+      null,
+      (
+        [
+          ['Commune'],
+          ['Code'],
+          ['Colour'],
+          ['Why'],
+          ['Received', 1],
+          ['Delivered', 1],
+          ['Pending', 1],
+          ['Failed', 1],
+          ['Failure ratio', 1],
+          ['Oldest pending', 1],
+          ['Pending on partitions'],
+        ] as const
+      ).map((c) => h('th', { scope: 'col', class: c[1] ? 'num' : null, text: c[0] })),
+    ),
   );
+  const list = data.communes
+    .filter((c) => !state.notGreenOnly || c.status !== 'GREEN')
+    .sort(
+      (a, b) =>
+        COLOUR_RANK[a.status] - COLOUR_RANK[b.status] ||
+        (b.oldestPendingAgeMs || 0) - (a.oldestPendingAgeMs || 0) ||
+        b.failed - a.failed ||
+        b.pending - a.pending ||
+        b.received - a.received ||
+        byName(a, b),
+    );
   let rows = list.map((c) =>
     h('tr', { 'data-commune': c.code }, [
       h('th', { scope: 'row', lang: 'vi', 'data-field': 'name', text: c.name }),
       h('td', { class: 'mono', 'data-field': 'code', text: c.code }),
       h('td', { 'data-field': 'status' }, badge(c.status)),
-      h('td', { 'data-field': 'reasons' }, c.reasons.length ? h('ul', { class: 'reasons' }, c.reasons.map((r) => h('li', { text: r }))) : h('span', { class: 'muted', text: '\u2014' })),
+      h(
+        'td',
+        { 'data-field': 'reasons' },
+        c.reasons.length
+          ? h(
+              'ul',
+              { class: 'reasons' },
+              c.reasons.map((r) => h('li', { text: r })),
+            )
+          : h('span', { class: 'muted', text: '\u2014' }),
+      ),
       numCell(c.received, 'received'),
       numCell(c.delivered, 'delivered'),
       numCell(c.pending, 'pending'),
