@@ -51,7 +51,10 @@ async function startGateway(): Promise<string> {
     MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
       .map(([r, e]) => `${r}=${e}`)
       .join(','),
-    MOTLAN_REGISTRY_TIMEOUT_MS: '1000',
+    // Coalescing is counted in registry calls: a call timed out on a loaded machine and retried would
+    // count twice (CI saw 2 for 1). No test here depends on a registry timing out (faults are
+    // "down", answered at once, or 100 ms of latency).
+    MOTLAN_REGISTRY_TIMEOUT_MS: '10000',
     // Records go stale after 2 s here, so the stale window can be observed in a test.
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '2',
   });
