@@ -4,7 +4,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Matche
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { IsRfc3339DateTime } from './rfc3339-date-time.js';
 
-/** TrangThaiHoSo of the national public-service portal (shared/data/vn-admin/README.md). */
+/** TrangThaiHoSo of the national public-service portal (libs/vn-admin/data/SOURCE.md). */
 export const DOSSIER_STATUSES: Readonly<Record<number, string>> = {
   1: 'new',
   2: 'received',

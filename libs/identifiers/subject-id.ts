@@ -1,5 +1,5 @@
 /**
- * Real Vietnamese identifier formats (see shared/data/vn-admin/README.md). Used by the registry
+ * Real Vietnamese identifier formats (see libs/vn-admin/data/SOURCE.md). Used by the registry
  * simulator to generate ids and by the gateway to refuse malformed ones with a clear 400.
  */
 
