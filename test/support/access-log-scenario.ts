@@ -99,7 +99,9 @@ export async function runLookups(base: string, dataDir: string, controlUrl: stri
     path: string,
     body?: unknown,
   ) => {
-    const reference = `al-${run}-${++n}`;
+    // A letter before the counter: a run id ending in seven digits followed by "-13" would look like a
+    // personal id (9+ digits across separators) and the gateway would replace the request id.
+    const reference = `al-${run}-n${++n}`;
     const headers: Record<string, string> = { 'x-request-id': reference, 'x-officer-id': officerId, 'x-purpose': purpose };
     if (dossierId) headers['x-dossier-id'] = dossierId;
     const answer = await httpCall(base, method, path, { token, headers, body });
