@@ -23,6 +23,19 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/**
+ * A list whose items are objects validated as `type()`: the three decorators every nested list of
+ * the catalog carries, applied in the same order (an item that is not an object is refused by
+ * name, before its members are checked).
+ */
+function NestedObjects(type: () => new () => object): PropertyDecorator {
+  const decorators = [IsObject({ each: true, message: '$property must list objects' }), ValidateNested({ each: true }), Type(type)];
+  return (target, property) => {
+    // Applied bottom-up, as stacked decorators are.
+    for (const decorate of [...decorators].reverse()) decorate(target, property);
+  };
+}
+
 /** What one procedure may read of one dataset. */
 export class DatasetAccessDto {
   /** Registry name as the gateway knows it, e.g. "population". */
@@ -99,9 +112,7 @@ export class RecordSourceDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(3)
-  @IsObject({ each: true, message: '$property must list objects' })
-  @ValidateNested({ each: true })
-  @Type(() => RelationHopDto)
+  @NestedObjects(() => RelationHopDto)
   via?: RelationHopDto[];
 
   @IsString()
@@ -197,36 +208,28 @@ export class ProcedureDto {
   @IsArray()
   @ArrayMinSize(1, { message: 'access must list at least one dataset' })
   @ArrayMaxSize(50)
-  @IsObject({ each: true, message: '$property must list objects' })
-  @ValidateNested({ each: true })
-  @Type(() => DatasetAccessDto)
+  @NestedObjects(() => DatasetAccessDto)
   access!: DatasetAccessDto[];
 
   /** Who the procedure is about, by role (prefill requests name them). Needed when `form` or `components` is. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
-  @IsObject({ each: true, message: '$property must list objects' })
-  @ValidateNested({ each: true })
-  @Type(() => SubjectRoleDto)
+  @NestedObjects(() => SubjectRoleDto)
   subjects?: SubjectRoleDto[];
 
   /** The e-form (tờ khai) and where each field comes from. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
-  @IsObject({ each: true, message: '$property must list objects' })
-  @ValidateNested({ each: true })
-  @Type(() => FormFieldDto)
+  @NestedObjects(() => FormFieldDto)
   form?: FormFieldDto[];
 
   /** Dossier components the registries' data replaces. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
-  @IsObject({ each: true, message: '$property must list objects' })
-  @ValidateNested({ each: true })
-  @Type(() => DossierComponentDto)
+  @NestedObjects(() => DossierComponentDto)
   components?: DossierComponentDto[];
 }
 
