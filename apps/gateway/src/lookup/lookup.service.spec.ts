@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
+import type { JsonObject } from '@motlan/contracts/struct-codec.js';
 import { FileConsentStore } from '@motlan/consent/file-consent-store.adapter.js';
 import { newConsentId, type Consent } from '@motlan/consent/consent.js';
 import { DomainError, ErrorCodes } from '@motlan/errors/domain-error.js';
@@ -66,7 +67,7 @@ class FixedRegistries extends RegistryClient {
   async lookup(registry: string, _dataset: string, subjectId: string): Promise<RegistryRecord> {
     this.calls += 1;
     if (subjectId === '000000000000') return { found: false, data: null, version: '0', asOf: '' };
-    const data =
+    const data: JsonObject =
       registry === 'population'
         ? { fullName: 'Nguyễn Văn An', dateOfBirth: '2003-05-01', personId: subjectId }
         : { childName: 'Nguyễn Văn An', fatherName: 'Nguyễn Văn Bình' };

@@ -42,7 +42,7 @@ class ScriptedRegistry extends RegistryClient {
 
 /** A cache whose writes fail, to show a registry answer is still served. */
 class FailingWriteCache extends InMemoryRegistryCache {
-  set(): Promise<void> {
+  override set(): Promise<void> {
     return Promise.reject(new Error('cache down'));
   }
 }
