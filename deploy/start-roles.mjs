@@ -8,8 +8,10 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './kafka-dev/kafka-dev.mjs';
 
-if (!process.env.REDIS_URL || !process.env.KAFKA_BROKERS) {
-  process.stderr.write('start:roles: REDIS_URL and KAFKA_BROKERS must be set (start them with `npm run services` and export the two lines it prints)\n');
+if (!(process.env.REDIS_URL || process.env.REDIS_SENTINELS) || !process.env.KAFKA_BROKERS) {
+  process.stderr.write(
+    'start:roles: REDIS_URL (or REDIS_SENTINELS) and KAFKA_BROKERS must be set (start them with `npm run services` and export the two lines it prints)\n',
+  );
   process.exit(1);
 }
 const dist = path.join(repoRoot, 'dist');

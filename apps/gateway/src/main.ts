@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadGatewayConfig } from './config/gateway.config.js';
 import { createGatewayApp } from './gateway-app.factory.js';
+import { GracefulShutdown } from './shutdown/graceful-shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const { app, logger } = await createGatewayApp(config);
-  app.enableShutdownHooks();
+  // Not app.enableShutdownHooks(): it closes the clients before the HTTP server and has no deadline.
+  new GracefulShutdown(app, { graceMs: config.http.shutdownGraceMs, logger }).attach().listen();
   await app.listen(config.http.port, config.http.host);
   logger.info(
     {

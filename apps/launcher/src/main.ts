@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   env.SIM_GRPC_BASE_PORT = grpcBase;
   const logDir = path.join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const profile = env.REDIS_URL && env.KAFKA_BROKERS ? 'production' : 'embedded';
+  // Redis either as one URL or through Sentinel (REDIS_SENTINELS): the gateway's config decides which.
+  const profile = (env.REDIS_URL || env.REDIS_SENTINELS) && env.KAFKA_BROKERS ? 'production' : 'embedded';
 
   // The development issuer's key must exist before the gateway loads its key set.
   const issuer = new DevTokenIssuer({ dataDir });
@@ -44,7 +45,11 @@ async function main(): Promise<void> {
   await new DevCitizenTokenIssuer({ dataDir }).ensureKeys();
   // The simulator plays the commune one-stop systems too: it reports dossier statuses to the
   // gateway (idle until the gateway answers; the rate is set below), so /ops shows sync moving.
-  const trafficRate = Number(env.SIM_DOSSIERS_PER_SECOND ?? '1');
+  // Ten a second: every one of the 3,321 communes has reported within about five minutes, so the
+  // service map is not all SILENT for the first hour of a demo (about 42 statuses a second).
+  const trafficRate = Number(env.SIM_DOSSIERS_PER_SECOND ?? '10');
+  // The simulated commune systems share one client id: lift its rate limit (50/s by default) unless set.
+  env.MOTLAN_RATE_LIMIT_OVERRIDES ??= 'sim-commune-systems=unlimited';
   env.SIM_GATEWAY_URL = `http://127.0.0.1:${gatewayPort}`;
   env.SIM_GATEWAY_TOKEN = await issuer.issue({ sub: 'sim-commune-systems', scope: 'dossiers:write', ttlSec: 86_400 });
   env.SIM_DOSSIERS_PER_SECOND = '0';
