@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { consumerRetry, createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
+import { topicReplication, type KafkaSecurity, type KafkaTopicPlacement } from '@motlan/events/kafka-settings.js';
 import { withDeadline } from '@motlan/resilience/deadline.js';
 import { CatchUp, StopSignal, ephemeralGroupId, handleUntilResolved, requestedStarts, startKey } from './consume-support.js';
 import {
@@ -18,6 +19,10 @@ import {
 export interface KafkaEventLogOptions {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL (KafkaSettings.security); none = plaintext. */
+  security?: KafkaSecurity;
+  /** Partitions and replication of the topics ensureTopics creates (KafkaSettings.topics); none = follow the cluster. */
+  topics?: KafkaTopicPlacement;
 }
 
 /** Batches of different partitions handled at the same time (order only matters within one). */
@@ -41,6 +46,8 @@ const CLEANUP_MS = 5_000;
  * the consumer stop in the middle of a batch without resolving the message it gave up on (returning
  * from eachMessage always resolves its offset).
  */
+/** How stale a consumer's partition leaders may get (see the consumer options). */
+const CONSUMER_METADATA_MAX_AGE_MS = 5_000;
 /** Appends sent in one request at most (bounded request size). */
 const MAX_APPENDS_PER_BATCH = 500;
 /** Bytes of keys and values per produce request at most (below the broker's default 1 MiB message limit). */
@@ -53,10 +60,12 @@ export class KafkaEventLog extends EventLog {
   private producerReady?: Promise<void>;
   private adminReady?: Promise<Admin>;
   private readonly consumers = new Set<KafkaRunningConsumer>();
+  private readonly placement: KafkaTopicPlacement;
 
   constructor(options: KafkaEventLogOptions) {
     super();
-    this.kafka = createKafka(options.clientId, options.brokers);
+    this.placement = options.topics ?? {};
+    this.kafka = createKafka(options.clientId, options);
     this.producer = createIdempotentProducer(this.kafka);
   }
 
@@ -122,9 +131,32 @@ export class KafkaEventLog extends EventLog {
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
-    const admin = await this.admin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await this.topicOffsets(topic);
     return offsets.map(({ partition, high }) => ({ partition, offset: high })).sort(byPartition);
+  }
+
+  /**
+   * A topic's low and high offsets. On a cluster a partition's leader moves (a broker down, a topic
+   * just created whose leader has not applied it yet): kafkajs gives up on NOT_LEADER_OR_FOLLOWER,
+   * so this asks again a few times. And kafkajs keeps every topic a client was asked about in that
+   * client's metadata requests, where a single topic the broker asked does not know (yet) fails the
+   * whole request: a cluster that does not create topics on demand (production's
+   * auto.create.topics.enable=false; the dev cluster's) left the shared admin failing every call
+   * (seen on the three-broker dev cluster). After such an answer the admin client is replaced.
+   */
+  private async topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+    for (let attempt = 1; ; attempt++) {
+      const admin = await this.admin();
+      try {
+        return await admin.fetchTopicOffsets(topic);
+      } catch (error) {
+        // kafkajs 2.2.4 also throws a TypeError (low.pop() undefined) for a topic it has no partition metadata for.
+        const unknownTopic = isUnknownTopicError(error) || error instanceof TypeError;
+        if (unknownTopic) this.retireAdmin(admin);
+        if (attempt >= COORDINATOR_ATTEMPTS || !(unknownTopic || isRetriableKafkaError(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   async committedOffsets(group: string, topic: string): Promise<PartitionOffset[]> {
@@ -142,17 +174,34 @@ export class KafkaEventLog extends EventLog {
     }
   }
 
+  /**
+   * Creates the missing topics with the configured placement (topicReplication: by default a
+   * replication factor of min(3, live brokers) and min.insync.replicas 2 from 3 replicas on).
+   * Producers write with acks=all, so min.insync.replicas is what makes an acknowledged append
+   * survive the loss of a broker. Topics that exist are left alone: partitions cannot change
+   * without moving keys to other partitions (per-key order), and replication is an operator's
+   * reassignment.
+   */
   async ensureTopics(topics: string[], partitions: number, settings: TopicSettings = {}): Promise<void> {
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length === 0) return;
-    // createTopics answers false (no error) when another instance created them in between.
+    const wanted = [...new Set(topics)];
+    const missing = wanted.filter((t) => !existing.has(t));
+    // Another component (or instance) may have created a topic a moment ago: it must be usable too.
+    if (missing.length === 0) return this.waitForLeaders(wanted);
+    const { brokers } = await admin.describeCluster();
+    const { replicationFactor, minInsyncReplicas } = topicReplication(this.placement, brokers.length);
+    // One-partition topics keep one: their readers rely on the one order of every key (catalogs).
+    const numPartitions = partitions > 1 && this.placement.partitions ? this.placement.partitions : partitions;
     const configEntries = [
+      { name: 'min.insync.replicas', value: String(minInsyncReplicas) },
       ...(settings.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
       ...(settings.retainForever ? [{ name: 'retention.ms', value: '-1' }] : []),
     ];
-    await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions, configEntries })), waitForLeaders: true });
+    // createTopics answers false (no error) when another instance created them in between.
+    await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor, configEntries })), waitForLeaders: false });
+    await this.waitForLeaders(wanted);
+    this.logger.log({ topics: missing, partitions: numPartitions, replicationFactor, minInsyncReplicas }, 'topics created');
   }
 
   async close(): Promise<void> {
@@ -164,6 +213,53 @@ export class KafkaEventLog extends EventLog {
     const admin = this.adminReady;
     this.adminReady = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
+    await Promise.all([...this.retiredAdmins].map((a) => a.disconnect().catch(() => undefined)));
+    this.retiredAdmins.clear();
+  }
+
+  private readonly retiredAdmins = new Set<Admin>();
+
+  /**
+   * Waits until every partition of `topics` has a leader that answers for it. Not kafkajs's
+   * waitForLeaders: on a cluster the broker it asks may not know a topic the controller created a
+   * moment ago (UNKNOWN_TOPIC_OR_PARTITION), and a leader named may not have applied that metadata
+   * yet (NOT_LEADER_OR_FOLLOWER); kafkajs throws both instead of asking again (seen on the
+   * three-broker dev cluster). topicOffsets asks again, with a fresh client where needed.
+   */
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+    for (;;) {
+      const failed = (
+        await Promise.all(
+          topics.map((topic) =>
+            this.topicOffsets(topic).then(
+              () => undefined,
+              (error: Error) => `${topic}: ${error.message}`,
+            ),
+          ),
+        )
+      ).filter((f) => f !== undefined);
+      if (failed.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} not usable after ${LEADERS_TIMEOUT_MS} ms: ${failed.join('; ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * Replaces the shared admin client with a fresh one (see topicOffsets). The old one is
+   * disconnected a little later: calls of other callers may still be running on it.
+   */
+  private retireAdmin(admin: Admin): void {
+    const current = this.adminReady;
+    void current?.then((a) => {
+      if (a === admin && this.adminReady === current) this.adminReady = undefined;
+    });
+    if (this.retiredAdmins.has(admin)) return;
+    this.retiredAdmins.add(admin);
+    setTimeout(() => {
+      this.retiredAdmins.delete(admin);
+      void admin.disconnect().catch(() => undefined);
+    }, RETIRED_ADMIN_GRACE_MS).unref();
   }
 
   /** One admin client for the offset calls, connected on first use and again after a failed connect. */
@@ -208,6 +304,10 @@ class KafkaRunningConsumer implements RunningConsumer {
       heartbeatInterval: 1_000,
       // stop() waits for the fetch in flight: a short long-poll keeps shutdown quick.
       maxWaitTimeInMs: 1_000,
+      // kafkajs does not refresh its metadata when the leader it fetches from is gone (connection
+      // refused): it asks that broker again until its metadata is older than this (default 5 min).
+      // Short, so partitions of a crashed broker are fetched from their new leaders within seconds.
+      metadataMaxAge: CONSUMER_METADATA_MAX_AGE_MS,
       retry: consumerRetry(() => this.signal.stopping),
     });
   }
@@ -412,6 +512,20 @@ function byPartition(a: PartitionOffset, b: PartitionOffset): number {
 
 function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+/** How long new topics may take to have a leader for every partition on every broker asked. */
+const LEADERS_TIMEOUT_MS = 30_000;
+/** A replaced admin client is disconnected this long after: calls other callers started on it finish first. */
+const RETIRED_ADMIN_GRACE_MS = 30_000;
+
+/** The broker does not know the topic (yet): UNKNOWN_TOPIC_OR_PARTITION, also when kafkajs wrapped it after its retries. */
+function isUnknownTopicError(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 /** Attempts at an offset fetch whose group coordinator moved or is loading (about 5 s in all). */

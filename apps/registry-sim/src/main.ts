@@ -39,13 +39,10 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'registry-sim', level: config.logLevel });
   const sim = await startRegistrySim({ ...config, logger });
   // Change events: to Kafka on the production profile, to the data directory's event log otherwise.
-  const brokers = process.env.KAFKA_BROKERS?.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  const log = brokers?.length ? new KafkaEventLog({ brokers, clientId: 'motlan-registry-sim' }) : embeddedChangeEventLog(resolveDataDir(process.env));
+  const log = config.kafka ? new KafkaEventLog({ ...config.kafka, clientId: 'motlan-registry-sim' }) : embeddedChangeEventLog(resolveDataDir(process.env));
   const publisher = new ChangeEventPublisher({ log, ownsLog: true });
   const relay = new ChangeEventRelay(sim.registries, publisher, logger.child({ component: 'change-events' }));
-  logger.info({ bus: brokers?.length ? 'kafka' : 'file' }, 'publishing change events');
+  logger.info({ bus: config.kafka ? 'kafka' : 'file' }, 'publishing change events');
   const width = Math.max(13, ...config.extraAdapters.map((a) => a.id.length + 1));
   for (const [registry, endpoint] of Object.entries(sim.endpoints)) process.stdout.write(`${registry.padEnd(width)} grpc://${endpoint}\n`);
   for (const { id, registry, provinces } of config.extraAdapters) {

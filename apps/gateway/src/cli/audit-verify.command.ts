@@ -15,6 +15,7 @@ import { readAuditTrailFile, readAuditTrailTopic } from '@motlan/audit/audit-tra
 import { AuditTrailVerifier, type AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
 import { embeddedAuditLog, legacyAuditFile } from '@motlan/audit/embedded-audit-trail.js';
 import { kafkaTopicExists } from '@motlan/events/kafka-client.adapter.js';
+import { KafkaConfigError, loadKafkaSettings } from '@motlan/events/kafka-settings.js';
 import { Topics } from '@motlan/events/topics.js';
 import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 
@@ -30,9 +31,16 @@ export interface AuditVerifyOptions {
 
 export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdout: TextSink, stderr: TextSink, cwd: string): Promise<number> {
   const verifier = new AuditTrailVerifier({ from: options.from, to: options.to });
-  const brokers = env.KAFKA_BROKERS?.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
+  // The same Kafka settings as the gateway's (TLS, SASL), so the CLI reaches a secured cluster too.
+  let kafka;
+  try {
+    kafka = loadKafkaSettings(env, cwd);
+  } catch (error) {
+    if (!(error instanceof KafkaConfigError)) throw error;
+    stderr.write(`motlan: ${error.message}\n`);
+    return 2;
+  }
+  const brokers = kafka?.brokers;
   let source: string;
   const topic = env.MOTLAN_AUDIT_TOPIC?.trim() || Topics.audit;
   const auditDir = path.resolve(cwd, env.MOTLAN_AUDIT_DIR?.trim() || path.join(resolveDataDir(env, cwd), 'audit'));
@@ -41,13 +49,13 @@ export async function runAuditVerify(options: AuditVerifyOptions, env: Env, stdo
     !options.file && !brokers?.length && !existsSync(path.join(auditDir, topic)) && existsSync(legacyAuditFile(auditDir))
       ? legacyAuditFile(auditDir)
       : undefined;
-  if (!options.file && brokers && brokers.length > 0) {
+  if (!options.file && kafka && brokers) {
     source = `Kafka topic ${topic} (${brokers.join(',')})`;
-    if (!(await kafkaTopicExists(brokers, topic, 'motlan-audit-admin'))) {
+    if (!(await kafkaTopicExists(kafka, topic, 'motlan-audit-admin'))) {
       stderr.write(`motlan: no audit trail: topic ${topic} does not exist on ${brokers.join(',')}\n`);
       return 1;
     }
-    const log = new KafkaEventLog({ brokers, clientId: 'motlan-audit-verify' });
+    const log = new KafkaEventLog({ ...kafka, clientId: 'motlan-audit-verify' });
     try {
       await readAuditTrailTopic(log, topic, (item) => verifier.push(item));
     } finally {
