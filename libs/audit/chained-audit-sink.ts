@@ -64,12 +64,21 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
   private closed = false;
   private noticeTimer?: NodeJS.Timeout;
   private noticeRetryMs = NOTICE_RETRY_FIRST_MS;
+  private refused = 0;
 
   constructor(options: ChainedAuditSinkOptions) {
     super();
     this.chain = options.chain;
     this.timeoutMs = options.timeoutMs;
     this.maxBatchRecords = options.maxBatchRecords ?? 1000;
+  }
+
+  /**
+   * Appends refused since start (timed out, the trail not writable, the sink closed): each is a
+   * request answered 503 audit_unavailable. Read by the metrics scrape (motlan_audit_unavailable_total).
+   */
+  get refusedAppends(): number {
+    return this.refused;
   }
 
   /** This sink's writer id (its chain). */
@@ -97,6 +106,13 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
   }
 
   private enqueue(entries: AuditEntry[]): Promise<void> {
+    const appended = this.enqueueUncounted(entries);
+    // Counted here, once per refused append, whichever way it was refused; the caller still gets the rejection.
+    appended.catch(() => this.refused++);
+    return appended;
+  }
+
+  private enqueueUncounted(entries: AuditEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(new AuditUnavailableError('the audit sink is closed'));
     const { timeoutMs, inFlightSince } = this;
     if (timeoutMs !== undefined && inFlightSince !== undefined && performance.now() - inFlightSince > timeoutMs) {

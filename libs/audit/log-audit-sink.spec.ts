@@ -57,6 +57,7 @@ describe('LogAuditSink on the embedded event log', () => {
     const sink = new LogAuditSink({ log: log(dir), writer: 'gw-test~1' });
     await Promise.all(Array.from({ length: 500 }, (_, n) => sink.append(record(n))));
     await sink.appendMany([record(500), record(501)]);
+    expect(sink.refusedAppends).toBe(0);
     await sink.onModuleDestroy();
     const lines = readRecords(dir);
     expect(lines).toHaveLength(502);
@@ -85,6 +86,7 @@ describe('LogAuditSink on the embedded event log', () => {
     writeFileSync(dir, 'not a directory');
     const sink = new LogAuditSink({ log: log(dir), writer: 'w' });
     await expect(sink.append(record(1))).rejects.toThrow();
+    expect(sink.refusedAppends).toBe(1);
     rmSync(dir);
     await sink.append(record(2));
     await sink.onModuleDestroy();
@@ -99,8 +101,11 @@ describe('LogAuditSink on the embedded event log', () => {
     mkdirSync(partitionFile(dir), { recursive: true });
     await expect(sink.append(record(1))).rejects.toThrow();
     await expect(sink.appendMany([record(2), record(3)])).rejects.toThrow();
+    // Two requests refused (one append, one batch): what motlan_audit_unavailable_total counts
+    expect(sink.refusedAppends).toBe(2);
     rmSync(partitionFile(dir), { recursive: true });
     await sink.append(record(4));
+    expect(sink.refusedAppends).toBe(2);
     await sink.onModuleDestroy();
     const lines = readRecords(dir);
     expect(lines.map((l) => [l.type, l.chain.seq])).toEqual([

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +79,36 @@ describe('EvidenceKeyStore', () => {
     const published = a.jwks().keys.map((k) => k.kid);
     expect(published).toHaveLength(3);
     expect(new Set(published)).toEqual(new Set([initial, ra.kid, rb.kid]));
+  });
+
+  it('records when the current key was made (the rotation alert reads its age), through rotation, revocation and restart', async () => {
+    const before = Date.now();
+    const store = await EvidenceKeyStore.open({ dir });
+    const first = store.current().kid;
+    const made = store.currentKeySince()!.getTime();
+    expect(made).toBeGreaterThanOrEqual(before);
+    expect(made).toBeLessThanOrEqual(Date.now());
+    expect((await EvidenceKeyStore.open({ dir })).currentKeySince()?.getTime()).toBe(made);
+    await store.rotate();
+    const rotated = store.currentKeySince()!.getTime();
+    expect(rotated).toBeGreaterThanOrEqual(made);
+    // Revoking a previous key keeps the current key's time; revoking the current key makes a new one.
+    await store.revoke(first, 'superseded');
+    expect(store.currentKeySince()?.getTime()).toBe(rotated);
+    await store.revoke(store.current().kid, 'keyCompromise');
+    expect(store.currentKeySince()!.getTime()).toBeGreaterThanOrEqual(rotated);
+  });
+
+  it('reads a key set written before the time was kept: no time, until the next rotation', async () => {
+    const store = await EvidenceKeyStore.open({ dir });
+    const file = join(dir, 'keyset.json');
+    const { currentSince: _since, ...older } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify(older));
+    const reopened = await EvidenceKeyStore.open({ dir });
+    expect(reopened.current().kid).toBe(store.current().kid);
+    expect(reopened.currentKeySince()).toBeUndefined();
+    await reopened.rotate();
+    expect(reopened.currentKeySince()).toBeInstanceOf(Date);
   });
 
   it('refuses use before init', () => {

@@ -5,7 +5,7 @@
  * or the gateway and a CLI): every file is replaced atomically and creation has a single winner.
  *
  * Layout of `dir`:
- * - `keyset.json`: `{ current: kid, keys: [public JWK, ...], revoked?: [{ kid, alg, revokedAt, reason }] }`,
+ * - `keyset.json`: `{ current: kid, currentSince?: ISO time, keys: [public JWK, ...], revoked?: [{ kid, alg, revokedAt, reason }] }`,
  *   current key first, then previous keys newest first, then the revocation list. The only file
  *   that changes; readers see the old or the new version.
  * - `<kid>.private.jwk.json` (mode 0600): the current private key. Previous private keys are
@@ -79,6 +79,8 @@ export class EvidenceKeyError extends Error {
 
 interface KeySetFile {
   current: string;
+  /** When the current key was made (ISO 8601): its age tells when to rotate. Absent in sets written before it was kept. */
+  currentSince?: string;
   keys: JWK[];
   revoked?: RevokedEvidenceKey[];
 }
@@ -90,6 +92,7 @@ interface LoadedKeys {
   revoked: Map<string, RevokedEvidenceKey>;
   /** The key set file as loaded, to tell whether the one on disk changed. */
   fingerprint: string;
+  currentSince?: Date;
 }
 
 /** Longest revocation reason kept (it is published). */
@@ -143,6 +146,14 @@ export class EvidenceKeyStore {
   /** The key to sign with. */
   current(): EvidenceSigningKey {
     return this.keys().current;
+  }
+
+  /**
+   * When the current key was made (for the key-age metric and its rotation alert); undefined for a
+   * key made before this was recorded, until the next rotation.
+   */
+  currentKeySince(): Date | undefined {
+    return this.keys().currentSince;
   }
 
   /** The published set: current and previous public keys, each with `kid`, `alg` and `use: 'sig'`. */
@@ -201,7 +212,7 @@ export class EvidenceKeyStore {
       const base = kid === onDisk.current ? await this.withNewCurrentKey(onDisk) : onDisk;
       const revoked: RevokedEvidenceKey = { kid, alg: jwk.alg as EvidenceAlgorithm, revokedAt: new Date().toISOString(), reason: why };
       result = { revoked, alreadyRevoked: false, ...(kid === onDisk.current ? { rotatedTo: base.current } : {}) };
-      return { current: base.current, keys: base.keys.filter((k) => k.kid !== kid), revoked: [...(onDisk.revoked ?? []), revoked] };
+      return { ...base, keys: base.keys.filter((k) => k.kid !== kid), revoked: [...(onDisk.revoked ?? []), revoked] };
     });
     return result!;
   }
@@ -283,6 +294,7 @@ export class EvidenceKeyStore {
     return {
       ...onDisk,
       current: publicJwk.kid as string,
+      currentSince: new Date().toISOString(),
       keys: [publicJwk, ...onDisk.keys.filter((k) => k.kid !== publicJwk.kid)].slice(0, 1 + this.previousKeysKept),
     };
   }
@@ -307,9 +319,10 @@ export class EvidenceKeyStore {
       const { privateJwk, publicJwk } = await generateKey(this.algorithm);
       const kid = publicJwk.kid as string;
       await writeFileAtomic(privateKeyFile(dir, kid), jsonText(privateJwk), 0o600);
-      const created = await createFileExclusive(join(dir, KEYSET_FILE), jsonText({ current: kid, keys: [publicJwk] }), 0o644);
+      const first: KeySetFile = { current: kid, currentSince: new Date().toISOString(), keys: [publicJwk] };
+      const created = await createFileExclusive(join(dir, KEYSET_FILE), jsonText(first), 0o644);
       if (created) {
-        state = { current: kid, keys: [publicJwk] };
+        state = first;
       } else {
         // Another process created the set first: use its key, drop ours.
         await rm(privateKeyFile(dir, kid), { force: true });
@@ -355,7 +368,15 @@ export class EvidenceKeyStore {
     const alg = currentPublic.alg as EvidenceAlgorithm;
     const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
     const revoked = new Map((state.revoked ?? []).map((r) => [r.kid, { kid: r.kid, alg: r.alg, revokedAt: r.revokedAt, reason: r.reason }]));
-    return { current: { kid: state.current, alg, privateKey }, publicJwks: state.keys, publicKeys, revoked, fingerprint: fingerprintOf(state) };
+    const since = state.currentSince === undefined ? undefined : new Date(state.currentSince);
+    return {
+      current: { kid: state.current, alg, privateKey },
+      publicJwks: state.keys,
+      publicKeys,
+      revoked,
+      fingerprint: fingerprintOf(state),
+      currentSince: since && !Number.isNaN(since.getTime()) ? since : undefined,
+    };
   }
 }
 
@@ -395,6 +416,7 @@ async function readKeySetFile(dir: string): Promise<KeySetFile | undefined> {
       (k) => typeof k === 'object' && k !== null && typeof k.kid === 'string' && EVIDENCE_ALGORITHMS.includes(k.alg as EvidenceAlgorithm) && k.d === undefined,
     ) &&
     value.keys.some((k) => k.kid === value.current) &&
+    (value.currentSince === undefined || typeof value.currentSince === 'string') &&
     (value.revoked === undefined ||
       (Array.isArray(value.revoked) &&
         value.revoked.every(
