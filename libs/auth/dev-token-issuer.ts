@@ -49,6 +49,8 @@ export interface DevTokenRequest {
   scope: string;
   /** Commune code the client acts for (claim `commune`), e.g. `"00004"`. */
   commune?: string;
+  /** Province a monitoring centre's token reads (claim `province`), e.g. `"79"`. */
+  province?: string;
   /** Lifetime in seconds, 1..86400; default 3600. */
   ttlSec?: number;
   /** Default {@link DEFAULT_TOKEN_AUDIENCE}. */
@@ -89,15 +91,17 @@ export class DevTokenIssuer {
     return { kid };
   }
 
-  /** A signed JWT with `iss, aud, sub, iat, exp, jti, scope` (and `commune` when given). */
+  /** A signed JWT with `iss, aud, sub, iat, exp, jti, scope` (and `commune`, `province` when given). */
   async issue(request: DevTokenRequest): Promise<string> {
-    const { sub, scope, commune } = request;
+    const { sub, scope, commune, province } = request;
     const ttlSec = request.ttlSec ?? DEFAULT_DEV_TOKEN_TTL_SEC;
     if (typeof sub !== 'string' || sub.trim() === '') throw new TypeError('sub must be a non-empty string');
     if (typeof scope !== 'string') throw new TypeError('scope must be a space-separated string');
     if (commune !== undefined && (typeof commune !== 'string' || commune === '')) throw new TypeError('commune must be a non-empty string');
     const claims: JWTPayload = { scope: scope.trim().split(/\s+/).filter(Boolean).join(' ') };
+    if (province !== undefined && (typeof province !== 'string' || !/^\d{2}$/.test(province))) throw new TypeError('province must be a 2-digit province code');
     if (commune !== undefined) claims.commune = commune;
+    if (province !== undefined) claims.province = province;
     return this.sign(sub, claims, { ttlSec, issuer: request.issuer ?? DEFAULT_DEV_ISSUER, audience: request.audience ?? DEFAULT_TOKEN_AUDIENCE });
   }
 

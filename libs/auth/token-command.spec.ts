@@ -48,6 +48,14 @@ describe('token command', () => {
     expect((claims.exp as number) - (claims.iat as number)).toBe(600);
   });
 
+  it('binds a monitoring centre token to a province with --province', async () => {
+    const { code, stdout } = await run(['--sub', 'monitor-79', '--scope', 'ops:read', '--province', '79']);
+    expect(code).toBe(0);
+    const verifier = new TokenVerifierService({ issuer: DEFAULT_DEV_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE, jwks: { file: devIssuerJwksFile(dataDir) } });
+    expect(await verifier.verify(`Bearer ${stdout.trim()}`)).toMatchObject({ clientId: 'monitor-79', provinceCode: '79' });
+    expect(decodeJwt(stdout.trim()).province).toBe('79');
+  });
+
   it('takes issuer and audience from the environment', async () => {
     const { code, stdout } = await run(['--sub', 'x', '--scope', 'land:read'], { MOTLAN_TOKEN_ISSUER: 'urn:custom', MOTLAN_TOKEN_AUDIENCE: 'custom-aud' });
     expect(code).toBe(0);
@@ -61,6 +69,7 @@ describe('token command', () => {
     [['--sub', 'x', '--scope', 's', '--ttl', '0'], /--ttl/],
     [['--sub', 'x', '--scope', 's', '--ttl', '1h'], /--ttl/],
     [['--sub', 'x', '--scope', 's', '--commune', '4'], /--commune/],
+    [['--sub', 'x', '--scope', 's', '--province', '079'], /--province/],
     [['--sub', 'x', '--scope', 's', '--bogus'], /bogus/],
     [['--sub', 'x', '--scope', 's', 'extra'], /extra/],
   ])('exits 2 with usage on stderr for bad arguments %j', async (argv, message) => {

@@ -14,7 +14,7 @@ export interface TextSink {
   write(text: string): unknown;
 }
 
-export const TOKEN_CLI_USAGE = `Usage: npm run -s token -- --sub <client-id> --scope "<scopes>" [--commune <code>] [--ttl <seconds>]
+export const TOKEN_CLI_USAGE = `Usage: npm run -s token -- --sub <client-id> --scope "<scopes>" [--commune <code>] [--province <code>] [--ttl <seconds>]
        npm run -s token -- --citizen <12-digit personal id> [--ttl <seconds>]
 
 Issues a development access token signed by the local dev issuer (<data dir>/dev-issuer/) and
@@ -23,6 +23,8 @@ prints only the token, e.g.  TOKEN=$(npm run -s token -- --sub commune-00004 --s
   --sub <client-id>    client id (token "sub"), required
   --scope "<scopes>"   space-separated scopes, required
   --commune <code>     5-digit commune code the client acts for (claim "commune")
+  --province <code>    2-digit province a monitoring centre reads (claim "province"), e.g.
+                       --scope ops:read --province 79
   --ttl <seconds>      lifetime, 1..${MAX_DEV_TOKEN_TTL_SEC}, default ${DEFAULT_DEV_TOKEN_TTL_SEC}
   --citizen <id>       instead: a citizen token for GET /v1/me/access-log, as the national
                        e-identity would issue, signed by the dev citizen issuer
@@ -34,7 +36,8 @@ MOTLAN_TOKEN_AUDIENCE (default ${DEFAULT_TOKEN_AUDIENCE}); with --citizen MOTLAN
 (default ${DEFAULT_CITIZEN_TOKEN_ISSUER}) and MOTLAN_CITIZEN_TOKEN_AUDIENCE (default ${DEFAULT_CITIZEN_TOKEN_AUDIENCE}).
 `;
 
-type TokenRequest = { kind: 'client'; sub: string; scope: string; commune?: string; ttlSec: number } | { kind: 'citizen'; subjectId: string; ttlSec: number };
+type TokenRequest =
+  { kind: 'client'; sub: string; scope: string; commune?: string; province?: string; ttlSec: number } | { kind: 'citizen'; subjectId: string; ttlSec: number };
 
 class UsageError extends Error {}
 
@@ -97,6 +100,7 @@ function parseTokenArgs(argv: readonly string[]): TokenRequest | undefined {
         sub: { type: 'string' },
         scope: { type: 'string' },
         commune: { type: 'string' },
+        province: { type: 'string' },
         ttl: { type: 'string' },
         citizen: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -114,8 +118,8 @@ function parseTokenArgs(argv: readonly string[]): TokenRequest | undefined {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const ttlSec = parseTtl(values.ttl);
   if (values.citizen !== undefined) {
-    if (values.sub !== undefined || values.scope !== undefined || values.commune !== undefined) {
-      throw new UsageError('--citizen cannot be combined with --sub, --scope or --commune (a citizen token has none of them)');
+    if (values.sub !== undefined || values.scope !== undefined || values.commune !== undefined || values.province !== undefined) {
+      throw new UsageError('--citizen cannot be combined with --sub, --scope, --commune or --province (a citizen token has none of them)');
     }
     const subjectId = values.citizen.trim();
     if (parseCccd(subjectId) === null) throw new UsageError('--citizen must be a 12-digit personal id (CCCD) whose 4th digit is 0-5, e.g. 001099012345');
@@ -127,7 +131,9 @@ function parseTokenArgs(argv: readonly string[]): TokenRequest | undefined {
   if (!scope) throw new UsageError('--scope "<scopes>" is required');
   const commune = values.commune;
   if (commune !== undefined && !/^\d{5}$/.test(commune)) throw new UsageError('--commune must be a 5-digit commune code, e.g. 00004');
-  return { kind: 'client', sub, scope, ttlSec, ...(commune !== undefined ? { commune } : {}) };
+  const province = values.province;
+  if (province !== undefined && !/^\d{2}$/.test(province)) throw new UsageError('--province must be a 2-digit province code, e.g. 79');
+  return { kind: 'client', sub, scope, ttlSec, ...(commune !== undefined ? { commune } : {}), ...(province !== undefined ? { province } : {}) };
 }
 
 function parseTtl(value: string | undefined): number {

@@ -282,6 +282,14 @@ describe('TokenVerifierService', () => {
   it('refuses claims of the wrong type', async () => {
     await expectCode(verifier().verify(`Bearer ${await sign(key, { scope: ['population:read'] })}`), 'token_invalid');
     await expectCode(verifier().verify(`Bearer ${await sign(key, { commune: 4 })}`), 'token_invalid');
+    await expectCode(verifier().verify(`Bearer ${await sign(key, { province: 79 })}`), 'token_invalid');
+    await expectCode(verifier().verify(`Bearer ${await sign(key, { province: '7' })}`), 'token_invalid');
+  });
+
+  it('parses the province a monitoring centre token is bound to', async () => {
+    const principal = await verifier().verify(`Bearer ${await sign(key, { province: '79' })}`);
+    expect(principal.provinceCode).toBe('79');
+    expect(principal.communeCode).toBeUndefined();
   });
 
   it('reloads the key file for an unknown kid at most once per interval', async () => {

@@ -109,6 +109,8 @@ export interface ClientPrincipal {
   readonly scopes: ReadonlySet<string>;
   /** Commune the client acts for (claim `commune`), when the token is commune-bound. */
   readonly communeCode?: string;
+  /** Province a monitoring centre's token is bound to (claim `province`, 2 digits): it reads only that province. */
+  readonly provinceCode?: string;
   /** Token id (`jti`), for audit records and revocation. */
   readonly tokenId?: string;
   /** Issue time (`iat`), epoch seconds, when the token has one: revoking a client refuses tokens issued up to then. */
@@ -219,7 +221,7 @@ export class TokenVerifierService {
 
   private toPrincipal(payload: JWTPayload): ClientPrincipal {
     const { sub, exp, iat, jti } = payload;
-    const { scope, commune } = payload;
+    const { scope, commune, province } = payload;
     // jose has checked presence and numeric types of exp/iat and the type of sub.
     if (typeof sub !== 'string' || sub === '') throw new AuthError('token_invalid', 'token "sub" claim must be a non-empty string');
     const expiresAt = exp as number;
@@ -234,12 +236,16 @@ export class TokenVerifierService {
     if (commune !== undefined && (typeof commune !== 'string' || commune === '')) {
       throw new AuthError('token_invalid', 'token "commune" claim must be a non-empty string');
     }
+    if (province !== undefined && (typeof province !== 'string' || !/^\d{2}$/.test(province))) {
+      throw new AuthError('token_invalid', 'token "province" claim must be a 2-digit province code');
+    }
     if (jti !== undefined && typeof jti !== 'string') throw new AuthError('token_invalid', 'token "jti" claim must be a string');
     const principal: ClientPrincipal = {
       clientId: sub,
       scopes: new Set(scope === undefined ? [] : scope.split(' ').filter((s) => s !== '')),
       expiresAt,
       ...(commune !== undefined ? { communeCode: commune } : {}),
+      ...(province !== undefined ? { provinceCode: province } : {}),
       ...(jti !== undefined ? { tokenId: jti } : {}),
       ...(typeof iat === 'number' ? { issuedAt: iat } : {}),
     };

@@ -58,6 +58,10 @@ export class DossierIntakeService {
       ...(fields.resultDocuments?.length
         ? { resultDocuments: fields.resultDocuments.map((d) => ({ code: d.code, name: d.name, ...(d.url ? { url: d.url } : {}) })) }
         : {}),
+      ...(fields.channel ? { channel: fields.channel } : {}),
+      ...(fields.feesPaidOnline !== undefined ? { feesPaidOnline: fields.feesPaidOnline } : {}),
+      ...(fields.resultForm ? { resultForm: fields.resultForm } : {}),
+      ...(fields.reusedComponents?.length ? { reusedComponents: [...new Set(fields.reusedComponents)] } : {}),
       acceptedAt: queuedAt,
       requestId,
       clientId: client.clientId,

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { IsRfc3339DateTime } from './rfc3339-date-time.js';
 
@@ -20,6 +20,12 @@ export const DOSSIER_STATUSES: Readonly<Record<number, string>> = {
 
 export const DOSSIER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 export const COMMUNE_CODE = /^\d{5}$/;
+/** A dossier component code (MaThanhPhanHoSo), as in reusedComponents. */
+export const COMPONENT_CODE = /^[A-Za-z0-9._-]{1,32}$/;
+export const DOSSIER_CHANNELS = ['online', 'counter', 'post'] as const;
+export type DossierChannel = (typeof DOSSIER_CHANNELS)[number];
+export const RESULT_FORMS = ['electronic', 'paper'] as const;
+export type ResultForm = (typeof RESULT_FORMS)[number];
 
 export class ResultDocumentDto {
   @ApiProperty({ example: 'KQ01', description: 'Document code (MaGiayTo)' })
@@ -96,6 +102,36 @@ export class DossierStatusFields {
   @ValidateNested({ each: true })
   @Type(() => ResultDocumentDto)
   resultDocuments?: ResultDocumentDto[];
+
+  // The four fields below feed the service indicators (docs/service-indicators.md). Optional: a
+  // commune system that does not send them is still relayed; its dossiers count as "not known".
+  @ApiPropertyOptional({ enum: DOSSIER_CHANNELS, description: 'How the application was filed: online, at the counter or by post' })
+  @IsOptional()
+  @IsIn(DOSSIER_CHANNELS)
+  channel?: DossierChannel;
+
+  @ApiPropertyOptional({ example: true, description: 'Whether the fees were paid online' })
+  @IsOptional()
+  @IsBoolean()
+  feesPaidOnline?: boolean;
+
+  @ApiPropertyOptional({ enum: RESULT_FORMS, description: 'Form of the result (meaningful with status 9 or 10): electronic or paper' })
+  @IsOptional()
+  @IsIn(RESULT_FORMS)
+  resultForm?: ResultForm;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['TK01', 'CCCD'],
+    maxItems: 50,
+    description: 'Codes of the dossier components replaced by registry data or evidence (from prefill), so the citizen did not bring them on paper',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(COMPONENT_CODE, { each: true, message: 'reusedComponents must hold codes of 1-32 letters, digits, . _ -' })
+  reusedComponents?: string[];
 }
 
 /**

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { portalContract } from '@motlan/contracts/grpc-contracts.js';
 import type { NationalPortalHandlers } from '@motlan/contracts/generated/motlan/portal/v1/NationalPortal.js';
 import type { DeliverDossierStatusResponse } from '@motlan/contracts/generated/motlan/portal/v1/DeliverDossierStatusResponse.js';
+import type { DeliverDossierStatusRequest__Output } from '@motlan/contracts/generated/motlan/portal/v1/DeliverDossierStatusRequest.js';
 import { SimPortal } from '../../apps/registry-sim/src/portal/sim-portal.js';
 import { GrpcPortalClient } from './grpc-portal.client.js';
 import { PortalUnavailableError, type PortalDossierStatus } from './portal-client.port.js';
@@ -132,11 +133,16 @@ describe('GrpcPortalClient against a portal that misbehaves', () => {
   let stubClient: GrpcPortalClient;
   /** What the stub answers next. */
   let answer: { error: Partial<grpc.StatusObject> | null; value?: DeliverDossierStatusResponse };
+  /** The last request as it came off the wire. */
+  let received: DeliverDossierStatusRequest__Output | undefined;
 
   beforeAll(async () => {
     stub = new grpc.Server();
     stub.addService(portalContract().NationalPortal.service, {
-      DeliverDossierStatus: (_call, callback) => callback(answer.error, answer.value),
+      DeliverDossierStatus: (call, callback) => {
+        received = call.request;
+        callback(answer.error, answer.value);
+      },
     } satisfies NationalPortalHandlers);
     const port = await new Promise<number>((resolve, reject) =>
       stub.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
@@ -177,6 +183,18 @@ describe('GrpcPortalClient against a portal that misbehaves', () => {
     answer = { error: null, value: { result: 'REJECTED' } };
     const s = status();
     await expect(stubClient.deliver(s, keyOf(s), 'req-1', 2000)).resolves.toEqual({ result: 'rejected', reason: 'rejected by the portal without a reason' });
+  });
+
+  it('carries the service-monitoring fields (issue 18) and leaves them empty, with no fee presence, when not said', async () => {
+    answer = { error: null, value: { result: 'ACCEPTED' } };
+    const full = status({ status: 10, channel: 'online', feesPaidOnline: false, resultForm: 'electronic', reusedComponents: ['TK01', 'CCCD'] });
+    await expect(stubClient.deliver(full, keyOf(full), 'req-1', 2000)).resolves.toEqual({ result: 'accepted' });
+    expect(received?.status).toMatchObject({ channel: 'online', feesPaidOnline: false, resultForm: 'electronic', reusedComponents: ['TK01', 'CCCD'] });
+    const bare = status();
+    await stubClient.deliver(bare, keyOf(bare), 'req-2', 2000);
+    expect(received?.status).toMatchObject({ channel: '', resultForm: '', reusedComponents: [] });
+    // proto3 optional: "not said" stays distinguishable from "not paid online".
+    expect(received?.status?.feesPaidOnline).toBeUndefined();
   });
 
   it('reports UNKNOWN health when the endpoint has no health service', async () => {

@@ -64,6 +64,11 @@ export class GrpcPortalClient extends PortalClient {
             // int64 on the wire: a decimal string keeps it exact whatever the loader's Long settings.
             sequence: String(status.sequence),
             resultDocuments: status.resultDocuments.map(({ code, name, url }) => ({ code, name, url })),
+            // Additive fields (issue 18): empty strings and an absent optional bool mean "not said".
+            channel: status.channel ?? '',
+            ...(status.feesPaidOnline !== undefined ? { feesPaidOnline: status.feesPaidOnline } : {}),
+            resultForm: status.resultForm ?? '',
+            reusedComponents: status.reusedComponents ?? [],
           },
         },
         metadata,

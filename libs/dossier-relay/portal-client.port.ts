@@ -27,6 +27,13 @@ export interface PortalDossierStatus {
   updatedAt: string;
   sequence: number;
   resultDocuments: PortalResultDocument[];
+  /** "online" | "counter" | "post"; absent when the commune system did not say. */
+  channel?: string;
+  feesPaidOnline?: boolean;
+  /** "electronic" | "paper"; absent when not said. */
+  resultForm?: string;
+  /** Codes of components replaced by registry data or evidence. */
+  reusedComponents?: string[];
 }
 
 export type PortalDeliveryResult = { result: 'accepted' } | { result: 'duplicate' } | { result: 'rejected'; reason: string };

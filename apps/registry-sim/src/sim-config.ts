@@ -8,6 +8,8 @@ import { isRegistryName, MAX_REGISTRY_PORT_OFFSET, REGISTRY_NAMES, REGISTRY_PORT
 import { MAX_CHANGES_PER_SECOND } from './registries/sim-registries.js';
 import { InvalidRequestError } from './registries/sim-errors.js';
 import { isHttpUrl, MAX_DOSSIERS_PER_SECOND, type DossierTrafficOptions } from './traffic/dossier-traffic.js';
+import { validateVariation, VARIATION_DEFAULTS, type TrafficVariation } from './traffic/service-variation.js';
+import { KafkaConfigError, loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
 
 export type SimFaults = Partial<Record<RegistryName, FaultPatch>>;
 
@@ -50,6 +52,8 @@ export interface SimConfig {
   portalPort: number;
   /** Commune traffic to the gateway; absent unless SIM_DOSSIERS_PER_SECOND > 0 or SIM_GATEWAY_TOKEN is set. */
   dossierTraffic?: DossierTrafficOptions;
+  /** Change events to Kafka (KAFKA_BROKERS, with the same TLS/SASL settings as the gateway's); absent: the data directory's event log. */
+  kafka?: KafkaSettings;
 }
 
 export const SIM_DEFAULTS = {
@@ -95,6 +99,7 @@ export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
     if (owner !== undefined) throw new SimConfigError(`SIM_EXTRA_ADAPTERS: port ${port} of "${id}" is already taken by ${owner}`);
   }
   const dossierTraffic = loadDossierTraffic(env);
+  const kafka = kafkaSettings(env);
   return {
     seed: integer(env, 'SIM_SEED', SIM_DEFAULTS.seed, 0, 0xffff_ffff),
     persons: integer(env, 'SIM_PERSONS', SIM_DEFAULTS.persons, 1, 100_000_000),
@@ -107,7 +112,17 @@ export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
     extraAdapters,
     portalPort,
     ...(dossierTraffic && { dossierTraffic }),
+    ...(kafka && { kafka }),
   };
+}
+
+function kafkaSettings(env: NodeJS.ProcessEnv): KafkaSettings | undefined {
+  try {
+    return loadKafkaSettings(env);
+  } catch (error) {
+    if (error instanceof KafkaConfigError) throw new SimConfigError(`${error.variable} ${error.expected}`);
+    throw error;
+  }
 }
 
 /** SIM_GRPC_BASE_PORT+5, or 0 (ephemeral) with an ephemeral base; above 65535 when the base leaves no room. */
@@ -118,6 +133,7 @@ export function defaultPortalPort(grpcBasePort: number): number {
 /**
  * SIM_DOSSIERS_PER_SECOND (0), SIM_GATEWAY_URL (http://127.0.0.1:3000), SIM_GATEWAY_TOKEN. A token
  * alone sets the generator up idle, to be started with PUT /sim/traffic; a rate needs a token.
+ * How provinces and communes differ: {@link loadTrafficVariation}.
  */
 function loadDossierTraffic(env: NodeJS.ProcessEnv): DossierTrafficOptions | undefined {
   const perSecond = number(env, 'SIM_DOSSIERS_PER_SECOND', 0, 0, MAX_DOSSIERS_PER_SECOND);
@@ -128,7 +144,59 @@ function loadDossierTraffic(env: NodeJS.ProcessEnv): DossierTrafficOptions | und
     if (perSecond > 0) throw new SimConfigError('SIM_DOSSIERS_PER_SECOND needs SIM_GATEWAY_TOKEN, a gateway token the commune requests carry');
     return undefined;
   }
-  return { gatewayUrl: gatewayUrl.replace(/\/+$/, ''), token, perSecond };
+  const variation = loadTrafficVariation(env);
+  return { gatewayUrl: gatewayUrl.replace(/\/+$/, ''), token, perSecond, ...(variation && { variation }) };
+}
+
+/**
+ * The commune traffic's variation (traffic/service-variation.ts), each setting optional:
+ * - SIM_TRAFFIC_COMMUNES_PER_PROVINCE (all): reporting communes in each of the 34 provinces, a number or "all";
+ * - SIM_TRAFFIC_SILENT_SHARE (0.1): mean share of them that go silent, drawn per province from 0 to twice it;
+ * - SIM_TRAFFIC_SILENT_AFTER_MS (0): when they go silent, after the traffic starts (0: they never report);
+ * - SIM_TRAFFIC_LATE_SHARE (0.12): mean share of dossiers whose result comes after the due date;
+ * - SIM_TRAFFIC_OVERDUE_SHARE (0.05): mean share of dossiers left open past their due date;
+ * - SIM_TRAFFIC_EXEMPLARY_SHARE (0.25): share of provinces that serve well throughout (online, electronic, on time);
+ * - SIM_TRAFFIC_PROVINCES: JSON profiles fixed by hand per province over the drawn ones, e.g.
+ *   `{"01":{"onlineShare":0.3273,"electronicResultShare":0.053}}` (that one, and Cao Bằng's many
+ *   silent communes, are the defaults: REPORTED_PROFILES). Fields: onlineShare, postShare,
+ *   onlinePaymentShare, electronicResultShare, lateShare, overdueShare, reuseShare, silentShare.
+ * Profiles are drawn from SIM_SEED: the same seed gives the same provinces, communes and shares.
+ */
+export function loadTrafficVariation(env: NodeJS.ProcessEnv): Partial<TrafficVariation> | undefined {
+  const out: Record<string, unknown> = {};
+  const settings: [string, keyof TrafficVariation, number, number][] = [
+    ['SIM_TRAFFIC_COMMUNES_PER_PROVINCE', 'communesPerProvince', 1, 200],
+    ['SIM_TRAFFIC_SILENT_SHARE', 'silentShare', 0, 1],
+    ['SIM_TRAFFIC_SILENT_AFTER_MS', 'silentAfterMs', 0, 7 * 86_400_000],
+    ['SIM_TRAFFIC_LATE_SHARE', 'lateShare', 0, 1],
+    ['SIM_TRAFFIC_OVERDUE_SHARE', 'overdueShare', 0, 1],
+    ['SIM_TRAFFIC_EXEMPLARY_SHARE', 'exemplaryShare', 0, 1],
+  ];
+  for (const [name, key, min, max] of settings) {
+    if (env[name] === undefined || env[name] === '') continue;
+    if (key === 'communesPerProvince' && env[name] === 'all') {
+      out[key] = 'all';
+      continue;
+    }
+    const value = number(env, name, VARIATION_DEFAULTS[key] as number, min, max);
+    if ((key === 'communesPerProvince' || key === 'silentAfterMs') && !Number.isInteger(value)) {
+      throw new SimConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
+    }
+    out[key] = value;
+  }
+  if (env.SIM_TRAFFIC_PROVINCES) {
+    try {
+      out.provinces = JSON.parse(env.SIM_TRAFFIC_PROVINCES);
+    } catch {
+      throw new SimConfigError('SIM_TRAFFIC_PROVINCES must be JSON, e.g. {"01":{"onlineShare":0.3273}}');
+    }
+  }
+  if (Object.keys(out).length === 0) return undefined;
+  try {
+    return validateVariation(out, 'SIM_TRAFFIC');
+  } catch (error) {
+    throw new SimConfigError((error as Error).message.replace('SIM_TRAFFIC.provinces', 'SIM_TRAFFIC_PROVINCES'));
+  }
 }
 
 const EXTRA_ADAPTER_SYNTAX = 'id=registry[@provinces]:port, e.g. population-north=population@01,04:50061';

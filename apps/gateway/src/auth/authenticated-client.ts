@@ -3,4 +3,6 @@ export interface AuthenticatedClient {
   clientId: string;
   scopes: ReadonlySet<string>;
   communeCode?: string;
+  /** Province a monitoring centre's token is bound to (claim `province`). */
+  provinceCode?: string;
 }

@@ -122,6 +122,25 @@ export class SyncOpsService {
     };
   }
 
+  /**
+   * The relay colour, its reasons and the oldest pending age (s) of the given communes, from one
+   * read of the view: what the service indicators show beside the service colour.
+   */
+  async relayHealth(communeCodes: Iterable<string>): Promise<Map<string, { colour: SyncColour; reasons: string[]; oldestPendingSeconds: number | null }>> {
+    const now = Date.now();
+    const view = await this.source.current();
+    const figuresOf = figuresLookup(view);
+    const partitionStatus = partitionStatusLookup(view);
+    const out = new Map<string, { colour: SyncColour; reasons: string[]; oldestPendingSeconds: number | null }>();
+    for (const code of communeCodes) {
+      const figures = figuresOf(code);
+      const { status, reasons } = communeStatus(figures, partitionStatus, now, this.thresholds);
+      const oldest = figures?.oldestPendingAt != null ? Math.max(0, Math.round((now - figures.oldestPendingAt) / 1000)) : null;
+      out.set(code, { colour: status, reasons, oldestPendingSeconds: oldest });
+    }
+    return out;
+  }
+
   async communes(
     provinceCode: string,
   ): Promise<{ evaluatedAt: string; viewAsOf: string | null; province: { code: string; name: string }; communes: CommuneView[] } | undefined> {

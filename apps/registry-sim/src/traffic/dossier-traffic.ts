@@ -1,17 +1,28 @@
 /**
- * Commune traffic for the gateway's dossier sync, so a demo shows statuses moving: dossiers of a few
- * communes of the official list, each walked through its statuses (received, in process, sometimes
- * supplement requested, processed, result returned) with an increasing per-dossier sequence, sent
- * as `PUT {gatewayUrl}/v1/dossiers/{dossierId}/status` like a commune one-stop system would. Off
- * unless configured; what was sent and answered is in `GET /sim/traffic`.
+ * Commune traffic for the gateway's dossier sync and service indicators, so a demo shows statuses
+ * moving and every service colour: dossiers of communes of every province (service-variation.ts:
+ * each province with its own online share, electronic results, online payment, late and overdue
+ * dossiers, reused data, and some communes that go silent), each walked through its statuses
+ * (received, in process, sometimes supplement requested, processed, result returned) with an
+ * increasing per-dossier sequence, sent as `PUT {gatewayUrl}/v1/dossiers/{dossierId}/status` like a
+ * commune one-stop system would. Off unless configured; what was sent and answered is in
+ * `GET /sim/traffic`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Commune } from '@motlan/vn-admin/vn-admin.model.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { InvalidRequestError } from '../registries/sim-errors.js';
-import { hashString, SeededRandom } from '../world/seeded-random.js';
-import { dossierId, dueDate, isoVn, PROCEDURES, statusWalk, vnDayKey, DossierStatus, type Procedure } from './dossier-walk.js';
+import { dossierId, dueDate, isoVn, PROCEDURES, receivedPastDue, statusWalk, DossierStatus, type Procedure } from './dossier-walk.js';
+import {
+  planDossier,
+  reportingCommunes,
+  validateVariation,
+  withDefaults,
+  type DossierPlan,
+  type ReportingCommune,
+  type TrafficVariation,
+} from './service-variation.js';
 
 export interface DossierTrafficOptions {
   /** Base URL of the gateway, e.g. http://127.0.0.1:3000. */
@@ -20,10 +31,15 @@ export interface DossierTrafficOptions {
   token: string;
   /** New dossiers per second (0 = none until setRate). Each then sends 4 to 6 statuses, one step apart. */
   perSecond: number;
-  /** How many communes of the official list the dossiers come from (default 10). */
+  /**
+   * How many communes the dossiers come from, spread over the provinces; absent: the variation's
+   * `communesPerProvince` of every province (3 × 34 by default).
+   */
   communes?: number;
   /** Mean pause between two statuses of one dossier, in ms (default 2000); tests make it short. */
   stepMs?: number;
+  /** How provinces and communes differ (service-variation.ts); absent fields take VARIATION_DEFAULTS. */
+  variation?: Partial<TrafficVariation>;
 }
 
 export interface DossierTrafficStats {
@@ -31,10 +47,18 @@ export interface DossierTrafficStats {
   perSecond: number;
   /** Codes of the communes the dossiers come from. */
   communes: string[];
+  /** Provinces those communes are in. */
+  provinces: number;
+  /** Communes that stopped sending (their province's silent share, after `silentAfterMs`). */
+  silentCommunes: string[];
   dossiers: {
     started: number;
     /** Reached status 10. */
     completed: number;
+    /** Left open past their due date on purpose (the overdue share): they send no more. */
+    stalled: number;
+    /** Still open when their commune went silent. */
+    silenced: number;
     /** Given up: refused by the gateway (4xx) or failed MAX_ATTEMPTS times in a row. */
     abandoned: number;
     /** Still walking through their statuses. */
@@ -57,7 +81,6 @@ export interface DossierTrafficStats {
 
 /** Highest rate accepted: each dossier sends about five requests, and the simulator is not a load generator. */
 export const MAX_DOSSIERS_PER_SECOND = 100;
-const DEFAULT_COMMUNES = 10;
 const DEFAULT_STEP_MS = 2000;
 const MAX_STEP_MS = 600_000;
 /** Dossiers walking at once; beyond it (a gateway that is down for long) no new dossier starts. */
@@ -73,6 +96,7 @@ interface Dossier {
   id: string;
   procedure: Procedure;
   commune: Commune;
+  plan: DossierPlan;
   receivedAt: Date;
   dueAt: Date;
   walk: number[];
@@ -89,7 +113,7 @@ interface Dossier {
  */
 export function validateDossierTraffic(value: unknown, where = 'dossierTraffic'): DossierTrafficOptions {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidRequestError(`${where} must be an object`);
-  const { gatewayUrl, token, perSecond, communes, stepMs } = value as Record<string, unknown>;
+  const { gatewayUrl, token, perSecond, communes, stepMs, variation } = value as Record<string, unknown>;
   if (typeof gatewayUrl !== 'string' || !isHttpUrl(gatewayUrl)) throw new InvalidRequestError(`${where}.gatewayUrl must be an http(s) URL`);
   if (typeof token !== 'string' || token.trim() === '') throw new InvalidRequestError(`${where}.token is required`);
   const options: DossierTrafficOptions = { gatewayUrl: gatewayUrl.replace(/\/+$/, ''), token, perSecond: rate(perSecond, `${where}.perSecond`) };
@@ -105,6 +129,7 @@ export function validateDossierTraffic(value: unknown, where = 'dossierTraffic')
     }
     options.stepMs = stepMs;
   }
+  if (variation !== undefined) options.variation = validateVariation(variation, `${where}.variation`);
   return options;
 }
 
@@ -125,8 +150,15 @@ function rate(value: unknown, name: string): number {
 }
 
 export class DossierTraffic {
-  private readonly options: Required<DossierTrafficOptions>;
-  private readonly communes: readonly Commune[];
+  private readonly options: Required<Omit<DossierTrafficOptions, 'communes' | 'variation'>>;
+  private readonly variation: TrafficVariation;
+  private readonly communes: readonly ReportingCommune[];
+  /** Communes still sending: silent ones leave it when they fall silent. */
+  private sending: readonly ReportingCommune[];
+  /** Next commune in `sending` to start a dossier: in turn, so every commune reports once per round. */
+  private turn = 0;
+  private silenceAt = 0;
+  private readonly silent = new Set<string>();
   private readonly random: () => number;
   /** Receiving unit in this run's dossier ids, drawn at random so a restarted simulator seldom repeats an id sent earlier that day. */
   private readonly unit: number;
@@ -140,9 +172,9 @@ export class DossierTraffic {
   /** Dossiers owed by the rate and not started yet (fractions carry over between ticks). */
   private budget = 0;
   private lastTick = 0;
-  private day = '';
-  private numberOfDay = 0;
-  private counts = { started: 0, completed: 0, abandoned: 0, sent: 0, accepted: 0, failed: 0, withdrawn: 0 };
+  /** Number in the dossier ids, run-wide (not per day: late dossiers carry past dates, and ids must not repeat). */
+  private number = 0;
+  private counts = { started: 0, completed: 0, stalled: 0, silenced: 0, abandoned: 0, sent: 0, accepted: 0, failed: 0, withdrawn: 0 };
   private failedByStatus: Record<string, number> = {};
 
   constructor(
@@ -150,14 +182,17 @@ export class DossierTraffic {
     directory: VnAdminDirectory,
     seed: number,
     private readonly logger: Logger,
-    /** Randomness of the dossiers themselves (procedure, commune, pauses); the communes come from `seed`. */
+    /** Randomness of the dossiers themselves (procedure, commune, plan, pauses); the communes and province profiles come from `seed`. */
     random: () => number = Math.random,
   ) {
     const valid = validateDossierTraffic(options);
-    this.options = { communes: DEFAULT_COMMUNES, stepMs: DEFAULT_STEP_MS, ...valid };
+    const { communes, variation, ...rest } = valid;
+    this.options = { stepMs: DEFAULT_STEP_MS, ...rest };
+    this.variation = withDefaults(variation);
     this.perSecond = valid.perSecond;
     this.random = random;
-    this.communes = pickCommunes(directory.communes(), this.options.communes, seed);
+    this.communes = reportingCommunes(directory, seed, this.variation, communes);
+    this.sending = this.communes;
     this.unit = 1 + Math.floor(random() * 99);
   }
 
@@ -165,9 +200,18 @@ export class DossierTraffic {
   start(): void {
     if (this.timer || this.abort.signal.aborted) return;
     this.lastTick = Date.now();
+    this.silenceAt = this.lastTick + this.variation.silentAfterMs;
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
-    this.logger.info({ gatewayUrl: this.options.gatewayUrl, perSecond: this.perSecond, communes: this.communes.length }, 'dossier traffic started');
+    this.logger.info(
+      {
+        gatewayUrl: this.options.gatewayUrl,
+        perSecond: this.perSecond,
+        communes: this.communes.length,
+        goingSilent: this.communes.filter((c) => c.goesSilent).length,
+      },
+      'dossier traffic started',
+    );
   }
 
   get rate(): number {
@@ -183,12 +227,14 @@ export class DossierTraffic {
   }
 
   stats(): DossierTrafficStats {
-    const { started, completed, abandoned, sent, accepted, failed, withdrawn } = this.counts;
+    const { started, completed, stalled, silenced, abandoned, sent, accepted, failed, withdrawn } = this.counts;
     return {
       gatewayUrl: this.options.gatewayUrl,
       perSecond: this.perSecond,
-      communes: this.communes.map((c) => c.code),
-      dossiers: { started, completed, abandoned, active: this.active.size },
+      communes: this.communes.map((c) => c.commune.code),
+      provinces: new Set(this.communes.map((c) => c.commune.provinceCode)).size,
+      silentCommunes: [...this.silent],
+      dossiers: { started, completed, stalled, silenced, abandoned, active: this.active.size },
       sent,
       accepted,
       failed,
@@ -207,6 +253,7 @@ export class DossierTraffic {
 
   private tick(): void {
     const now = Date.now();
+    if (this.silent.size === 0 && now >= this.silenceAt) this.fallSilent();
     this.budget += (this.perSecond * (now - this.lastTick)) / 1000;
     this.lastTick = now;
     while (this.budget >= 1) {
@@ -223,23 +270,49 @@ export class DossierTraffic {
     }
   }
 
-  private startDossier(now: number): void {
-    const receivedAt = new Date(Math.floor(now / 1000) * 1000);
-    const day = vnDayKey(receivedAt);
-    if (day !== this.day) {
-      this.day = day;
-      this.numberOfDay = 0;
+  /**
+   * The communes that go silent stop at once, as a commune system that is switched off or loses its
+   * link would: no new dossier, and their dossiers under way send nothing more (they stay open).
+   */
+  private fallSilent(): void {
+    const going = this.communes.filter((c) => c.goesSilent);
+    if (going.length === 0) {
+      this.silenceAt = Number.POSITIVE_INFINITY;
+      return;
     }
-    this.numberOfDay = (this.numberOfDay % 999_999) + 1;
-    const commune = this.communes[Math.floor(this.random() * this.communes.length)];
+    for (const c of going) this.silent.add(c.commune.code);
+    this.sending = this.communes.filter((c) => !c.goesSilent);
+    this.turn = 0;
+    for (const [id, dossier] of this.active) {
+      if (this.silent.has(dossier.commune.code) && !dossier.inFlight) {
+        this.active.delete(id);
+        this.counts.silenced++;
+      }
+    }
+    this.logger.info({ silentCommunes: going.length }, 'some communes went silent (traffic variation)');
+  }
+
+  private startDossier(now: number): void {
+    if (this.sending.length === 0) return;
+    this.number = (this.number % 999_999) + 1;
+    const { commune, profile } = this.sending[this.turn++ % this.sending.length];
     const procedure = weightedPick(PROCEDURES, this.random());
+    const plan = planDossier(profile, this.random);
+    const nowDate = new Date(now);
+    // Late and overdue dossiers were received long enough ago that their due date has passed, up
+    // to two weeks more, so the weekly trends have past weeks to show.
+    const receivedAt =
+      plan.timing === 'on-time' ? new Date(Math.floor(now / 1000) * 1000) : receivedPastDue(nowDate, procedure.workingDays, Math.floor(this.random() * 14));
+    const walk = statusWalk(this.random() < SUPPLEMENT_RATE);
     const dossier: Dossier = {
-      id: dossierId(commune.provinceCode, this.unit, receivedAt, this.numberOfDay),
+      id: dossierId(commune.provinceCode, this.unit, receivedAt, this.number),
       procedure,
       commune,
+      plan,
       receivedAt,
       dueAt: dueDate(receivedAt, procedure.workingDays),
-      walk: statusWalk(this.random() < SUPPLEMENT_RATE),
+      // An overdue dossier is received and taken in process, then nothing: it stays open past its due date.
+      walk: plan.timing === 'overdue' ? walk.slice(0, 2) : walk,
       next: 0,
       attempts: 0,
       nextAt: now,
@@ -292,6 +365,7 @@ export class DossierTraffic {
 
   private body(dossier: Dossier): Record<string, unknown> {
     const status = dossier.walk[dossier.next];
+    const { plan } = dossier;
     const body: Record<string, unknown> = {
       procedureCode: dossier.procedure.code,
       communeCode: dossier.commune.code,
@@ -300,10 +374,16 @@ export class DossierTraffic {
       receivedAt: isoVn(dossier.receivedAt),
       dueAt: isoVn(dossier.dueAt),
       sequence: dossier.next + 1,
+      channel: plan.channel,
+      feesPaidOnline: plan.feesPaidOnline,
     };
+    if (plan.reusedComponents.length) body.reusedComponents = plan.reusedComponents;
+    if (status === DossierStatus.processed || status === DossierStatus.resultReturned) body.resultForm = plan.resultForm;
     if (status === DossierStatus.resultReturned) {
       const { code, name } = dossier.procedure.result;
-      body.resultDocuments = [{ code, name, url: `https://dichvucong.gov.vn/ket-qua/${encodeURIComponent(dossier.id)}/${code}` }];
+      // A paper result is named in the record but has no electronic copy to link to.
+      const url = plan.resultForm === 'electronic' ? { url: `https://dichvucong.gov.vn/ket-qua/${encodeURIComponent(dossier.id)}/${code}` } : {};
+      body.resultDocuments = [{ code, name, ...url }];
     }
     return body;
   }
@@ -317,7 +397,11 @@ export class DossierTraffic {
       dossier.attempts = 0;
       if (dossier.next >= dossier.walk.length) {
         this.active.delete(dossier.id);
-        this.counts.completed++;
+        if (dossier.plan.timing === 'overdue') this.counts.stalled++;
+        else this.counts.completed++;
+      } else if (this.silent.has(dossier.commune.code)) {
+        this.active.delete(dossier.id);
+        this.counts.silenced++;
       } else {
         dossier.nextAt = now + this.pause();
       }
@@ -325,6 +409,11 @@ export class DossierTraffic {
     }
     // Refused for good (bad token, malformed, conflict): sending it again would be refused again.
     const retryable = status === 'network' || status === 408 || status === 429 || status >= 500;
+    if (retryable && this.silent.has(dossier.commune.code)) {
+      this.active.delete(dossier.id);
+      this.counts.silenced++;
+      return;
+    }
     if (!retryable || dossier.attempts >= MAX_ATTEMPTS) {
       this.active.delete(dossier.id);
       this.counts.abandoned++;
@@ -350,20 +439,6 @@ export class DossierTraffic {
   private pause(): number {
     return Math.round(this.options.stepMs * (0.5 + this.random()));
   }
-}
-
-/** `count` distinct communes, the same for the same seed. */
-function pickCommunes(all: readonly Commune[], count: number, seed: number): Commune[] {
-  if (all.length === 0) throw new RangeError('the administrative directory has no commune');
-  const random = new SeededRandom(seed, hashString('dossier-traffic'));
-  const indices = Array.from(all, (_, i) => i);
-  const n = Math.min(count, all.length);
-  // Partial Fisher-Yates: the first n places are a uniform sample.
-  for (let i = 0; i < n; i++) {
-    const j = random.int(i, indices.length - 1);
-    [indices[i], indices[j]] = [indices[j], indices[i]];
-  }
-  return indices.slice(0, n).map((i) => all[i]);
 }
 
 function weightedPick<T>(items: readonly (readonly [T, number])[], r: number): T {

@@ -91,3 +91,13 @@ export function vnDayKey(date: Date): string {
   const p = vnParts(date);
   return `${two(p.year % 100)}${two(p.month)}${two(p.day)}`;
 }
+
+/**
+ * A receipt date far enough back that the due date (`workingDays` after it) has passed by `now`,
+ * `extraDays` more calendar days back still: for dossiers that are returned late or stall overdue.
+ */
+export function receivedPastDue(now: Date, workingDays: number, extraDays: number): Date {
+  let received = new Date(Math.floor(now.getTime() / 1000) * 1000 - (workingDays + 1 + extraDays) * 86_400_000);
+  while (dueDate(received, workingDays).getTime() >= now.getTime()) received = new Date(received.getTime() - 86_400_000);
+  return received;
+}

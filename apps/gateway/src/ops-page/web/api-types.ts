@@ -123,3 +123,91 @@ export interface AdapterHealth {
     recent: { windowMs: number; calls: number; errorRate: number; latencyMs: { p95: number } | null } | null;
   };
 }
+
+// ---- Service indicators (GET /v1/ops/indicators; docs/service-indicators.md) ----
+
+export type ServiceColour = 'GREEN' | 'YELLOW' | 'RED' | 'SILENT';
+
+export interface ColourCounts {
+  total: number;
+  GREEN: number;
+  YELLOW: number;
+  RED: number;
+  SILENT: number;
+}
+
+/** What a commune or a province delivered in the window; shares are 0–1, null when there is nothing to divide. */
+export interface Indicators {
+  received: number;
+  online: number;
+  onlineShare: number | null;
+  resultsReturned: number;
+  onTime: number;
+  onTimeShare: number | null;
+  overdueNow: number;
+  electronicResults: number;
+  electronicResultShare: number | null;
+  paidOnline: number;
+  onlinePaymentShare: number | null;
+  dossiersWithReusedData: number;
+  reuseShare: number | null;
+  registryReads: number;
+  registryReadsPerDossier: number | null;
+  statusesDelivered: number;
+  oldestPendingSeconds: number | null;
+}
+
+export interface SeriesPoint {
+  /** First day of the period, YYYY-MM-DD. */
+  period: string;
+  indicators: Indicators;
+}
+
+export interface ServiceProvinceRow {
+  provinceCode: string;
+  provinceName: string;
+  serviceColour: ServiceColour;
+  communes: ColourCounts;
+  indicators: Indicators;
+  series: SeriesPoint[];
+}
+
+export interface ServiceCommuneRow {
+  communeCode: string;
+  communeName: string;
+  provinceCode: string;
+  serviceColour: ServiceColour;
+  relayColour: Colour;
+  lastReportAt: string | null;
+  reasons: string[];
+  indicators: Indicators;
+  series: SeriesPoint[];
+}
+
+/** The colour rules in force (docs/service-indicators.md). */
+export interface ServiceThresholds {
+  silentAfterWorkingHours: number;
+  minDossiers: number;
+  onlineShare: { yellowBelow: number; redBelow: number };
+  onTimeShare: { yellowBelow: number; redBelow: number };
+  electronicResultShare: { yellowBelow: number; redBelow: number };
+  overdueNow: { yellowFrom: number; redFrom: number };
+  provinceSilentShare: number;
+  provinceRedShare: number;
+  provinceGreenShare: number;
+}
+
+/** GET /v1/ops/indicators[?province=NN&granularity=week] */
+export interface IndicatorsView {
+  generatedAt: string;
+  /** When the worker last published the figures; null before the first publication. */
+  viewAsOf?: string | null;
+  from: string;
+  to: string;
+  granularity: 'day' | 'week' | 'month' | 'total';
+  scope: { level: 'national' | 'province' | 'commune'; provinceCode?: string; communeCode?: string };
+  thresholds?: ServiceThresholds;
+  national: { communes: ColourCounts; indicators: Indicators };
+  provinces: ServiceProvinceRow[];
+  communes?: ServiceCommuneRow[];
+}

@@ -1,17 +1,22 @@
 /**
  * The /ops page: reads the ops API with the operator's bearer token and redraws every 5 s. Plain
- * browser code (no framework): the skeleton is ops.html, every figure is put in as text.
+ * browser code (no framework): the skeleton is ops.html, every figure is put in as text. First the
+ * service indicators (service-map.ts, service-province.ts), then the dossier sync, the consumer lag
+ * and the registry adapters.
  */
 import { adapterProblemText, loadAdapters, renderAdapters, type AdapterEntry } from './adapters.js';
 import { api, ApiError, describeProblem, forgetToken, keepToken, token } from './api.js';
-import type { Colour, CommunesView, LagView, ProvinceRow, ProvincesView } from './api-types.js';
+import type { Colour, CommunesView, IndicatorsView, LagView, ProvinceRow, ProvincesView } from './api-types.js';
 import { $, append, badge, h, keepingFocus, numCell } from './dom.js';
 import { clock, duration, num, percent } from './format.js';
 import { groupCard, lagSettingsText } from './lag.js';
+import { renderServiceMap } from './service-map.js';
+import { DEFAULT_COMMUNE_SORT, nextSort, renderServiceProvince, type CommuneSort, type CommuneSortKey } from './service-province.js';
 
 const REFRESH_MS = 5000;
 const STALE_AFTER_MS = 15000;
 const PROVINCE_KEY = 'motlan.ops.province';
+const SERVICE_PROVINCE_KEY = 'motlan.ops.service-province';
 const COLOUR_RANK: Record<Colour, number> = { RED: 0, YELLOW: 1, GREEN: 2 };
 
 type ColumnKey = Exclude<keyof ProvinceRow, 'code'>;
@@ -25,6 +30,12 @@ interface PageState {
   communes: CommunesView | null;
   adapters: AdapterEntry[] | null;
   adaptersProblem: string;
+  /** Service indicators of the country (or of the token's province), and of the open province by week. */
+  service: IndicatorsView | null;
+  serviceProvince: IndicatorsView | null;
+  serviceProblem: string;
+  serviceSelected: string | null;
+  serviceSort: CommuneSort;
   sort: { key: SortKey; dir: SortDir };
   selected: string | null;
   notGreenOnly: boolean;
@@ -42,6 +53,11 @@ const state: PageState = {
   communes: null,
   adapters: null,
   adaptersProblem: '',
+  service: null,
+  serviceProvince: null,
+  serviceProblem: '',
+  serviceSelected: sessionStorage.getItem(SERVICE_PROVINCE_KEY) || null,
+  serviceSort: DEFAULT_COMMUNE_SORT,
   sort: { key: 'worst', dir: 'asc' },
   selected: sessionStorage.getItem(PROVINCE_KEY) || null,
   notGreenOnly: false,
@@ -84,13 +100,16 @@ function refresh(): Promise<void> {
     return state.running;
   }
   const selected = state.selected;
+  const serviceSelected = state.serviceSelected;
   state.running = Promise.all([
     settle(api<LagView>('/v1/ops/sync/lag')),
     settle(api<ProvincesView>('/v1/ops/sync/provinces')),
     settle(selected ? api<CommunesView>('/v1/ops/sync/communes?province=' + encodeURIComponent(selected)) : Promise.resolve(null)),
     settle(loadAdapters()),
+    settle(api<IndicatorsView>('/v1/ops/indicators')),
+    settle(serviceSelected ? api<IndicatorsView>(provinceIndicatorsPath(serviceSelected)) : Promise.resolve(null)),
   ])
-    .then(([lag, provinces, communes, adapters]) => {
+    .then(([lag, provinces, communes, adapters, service, serviceProvince]) => {
       const failed = [lag.error, provinces.error].filter((e): e is ApiError => e !== null);
       state.problem = failed.length ? failed[0] : null;
       if (lag.value) state.lag = lag.value;
@@ -106,6 +125,7 @@ function refresh(): Promise<void> {
         state.adaptersProblem = adapterProblemText(e);
         if (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'no-token') state.adapters = null;
       }
+      takeService(service, serviceProvince, serviceSelected);
       render();
     })
     .catch((e: unknown) => {
@@ -138,8 +158,41 @@ function settle<T>(read: Promise<T>): Promise<Settled<T>> {
 
 // ---- Drawing ----
 
+/** The open province's communes by week over the default window (the last four weeks). */
+function provinceIndicatorsPath(code: string): string {
+  return '/v1/ops/indicators?province=' + encodeURIComponent(code) + '&granularity=week';
+}
+
+/** Keeps what the service reads gave; a failed read leaves the last figures on screen with a note. */
+function takeService(service: Settled<IndicatorsView>, province: Settled<IndicatorsView | null>, asked: string | null): void {
+  if (service.value) {
+    state.service = service.value;
+    state.serviceProblem = '';
+    // A province or commune token reads one province: open it, there is nothing else to choose.
+    const scoped = service.value.scope.level !== 'national' ? service.value.scope.provinceCode : undefined;
+    if (scoped && !state.serviceSelected) selectServiceProvince(scoped, true);
+  } else if (service.error) {
+    const e = service.error;
+    state.serviceProblem =
+      e.kind === 'no-token'
+        ? ''
+        : e.status === 404
+          ? 'This gateway does not serve the service indicators (GET /v1/ops/indicators answered 404).'
+          : 'The service indicators could not be read (' + describeProblem(e) + ').';
+    if (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'no-token') state.service = null;
+  }
+  if (province.value && province.value.provinces[0]?.provinceCode === state.serviceSelected) state.serviceProvince = province.value;
+  else if (province.error && asked === state.serviceSelected) {
+    const e = province.error;
+    if (e.status === 400 || e.status === 403 || e.status === 404) selectServiceProvince(null, false);
+    else state.serviceProblem = 'The communes of province ' + asked + ' could not be read (' + describeProblem(e) + ').';
+  }
+}
+
 function render(): void {
   renderConnection();
+  renderService();
+  renderServiceCommunes();
   renderSummary();
   renderLag();
   renderProvinces();
@@ -211,6 +264,91 @@ function renderLag(): void {
     if (!data.groups.length) box.appendChild(h('p', { class: 'note', text: 'No consumer group is watched.' }));
     for (const g of data.groups) box.appendChild(groupCard(g));
   });
+}
+
+// ---- Service indicators ----
+
+function provinceNames(): Map<string, string> {
+  return new Map((state.provinces ? state.provinces.provinces : []).map((p) => [p.code, p.name]));
+}
+
+function renderService(): void {
+  const note = $('service-note');
+  const data = state.service;
+  if (!data) {
+    note.textContent = state.serviceProblem || 'Waiting for the service indicators…';
+    return;
+  }
+  const scope =
+    data.scope.level === 'national'
+      ? 'All 34 provinces.'
+      : 'This token reads province ' + (data.scope.provinceCode ?? '') + ' only; the other provinces are outlines.';
+  note.textContent =
+    (state.serviceProblem ? state.serviceProblem + ' Showing the last figures read. ' : '') + scope + ' Choose a province to see its communes.';
+  const grid = $('service-grid');
+  keepingFocus(grid, () =>
+    renderServiceMap(data, grid, $('service-summary'), state.serviceSelected, (code) => selectServiceProvince(code, true), provinceNames()),
+  );
+}
+
+function renderServiceCommunes(): void {
+  const section = $('service-province');
+  if (!state.serviceSelected) {
+    section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  const data = state.serviceProvince;
+  const table = $<HTMLTableElement>('service-commune-table');
+  if (!data) {
+    const known = state.service && state.service.provinces.find((p) => p.provinceCode === state.serviceSelected);
+    $('service-province-title').textContent = 'Service in ' + (known ? known.provinceName : 'province ' + state.serviceSelected);
+    $('service-province-summary').textContent = 'Loading…';
+    $('service-trends').replaceChildren();
+    table.tBodies[0].replaceChildren();
+    return;
+  }
+  renderServiceProvince(
+    data,
+    {
+      title: $('service-province-title'),
+      summary: $('service-province-summary'),
+      trends: $('service-trends'),
+      sortNote: $('service-sort-note'),
+      table,
+    },
+    state.serviceSort,
+    sortServiceBy,
+  );
+}
+
+function sortServiceBy(key: CommuneSortKey): void {
+  state.serviceSort = nextSort(state.serviceSort, key);
+  renderServiceCommunes();
+}
+
+function selectServiceProvince(code: string | null, load: boolean): void {
+  state.serviceSelected = code;
+  state.serviceProvince = null;
+  state.serviceSort = DEFAULT_COMMUNE_SORT;
+  if (code) sessionStorage.setItem(SERVICE_PROVINCE_KEY, code);
+  else sessionStorage.removeItem(SERVICE_PROVINCE_KEY);
+  renderService();
+  renderServiceCommunes();
+  if (!code || !load) return;
+  api<IndicatorsView>(provinceIndicatorsPath(code)).then(
+    (data) => {
+      if (state.serviceSelected !== code) return;
+      state.serviceProvince = data;
+      renderServiceCommunes();
+      $('service-province-title').focus();
+      $('service-province').scrollIntoView({ block: 'start' });
+    },
+    (e: unknown) => {
+      if (state.serviceSelected !== code) return;
+      $('service-province-summary').textContent = 'The communes could not be read (' + describeProblem(ApiError.from(e)) + ').';
+    },
+  );
 }
 
 // ---- Provinces ----
@@ -483,6 +621,7 @@ function start(): void {
   $('token-forget').addEventListener('click', () => {
     forgetToken();
     sessionStorage.removeItem(PROVINCE_KEY);
+    sessionStorage.removeItem(SERVICE_PROVINCE_KEY);
     // A fresh page: nothing read with the old token stays on screen.
     location.reload();
   });
@@ -500,6 +639,12 @@ function start(): void {
   $('sort-worst').addEventListener('click', () => {
     state.sort = { key: 'worst', dir: 'asc' };
     renderProvinces();
+  });
+  $('service-province-close').addEventListener('click', () => {
+    const code = state.serviceSelected;
+    selectServiceProvince(null, false);
+    const back = code && document.querySelector<HTMLElement>('[data-focus-key="tile-' + code + '"]');
+    if (back) back.focus();
   });
   $('communes-close').addEventListener('click', () => {
     const code = state.selected;

@@ -45,6 +45,23 @@ export interface DossierStatus {
    */
   'sequence'?: (number | string | Long);
   'resultDocuments'?: (_motlan_portal_v1_ResultDocument)[];
+  /**
+   * Added for service monitoring (issue 18); empty/absent when the commune system did not say.
+   */
+  'channel'?: (string);
+  /**
+   * absent when unknown (proto3 presence), not "false"
+   */
+  'feesPaidOnline'?: (boolean);
+  /**
+   * "electronic" | "paper", with status 9/10
+   */
+  'resultForm'?: (string);
+  /**
+   * codes of dossier components replaced by registry data or evidence
+   */
+  'reusedComponents'?: (string)[];
+  '_feesPaidOnline'?: "feesPaidOnline";
 }
 
 export interface DossierStatus__Output {
@@ -89,4 +106,21 @@ export interface DossierStatus__Output {
    */
   'sequence': (string);
   'resultDocuments': (_motlan_portal_v1_ResultDocument__Output)[];
+  /**
+   * Added for service monitoring (issue 18); empty/absent when the commune system did not say.
+   */
+  'channel': (string);
+  /**
+   * absent when unknown (proto3 presence), not "false"
+   */
+  'feesPaidOnline'?: (boolean);
+  /**
+   * "electronic" | "paper", with status 9/10
+   */
+  'resultForm': (string);
+  /**
+   * codes of dossier components replaced by registry data or evidence
+   */
+  'reusedComponents': (string)[];
+  '_feesPaidOnline'?: "feesPaidOnline";
 }

@@ -1,0 +1,351 @@
+/**
+ * Service indicators on the embedded profile: the real gateway (file-backed sync log and audit
+ * trail, in-process worker) and the simulated registries and portal, driven over real HTTP. A
+ * scenario with known counts in Hồ Chí Minh City gives exact indicators and colours, the same
+ * after the gateway restarts (restored from its snapshot, then reading on); province and commune
+ * tokens read only their own (403 problems, audited); the CSV carries the official names and sums
+ * to the JSON; the metrics are per province.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
+import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import { vnDay } from '@motlan/service-indicators/vietnam-calendar.js';
+import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
+import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { readAuditRecords } from '../support/audit-trail.js';
+import { eventually } from '../support/eventually.js';
+import { httpCall, officerHeaders } from '../support/http.js';
+import { simSamples } from '../support/sim-control.js';
+
+let sim: RunningRegistrySim;
+let gateway: NestFastifyApplication;
+let config: GatewayConfig;
+let base: string;
+let dataDir: string;
+const tokens: Record<'intake' | 'national' | 'hcm' | 'communeA' | 'reader', string> = { intake: '', national: '', hcm: '', communeA: '', reader: '' };
+
+const directory = VnAdminDirectory.load();
+const hcm = directory.province('79')!;
+const [communeA, communeB] = directory.communesOf('79');
+const hanoiCommune = directory.communesOf('01')[0];
+const today = vnDay(Date.now());
+
+/** An RFC 3339 time `offsetMs` from now, written with the Vietnam offset as a commune system would. */
+function vnTime(offsetMs: number): string {
+  return new Date(Date.now() + offsetMs + 7 * 3_600_000).toISOString().replace('Z', '+07:00');
+}
+const receivedAt = vnTime(-60_000);
+const tomorrow = vnTime(86_400_000);
+
+interface Indicators {
+  received: number;
+  online: number;
+  onlineShare: number | null;
+  resultsReturned: number;
+  onTime: number;
+  onTimeShare: number | null;
+  overdueNow: number;
+  electronicResults: number;
+  electronicResultShare: number | null;
+  paidOnline: number;
+  onlinePaymentShare: number | null;
+  dossiersWithReusedData: number;
+  reuseShare: number | null;
+  registryReads: number;
+  registryReadsPerDossier: number | null;
+  statusesDelivered: number;
+  oldestPendingSeconds: number | null;
+}
+interface CommuneRow {
+  communeCode: string;
+  communeName: string;
+  serviceColour: string;
+  relayColour: string;
+  reasons: string[];
+  lastReportAt: string | null;
+  indicators: Indicators;
+}
+interface Report {
+  scope: { level: string; provinceCode?: string; communeCode?: string };
+  from: string;
+  to: string;
+  national: { communes: Record<string, number>; indicators: Indicators };
+  provinces: Array<{ provinceCode: string; provinceName: string; serviceColour: string; communes: Record<string, number>; indicators: Indicators }>;
+  communes: CommuneRow[];
+}
+
+const indicators = (query: string, token = tokens.national) => httpCall<Report>(base, 'GET', `/v1/ops/indicators${query}`, { token });
+
+async function putStatus(dossierId: string, fields: Record<string, unknown>): Promise<void> {
+  const answer = await httpCall(base, 'PUT', `/v1/dossiers/${dossierId}/status`, {
+    token: tokens.intake,
+    body: { procedureCode: '1.004222', subjectType: 'citizen', receivedAt, sequence: 1, ...fields },
+  });
+  if (answer.status !== 202) throw new Error(`status of ${dossierId} not accepted: ${answer.status} ${JSON.stringify(answer.body)}`);
+}
+
+async function startGateway(): Promise<void> {
+  ({ app: gateway } = await createGatewayApp(config, pino({ level: 'silent' })));
+  await gateway.listen(0, '127.0.0.1');
+  base = await gateway.getUrl();
+}
+
+/** Commune A's indicators as the scenario makes them (statusesDelivered and registryReads once delivered and audited). */
+const EXPECTED_A: Indicators = {
+  received: 6,
+  online: 4,
+  onlineShare: 0.6667,
+  resultsReturned: 3,
+  onTime: 2,
+  onTimeShare: 0.6667,
+  overdueNow: 1,
+  electronicResults: 2,
+  electronicResultShare: 0.6667,
+  paidOnline: 3,
+  onlinePaymentShare: 0.5,
+  dossiersWithReusedData: 2,
+  reuseShare: 0.3333,
+  registryReads: 3,
+  registryReadsPerDossier: 0.5,
+  statusesDelivered: 9,
+  oldestPendingSeconds: null,
+};
+
+async function communeRows(): Promise<Map<string, CommuneRow>> {
+  const { status, body } = await indicators('?province=79');
+  if (status !== 200) throw new Error(`indicators answered ${status}`);
+  return new Map(body.communes.map((c) => [c.communeCode, c]));
+}
+
+/** Waits until commune A shows what the scenario sent (deliveries and the audit trail are read asynchronously). */
+async function settledA(): Promise<CommuneRow> {
+  return eventually(
+    'commune A to show every status delivered and every registry read',
+    async () => {
+      const a = (await communeRows()).get(communeA.code);
+      return a && a.indicators.statusesDelivered === 9 && a.indicators.registryReads === 3 ? a : undefined;
+    },
+    30_000,
+  );
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-indicators-'));
+  sim = await startRegistrySim({ seed: 3, persons: 2_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
+  const issuer = new DevTokenIssuer({ dataDir });
+  await issuer.ensureKeys();
+  tokens.intake = await issuer.issue({ sub: 'one-stop-national', scope: 'dossiers:write' });
+  tokens.national = await issuer.issue({ sub: 'monitor-national', scope: 'ops:read' });
+  tokens.hcm = await issuer.issue({ sub: 'monitor-79', scope: 'ops:read', province: '79' });
+  tokens.communeA = await issuer.issue({ sub: `monitor-${communeA.code}`, scope: 'ops:read', commune: communeA.code });
+  tokens.reader = await issuer.issue({ sub: `commune-${communeA.code}`, scope: 'population:read', commune: communeA.code });
+  config = loadGatewayConfig({
+    MOTLAN_DATA_DIR: dataDir,
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    PORT: '0',
+    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
+      .map(([r, e]) => `${r}=${e}`)
+      .join(','),
+    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
+    MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
+    MOTLAN_LAG_INTERVAL_MS: '200',
+  });
+  await startGateway();
+
+  // Commune A: 6 dossiers, 4 online (3 paid online), 2 with reused data; 3 results (2 electronic
+  // on time, 1 on paper after its due time); 1 open past its due time; 3 registry reads.
+  const A = communeA.code;
+  await putStatus('HCM-A-1', { communeCode: A, status: 2, channel: 'online', feesPaidOnline: true, reusedComponents: ['TK01'], dueAt: tomorrow });
+  await putStatus('HCM-A-2', { communeCode: A, status: 2, channel: 'online', feesPaidOnline: true, reusedComponents: ['TK01', 'CCCD'], dueAt: tomorrow });
+  await putStatus('HCM-A-3', { communeCode: A, status: 2, channel: 'online', feesPaidOnline: true, dueAt: receivedAt });
+  await putStatus('HCM-A-4', { communeCode: A, status: 2, channel: 'online', feesPaidOnline: false, dueAt: receivedAt });
+  await putStatus('HCM-A-5', { communeCode: A, status: 2, channel: 'counter' });
+  await putStatus('HCM-A-6', { communeCode: A, status: 2, channel: 'counter', dueAt: tomorrow });
+  for (const [id, form] of [
+    ['HCM-A-1', 'electronic'],
+    ['HCM-A-2', 'electronic'],
+    ['HCM-A-3', 'paper'],
+  ]) {
+    await putStatus(id, { communeCode: A, status: 10, sequence: 2, resultForm: form, dueAt: id === 'HCM-A-3' ? receivedAt : tomorrow });
+  }
+  // Commune B: one dossier at the counter (too few to judge a share: GREEN).
+  await putStatus('HCM-B-1', { communeCode: communeB.code, status: 2, channel: 'counter' });
+  for (const id of await simSamples(sim.controlUrl, 'population', 'person', 3)) {
+    const read = await httpCall(base, 'GET', `/v1/registries/population/person/${id}`, { token: tokens.reader, headers: officerHeaders() });
+    if (read.status !== 200) throw new Error(`lookup answered ${read.status}: ${JSON.stringify(read.body)}`);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await sim?.stop();
+});
+
+describe('GET /v1/ops/indicators', () => {
+  it('gives the exact indicators and colours of a known scenario per commune and province', async () => {
+    const a = await settledA();
+    expect(a.indicators).toEqual(EXPECTED_A);
+    expect(a).toMatchObject({ communeName: communeA.name, serviceColour: 'YELLOW', relayColour: 'GREEN' });
+    expect(a.reasons).toEqual(['online share 66.7 % (below 80.0 %)', '1 dossiers overdue now']);
+    const { body } = await indicators('?province=79');
+    expect(body.scope).toEqual({ level: 'province', provinceCode: '79' });
+    expect({ from: body.from, to: body.to }).toEqual({ from: expect.any(String), to: today });
+    const b = body.communes.find((c) => c.communeCode === communeB.code)!;
+    expect(b).toMatchObject({ serviceColour: 'GREEN', indicators: { received: 1, online: 0, onlineShare: 0, statusesDelivered: 1 } });
+    // Every other commune of the province never reported: SILENT, and listed first.
+    const others = body.communes.filter((c) => c.communeCode !== communeA.code && c.communeCode !== communeB.code);
+    expect(others.length).toBe(directory.communesOf('79').length - 2);
+    expect(others.every((c) => c.serviceColour === 'SILENT' && c.lastReportAt === null)).toBe(true);
+    expect(body.communes.slice(0, others.length).every((c) => c.serviceColour === 'SILENT')).toBe(true);
+    expect(body.provinces).toHaveLength(1);
+    expect(body.provinces[0]).toMatchObject({
+      provinceCode: '79',
+      provinceName: hcm.name,
+      serviceColour: 'SILENT',
+      communes: { total: directory.communesOf('79').length, GREEN: 1, YELLOW: 1, RED: 0, SILENT: others.length },
+      indicators: { received: 7, online: 4, resultsReturned: 3, overdueNow: 1, registryReads: 3, statusesDelivered: 10 },
+    });
+
+    const national = await indicators('');
+    expect(national.status).toBe(200);
+    expect(national.body.scope).toEqual({ level: 'national' });
+    expect(national.body.provinces).toHaveLength(34);
+    expect(national.body.communes).toEqual([]);
+    expect(national.body.national.indicators).toMatchObject({ received: 7, statusesDelivered: 10 });
+    expect(national.body.national.communes.total).toBe(directory.communes().length);
+  });
+
+  it('keeps the same figures across a restart, restored from its snapshot, and reads on from there', async () => {
+    await settledA();
+    await gateway.close();
+    await startGateway();
+    const restored = await eventually('the restarted gateway to show the scenario again', async () => {
+      const a = (await communeRows()).get(communeA.code);
+      return a && a.indicators.received > 0 ? a : undefined;
+    });
+    // Not counted twice, not lost: the snapshot covered what was read, the readers went on from its offsets.
+    expect(restored.indicators).toEqual(EXPECTED_A);
+    await putStatus('HCM-B-2', { communeCode: communeB.code, status: 2, channel: 'online' });
+    const b = await eventually('the new status to be counted', async () => {
+      const row = (await communeRows()).get(communeB.code);
+      return row && row.indicators.received === 2 ? row : undefined;
+    });
+    expect(b.indicators).toMatchObject({ received: 2, online: 1, onlineShare: 0.5 });
+    expect((await communeRows()).get(communeA.code)!.indicators).toEqual(EXPECTED_A);
+  });
+
+  it('lets a province token read its province only, and a commune token its commune only (403 problems, audited)', async () => {
+    const own = await indicators('', tokens.hcm);
+    expect(own.status).toBe(200);
+    expect(own.body.scope).toEqual({ level: 'province', provinceCode: '79' });
+    expect(own.body.provinces.map((p) => p.provinceCode)).toEqual(['79']);
+    expect((await indicators(`?commune=${communeB.code}`, tokens.hcm)).body.scope).toEqual({
+      level: 'commune',
+      provinceCode: '79',
+      communeCode: communeB.code,
+    });
+    for (const query of ['?province=01', `?commune=${hanoiCommune.code}`]) {
+      const refused = await indicators(query, tokens.hcm);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toMatchObject({ status: 403, code: 'scope_province_mismatch', detail: expect.any(String) });
+    }
+
+    const commune = await indicators('', tokens.communeA);
+    expect(commune.status).toBe(200);
+    expect(commune.body.scope).toEqual({ level: 'commune', provinceCode: '79', communeCode: communeA.code });
+    expect(commune.body.communes.map((c) => c.communeCode)).toEqual([communeA.code]);
+    // The province row and the totals hold what the token may see, nothing of the other communes.
+    expect(commune.body.provinces[0].indicators.received).toBe(6);
+    expect(commune.body.national.communes.total).toBe(1);
+    expect((await indicators(`?commune=${communeB.code}`, tokens.communeA)).body).toMatchObject({ status: 403, code: 'scope_commune_mismatch' });
+    expect((await indicators('?province=01', tokens.communeA)).body).toMatchObject({ status: 403, code: 'scope_province_mismatch' });
+    expect((await indicators('', tokens.intake)).body).toMatchObject({ status: 403, code: 'missing_scope' });
+
+    const audited = await eventually('the refusals in the audit trail', async () => {
+      const refusals = readAuditRecords(path.join(dataDir, 'audit')).filter(
+        (r) => r.type === 'refusal' && r.route === '/v1/ops/indicators' && String(r.code).startsWith('scope_'),
+      );
+      return refusals.length >= 4 ? refusals : undefined;
+    });
+    expect(audited).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ clientId: 'monitor-79', code: 'scope_province_mismatch', status: 403 }),
+        expect.objectContaining({ clientId: `monitor-${communeA.code}`, code: 'scope_commune_mismatch', status: 403 }),
+      ]),
+    );
+  });
+
+  it('exports CSV with the official Vietnamese names that sums to the JSON', async () => {
+    const json = (await indicators('?province=79')).body;
+    const requests: Array<{ query: string; headers: Record<string, string> }> = [
+      { query: '?province=79&format=csv', headers: {} },
+      { query: '?province=79', headers: { accept: 'text/csv' } },
+    ];
+    for (const request of requests) {
+      const response = await fetch(`${base}/v1/ops/indicators${request.query}`, {
+        headers: { authorization: `Bearer ${tokens.national}`, ...request.headers },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const [header, ...lines] = new TextDecoder().decode(bytes.slice(3)).trimEnd().split('\r\n');
+      const columns = header.split(',');
+      expect(columns.slice(0, 8)).toEqual(['level', 'provinceCode', 'provinceName', 'communeCode', 'communeName', 'period', 'serviceColour', 'received']);
+      const rows = lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])));
+      expect(rows).toHaveLength(directory.communesOf('79').length);
+      expect(rows.find((r) => r.communeCode === communeA.code)).toMatchObject({ provinceName: hcm.name, communeName: communeA.name, period: 'total' });
+      expect(hcm.name).toBe('Thành phố Hồ Chí Minh');
+      for (const field of [
+        'received',
+        'online',
+        'resultsReturned',
+        'onTime',
+        'electronicResults',
+        'paidOnline',
+        'registryReads',
+        'statusesDelivered',
+        'overdueNow',
+      ] as const) {
+        expect(rows.reduce((sum, r) => sum + Number(r[field]), 0)).toBe(json.provinces[0].indicators[field]);
+      }
+    }
+    const national = await fetch(`${base}/v1/ops/indicators?format=csv&granularity=week`, { headers: { authorization: `Bearer ${tokens.national}` } });
+    const text = await national.text();
+    expect(text).toContain(',Thành phố Hà Nội,');
+    // One row per province and week (a 28-day window spans 4 or 5 weeks).
+    const rows = text.trimEnd().split('\r\n').length - 1;
+    expect([34 * 4, 34 * 5]).toContain(rows);
+  });
+
+  it('refuses a window that is not one', async () => {
+    for (const query of [
+      '?from=2026-02-30',
+      '?from=2026-12-06&to=2026-12-01',
+      '?granularity=year',
+      '?format=xml',
+      '?province=7',
+      '?from=2020-01-01&to=2026-12-01',
+    ]) {
+      const answer = await indicators(query);
+      expect([query, answer.status, answer.body]).toEqual([query, 400, expect.objectContaining({ code: 'validation_failed' })]);
+    }
+    expect((await indicators('?province=99')).body).toMatchObject({ status: 404, code: 'unknown_province' });
+  });
+
+  it('exports Prometheus figures per province, never per commune', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const silent = text.split('\n').find((l) => l.startsWith('motlan_service_communes{province="79",colour="SILENT"}'));
+    expect(silent).toBe(`motlan_service_communes{province="79",colour="SILENT"} ${directory.communesOf('79').length - 2}`);
+    // 5 of the province's 8 dossiers online (the restart test added one).
+    expect(text).toMatch(/^motlan_service_online_share\{province="79"\} 0\.625$/m);
+    expect(text.split('\n').filter((l) => l.startsWith('motlan_service_communes{')).length).toBe(34 * 4);
+    expect(text).not.toMatch(/motlan_service_[a-z_]+\{[^}]*commune=/);
+  });
+});
