@@ -9,6 +9,7 @@ import type { AuditPosition } from '@motlan/audit/audit-feed.port.js';
 import { ErrorCodes } from '@motlan/errors/domain-error.js';
 import { parseCccd, PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { CONSENT_ID_PATTERN } from '@motlan/consent/consent.js';
+import { ARCHIVE_SHARE_ID_PATTERN } from '@motlan/citizen-archive/archive-item.js';
 
 /**
  * One access as stored for the citizen it concerns. The citizen's own id is the key of their log
@@ -53,6 +54,11 @@ export interface AccessLogEntry {
   fieldPaths?: string[];
   /** The citizen's consent the read was answered on (its id), when the dataset needed one. */
   consentId?: string;
+  /** The citizen's archive share the read was answered on (its id), when a commune redeemed one. */
+  shareId?: string;
+  /** A correction of the citizen's data filed or moved (its id and the state it entered), for entries `via: correction`. */
+  correctionId?: string;
+  correctionState?: 'open' | 'accepted' | 'rejected' | 'applied';
   /**
    * Refusals only: the attempts this entry stands for. Refusals of one client system, for one
    * reason and dataset, within one {@link REFUSAL_BUCKET_MS} window are kept as one entry (the
@@ -164,8 +170,16 @@ function entryFor(record: AuditRecord, position: AuditPosition, citizenId: strin
     ...(record.outcome === 'answered' && typeof record.consentId === 'string' && CONSENT_ID_PATTERN.test(record.consentId)
       ? { consentId: record.consentId }
       : {}),
+    ...(typeof record.shareId === 'string' && ARCHIVE_SHARE_ID_PATTERN.test(record.shareId) ? { shareId: record.shareId } : {}),
+    ...(record.via === 'correction' && typeof record.correctionId === 'string' && CORRECTION_ID.test(record.correctionId)
+      ? { correctionId: record.correctionId, ...(CORRECTION_STATES.has(String(record.correctionState)) ? { correctionState: record.correctionState } : {}) }
+      : {}),
   };
 }
+
+/** Correction ids are UUIDs (libs/corrections). */
+const CORRECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CORRECTION_STATES: ReadonlySet<string> = new Set(['open', 'accepted', 'rejected', 'applied']);
 
 /** `members[2].personId`, `owners[0].id`, `fatherId`. */
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]{0,63}(\[\d{1,4}\]|\.[A-Za-z][A-Za-z0-9]{0,63}){0,6}$/;

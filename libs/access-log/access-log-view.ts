@@ -43,6 +43,10 @@ export interface AccessLogViewEntry {
   lastTime: string;
   /** The id of your consent the data was read on (GET /v1/me/consents), when the data needed it; else null. */
   consentId: string | null;
+  /** The id of your archive share a commune redeemed to read this (GET /v1/me/archive), when it did; else null. */
+  shareId: string | null;
+  /** A correction of your data a clerk filed, and the state it entered with this entry (open, accepted, rejected, applied); else null. */
+  correction: { id: string; state: string | null } | null;
 }
 
 /** Turns stored entries into what the citizen sees, names looked up now (not when stored). */
@@ -71,6 +75,8 @@ export class AccessLogView {
       count: entry.count ?? 1,
       lastTime: entry.lastTime ?? entry.time,
       consentId: entry.consentId ?? null,
+      shareId: entry.shareId ?? null,
+      correction: entry.correctionId ? { id: entry.correctionId, state: entry.correctionState ?? null } : null,
     };
   }
 

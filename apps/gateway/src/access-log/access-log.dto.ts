@@ -67,6 +67,14 @@ class PurposeDto {
   name!: string | null;
 }
 
+/** A correction of the citizen's data, as an access-log entry shows it. */
+export class AccessLogCorrectionDto {
+  @ApiProperty({ example: '3f0c7c1e-0d3a-4f0e-9a51-1c2f0e6b8a10', description: 'The correction (the filing commune follows it with GET /v1/corrections/{id})' })
+  id!: string;
+  @ApiProperty({ example: 'applied', nullable: true, type: String, enum: ['open', 'accepted', 'rejected', 'applied'] })
+  state!: string | null;
+}
+
 export class AccessLogEntryDto {
   @ApiProperty({ example: 'cG9wdWxhdGlvbi1wZXJzb24', description: 'Stable id of this access' })
   id!: string;
@@ -115,6 +123,19 @@ export class AccessLogEntryDto {
       'The id of your consent this data was read on (see GET /v1/me/consents), when the data is sensitive and the procedure has no legal basis to read it without consent',
   })
   consentId!: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'The id of your archive share a commune redeemed to read an item of your archive (see GET /v1/me/archive), when it did',
+  })
+  shareId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: () => AccessLogCorrectionDto,
+    description: 'A correction of your data a clerk filed with a registry, when the entry is one (its state as of this entry); else null',
+  })
+  correction!: AccessLogCorrectionDto | null;
 }
 
 export class AccessLogPageDto {

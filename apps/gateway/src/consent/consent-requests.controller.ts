@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client } from '../auth/client-auth.guard.js';
@@ -37,8 +38,8 @@ export class ConsentRequestsController {
     },
     { status: 503, description: 'Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable`' },
   )
-  ask(@Client() client: AuthenticatedClient, @Body() body: CreateConsentRequestDto): Promise<ConsentRequestDto> {
-    return this.consents.ask(client, body);
+  ask(@Client() client: AuthenticatedClient, @Body() body: CreateConsentRequestDto, @Req() request: FastifyRequest): Promise<ConsentRequestDto> {
+    return this.consents.ask(client, body, request.id);
   }
 
   @Get(':code')

@@ -1,3 +1,6 @@
+import { Logger } from '@nestjs/common';
+import type { CitizenActionAuditRecord } from '@motlan/audit/audit-record.js';
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { withConsentStore } from '@motlan/consent/consent-checker.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
 import { consentFromRequest, newConsentId, newRequestCode, type Consent, type ConsentDataset, type ConsentRequest } from '@motlan/consent/consent.js';
@@ -36,6 +39,7 @@ interface Scope {
  * answers like one that does not exist (404), so ids and codes cannot be probed.
  */
 export class ConsentService {
+  private readonly logger = new Logger('Consents');
   private readonly now: () => number;
 
   constructor(
@@ -43,11 +47,12 @@ export class ConsentService {
     private readonly purposes: PurposeCatalog,
     private readonly directory: VnAdminDirectory,
     private readonly settings: ConsentSettings,
+    private readonly audit: AuditSink,
   ) {
     this.now = settings.now ?? Date.now;
   }
 
-  async give(subjectId: string, body: CreateConsentDto): Promise<ConsentDto> {
+  async give(subjectId: string, body: CreateConsentDto, requestId: string): Promise<ConsentDto> {
     const scope = this.scope(body, body.communeCode);
     const consents = await this.call(() => this.store.listBySubject(subjectId));
     if (consents.filter((c) => status(c, this.now()) === 'active').length >= MAX_ACTIVE_CONSENTS_PER_CITIZEN) {
@@ -65,6 +70,7 @@ export class ConsentService {
       origin: { kind: 'citizen' },
     };
     await this.call(() => this.store.add(consent));
+    await this.record(requestId, 'consent_give', consent.id, subjectId, consent);
     return this.view(consent);
   }
 
@@ -72,14 +78,15 @@ export class ConsentService {
     return (await this.call(() => this.store.listBySubject(subjectId))).map((c) => this.view(c));
   }
 
-  async revoke(subjectId: string, id: string): Promise<ConsentDto> {
+  async revoke(subjectId: string, id: string, requestId: string): Promise<ConsentDto> {
     const revoked = await this.call(() => this.store.revoke(id, subjectId, new Date(this.now()).toISOString()));
     if (!revoked) throw consentNotFound();
+    await this.record(requestId, 'consent_revoke', id, subjectId, revoked);
     return this.view(revoked);
   }
 
   /** A counter request of a commune-bound client, pending until its subject approves it or it expires. */
-  async ask(client: AuthenticatedClient, body: CreateConsentRequestDto): Promise<ConsentRequestDto> {
+  async ask(client: AuthenticatedClient, body: CreateConsentRequestDto, requestId: string): Promise<ConsentRequestDto> {
     if (client.communeCode === undefined) {
       throw new ForbiddenError(ErrorCodes.communeRequired, "consents are given to a commune: this client's token has no commune claim");
     }
@@ -103,6 +110,7 @@ export class ConsentService {
       expiresAt: new Date(now + this.settings.requestTtlSec * 1000).toISOString(),
     };
     await this.call(() => this.store.addRequest(request));
+    await this.record(requestId, 'consent_request', request.code, request.subjectId, request, client.clientId);
     return this.requestView(request);
   }
 
@@ -125,10 +133,11 @@ export class ConsentService {
   }
 
   /** Approves the request: it is used up, and the consent it names is created for this citizen. */
-  async approve(subjectId: string, code: string): Promise<ConsentDto> {
+  async approve(subjectId: string, code: string, requestId: string): Promise<ConsentDto> {
     const request = await this.pendingRequest(subjectId, code);
     const consent = consentFromRequest(request, newConsentId(), this.now());
     if (!(await this.call(() => this.store.approveRequest(code, consent)))) throw requestNotFound();
+    await this.record(requestId, 'consent_approve', code, subjectId, consent, null, consent.id);
     return this.view(consent);
   }
 
@@ -180,6 +189,35 @@ export class ConsentService {
 
   private call<T>(operation: () => Promise<T>): Promise<T> {
     return withConsentStore(operation);
+  }
+
+  /**
+   * Writes the act to the audit trail. It is in force already (stored): a failed audit write is an
+   * operational alarm, as for token revocations, not a reason to undo what the citizen did.
+   */
+  private async record(
+    requestId: string,
+    action: CitizenActionAuditRecord['action'],
+    objectId: string,
+    subjectId: string,
+    scope: Pick<Consent, 'communeCode' | 'dossierId' | 'validUntil'>,
+    clientId: string | null = null,
+    relatedId?: string,
+  ): Promise<void> {
+    const entry: CitizenActionAuditRecord = {
+      type: 'citizen_action',
+      time: new Date(this.now()).toISOString(),
+      requestId,
+      subjectId,
+      action,
+      objectId,
+      clientId,
+      communeCode: scope.communeCode,
+      dossierId: scope.dossierId,
+      validUntil: scope.validUntil,
+      ...(relatedId === undefined ? {} : { relatedId }),
+    };
+    await this.audit.append(entry).catch((error: Error) => this.logger.error({ reason: error.message, action }, 'audit write failed for a consent'));
   }
 }
 

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { CitizenPrincipal } from '@motlan/auth/citizen-token.js';
 import { Citizen, CitizenAuthGuard } from '../access-log/citizen-auth.guard.js';
@@ -37,8 +38,8 @@ export class MeConsentsController {
   })
   @ApiCreatedResponse({ type: ConsentDto })
   @ApiProblems(...BODY_PROBLEMS, CITIZEN_401, { status: 409, description: '`consent_limit_reached`: 100 consents are in force already' }, 429, UNAVAILABLE)
-  give(@Citizen() citizen: CitizenPrincipal, @Body() body: CreateConsentDto): Promise<ConsentDto> {
-    return this.consents.give(citizen.subjectId, body);
+  give(@Citizen() citizen: CitizenPrincipal, @Body() body: CreateConsentDto, @Req() request: FastifyRequest): Promise<ConsentDto> {
+    return this.consents.give(citizen.subjectId, body, request.id);
   }
 
   @Get('consents')
@@ -62,8 +63,8 @@ export class MeConsentsController {
     429,
     UNAVAILABLE,
   )
-  revoke(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentIdParamDto): Promise<ConsentDto> {
-    return this.consents.revoke(citizen.subjectId, params.id);
+  revoke(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentIdParamDto, @Req() request: FastifyRequest): Promise<ConsentDto> {
+    return this.consents.revoke(citizen.subjectId, params.id, request.id);
   }
 
   @Get('consent-requests/:code')
@@ -81,7 +82,7 @@ export class MeConsentsController {
   @ApiParam({ name: 'code', type: String, example: 'K7M4QX2P' })
   @ApiCreatedResponse({ type: ConsentDto })
   @ApiProblems({ status: 400, description: '`validation_failed`: not a request code' }, CITIZEN_401, REQUEST_NOT_FOUND, 429, UNAVAILABLE)
-  approve(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentRequestCodeParamDto): Promise<ConsentDto> {
-    return this.consents.approve(citizen.subjectId, params.code);
+  approve(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentRequestCodeParamDto, @Req() request: FastifyRequest): Promise<ConsentDto> {
+    return this.consents.approve(citizen.subjectId, params.code, request.id);
   }
 }
