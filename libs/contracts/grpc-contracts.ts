@@ -12,7 +12,7 @@ import type { ProtoGrpcType as HealthGrpcType } from './generated/health.js';
 import type { ProtoGrpcType as PortalGrpcType } from './generated/portal.js';
 
 /** Contract version of proto/motlan/adapter/v1 that this code speaks. Same MAJOR is compatible. */
-export const ADAPTER_CONTRACT_VERSION = '1.0';
+export const ADAPTER_CONTRACT_VERSION = '1.1';
 
 /** proto/ at the repository root, found from this file whether run from source or from dist/. */
 export function protoRoot(): string {

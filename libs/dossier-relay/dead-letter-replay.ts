@@ -1,5 +1,6 @@
-import { ConsumerGroups, DlqHeaders, Topics } from '@motlan/events/topics.js';
+import { ConsumerGroups, Topics } from '@motlan/events/topics.js';
 import { EventLog } from '@motlan/event-log/event-log.port.js';
+import { replayDeadLettersOf } from '@motlan/event-log/dead-letter-replay.js';
 
 export const DLQ_REPLAY_GROUP = `${ConsumerGroups.portalSync}-dlq-replay`;
 
@@ -14,37 +15,8 @@ export interface ReplayProgress {
  * consumer group remembers how far it got, so running it twice does not send anything twice; a
  * status replayed but still refused comes back to the dead-letter topic with its new reason.
  */
-export async function replayDeadLetters(log: EventLog, onMessage?: (progress: ReplayProgress) => void): Promise<{ replayed: number }> {
-  await log.ensureTopics([Topics.dossierSyncDlq, Topics.dossierSync], 3);
-  const ends = new Map((await log.endOffsets(Topics.dossierSyncDlq)).map((p) => [p.partition, BigInt(p.offset)]));
-  const committed = new Map((await log.committedOffsets(DLQ_REPLAY_GROUP, Topics.dossierSyncDlq)).map((p) => [p.partition, BigInt(p.offset)]));
-  // "-1": nothing committed yet, the group starts at the beginning.
-  const startOf = (partition: number) => {
-    const offset = committed.get(partition) ?? -1n;
-    return offset < 0n ? 0n : offset;
-  };
-  const remaining = new Set([...ends].filter(([partition, end]) => end > startOf(partition)).map(([partition]) => partition));
-  let replayed = 0;
-  if (remaining.size === 0) return { replayed };
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const consumer = await log.consume({ group: DLQ_REPLAY_GROUP, topics: [Topics.dossierSyncDlq], fromBeginning: true }, async (message) => {
-    const end = ends.get(message.partition) ?? 0n;
-    if (BigInt(message.offset) < end) {
-      const { [DlqHeaders.reason]: reason = '', ...rest } = message.headers ?? {};
-      const headers = Object.fromEntries(Object.entries(rest).filter(([name]) => !name.startsWith('motlan-dlq-')));
-      await log.append(Topics.dossierSync, [
-        { key: message.key, value: message.value, headers: { ...headers, 'motlan-replayed-from': `${message.partition}:${message.offset}` } },
-      ]);
-      replayed++;
-      onMessage?.({ dossierId: message.key, reason });
-    }
-    if (BigInt(message.offset) + 1n >= end) {
-      remaining.delete(message.partition);
-      if (remaining.size === 0) done();
-    }
-  });
-  await finished;
-  await consumer.stop();
-  return { replayed };
+export function replayDeadLetters(log: EventLog, onMessage?: (progress: ReplayProgress) => void): Promise<{ replayed: number }> {
+  return replayDeadLettersOf(log, { dlq: Topics.dossierSyncDlq, main: Topics.dossierSync, group: DLQ_REPLAY_GROUP }, (m) =>
+    onMessage?.({ dossierId: m.key, reason: m.reason }),
+  );
 }

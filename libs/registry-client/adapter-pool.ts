@@ -7,7 +7,9 @@ import {
   RegistryClient,
   type AdapterConnection,
   type DatasetDescriptor,
+  type DeliveryAckResult,
   type LookupContext,
+  type RecordEventDelivery,
   type RegistryDescription,
   type RegistryHealth,
   type RegistryRecord,
@@ -229,6 +231,38 @@ export class AdapterPool extends RegistryClient {
     // "Not found" only if every shard said so; a shard that could not answer might hold it.
     if (lastError) throw lastError;
     return notFound ?? { found: false, data: null, version: '0', asOf: new Date(0).toISOString() };
+  }
+
+  // ---- deliveries (registry events, corrections) ------------------------------------------
+
+  /** Whether a described adapter of `registry` takes `eventType` events about `sourceRegistry`/`dataset` (its Describe `accepts`). */
+  accepts(registry: string, sourceRegistry: string, dataset: string, eventType: string): boolean {
+    return this.acceptingAdapters(registry, sourceRegistry, dataset, eventType).length > 0;
+  }
+
+  /**
+   * Relays one event to an adapter of `registry` that accepts it, the next one when an adapter cannot
+   * answer. Not retried here: the relay that calls it decides when to try again.
+   */
+  async deliver(registry: string, event: RecordEventDelivery, timeoutMs: number): Promise<DeliveryAckResult> {
+    const adapters = this.acceptingAdapters(registry, event.sourceRegistry, event.dataset, event.eventType);
+    if (adapters.length === 0) throw new RegistryCallError(registry, 'unavailable', `no adapter of registry ${registry} takes ${event.eventType} events now`);
+    let lastError: unknown;
+    for (const adapter of adapters) {
+      try {
+        return await adapter.guarded.deliver(event, timeoutMs);
+      } catch (error) {
+        if (!(error instanceof RegistryCallError) || !FAILOVER_KINDS.has(error.kind)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private acceptingAdapters(registry: string, sourceRegistry: string, dataset: string, eventType: string): PooledAdapter[] {
+    return (this.routes.get(registry)?.adapters ?? []).filter((a) =>
+      (a.description?.accepts ?? []).some((e) => e.sourceRegistry === sourceRegistry && e.dataset === dataset && e.eventTypes.includes(eventType)),
+    );
   }
 
   // ---- administration ----------------------------------------------------------------------

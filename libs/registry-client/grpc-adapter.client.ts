@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { adapterContract, healthContract } from '@motlan/contracts/grpc-contracts.js';
-import { fromStruct } from '@motlan/contracts/struct-codec.js';
+import { fromStruct, toStruct } from '@motlan/contracts/struct-codec.js';
 import type { RegistryAdapterClient } from '@motlan/contracts/generated/motlan/adapter/v1/RegistryAdapter.js';
 import type { HealthClient } from '@motlan/contracts/generated/grpc/health/v1/Health.js';
 import type { DescribeResponse__Output } from '@motlan/contracts/generated/motlan/adapter/v1/DescribeResponse.js';
@@ -8,7 +8,9 @@ import {
   RegistryCallError,
   type AdapterConnection,
   type DatasetDescriptor,
+  type DeliveryAckResult,
   type LookupContext,
+  type RecordEventDelivery,
   type RegistryDescription,
   type RegistryFailureKind,
   type RegistryHealth,
@@ -87,6 +89,33 @@ export class GrpcAdapterConnection implements AdapterConnection {
     });
   }
 
+  deliver(event: RecordEventDelivery, timeoutMs: number): Promise<DeliveryAckResult> {
+    const metadata = new grpc.Metadata();
+    metadata.set('x-request-id', event.requestId);
+    const { record, correction, requestId, ...rest } = event;
+    return new Promise((resolve, reject) => {
+      this.adapter.deliver(
+        {
+          ...rest,
+          ...(record ? { record: toStruct(record) } : {}),
+          ...(correction ? { correction } : {}),
+          context: { requestId, clientId: 'motlan-gateway', officerId: correction?.officerId ?? '', purpose: event.legalBasisProcedure, dossierId: '' },
+        },
+        metadata,
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => {
+          if (error || !response) return reject(toCallError(this.registry, error));
+          const status = String(response.status);
+          resolve({
+            status: status === 'APPLIED' ? 'applied' : status === 'RECEIVED' ? 'received' : status === 'DUPLICATE' ? 'duplicate' : 'rejected',
+            recordVersion: response.recordVersion,
+            reason: status === 'STATUS_UNSPECIFIED' ? 'the adapter answered no status' : response.reason,
+          });
+        },
+      );
+    });
+  }
+
   close(): void {
     (this.adapter as unknown as grpc.Client).close();
   }
@@ -133,5 +162,6 @@ function toDescription(response: DescribeResponse__Output): RegistryDescription 
       sensitivity: d.sensitivity === 'SENSITIVITY_SENSITIVE' ? 'sensitive' : 'normal',
       description: d.description,
     })),
+    accepts: response.accepts.map((a) => ({ sourceRegistry: a.sourceRegistry, dataset: a.dataset, eventTypes: [...a.eventTypes] })),
   };
 }

@@ -5,7 +5,9 @@ import { retry } from '@motlan/resilience/retry.js';
 import {
   RegistryCallError,
   type AdapterConnection,
+  type DeliveryAckResult,
   type LookupContext,
+  type RecordEventDelivery,
   type RegistryDescription,
   type RegistryFailureKind,
   type RegistryHealth,
@@ -173,6 +175,16 @@ export class GuardedAdapter {
 
   health(): Promise<RegistryHealth> {
     return this.connection.health(Math.min(this.options.timeoutMs, 2000));
+  }
+
+  /**
+   * Relays one event. Past the bulkhead and breaker, like health checks: deliveries come from a
+   * background relay that waits out a registry's outage itself, and must not open the breaker
+   * that guards the lookups counters depend on.
+   */
+  deliver(event: RecordEventDelivery, timeoutMs: number): Promise<DeliveryAckResult> {
+    if (!this.connection.deliver) return Promise.reject(new RegistryCallError(this.registry, 'internal', `adapter ${this.id} takes no deliveries`));
+    return this.connection.deliver(event, timeoutMs);
   }
 
   /** Whether the breaker would refuse a call now (replicas with an open breaker are tried last). */

@@ -33,6 +33,49 @@ export interface RegistryDescription {
   contractVersion: string;
   adapterVersion: string;
   datasets: DatasetDescriptor[];
+  /** Events the adapter takes over Deliver (contract 1.1); absent or empty: none. */
+  accepts?: AcceptedEvent[];
+}
+
+/** Events of one kind an adapter takes over Deliver (proto AcceptedEvent). */
+export interface AcceptedEvent {
+  sourceRegistry: string;
+  dataset: string;
+  eventTypes: string[];
+}
+
+/** A correction carried by a delivery (proto Correction). */
+export interface DeliveredCorrection {
+  field: string;
+  valueSeenJson: string;
+  valueProposedJson: string;
+  evidenceRef: string;
+  officerId: string;
+  communeCode: string;
+}
+
+/** One event relayed to a registry (proto RecordEvent). */
+export interface RecordEventDelivery {
+  idempotencyKey: string;
+  eventType: string;
+  sourceRegistry: string;
+  dataset: string;
+  subjectId: string;
+  sourceVersion: string;
+  occurredAt: string;
+  record: JsonObject | null;
+  referenceId: string;
+  legalBasisProcedure: string;
+  legalBasis: string;
+  correction?: DeliveredCorrection;
+  requestId: string;
+}
+
+/** A registry's answer to a delivery (proto DeliveryAck). */
+export interface DeliveryAckResult {
+  status: 'applied' | 'received' | 'duplicate' | 'rejected';
+  recordVersion: string;
+  reason: string;
 }
 
 export interface RegistryRecord {
@@ -86,5 +129,7 @@ export interface AdapterConnection {
   describe(timeoutMs: number): Promise<RegistryDescription>;
   lookup(dataset: string, subjectId: string, context: LookupContext, timeoutMs: number): Promise<RegistryRecord>;
   health(timeoutMs: number): Promise<RegistryHealth>;
+  /** Relays one event (contract 1.1; connections of tests may leave it out: the adapter takes no events). */
+  deliver?(event: RecordEventDelivery, timeoutMs: number): Promise<DeliveryAckResult>;
   close(): void;
 }

@@ -122,6 +122,32 @@ export class PrefillMissingDto {
   components!: MissingComponentDto[];
 }
 
+export class ConflictSourceDto {
+  @ApiProperty({ example: 'residence' })
+  registry!: string;
+  @ApiProperty({ example: 'household' })
+  dataset!: string;
+  @ApiProperty({ example: '001099012345', description: 'Subject id of the record read' })
+  recordSubjectId!: string;
+  @ApiProperty({ example: 'head.fullName', description: 'Where in the record the value is' })
+  path!: string;
+  @ApiProperty({ description: 'The value this registry holds (a string, or an address object)' })
+  value!: unknown;
+  @ApiProperty({ example: '3' })
+  version!: string;
+  @ApiProperty({ example: '2026-11-23T08:15:00.000Z' })
+  asOf!: string;
+}
+
+export class ConflictDto {
+  @ApiProperty({ example: '001099012345', description: 'The person the fact is about' })
+  personId!: string;
+  @ApiProperty({ enum: ['fullName', 'dateOfBirth', 'permanentAddress'] })
+  fact!: string;
+  @ApiProperty({ type: [ConflictSourceDto], description: 'Each registry’s value, at least two that differ' })
+  sources!: ConflictSourceDto[];
+}
+
 export class PrefillAnswerDto {
   @ApiProperty({ type: PrefillProcedureDto })
   procedure!: PrefillProcedureDto;
@@ -133,4 +159,10 @@ export class PrefillAnswerDto {
   missing!: PrefillMissingDto;
   @ApiPropertyOptional({ description: 'True when nothing is missing' })
   complete!: boolean;
+  @ApiProperty({
+    type: [ConflictDto],
+    description:
+      'Facts about a person that two registries read here disagree on (name, date of birth, permanent address), with both sources; the form fields keep the value of the source the catalog names',
+  })
+  conflicts!: ConflictDto[];
 }

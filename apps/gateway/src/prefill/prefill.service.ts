@@ -4,7 +4,9 @@ import { DomainError, ErrorCodes, ForbiddenError, InvalidRequestError, Unprocess
 import { PurposeCatalog, type Procedure, type RecordSource } from '@motlan/procedure-catalog/purpose-catalog.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { LookupService, type LookupHeadersValue, type LookupItem, type MinimizedRead, type ReadOutcome } from '../lookup/lookup.service.js';
+import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import type { FilledComponentDto, FilledFieldDto, MissingComponentDto, MissingFieldDto, PrefillAnswerDto, ProvenanceDto } from './prefill.dto.js';
+import { findConflicts } from './prefill-consistency.js';
 
 /** Subject ids as any registry keys them: CCCD, tax code (with branch), parcel id. Checked strictly per dataset later. */
 const SUBJECT_ID = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;
@@ -43,6 +45,7 @@ export class PrefillService {
   constructor(
     private readonly purposes: PurposeCatalog,
     private readonly lookups: LookupService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async prefill(client: AuthenticatedClient, headers: LookupHeadersValue, subjects: Record<string, string>): Promise<PrefillAnswerDto> {
@@ -87,7 +90,16 @@ export class PrefillService {
         continue;
       }
       const evidence = await this.lookups.sign(resolved.read, component.replacedBy.fields);
+      // Released below (the reads were audited above): a copy for the archive of the citizen it is about.
+      this.lookups.archiveEvidence(client, headers, resolved.read.subjectId, evidence);
       replaced.push({ ...base, fields: [...component.replacedBy.fields], evidence, provenance: provenance(resolved) });
+    }
+
+    // Where two registries disagree about a person, the clerk sees both instead of one chosen silently.
+    const conflicts = findConflicts(run.outcomes().flatMap(({ outcome }) => (outcome.ok ? [outcome.read] : [])));
+    for (const conflict of conflicts) {
+      const registries = [...new Set(conflict.sources.map((s) => s.registry))].sort().join(',');
+      this.metrics.prefillConflicts.inc({ fact: conflict.fact, registries });
     }
 
     return {
@@ -96,6 +108,7 @@ export class PrefillService {
       components: replaced,
       missing: { fields: missingFields, components: missingComponents },
       complete: missingFields.length === 0 && missingComponents.length === 0,
+      conflicts,
     };
   }
 

@@ -148,6 +148,19 @@ export class SimControlServer {
       return registries.changeRecord(registry, dataset, subjectId);
     });
 
+    // A birth, death or marriage registered now in civil status: a new record and its change event.
+    app.post('/sim/civil-status/registrations', async (request, reply) => {
+      const result = registries.civil.register(objectBody(request.body));
+      return reply.code(201).send(result);
+    });
+
+    // What a registry did with the events the gateway relayed to it (Deliver).
+    app.get('/sim/registries/:registry/deliveries', async (request: FastifyRequest<{ Params: { registry: string } }>) => {
+      const { registry } = request.params;
+      registries.registry(registry);
+      return { registry, accepts: registries.deliveries.accepts(registry), ...registries.deliveries.stats(registry) };
+    });
+
     this.portalRoutes();
     this.trafficRoutes();
 

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { ADAPTER_CONTRACT_VERSION, adapterContract } from '@motlan/contracts/grpc-contracts.js';
-import { toStruct } from '@motlan/contracts/struct-codec.js';
+import { fromStruct, toStruct } from '@motlan/contracts/struct-codec.js';
 import type { DescribeResponse } from '@motlan/contracts/generated/motlan/adapter/v1/DescribeResponse.js';
 import type { LookupResponse } from '@motlan/contracts/generated/motlan/adapter/v1/LookupResponse.js';
 import type { RegistryAdapterHandlers } from '@motlan/contracts/generated/motlan/adapter/v1/RegistryAdapter.js';
@@ -117,6 +117,30 @@ export class RegistryGrpcServer extends RestartableGrpcServer {
             callback(this.toStatus(error));
           });
       },
+      Deliver: (call, callback) => {
+        const event = call.request;
+        this.registries
+          .faults(this.registry)
+          .apply('lookup')
+          .then(() => {
+            if (call.cancelled) return;
+            const ack = this.registries.deliveries.deliver(this.registry, {
+              idempotencyKey: event.idempotencyKey,
+              eventType: event.eventType,
+              sourceRegistry: event.sourceRegistry,
+              dataset: event.dataset,
+              subjectId: event.subjectId,
+              record: event.record ? fromStruct(event.record) : null,
+              correction: event.correction,
+            });
+            this.logger.debug(
+              { registry: this.registry, adapter: this.id, eventType: event.eventType, subject: subjectTag(event.subjectId), status: ack.status },
+              'delivery',
+            );
+            callback(null, ack);
+          })
+          .catch((error: unknown) => callback(this.toStatus(error)));
+      },
     };
   }
 
@@ -148,6 +172,7 @@ export class RegistryGrpcServer extends RestartableGrpcServer {
         maxAgeSeconds: spec.maxAgeSeconds,
         sensitivity: spec.sensitivity,
       })),
+      accepts: this.registries.deliveries.accepts(this.registry),
     };
   }
 

@@ -15,13 +15,15 @@ import { SyntheticLand } from '../world/synthetic-land.js';
 import { SyntheticPopulation } from '../world/synthetic-population.js';
 import { BusinessRegistry } from './business-registry.js';
 import { CallStats } from './call-stats.js';
+import { CivilRegistrations } from './civil-registrations.js';
 import { CivilStatusRegistry } from './civil-status-registry.js';
 import { FaultInjector, type FaultPatch, type FaultSettings } from './fault-injector.js';
 import { JudicialRecordsRegistry } from './judicial-records-registry.js';
 import { LandRegistry } from './land-registry.js';
 import { PopulationRegistry } from './population-registry.js';
+import { SimDeliveryInbox } from './registry-deliveries.js';
 import { ResidenceRegistry } from './residence-registry.js';
-import { REGISTRY_NAMES, type RegistryName, type SampleQuery, type SimDataset, type SimRegistry } from './sim-dataset.js';
+import { REGISTRY_NAMES, type DerivedRecord, type RegistryName, type SampleQuery, type SimDataset, type SimRegistry } from './sim-dataset.js';
 import { InvalidRequestError, SubjectNotFoundError, UnknownRegistryError } from './sim-errors.js';
 
 export interface LookupQuery {
@@ -83,10 +85,19 @@ export class SimRegistries {
   readonly business: SyntheticBusiness;
   readonly land: SyntheticLand;
   readonly stats = new CallStats();
+  /** Events the gateway relays to the registries (Deliver). */
+  readonly deliveries = new SimDeliveryInbox(this);
+  /** Births, deaths and marriages registered in civil status at run time. */
+  readonly civil = new CivilRegistrations(this);
   private readonly registries: ReadonlyMap<RegistryName, SimRegistry>;
   private readonly injectors: ReadonlyMap<RegistryName, FaultInjector>;
   /** Run-time changes by registry/dataset/record key. Grows with changes only; records are derived. */
   private readonly overrides = new Map<string, Override>();
+  /**
+   * Records registered at run time (a death, a birth, a marriage registered now) by
+   * registry/dataset/subject id: what no seed derives. Grows with registrations only.
+   */
+  private readonly registered = new Map<string, DerivedRecord>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly logger: Logger;
   private rate = 0;
@@ -144,7 +155,7 @@ export class SimRegistries {
         throw new InvalidRequestError(`unknown field "${name}" in dataset ${dataset.spec.name}`);
       }
     }
-    const derived = dataset.derive(query.subjectId);
+    const derived = this.recordOf(registryName, dataset, query.subjectId);
     if (!derived) return { found: false, record: null, version: 0, asOf: null };
     const override = this.overrides.get(overrideKey(registryName, dataset.spec.name, derived.recordKey));
     const record = override ? { ...derived.record, ...override.fields } : derived.record;
@@ -185,13 +196,69 @@ export class SimRegistries {
     const registry = this.registry(registryName).name;
     const dataset = this.dataset(registry, datasetName);
     this.validateSubject(dataset, subjectId);
-    const derived = dataset.derive(subjectId);
+    const derived = this.recordOf(registry, dataset, subjectId);
     if (!derived) throw new SubjectNotFoundError(`no ${datasetName} record for this subject in ${registry}`);
     const key = overrideKey(registry, datasetName, derived.recordKey);
     const previous = this.overrides.get(key);
-    const version = (previous?.version ?? 1) + 1;
     const current = { ...derived.record, ...previous?.fields };
-    const changed = dataset.change(current, new SeededRandom(this.seed, hashString(key), version), now);
+    const changed = dataset.change(current, new SeededRandom(this.seed, hashString(key), (previous?.version ?? 1) + 1), now);
+    return this.commit(registry, datasetName, subjectId, derived, changed, now);
+  }
+
+  /**
+   * Sets the given fields of one record now (an event another registry relayed, a correction the
+   * registry accepted): bumps its version and tells the change listeners, like changeRecord.
+   * @throws UnknownRegistryError, InvalidRequestError (unknown field), SubjectNotFoundError
+   */
+  applyFields(registryName: string, datasetName: string, subjectId: string, fields: JsonObject, now = new Date()): RecordChange {
+    const registry = this.registry(registryName).name;
+    const dataset = this.dataset(registry, datasetName);
+    this.validateSubject(dataset, subjectId);
+    for (const name of Object.keys(fields)) {
+      if (!dataset.spec.fields.some((f) => f.name === name)) throw new InvalidRequestError(`unknown field "${name}" in dataset ${datasetName}`);
+    }
+    const derived = this.recordOf(registry, dataset, subjectId);
+    if (!derived) throw new SubjectNotFoundError(`no ${datasetName} record for this subject in ${registry}`);
+    return this.commit(registry, datasetName, subjectId, derived, fields, now);
+  }
+
+  /**
+   * Registers a record no seed derives (a death or a marriage registered now, a new-born's person
+   * record): version 1, read by every id in `subjectIds`; tells the change listeners.
+   * @throws InvalidRequestError when the record exists already
+   */
+  register(registryName: string, datasetName: string, record: JsonObject, subjectIds: readonly string[], recordKey: string, now = new Date()): RecordChange {
+    const registry = this.registry(registryName).name;
+    const dataset = this.dataset(registry, datasetName);
+    for (const id of subjectIds) {
+      this.validateSubject(dataset, id);
+      if (this.recordOf(registry, dataset, id)) throw new InvalidRequestError(`a ${datasetName} record of this subject exists in ${registry} already`);
+    }
+    const derived: DerivedRecord = { recordKey, record, subjectIds, baseAsOf: now };
+    for (const id of subjectIds) this.registered.set(overrideKey(registry, datasetName, id), derived);
+    const change: RecordChange = {
+      registry,
+      dataset: datasetName,
+      subjectId: subjectIds[0],
+      subjectIds,
+      version: 1,
+      changedFields: Object.keys(record),
+      asOf: now.toISOString(),
+    };
+    this.logger.debug({ registry, dataset: datasetName, subject: subjectTag(subjectIds[0]) }, 'record registered');
+    this.tell(change);
+    return change;
+  }
+
+  /** The record as derived from the seed, or as registered at run time; null when neither. */
+  recordOf(registry: RegistryName, dataset: SimDataset, subjectId: string): DerivedRecord | null {
+    return dataset.derive(subjectId) ?? this.registered.get(overrideKey(registry, dataset.spec.name, subjectId)) ?? null;
+  }
+
+  private commit(registry: RegistryName, datasetName: string, subjectId: string, derived: DerivedRecord, changed: JsonObject, now: Date): RecordChange {
+    const key = overrideKey(registry, datasetName, derived.recordKey);
+    const previous = this.overrides.get(key);
+    const version = (previous?.version ?? 1) + 1;
     this.overrides.set(key, { version, fields: { ...previous?.fields, ...changed }, asOf: now });
     const change: RecordChange = {
       registry,
@@ -203,15 +270,19 @@ export class SimRegistries {
       asOf: now.toISOString(),
     };
     this.logger.debug({ registry, dataset: datasetName, subject: subjectTag(subjectId), version, changedFields: change.changedFields }, 'record changed');
+    this.tell(change);
+    return change;
+  }
+
+  private tell(change: RecordChange): void {
     for (const listener of this.listeners) {
       try {
         listener(change);
       } catch (error) {
         // A failing subscriber must not undo the change nor starve the others.
-        this.logger.error({ err: error, registry, dataset: datasetName }, 'change listener failed');
+        this.logger.error({ err: error, registry: change.registry, dataset: change.dataset }, 'change listener failed');
       }
     }
-    return change;
   }
 
   /** Subscribes to record changes (run-time and background). Returns the unsubscribe function. */
