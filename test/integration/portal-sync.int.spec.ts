@@ -195,7 +195,10 @@ describe('dossier sync over Kafka', () => {
     await portalHas(chains, 180_000);
     const deliveredMs = performance.now() - started;
     const stats = sim.portal.stats();
-    expect(stats.accepted).toBe(10_000);
+    // Counted over this test's communes: suites before it share the broker and the relay's consumer
+    // group, and a status one of them left queued (another commune's) is delivered here too, as it must be.
+    const acceptedHere = () => COMMUNES.reduce((sum, c) => sum + (stats.byCommune[c.code]?.accepted ?? 0), 0);
+    expect(acceptedHere()).toBe(10_000);
     expectDeliveredExactlyOnce(chains);
     // The figures, derived from Kafka, agree with what the portal counted, commune by commune, in
     // every province the 100 communes are spread over.
@@ -217,7 +220,7 @@ describe('dossier sync over Kafka', () => {
       expect(row).toMatchObject({ received: 100, delivered: 100, pending: 0, failed: 0, status: 'GREEN' });
       expect(stats.byCommune[row.code].accepted).toBe(100);
     }
-    expect(Object.values(stats.byCommune).reduce((sum, c) => sum + c.accepted, 0)).toBe(10_000);
+    expect(acceptedHere()).toBe(10_000);
     console.log(`10,000 statuses: sent in ${(sentMs / 1000).toFixed(1)} s, all at the portal after ${(deliveredMs / 1000).toFixed(1)} s`);
   }, 240_000);
 
