@@ -32,8 +32,17 @@ export interface AuditRecord {
   consentRef?: string;
   /** The consent the read was answered on (checked: this citizen's, in force, covering it), when it needed one. */
   consentId?: string;
-  /** The use case that read the record, when not a plain lookup: `prefill`. */
-  via?: 'prefill';
+  /**
+   * The use case that read the record, when not a plain lookup: `prefill`, or `archive-share` (a
+   * commune redeemed a share of an item of the citizen's archive; registry and dataset are the
+   * evidence's, null for a returned result).
+   */
+  via?: 'prefill' | 'archive-share' | 'correction';
+  /** The citizen's share the read was answered on (`via: 'archive-share'`), when it was redeemed with one. */
+  shareId?: string;
+  /** `via: correction`: the correction filed or moved (libs/corrections), and the state it entered. */
+  correctionId?: string;
+  correctionState?: 'open' | 'accepted' | 'rejected' | 'applied';
   /**
    * When answered: the people other than the subject whose personal ids the released fields held
    * (household members, parcel owners, parents, spouses), with the paths of those values, so that
@@ -167,6 +176,68 @@ export interface RefusalSummaryAuditRecord {
   otherSources: number;
 }
 
+/**
+ * What a citizen did with their own token about their consents and archive, or what a commune's
+ * software asked them at the counter: given, taken back, approved, shared, deleted. The citizen's
+ * personal id is in the clear, as in access records: the trail says whose consent it was.
+ */
+export interface CitizenActionAuditRecord {
+  type: 'citizen_action';
+  time: string;
+  requestId: string;
+  /** The citizen (12-digit personal id). */
+  subjectId: string;
+  action: 'consent_give' | 'consent_revoke' | 'consent_request' | 'consent_approve' | 'archive_share' | 'archive_delete';
+  /** The consent id, counter request code, share id or archive item id acted on. */
+  objectId: string;
+  /** The client system (token `sub`) for a counter request; null when the citizen acted. */
+  clientId: string | null;
+  /** What a consent, request or share names, when it names it. */
+  communeCode: string | null;
+  dossierId: string | null;
+  validUntil: string | null;
+  /** For a share: the archive item shared. For an approval: the consent created. */
+  relatedId?: string;
+}
+
+/**
+ * One delivery of the registry-event relay settled: a record event of a subscription, or a
+ * correction, carried to a registry (libs/registry-events). Holds the subject id on purpose: data
+ * about that person went from one registry to another, under the legal basis named.
+ */
+export interface RegistryEventAuditRecord {
+  type: 'registry_event';
+  time: string;
+  requestId: string;
+  kind: 'record-event' | 'correction';
+  target: string;
+  sourceRegistry: string;
+  dataset: string;
+  subjectId: string;
+  eventType: string;
+  /** Subscription or correction id. */
+  referenceId: string;
+  /** The procedure whose legal basis allows the transfer. */
+  procedure: string;
+  fields: string[];
+  outcome: 'delivered' | 'duplicate' | 'dead_lettered';
+  /** The target's record version after applying, when it said. */
+  recordVersion?: string;
+  reason?: string;
+}
+
+/** A subscription of one registry to another's events created or removed by an operator. */
+export interface SubscriptionAuditRecord {
+  type: 'subscription';
+  time: string;
+  requestId: string;
+  clientId: string;
+  action: 'create' | 'remove';
+  subscriptionId: string;
+  before: object | null;
+  after: object | null;
+}
+
 /** Anything written to the audit trail. */
 export type AuditEntry =
   | AuditRecord
@@ -176,4 +247,7 @@ export type AuditEntry =
   | AuditChainNoticeRecord
   | TokenRevocationAuditRecord
   | RefusalSummaryAuditRecord
-  | DossierCommuneRebindAuditRecord;
+  | DossierCommuneRebindAuditRecord
+  | CitizenActionAuditRecord
+  | RegistryEventAuditRecord
+  | SubscriptionAuditRecord;

@@ -24,6 +24,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly prefillConflicts = new Counter({
+    name: 'motlan_prefill_conflicts_total',
+    help: 'Facts two registries disagree on, found by prefill consistency checks, by fact (fullName|dateOfBirth|permanentAddress) and the registries compared',
+    labelNames: ['fact', 'registries'] as const,
+    registers: [this.registry],
+  });
+
   readonly registryCalls = new Counter({
     name: 'motlan_registry_calls_total',
     help: 'Registry reads attempted by the lookup path, by registry and result (found|not_found|unavailable|timeout|invalid_argument|internal, or busy|circuit_open when refused before reaching the adapter)',
@@ -48,6 +55,13 @@ export class GatewayMetrics {
   readonly cacheInvalidations = new Gauge({
     name: 'motlan_cache_invalidations_total',
     help: 'Change events applied to the cache since start, by result (invalidated|ignored_older)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly citizenArchive = new Gauge({
+    name: 'motlan_citizen_archive_items_total',
+    help: "Evidence and returned results handed to citizens' archives by this process since start, by result (archived|duplicate|dropped|failed|skipped)",
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
@@ -103,6 +117,61 @@ export class GatewayMetrics {
   readonly tokenRevokedRefusals = new Counter({
     name: 'motlan_token_revoked_total',
     help: 'Requests refused with 401 token_revoked',
+    registers: [this.registry],
+  });
+
+  readonly auditUnavailable = new Gauge({
+    name: 'motlan_audit_unavailable_total',
+    help: 'Requests refused since start because their audit record could not be written (answered 503 audit_unavailable)',
+    registers: [this.registry],
+  });
+
+  readonly communes = new Gauge({
+    name: 'motlan_communes',
+    help: 'Communes by dossier sync status (GREEN|YELLOW|RED) in the latest published ops view (api role; docs/sync-monitoring.md)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  // Service indicators (docs/service-indicators.md): per province only — 34 label values, never per commune.
+  readonly serviceCommunes = new Gauge({
+    name: 'motlan_service_communes',
+    help: 'Communes of each province by service colour (GREEN|YELLOW|RED|SILENT) over the last 28 days (api role)',
+    labelNames: ['province', 'colour'] as const,
+    registers: [this.registry],
+  });
+
+  readonly serviceOnlineShare = new Gauge({
+    name: 'motlan_service_online_share',
+    help: 'Share of the dossiers received online over the last 28 days, per province (0-1; absent when none received)',
+    labelNames: ['province'] as const,
+    registers: [this.registry],
+  });
+
+  readonly serviceOnTimeShare = new Gauge({
+    name: 'motlan_service_on_time_share',
+    help: 'Share of the results returned by their due date over the last 28 days, per province (0-1; absent when none returned)',
+    labelNames: ['province'] as const,
+    registers: [this.registry],
+  });
+
+  readonly serviceElectronicResultShare = new Gauge({
+    name: 'motlan_service_electronic_result_share',
+    help: 'Share of the results returned electronically over the last 28 days, per province (0-1; absent when none returned)',
+    labelNames: ['province'] as const,
+    registers: [this.registry],
+  });
+
+  readonly serviceOverdueNow = new Gauge({
+    name: 'motlan_service_overdue_dossiers',
+    help: 'Open dossiers past their due date now, per province',
+    labelNames: ['province'] as const,
+    registers: [this.registry],
+  });
+
+  readonly evidenceKeyCreated = new Gauge({
+    name: 'motlan_evidence_key_created_timestamp_seconds',
+    help: 'When the current evidence signing key was made (Unix time); 0 when unknown (a key made before this was recorded, until its next rotation)',
     registers: [this.registry],
   });
 

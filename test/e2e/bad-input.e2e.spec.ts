@@ -274,8 +274,57 @@ function buildGenerator(random: () => number) {
           '/v1/ops/sync/communes',
           `/v1/ops/sync/lag?${enc(pick(weird))}=1`,
           '/v1/ops/sync/provinces',
+          `/v1/ops/indicators?province=${enc(pick(weird))}&granularity=${enc(pick(weird))}`,
+          `/v1/ops/indicators?from=${enc(pick(weird))}&to=${enc(pick(weird))}&format=${enc(pick(weird))}&commune=${enc(pick(weird))}`,
         ]),
         headers,
+      };
+    }
+    if (r < 0.89) {
+      // Subscriptions and corrections (issue 17): fuzzed bodies, ids and queue queries.
+      headers['content-type'] = 'application/json';
+      headers.authorization = `Bearer ${random() < 0.7 ? tokens.registryEvents : token()}`;
+      if (random() < 0.5) {
+        const subscription: Record<string, unknown> = {
+          subscriber: 'population',
+          sourceRegistry: 'civil-status',
+          dataset: 'death',
+          eventTypes: ['record.created'],
+          fields: ['personId'],
+          procedure: '1.000656',
+        };
+        subscription[pick(Object.keys(subscription).concat(['x']))] = jsonValue();
+        return {
+          kind: 'subscriptions',
+          method: pick(['POST', 'POST', 'GET', 'DELETE']),
+          path: pick(['/v1/subscriptions', `/v1/subscriptions/${segment()}`, `/v1/subscriptions?subscriber=${enc(pick(weird))}`]),
+          headers,
+          body: JSON.stringify(subscription),
+        };
+      }
+      const filing: Record<string, unknown> = {
+        registry: pick(['population', 'land', segment()]),
+        dataset: 'person',
+        subjectId: random() < 0.5 ? pick(persons) : segment(),
+        field: 'fullName',
+        valueSeen: 'a',
+        valueProposed: 'b',
+        evidenceRef: 'HS-1',
+        officerId: 'officer-001',
+        purpose: '1.004222',
+      };
+      filing[pick(Object.keys(filing).concat(['x']))] = jsonValue();
+      return {
+        kind: 'corrections',
+        method: pick(['POST', 'POST', 'GET']),
+        path: pick([
+          '/v1/corrections',
+          `/v1/corrections/${segment()}`,
+          `/v1/corrections/${segment()}/decision`,
+          `/v1/corrections?registry=${enc(pick(['land', pick(weird)]))}&state=${enc(pick(['open', pick(weird)]))}`,
+        ]),
+        headers,
+        body: JSON.stringify(filing),
       };
     }
     if (r < 0.92) {
@@ -306,6 +355,11 @@ function buildGenerator(random: () => number) {
         '/v1/consent-requests',
         `/v1/consent-requests/${segment()}`,
         `/v1/me/consent-requests/${segment()}/approve`,
+        '/v1/me/archive',
+        `/v1/me/archive/${segment()}`,
+        `/v1/me/archive/${segment()}/share`,
+        `/v1/archive/shares/${segment()}`,
+        `/v1/archive/shares/shr1.${segment()}${segment()}${segment()}`,
         '/v1/registries?x=' + 'y'.repeat(5000),
         `/${enc(pick(weird))}`,
       ]),
@@ -361,6 +415,11 @@ beforeAll(async () => {
   tokens.operator = await issuer.issue({ sub: 'operator', scope: 'adapters:read adapters:admin' });
   tokens.procedures = await issuer.issue({ sub: 'catalog-operator', scope: 'procedures:read procedures:write' });
   tokens.ops = await issuer.issue({ sub: 'ops', scope: 'ops:read' });
+  tokens.registryEvents = await issuer.issue({
+    sub: 'registry-events-operator',
+    commune: '00004',
+    scope: 'subscriptions:read subscriptions:write corrections:write corrections:review:land',
+  });
   tokens.expired = await issuer.issue({ sub: 'commune-00004', scope: all, ttlSec: 1 });
   tokens.wrongAudience = await issuer.issue({ sub: 'commune-00004', scope: all, audience: 'someone-else' });
   tokens.wrongIssuer = await issuer.issue({ sub: 'commune-00004', scope: all, issuer: 'urn:evil' });
@@ -481,6 +540,7 @@ describe('hostile shapes of issue 13', () => {
     { path: '/v1/dossiers/H01.01-261123-000001/status', method: 'PUT', token: tokens.dossiers },
     { path: '/v1/consent-requests', method: 'POST', token: tokens.valid },
     { path: '/v1/me/consents', method: 'POST', token: tokens.valid },
+    { path: '/v1/me/archive/arc_AAAAAAAAAAAAAAAAAAAAAA/share', method: 'POST', token: tokens.valid },
   ];
 
   it('answers JSON nested 20,000 deep with 400 body_too_deep on every route that takes a body, and keeps answering', async () => {

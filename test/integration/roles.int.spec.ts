@@ -36,8 +36,8 @@ const RUN = randomUUID().slice(0, 8);
 const CACHE_SYNC_GROUP = `motlan-cache-sync-roles-it-${RUN}`;
 const ACCESS_LOG_GROUP = `motlan-access-log-roles-it-${RUN}`;
 /** Consumer groups (exact) and ephemeral reader prefixes of the worker's jobs. */
-const WORKER_GROUPS = [ConsumerGroups.portalSync, ConsumerGroups.portalSyncRetry, CACHE_SYNC_GROUP, ACCESS_LOG_GROUP];
-const WORKER_READER_PREFIXES = ['motlan-sync-figures-'];
+const WORKER_GROUPS = [ConsumerGroups.portalSync, ConsumerGroups.portalSyncRetry, CACHE_SYNC_GROUP, ACCESS_LOG_GROUP, 'motlan-citizen-archive'];
+const WORKER_READER_PREFIXES = ['motlan-sync-figures-', 'motlan-service-indicators-'];
 
 const directory = VnAdminDirectory.load();
 const commune = directory.communes()[7];

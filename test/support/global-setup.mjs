@@ -37,7 +37,7 @@ function serviceSpecs(dir = repoRoot, found = []) {
 /** Whether the selected tests may include a suite that needs the servers (only unit specs: no servers). */
 function needsServices(globalConfig) {
   const projects = globalConfig.selectProjects ?? [];
-  if (projects.length > 0 && !projects.includes('integration')) return false;
+  if (projects.length > 0 && !projects.includes('integration') && !projects.includes('cluster')) return false;
   if (globalConfig.findRelatedTests || globalConfig.onlyChanged || globalConfig.changedSince || globalConfig.lastCommit) return true;
   const raw = globalConfig.testPathPatterns?.patterns ?? globalConfig.testPathPattern ?? [];
   const patterns = (Array.isArray(raw) ? raw : [raw]).filter(Boolean);

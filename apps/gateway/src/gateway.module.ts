@@ -19,6 +19,8 @@ import { ScopeGuard } from './auth/require-scope.decorator.js';
 import { DossiersController } from './dossier-relay/dossiers.controller.js';
 import { OpsController } from './dossier-relay/ops.controller.js';
 import { DossierRelayModule } from './dossier-relay/dossier-relay.module.js';
+import { ServiceIndicatorsModule } from './service-indicators/service-indicators.module.js';
+import { ServiceIndicatorsController } from './service-indicators/service-indicators.controller.js';
 import { AccessLogModule } from './access-log/access-log.module.js';
 import { CacheInvalidationService } from './cache-invalidation/cache-invalidation.service.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
@@ -51,6 +53,16 @@ import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { PurposesController } from './procedure-catalog/purposes.controller.js';
 import { ProceduresController } from './procedure-catalog/procedures.controller.js';
 import { PurposesModule } from './procedure-catalog/purposes.module.js';
+import { RegistryEventsModule } from './subscriptions/registry-events.module.js';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller.js';
+import { CorrectionsController } from './corrections/corrections.controller.js';
+import { RegistryEventsOpsController } from './subscriptions/registry-events-ops.controller.js';
+import { CitizenArchiveModule } from './citizen-archive/citizen-archive.module.js';
+import { CitizenArchiveService } from './citizen-archive/citizen-archive.service.js';
+import { MeArchiveController } from './citizen-archive/me-archive.controller.js';
+import { ArchiveSharesController } from './citizen-archive/archive-shares.controller.js';
+import { ArchiveSealer } from '@motlan/citizen-archive/archive-sealer.js';
+import { CitizenArchiveStore } from '@motlan/citizen-archive/citizen-archive-store.port.js';
 
 /** The HTTP routes of a process with these roles: a `worker` alone serves only its probes and metrics. */
 export function controllersFor(roles: GatewayConfig['roles']): Type[] {
@@ -68,9 +80,15 @@ export function controllersFor(roles: GatewayConfig['roles']): Type[] {
     MetricsController,
     DossiersController,
     OpsController,
+    ServiceIndicatorsController,
     RevocationsController,
     MeConsentsController,
     ConsentRequestsController,
+    SubscriptionsController,
+    CorrectionsController,
+    RegistryEventsOpsController,
+    MeArchiveController,
+    ArchiveSharesController,
   ];
 }
 
@@ -91,9 +109,13 @@ export class GatewayModule {
       imports: [
         TerminusModule,
         InfrastructureModule.forRoot(config),
+        // Before the relay's module: its projection stops (last snapshot) before SyncLifecycle closes the sync log.
+        ServiceIndicatorsModule.forRoot(config),
         DossierRelayModule.forRoot(config),
         AccessLogModule.forRoot(config),
         PurposesModule.forRoot(config),
+        RegistryEventsModule.forRoot(config),
+        CitizenArchiveModule.forRoot(config),
       ],
       controllers: controllersFor(config.roles),
       providers: [
@@ -174,14 +196,22 @@ function apiProviders(config: GatewayConfig): Provider[] {
     PrefillService,
     CitizenAuthGuard,
     {
+      provide: CitizenArchiveService,
+      inject: [CitizenArchiveStore, ArchiveSealer, EvidenceSignerService, AuditSink, VnAdminDirectory],
+      useFactory: (store: CitizenArchiveStore, sealer: ArchiveSealer, signer: EvidenceSignerService, audit: AuditSink, directory: VnAdminDirectory) =>
+        new CitizenArchiveService(store, sealer, signer, audit, directory, { shareMaxDays: config.archive.shareMaxDays }),
+    },
+    {
       provide: ConsentService,
-      inject: [ConsentStore, PurposeCatalog, VnAdminDirectory],
-      useFactory: (store: ConsentStore, purposes: PurposeCatalog, directory: VnAdminDirectory) =>
-        new ConsentService(store, purposes, directory, {
-          requestTtlSec: config.consent.requestTtlSec,
-          maxValidityDays: config.consent.maxValidityDays,
-          linkBase: config.consent.linkBase,
-        }),
+      inject: [ConsentStore, PurposeCatalog, VnAdminDirectory, AuditSink],
+      useFactory: (store: ConsentStore, purposes: PurposeCatalog, directory: VnAdminDirectory, audit: AuditSink) =>
+        new ConsentService(
+          store,
+          purposes,
+          directory,
+          { requestTtlSec: config.consent.requestTtlSec, maxValidityDays: config.consent.maxValidityDays, linkBase: config.consent.linkBase },
+          audit,
+        ),
     },
   ];
 }

@@ -407,6 +407,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ops/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service indicators and colours (GREEN / YELLOW / RED / SILENT) per province, or per commune of one province, over a window
+         * @description A token with a `province` claim reads only that province, one with a `commune` claim only that commune; a national token (neither claim) reads all. CSV with `format=csv` or `Accept: text/csv`.
+         */
+        get: operations["ServiceIndicatorsController_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/revocations": {
         parameters: {
             query?: never;
@@ -526,6 +546,188 @@ export interface paths {
         };
         /** Whether the citizen has approved a request this client created, and the consent id to send in X-Consent-Ref once they have */
         get: operations["ConsentRequestsController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscriptions, optionally of one subscriber or source registry */
+        get: operations["SubscriptionsController_list"];
+        put?: never;
+        /** Subscribe a registry to record events of another registry’s dataset, under a procedure’s legal basis */
+        post: operations["SubscriptionsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One subscription */
+        get: operations["SubscriptionsController_get"];
+        put?: never;
+        post?: never;
+        /** End a subscription: no event published after it is delivered under it */
+        delete: operations["SubscriptionsController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A registry’s operator queue: its corrections still to decide or apply (scope corrections:review:<registry>) */
+        get: operations["CorrectionsController_queue"];
+        put?: never;
+        /** File a correction of a registry value: relayed to the registry (over its adapter, or to its operator queue) */
+        post: operations["CorrectionsController_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/corrections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One correction and its life cycle, for the filing client or commune and the registry’s reviewers */
+        get: operations["CorrectionsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/corrections/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The registry operator’s decision: accepted, rejected (with a reason) or applied (with the new record version) */
+        post: operations["CorrectionsController_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/registry-events/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send every dead-lettered registry delivery (record events, corrections) not replayed before back to the relay */
+        post: operations["RegistryEventsOpsController_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My archive: evidence issued about me and results of my dossiers, newest first, each with its issuer, date, validity, status and shares
+         * @description Evidence is checked when listed: `expired` after its expiry, `revoked` when its signing key has been revoked. Items are deleted MOTLAN_ARCHIVE_RETENTION_DAYS (1825) days after they were archived, or when you delete them.
+         */
+        get: operations["MeArchiveController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/archive/{id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share one item with one commune for one dossier, until a time: answers the reference the commune's clerk redeems
+         * @description The reference opens this item only to a client of that commune (token claim `commune`) sending X-Dossier-Id of that dossier, until validUntil (at most MOTLAN_ARCHIVE_SHARE_MAX_DAYS, 30 days); each redemption shows in your access log with the share id. Deleting the item withdraws its shares.
+         */
+        post: operations["MeArchiveController_share"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/archive/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an item of my archive, and withdraw its shares (a reference redeemed afterwards is refused: share_invalid, withdrawn) */
+        delete: operations["MeArchiveController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/archive/shares/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Redeem a citizen's share reference: the one archive item it opens, for this commune and dossier, until it expires
+         * @description Needs scope archive:redeem, a token bound to the commune the share names (claim `commune`) and X-Dossier-Id of the dossier it names. Every redemption, answered or refused, is written to the audit trail and shows in the citizen's access log with the share id.
+         */
+        get: operations["ArchiveSharesController_redeem"];
         put?: never;
         post?: never;
         delete?: never;
@@ -921,6 +1123,39 @@ export interface components {
             /** @description Components the citizen must still bring */
             components: components["schemas"]["MissingComponentDto"][];
         };
+        ConflictSourceDto: {
+            /** @example residence */
+            registry: string;
+            /** @example household */
+            dataset: string;
+            /**
+             * @description Subject id of the record read
+             * @example 001099012345
+             */
+            recordSubjectId: string;
+            /**
+             * @description Where in the record the value is
+             * @example head.fullName
+             */
+            path: string;
+            /** @description The value this registry holds (a string, or an address object) */
+            value: Record<string, never>;
+            /** @example 3 */
+            version: string;
+            /** @example 2026-11-23T08:15:00.000Z */
+            asOf: string;
+        };
+        ConflictDto: {
+            /**
+             * @description The person the fact is about
+             * @example 001099012345
+             */
+            personId: string;
+            /** @enum {string} */
+            fact: "fullName" | "dateOfBirth" | "permanentAddress";
+            /** @description Each registry’s value, at least two that differ */
+            sources: components["schemas"]["ConflictSourceDto"][];
+        };
         PrefillAnswerDto: {
             procedure: components["schemas"]["PrefillProcedureDto"];
             fields: components["schemas"]["FilledFieldDto"][];
@@ -929,6 +1164,8 @@ export interface components {
             missing: components["schemas"]["PrefillMissingDto"];
             /** @description True when nothing is missing */
             complete?: boolean;
+            /** @description Facts about a person that two registries read here disagree on (name, date of birth, permanent address), with both sources; the form fields keep the value of the source the catalog names */
+            conflicts: components["schemas"]["ConflictDto"][];
         };
         AdapterTlsDto: {
             /**
@@ -1082,6 +1319,29 @@ export interface components {
             sequence: number;
             /** @description Electronic results (usually with status 10) */
             resultDocuments?: components["schemas"]["ResultDocumentDto"][];
+            /**
+             * @description How the application was filed: online, at the counter or by post
+             * @enum {string}
+             */
+            channel?: "online" | "counter" | "post";
+            /**
+             * @description Whether the fees were paid online
+             * @example true
+             */
+            feesPaidOnline?: boolean;
+            /**
+             * @description Form of the result (meaningful with status 9 or 10): electronic or paper
+             * @enum {string}
+             */
+            resultForm?: "electronic" | "paper";
+            /**
+             * @description Codes of the dossier components replaced by registry data or evidence (from prefill), so the citizen did not bring them on paper
+             * @example [
+             *       "TK01",
+             *       "CCCD"
+             *     ]
+             */
+            reusedComponents?: string[];
         };
         DossierBindingDto: {
             /** @example H01.14-261206-000181 */
@@ -1316,6 +1576,264 @@ export interface components {
              */
             consentId: string | null;
         };
+        SubscriptionRequestDto: {
+            /**
+             * @description The registry the events are delivered to (its adapter must list them in Describe `accepts`)
+             * @example population
+             */
+            subscriber: string;
+            /** @example civil-status */
+            sourceRegistry: string;
+            /** @example death */
+            dataset: string;
+            /**
+             * @example [
+             *       "record.created"
+             *     ]
+             */
+            eventTypes: ("record.created" | "record.changed")[];
+            /**
+             * @description Fields of the source record delivered with each event; all within the procedure’s grant
+             * @example [
+             *       "personId",
+             *       "dateOfDeath"
+             *     ]
+             */
+            fields: string[];
+            /**
+             * @description The procedure whose grant of the source dataset carries the legal basis of this transfer
+             * @example 1.001193
+             */
+            procedure: string;
+        };
+        CorrectionFilingDto: {
+            /** @example population */
+            registry: string;
+            /** @example person */
+            dataset: string;
+            /**
+             * @description The record’s subject id, in the dataset’s key format
+             * @example 001099012345
+             */
+            subjectId: string;
+            /** @example fullName */
+            field: string;
+            /** @description The value the clerk saw: any JSON value, null included (e.g. "Nguyễn Văn Nam") */
+            valueSeen: Record<string, never>;
+            /** @description The value the clerk proposes, with the evidence: any JSON value (e.g. "Nguyễn Văn Năm") */
+            valueProposed: Record<string, never>;
+            /**
+             * @description Reference of the evidence document (e.g. a dossier component)
+             * @example HS-00004-2026-000123/GKS
+             */
+            evidenceRef: string;
+            /** @example officer-017 */
+            officerId: string;
+            /**
+             * @description The procedure the clerk worked under; it must read this field
+             * @example 1.004222
+             */
+            purpose: string;
+        };
+        CorrectionDecisionDto: {
+            /**
+             * @description applied straight from open means accepted and applied at once
+             * @enum {string}
+             */
+            state: "accepted" | "rejected" | "applied";
+            /**
+             * @description Required when rejecting
+             * @example the birth certificate shows Năm
+             */
+            reason?: string;
+            /**
+             * @description Required when applied: the record version that holds the new value
+             * @example 8
+             */
+            recordVersion?: string;
+        };
+        IssuerDto: {
+            /**
+             * @description Evidence: its `iss`. Result: `commune:<code>`
+             * @example urn:motlan:gateway
+             */
+            id: string;
+            /** @example Phường Ba Đình, Thành phố Hà Nội */
+            name: string | null;
+        };
+        EvidenceViewDto: {
+            /** @example population */
+            registry: string;
+            /** @example person */
+            dataset: string;
+            /** @description The signed evidence (compact JWS): anyone can check it with POST /v1/evidence/verify or the published key set */
+            jws: string;
+            /**
+             * @description The signing key
+             * @example ev-2026-11
+             */
+            kid: string;
+            /**
+             * @description The procedure of the lookup it was issued for
+             * @example 1.004222
+             */
+            purpose: string | null;
+            /** @example H01.22-261123-0001 */
+            dossierId: string | null;
+        };
+        ResultDocumentViewDto: {
+            /** @example KQ01 */
+            code: string;
+            /** @example Giấy xác nhận thông tin về cư trú */
+            name: string;
+            /** @example https://dichvucong.gov.vn/ket-qua/H01.01-241123-000123/KQ01 */
+            url: string | null;
+        };
+        ResultViewDto: {
+            /** @example H01.22-261123-0001 */
+            dossierId: string;
+            /** @example 1.004222 */
+            procedureCode: string;
+            documents: components["schemas"]["ResultDocumentViewDto"][];
+        };
+        ShareViewDto: {
+            /**
+             * @description Named in your access log when a commune redeemed it
+             * @example shr_3q2-7wKm0cS5dE4x1yVb9A
+             */
+            id: string;
+            /** @example 00004 */
+            communeCode: string;
+            /** @example H01.22-261123-0001 */
+            dossierId: string;
+            /** @example 2026-12-06T10:00:00.000Z */
+            createdAt: string;
+            /** @example 2026-12-20T10:00:00.000Z */
+            validUntil: string;
+        };
+        MyArchiveItemDto: {
+            /** @example arc_Zt2oQm0yY1lW3cT4nH9cXg */
+            id: string;
+            /**
+             * @description evidence: a signed extract of a registry record; result: an electronic result of a dossier
+             * @enum {string}
+             */
+            kind: "evidence" | "result";
+            issuer: components["schemas"]["IssuerDto"];
+            /**
+             * @description When it was issued
+             * @example 2026-12-06T10:00:00.000Z
+             */
+            issuedAt: string;
+            /**
+             * @description Until when it is valid (evidence expires; results do not)
+             * @example 2027-03-06T10:00:00.000Z
+             */
+            validUntil: string | null;
+            /**
+             * @description Evidence is checked now: `revoked` when its signing key was revoked, `unverifiable` when its key is no longer published
+             * @enum {string}
+             */
+            status: "valid" | "expired" | "revoked" | "unverifiable";
+            /**
+             * @description When it was archived
+             * @example 2026-12-06T10:00:01.000Z
+             */
+            storedAt: string;
+            /**
+             * @description When it is deleted (MOTLAN_ARCHIVE_RETENTION_DAYS after it was archived)
+             * @example 2031-12-05T10:00:01.000Z
+             */
+            deleteAt: string;
+            evidence?: components["schemas"]["EvidenceViewDto"];
+            result?: components["schemas"]["ResultViewDto"];
+            /** @description Shares still valid */
+            shares: components["schemas"]["ShareViewDto"][];
+        };
+        ArchiveListDto: {
+            /** @description Newest first */
+            items: components["schemas"]["MyArchiveItemDto"][];
+        };
+        CreateShareDto: {
+            /**
+             * @description The commune (5-digit code) whose systems may read it: the redeeming token's `commune` claim must be this
+             * @example 00004
+             */
+            communeCode: string;
+            /**
+             * @description The dossier it is for: the redeeming request must carry it in X-Dossier-Id
+             * @example H01.22-261123-0001
+             */
+            dossierId: string;
+            /**
+             * @description Until when (RFC 3339 date-time); in the future, at most MOTLAN_ARCHIVE_SHARE_MAX_DAYS (30) days ahead
+             * @example 2026-12-20T17:00:00+07:00
+             */
+            validUntil: string;
+        };
+        ShareCreatedDto: {
+            /**
+             * @description Named in your access log when a commune redeemed it
+             * @example shr_3q2-7wKm0cS5dE4x1yVb9A
+             */
+            id: string;
+            /** @example 00004 */
+            communeCode: string;
+            /** @example H01.22-261123-0001 */
+            dossierId: string;
+            /** @example 2026-12-06T10:00:00.000Z */
+            createdAt: string;
+            /** @example 2026-12-20T10:00:00.000Z */
+            validUntil: string;
+            /**
+             * @description Give it to the commune's clerk (or their software): it opens this one item to that commune, for that dossier, until validUntil
+             * @example shr1.q1Wm…
+             */
+            reference: string;
+            /** @example arc_Zt2oQm0yY1lW3cT4nH9cXg */
+            itemId: string;
+        };
+        ArchiveItemDto: {
+            /** @example arc_Zt2oQm0yY1lW3cT4nH9cXg */
+            id: string;
+            /**
+             * @description evidence: a signed extract of a registry record; result: an electronic result of a dossier
+             * @enum {string}
+             */
+            kind: "evidence" | "result";
+            issuer: components["schemas"]["IssuerDto"];
+            /**
+             * @description When it was issued
+             * @example 2026-12-06T10:00:00.000Z
+             */
+            issuedAt: string;
+            /**
+             * @description Until when it is valid (evidence expires; results do not)
+             * @example 2027-03-06T10:00:00.000Z
+             */
+            validUntil: string | null;
+            /**
+             * @description Evidence is checked now: `revoked` when its signing key was revoked, `unverifiable` when its key is no longer published
+             * @enum {string}
+             */
+            status: "valid" | "expired" | "revoked" | "unverifiable";
+            /**
+             * @description When it was archived
+             * @example 2026-12-06T10:00:01.000Z
+             */
+            storedAt: string;
+            /**
+             * @description When it is deleted (MOTLAN_ARCHIVE_RETENTION_DAYS after it was archived)
+             * @example 2031-12-05T10:00:01.000Z
+             */
+            deleteAt: string;
+            evidence?: components["schemas"]["EvidenceViewDto"];
+            result?: components["schemas"]["ResultViewDto"];
+        };
+        RedeemedShareDto: {
+            item: components["schemas"]["ArchiveItemDto"];
+            share: components["schemas"]["ShareViewDto"];
+        };
         ProvinceDto: {
             /** @example 01 */
             code: string;
@@ -1349,6 +1867,18 @@ export interface components {
              * @example Đăng ký thường trú
              */
             name: string | null;
+        };
+        AccessLogCorrectionDto: {
+            /**
+             * @description The correction (the filing commune follows it with GET /v1/corrections/{id})
+             * @example 3f0c7c1e-0d3a-4f0e-9a51-1c2f0e6b8a10
+             */
+            id: string;
+            /**
+             * @example applied
+             * @enum {string|null}
+             */
+            state: "open" | "accepted" | "rejected" | "applied" | null;
         };
         AccessLogEntryDto: {
             /**
@@ -1416,6 +1946,13 @@ export interface components {
              * @example null
              */
             consentId: string | null;
+            /**
+             * @description The id of your archive share a commune redeemed to read an item of your archive (see GET /v1/me/archive), when it did
+             * @example null
+             */
+            shareId: string | null;
+            /** @description A correction of your data a clerk filed with a registry, when the entry is one (its state as of this entry); else null */
+            correction: components["schemas"]["AccessLogCorrectionDto"] | null;
         };
         AccessLogPageDto: {
             /** @description Newest first */
@@ -3289,6 +3826,98 @@ export interface operations {
             };
         };
     };
+    ServiceIndicatorsController_report: {
+        parameters: {
+            query?: {
+                /** @description 2-digit (2025) province code: that province and its communes */
+                province?: string;
+                /** @description 5-digit (2025) commune code: that commune only */
+                commune?: string;
+                /** @description First day (Vietnam calendar), default `to` minus 27 days */
+                from?: string;
+                /** @description Last day, included (Vietnam calendar), default today */
+                to?: string;
+                /** @description Series per day, week (from Monday), month, or none (total) */
+                granularity?: "day" | "week" | "month" | "total";
+                /** @description csv: UTF-8 CSV with the official names (also with `Accept: text/csv`); default json */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or one CSV row per province or commune and period (UTF-8 with BOM, official Vietnamese names) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                    "text/csv": string;
+                };
+            };
+            /** @description A malformed query, a day that does not exist, `from` after `to`, a window longer than the retention: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `missing_scope` (ops:read), `scope_province_mismatch` (a province token asking for another province or its communes), `scope_commune_mismatch` (a commune token asking for another commune) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No province or commune with that code: `unknown_province`, `unknown_commune` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     RevocationsController_list: {
         parameters: {
             query?: never;
@@ -3946,6 +4575,1019 @@ export interface operations {
                 };
             };
             /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SubscriptionsController_list: {
+        parameters: {
+            query?: {
+                subscriber?: string;
+                sourceRegistry?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { subscriptions: [...] }, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SubscriptionsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionRequestDto"];
+            };
+        };
+        responses: {
+            /** @description The subscription */
+            201: {
+                headers: {
+                    /** @description Its URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The subscriber subscribes to that dataset already: `subscription_exists` (with `subscriptionId`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `legal_basis_missing` (the procedure is unknown, does not read the source dataset or its fields, or reads it without a legal basis; `invalidParams` names the member), `events_not_accepted` (the subscriber’s adapter does not take those events), `subscription_to_itself` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing changed, retry after `Retry-After` seconds: `registry_events_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SubscriptionsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No subscription with that id: `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SubscriptionsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription as it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No subscription with that id: `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing changed, retry after `Retry-After` seconds: `registry_events_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CorrectionsController_queue: {
+        parameters: {
+            query: {
+                /** @description The registry whose queue is read */
+                registry: string;
+                /** @description Only corrections in this state; default: open and accepted (still to decide or apply) */
+                state?: "open" | "accepted" | "rejected" | "applied";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { corrections: [...] }, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `missing_scope` (with `requiredScope`: corrections:review:<registry>) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CorrectionsController_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionFilingDto"];
+            };
+        };
+        responses: {
+            /** @description The correction, open */
+            201: {
+                headers: {
+                    /** @description Its URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid filing: `validation_failed` (with `invalidParams`), `invalid_subject_id`, `unknown_field`, `unknown_registry`, `unknown_dataset`, `invalid_purpose`, `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `missing_scope` (with `requiredScope`), `purpose_not_allowed` (the procedure does not read that field) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was filed, retry after `Retry-After` seconds: `registry_not_connected`, `registry_unavailable`, `audit_unavailable`, `registry_events_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CorrectionsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The correction */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such correction for this client: `correction_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CorrectionsController_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionDecisionDto"];
+            };
+        };
+        responses: {
+            /** @description The correction as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such correction among those this client reviews: `correction_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The correction’s state does not allow that move: `correction_state_conflict` (with `state`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing changed, retry after `Retry-After` seconds: `audit_unavailable`, `registry_events_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RegistryEventsOpsController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { replayed }: how many deliveries were sent again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeArchiveController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveListDto"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `archive_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeArchiveController_share: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShareDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareCreatedDto"];
+                };
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `archive_item_not_found`: your archive holds no item with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `archive_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeArchiveController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: not an archive item id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `archive_item_not_found`: your archive holds no item with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `archive_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ArchiveSharesController_redeem: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Procedure code (N.NNNNNN), recorded with the redemption */
+                "X-Purpose"?: string;
+                /** @description Officer at the counter */
+                "X-Officer-Id": string;
+                /** @description The dossier the share is for */
+                "X-Dossier-Id": string;
+            };
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeemedShareDto"];
+                };
+            };
+            /** @description `validation_failed`: not a share reference, or X-Dossier-Id / X-Officer-Id missing or malformed (with `invalidParams`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `missing_scope` (archive:redeem), `commune_required` (the token has no commune claim), `share_invalid` with `reason`: `tampered`, `expired`, `other_commune`, `other_dossier`, `withdrawn` (the citizen deleted the item) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `archive_unavailable`, `audit_unavailable`, `jwks_unavailable` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

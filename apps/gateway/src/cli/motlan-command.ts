@@ -14,6 +14,7 @@ import { runAuditVerify } from './audit-verify.command.js';
 
 export const MOTLAN_CLI_USAGE = `Usage: npm run -s motlan -- adapters <command> [options]
        npm run -s motlan -- procedures <command> [options]
+       npm run -s motlan -- subscriptions <command> [options]
        npm run -s motlan -- sync <command> [options]
        npm run -s motlan -- evidence <command> [options]
        npm run -s motlan -- audit verify [--from <iso time>] [--to <iso time>] [--file <path>] [--json]
@@ -31,6 +32,13 @@ Procedure commands (the procedure catalog, docs/procedures.md):
   procedures put <file.json> create or replace one procedure (a member of the catalog file; a
                              "version" member makes it conditional: 409 if another is in force)
   procedures delete <code>   remove a procedure
+
+Subscription commands (registry-to-registry events, docs/registry-events.md):
+  subscriptions list              every subscription: subscriber, source dataset, event types, procedure
+  subscriptions add <file.json>   subscribe a registry ({ subscriber, sourceRegistry, dataset, eventTypes,
+                                  fields, procedure }); refused without a legal basis in the catalog
+  subscriptions remove <id>       end a subscription
+  subscriptions replay-dead-letters  send dead-lettered registry deliveries back to the relay
 
 Sync commands:
   sync status                dossier sync: consumer-group lag and provinces not all GREEN
@@ -51,7 +59,7 @@ Options:
   -h, --help      this help
 
 Token: $MOTLAN_TOKEN (scopes adapters:read, adapters:write:<registry> for the registry you operate,
-procedures:read, procedures:write, ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
+procedures:read, procedures:write, subscriptions:read, subscriptions:write, ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
 token (adapters:admin) for client "operator-cli" is issued by the local dev issuer (<data dir>/dev-issuer).
 `;
 
@@ -134,6 +142,26 @@ export async function runMotlanCli(
         stdout.write(json ? pretty(result) : `removed ${result.code} (version ${result.version})\n`);
         return 0;
       }
+      case 'subscriptions-list': {
+        const list = (await call('GET', '/v1/subscriptions')) as { subscriptions: SubscriptionView[] };
+        stdout.write(json ? pretty(list) : subscriptionTable(list.subscriptions));
+        return 0;
+      }
+      case 'subscriptions-add': {
+        const created = (await call('POST', '/v1/subscriptions', readManifest(arg!))) as SubscriptionView;
+        stdout.write(json ? pretty(created) : `subscribed ${describeSubscription(created)}\n`);
+        return 0;
+      }
+      case 'subscriptions-remove': {
+        const removed = (await call('DELETE', `/v1/subscriptions/${encodeURIComponent(arg!)}`)) as SubscriptionView;
+        stdout.write(json ? pretty(removed) : `removed ${describeSubscription(removed)}\n`);
+        return 0;
+      }
+      case 'subscriptions-replay-dead-letters': {
+        const result = (await call('POST', '/v1/ops/registry-events/dead-letters/replay')) as { replayed: number };
+        stdout.write(json ? pretty(result) : `replayed ${result.replayed} dead-lettered deliver${result.replayed === 1 ? 'y' : 'ies'}\n`);
+        return 0;
+      }
       case 'sync-status': {
         const lag = (await call('GET', '/v1/ops/sync/lag')) as LagView;
         const provinces = (await call('GET', '/v1/ops/sync/provinces')) as ProvincesView;
@@ -204,11 +232,13 @@ interface HealthView {
 const COMMANDS: Record<string, Set<string>> = {
   adapters: new Set(['register', 'update', 'list', 'show', 'health', 'remove']),
   procedures: new Set(['list', 'put', 'delete']),
+  subscriptions: new Set(['list', 'add', 'remove', 'replay-dead-letters']),
   sync: new Set(['status', 'replay-dead-letters']),
   evidence: new Set(['keys', 'rotate-key', 'revoke-key']),
   audit: new Set(['verify']),
 };
 const PROCEDURE_ARGS: Record<string, string> = { put: '<procedure.json>', delete: '<code>' };
+const SUBSCRIPTION_ARGS: Record<string, string> = { add: '<subscription.json>', remove: '<id>' };
 const NEEDS_ARG: Record<string, string> = { register: '<manifest.json>', update: '<manifest.json>', show: '<id>', health: '<id>', remove: '<id>' };
 
 function parse(
@@ -251,9 +281,11 @@ function parse(
       ? NEEDS_ARG[command]
       : group === 'procedures'
         ? PROCEDURE_ARGS[command]
-        : group === 'evidence' && command === 'revoke-key'
-          ? '<kid>'
-          : undefined;
+        : group === 'subscriptions'
+          ? SUBSCRIPTION_ARGS[command]
+          : group === 'evidence' && command === 'revoke-key'
+            ? '<kid>'
+            : undefined;
   if (needs && !arg) throw new UsageError(`${group} ${command} needs ${needs}`);
   if (!needs && arg) throw new UsageError(`${group} ${command} takes no argument`);
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
@@ -268,7 +300,7 @@ function parse(
   }
   if (group === 'evidence') return { command: `evidence-${command}`, arg, url: '', json: values.json === true, reason: values.reason };
   return {
-    command: group === 'sync' || group === 'procedures' ? `${group}-${command}` : command,
+    command: group === 'sync' || group === 'procedures' || group === 'subscriptions' ? `${group}-${command}` : command,
     arg,
     url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''),
     json: values.json === true,
@@ -295,7 +327,7 @@ async function resolveToken(env: Env, cwd: string): Promise<string> {
   return new DevTokenIssuer({ dataDir }).issue({
     sub: 'operator-cli',
     // A development machine's own operator: administrator of every registry's adapters and of the procedure catalog.
-    scope: 'adapters:read adapters:admin procedures:read procedures:write ops:read ops:write',
+    scope: 'adapters:read adapters:admin procedures:read procedures:write subscriptions:read subscriptions:write ops:read ops:write',
     ttlSec: 300,
     issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
     audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
@@ -495,4 +527,27 @@ function syncReport(lag: LagView, provinces: ProvincesView): string {
 
 function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
+}
+
+interface SubscriptionView {
+  id: string;
+  subscriber: string;
+  sourceRegistry: string;
+  dataset: string;
+  eventTypes: string[];
+  fields: string[];
+  procedure: string;
+  createdBy: string;
+}
+
+function describeSubscription(s: SubscriptionView): string {
+  return `${s.subscriber} to ${s.sourceRegistry}/${s.dataset} ${s.eventTypes.join(',')} under ${s.procedure} (${s.id})`;
+}
+
+function subscriptionTable(list: SubscriptionView[]): string {
+  if (list.length === 0) return 'no subscriptions\n';
+  return columns([
+    ['ID', 'SUBSCRIBER', 'SOURCE', 'EVENTS', 'FIELDS', 'PROCEDURE', 'BY'],
+    ...list.map((s) => [s.id, s.subscriber, `${s.sourceRegistry}/${s.dataset}`, s.eventTypes.join(','), s.fields.join(','), s.procedure, s.createdBy]),
+  ]);
 }

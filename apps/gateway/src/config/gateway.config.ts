@@ -8,8 +8,11 @@ import { DEFAULT_TLS_ENV_PREFIX, DEFAULT_TLS_MAX_BYTES } from '@motlan/adapter-c
 import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
 import { SIMULATOR_PORT_OFFSETS } from '@motlan/contracts/simulator-ports.js';
 import { Topics } from '@motlan/events/topics.js';
+import { KafkaConfigError, loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
 import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/procedure-catalog/catalog-file.js';
+import { loadServiceIndicatorsConfig, ServiceIndicatorsConfigError, type ServiceIndicatorsConfig } from '../service-indicators/service-indicators.config.js';
 import { DEFAULT_ROLES, parseRoles, rolesRefusal, ROLES_VARIABLE, type ProcessRoles } from './process-roles.js';
+import { formatSentinelUrl, isSentinelUrl, parseSentinelAddresses, parseSentinelUrl, RedisTargetError } from '@motlan/redis/connection-target.js';
 
 export interface GatewayConfig {
   profile: 'embedded' | 'production';
@@ -24,6 +27,8 @@ export interface GatewayConfig {
     headersTimeoutMs: number;
     idleTimeoutMs: number;
     keepAliveTimeoutMs: number;
+    /** SIGTERM/SIGINT to exit, at most: drain requests in flight, then close clients, then exit regardless (apps/gateway/src/shutdown/graceful-shutdown.ts). */
+    shutdownGraceMs: number;
   };
   /** Requests refused without a verified token: limited per source address (`perSecond: 0` disables it), and audited one by one only up to the `audit*` allowances per interval, the rest counted in one summary record. */
   anonymous: { perSecond: number; burst: number; auditIntervalMs: number; auditFullPerAddress: number; auditFullTotal: number };
@@ -44,6 +49,8 @@ export interface GatewayConfig {
     maxConcurrency: number;
     retry: { attempts: number; backoffMs: number };
     breaker: { failureThreshold: number; errorRate: number; minCalls: number; windowMs: number; openMs: number; halfOpenProbes: number };
+    /** The breakers' clock; never set from the environment: tests move it instead of waiting for the open pause to pass. */
+    now?: () => number;
   };
   auth: {
     issuer: string;
@@ -62,6 +69,8 @@ export interface GatewayConfig {
   accessLog: { retentionDays: number; maxPerCitizen: number; maxRefusalsPerCitizen: number; maxRefusalOnlyCitizens: number; projector: boolean; group: string };
   /** Citizens' consents (libs/consent): how long a counter request waits for approval, the longest a consent may last, how long it stays listed after it ended, and where the approval link points. */
   consent: { requestTtlSec: number; maxValidityDays: number; retentionDays: number; linkBase: string };
+  /** The citizen's data archive (libs/citizen-archive): how long an item is kept, the longest a share may last, the bound on evidence waiting to be archived, and whether this instance archives returned results (worker role) in consumer group `group`. */
+  archive: { retentionDays: number; shareMaxDays: number; queueMax: number; results: boolean; group: string };
   /** Per-client token buckets (abuse protection); `perSecond: 0` disables them. */
   rateLimit: { perSecond: number; burst: number; overrides: Record<string, { perSecond: number; burst: number } | null> };
   /** Evidence signing: lifetime of evidence (`exp - iat`), and how often the key directory is checked for rotations and revocations made by the CLI. */
@@ -108,10 +117,29 @@ export interface GatewayConfig {
     /** Per-commune figures: snapshot interval and de-duplication window (docs/decisions/0001-bounded-sync-figures.md). */
     figures: { snapshotIntervalMs: number; dedupWindowMs: number; dedupMaxKeys: number };
   };
+  /** The relay of registry events and corrections to registries' adapters (docs/registry-events.md). */
+  registryEvents: {
+    relay: {
+      deliveryTimeoutMs: number;
+      inlineAttempts: number;
+      inlineBackoffMs: number;
+      maxAttempts: number;
+      retryBackoffMs: number;
+      outageBackoffMaxMs: number;
+    };
+  };
   lagMonitor: { intervalMs: number; windowMs: number; allowance: number; stopAfterMs: number; historyMs: number };
   communeThresholds: { yellowPendingAgeMs: number; redPendingAgeMs: number; yellowFailureRatio: number; redFailureRatio: number };
+  /** Service indicators and colours per commune and province (docs/service-indicators.md). */
+  serviceIndicators: ServiceIndicatorsConfig;
+  /**
+   * Where Redis is (libs/redis/connection-target.ts): REDIS_URL as given, or the `redis-sentinel://` target
+   * built from REDIS_SENTINELS and REDIS_SENTINEL_NAME. Holds credentials: never log it.
+   */
   redisUrl?: string;
   kafkaBrokers?: string[];
+  /** Brokers, TLS/SASL and topic placement for every Kafka client (docs/kafka-cluster.md); set with KAFKA_BROKERS. */
+  kafka?: KafkaSettings;
 }
 
 export class ConfigError extends Error {
@@ -135,7 +163,7 @@ export const DEFAULT_CITIZEN_TOKEN_AUDIENCE = 'motlan-citizen';
 
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const dataDir = path.resolve(str(env, 'MOTLAN_DATA_DIR', '.data'));
-  const redisUrl = optional(env, 'REDIS_URL');
+  const redisUrl = redisTarget(env);
   const kafka = optional(env, 'KAFKA_BROKERS');
   const jwksUrl = optional(env, 'MOTLAN_TOKEN_JWKS_URL');
   const roles = processRoles(env, Boolean(redisUrl && kafka));
@@ -152,6 +180,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       idleTimeoutMs: int(env, 'MOTLAN_HTTP_IDLE_TIMEOUT_MS', 120_000, 1000, 3_600_000),
       // Fastify's default: above the 60 s idle timeout of common load balancers.
       keepAliveTimeoutMs: int(env, 'MOTLAN_HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+      // 8 s: within the 10 s an orchestrator may wait (Kubernetes' default grace period is 30 s), with
+      // room for the process to exit after its deadline.
+      shutdownGraceMs: int(env, 'MOTLAN_SHUTDOWN_GRACE_MS', 8000, 1000, 600_000),
     },
     anonymous: {
       perSecond: int(env, 'MOTLAN_ANON_RATE_LIMIT_PER_SECOND', 5, 0, 1_000_000),
@@ -219,6 +250,14 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       retentionDays: int(env, 'MOTLAN_CONSENT_RETENTION_DAYS', 90, 1, 3650),
       linkBase: str(env, 'MOTLAN_CONSENT_LINK_BASE', '/v1/me/consent-requests/'),
     },
+    archive: {
+      retentionDays: int(env, 'MOTLAN_ARCHIVE_RETENTION_DAYS', 1825, 1, 3650),
+      shareMaxDays: int(env, 'MOTLAN_ARCHIVE_SHARE_MAX_DAYS', 30, 1, 365),
+      queueMax: int(env, 'MOTLAN_ARCHIVE_QUEUE_MAX', 10000, 0, 1_000_000),
+      // Like the access-log projector: the worker role decides, this may only turn the job off.
+      results: roles.worker && bool(env, 'MOTLAN_ARCHIVE_RESULTS', true),
+      group: str(env, 'MOTLAN_ARCHIVE_GROUP', 'motlan-citizen-archive'),
+    },
     rateLimit: {
       perSecond: int(env, 'MOTLAN_RATE_LIMIT_PER_SECOND', 50, 0, 1_000_000),
       burst: int(env, 'MOTLAN_RATE_LIMIT_BURST', 100, 1, 10_000_000),
@@ -265,6 +304,17 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         dedupMaxKeys: int(env, 'MOTLAN_SYNC_FIGURES_DEDUP_MAX', 200_000, 0, 10_000_000),
       },
     },
+    registryEvents: {
+      relay: {
+        deliveryTimeoutMs: int(env, 'MOTLAN_REGISTRY_RELAY_TIMEOUT_MS', 5000, 10, 120000),
+        inlineAttempts: int(env, 'MOTLAN_REGISTRY_RELAY_INLINE_ATTEMPTS', 3, 1, 20),
+        inlineBackoffMs: int(env, 'MOTLAN_REGISTRY_RELAY_INLINE_BACKOFF_MS', 200, 0, 60000),
+        maxAttempts: int(env, 'MOTLAN_REGISTRY_RELAY_MAX_ATTEMPTS', 8, 1, 100),
+        retryBackoffMs: int(env, 'MOTLAN_REGISTRY_RELAY_RETRY_BACKOFF_MS', 2000, 0, 3600000),
+        // How long a delivery to a registry that is down steps aside before it is tried again.
+        outageBackoffMaxMs: int(env, 'MOTLAN_REGISTRY_RELAY_OUTAGE_BACKOFF_MS', 10000, 100, 600000),
+      },
+    },
     lagMonitor: {
       intervalMs: int(env, 'MOTLAN_LAG_INTERVAL_MS', 5000, 100, 600000),
       windowMs: int(env, 'MOTLAN_LAG_WINDOW_MS', 60000, 500, 3600000),
@@ -272,6 +322,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       stopAfterMs: int(env, 'MOTLAN_LAG_STOP_AFTER_MS', 120000, 1000, 86400000),
       historyMs: int(env, 'MOTLAN_LAG_HISTORY_MS', 3600000, 10000, 7 * 86400000),
     },
+    serviceIndicators: serviceIndicators(env),
     communeThresholds: {
       yellowPendingAgeMs: int(env, 'MOTLAN_COMMUNE_YELLOW_PENDING_MS', 15 * 60000, 0, 30 * 86400000),
       redPendingAgeMs: int(env, 'MOTLAN_COMMUNE_RED_PENDING_MS', 60 * 60000, 0, 30 * 86400000),
@@ -295,6 +346,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     },
     redisUrl,
     kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
+    kafka: kafkaSettings(env),
   };
   // Node refuses a headers timeout above the request timeout.
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs)
@@ -326,6 +378,15 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
  * MOTLAN_ADAPTERS="population=host:port,residence=host:port,…", or "none" when every adapter comes
  * from the catalog; default: the simulator's ports.
  */
+function serviceIndicators(env: Env): ServiceIndicatorsConfig {
+  try {
+    return loadServiceIndicatorsConfig(env);
+  } catch (error) {
+    if (error instanceof ServiceIndicatorsConfigError) throw new ConfigError(error.variable, error.expected);
+    throw error;
+  }
+}
+
 function adapters(env: Env): Record<string, string> {
   const raw = optional(env, 'MOTLAN_ADAPTERS');
   if (raw === 'none') return {};
@@ -358,6 +419,16 @@ function endpointAllow(env: Env): string[] {
       `expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR), got "${bad}"`,
     );
   return patterns;
+}
+
+/** The Kafka settings live with the Kafka client (the simulator and the CLI read them too); their errors read as the gateway's. */
+function kafkaSettings(env: Env): KafkaSettings | undefined {
+  try {
+    return loadKafkaSettings(env);
+  } catch (error) {
+    if (error instanceof KafkaConfigError) throw new ConfigError(error.variable, error.expected);
+    throw error;
+  }
 }
 
 /** Goes into every audit record's writer id and a Kafka key: a short, plain name. */
@@ -409,6 +480,58 @@ function processRoles(env: Env, production: boolean): ProcessRoles {
   const refusal = rolesRefusal(parsed.roles, production);
   if (refusal) throw new ConfigError(ROLES_VARIABLE, refusal);
   return parsed.roles;
+}
+
+/**
+ * REDIS_URL (one server, or a `redis-sentinel://` URL) or REDIS_SENTINELS + REDIS_SENTINEL_NAME
+ * (+ REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD): one way or the other, never both, so no one wonders
+ * which of two settings the gateway followed.
+ */
+function redisTarget(env: Env): string | undefined {
+  const url = optional(env, 'REDIS_URL');
+  const sentinels = optional(env, 'REDIS_SENTINELS');
+  const name = optional(env, 'REDIS_SENTINEL_NAME');
+  const sentinelOnly = ['REDIS_SENTINEL_NAME', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_USERNAME', 'REDIS_DB'].filter(
+    (n) => optional(env, n),
+  );
+  if (url) {
+    if (sentinels || sentinelOnly.length > 0) {
+      throw new ConfigError(
+        sentinels ? 'REDIS_SENTINELS' : sentinelOnly[0],
+        'cannot be set with REDIS_URL: give REDIS_URL alone, or REDIS_SENTINELS and REDIS_SENTINEL_NAME',
+      );
+    }
+    if (isSentinelUrl(url)) {
+      try {
+        parseSentinelUrl(url);
+      } catch (error) {
+        if (error instanceof RedisTargetError) throw new ConfigError('REDIS_URL', error.message);
+        throw error;
+      }
+    }
+    return url;
+  }
+  if (!sentinels) {
+    if (sentinelOnly.length > 0) throw new ConfigError(sentinelOnly[0], 'needs REDIS_SENTINELS (host:port of each sentinel, comma-separated)');
+    return undefined;
+  }
+  if (!name) throw new ConfigError('REDIS_SENTINEL_NAME', 'must be set with REDIS_SENTINELS: the master name the sentinels monitor');
+  let addresses;
+  try {
+    addresses = parseSentinelAddresses(sentinels);
+  } catch (error) {
+    if (error instanceof RedisTargetError) throw new ConfigError('REDIS_SENTINELS', error.message);
+    throw error;
+  }
+  return formatSentinelUrl({
+    sentinels: addresses,
+    name,
+    username: optional(env, 'REDIS_USERNAME'),
+    password: optional(env, 'REDIS_PASSWORD'),
+    sentinelUsername: optional(env, 'REDIS_SENTINEL_USERNAME'),
+    sentinelPassword: optional(env, 'REDIS_SENTINEL_PASSWORD'),
+    db: optional(env, 'REDIS_DB') === undefined ? undefined : int(env, 'REDIS_DB', 0, 0, 15),
+  });
 }
 
 function optional(env: Env, name: string): string | undefined {

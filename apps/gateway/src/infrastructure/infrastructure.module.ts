@@ -34,6 +34,9 @@ import { abuseProtectionProviders } from './abuse-protection.providers.js';
 import { dossierBindingProviders } from './dossier-bindings.providers.js';
 import { syncFiguresSnapshotProviders } from './sync-figures-snapshot.providers.js';
 import { consentStoreProviders } from './consent-store.providers.js';
+import { citizenArchiveStoreProviders } from './citizen-archive-store.providers.js';
+import { CitizenArchiveStore } from '@motlan/citizen-archive/citizen-archive-store.port.js';
+import { ArchiveSealer } from '@motlan/citizen-archive/archive-sealer.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
 import { opsViewStoreProviders } from './ops-view-store.providers.js';
 import { OpsViewStore } from '@motlan/dossier-relay/ops-view-store.port.js';
@@ -94,8 +97,8 @@ export class InfrastructureModule {
         useFactory: async () => {
           const { topic } = config.audit;
           const writer = chainWriterId(config.instanceId);
-          if (config.kafkaBrokers) {
-            const log = new KafkaEventLog({ brokers: config.kafkaBrokers, clientId: 'motlan-audit' });
+          if (config.kafka) {
+            const log = new KafkaEventLog({ ...config.kafka, clientId: 'motlan-audit' });
             return new LogAuditSink({ log, topic, writer, timeoutMs: config.audit.timeoutMs });
           }
           const log = embeddedAuditLog({ dir: config.audit.dir, fsync: config.audit.sync });
@@ -125,14 +128,16 @@ export class InfrastructureModule {
       ...syncFiguresSnapshotProviders(config),
       // Citizens' consents, checked on every sensitive lookup: Redis when REDIS_URL is set.
       ...consentStoreProviders(config),
+      // Citizens' archives (evidence and returned results, sealed): Redis when REDIS_URL is set.
+      ...citizenArchiveStoreProviders(config),
       // The ops view workers publish for api processes (process roles): Redis when REDIS_URL is set.
       ...opsViewStoreProviders(config),
       {
         // Dossier sync: Kafka in production, append-only files with the same guarantees embedded.
         provide: EventLog,
         useFactory: () =>
-          config.kafkaBrokers
-            ? new KafkaEventLog({ brokers: config.kafkaBrokers, clientId: 'motlan-gateway' })
+          config.kafka
+            ? new KafkaEventLog({ ...config.kafka, clientId: 'motlan-gateway' })
             : new FileEventLog({ dir: config.portalSync.logDir, partitions: 3 }),
       },
       { provide: PortalClient, useFactory: () => new GrpcPortalClient({ endpoint: config.portalSync.portalEndpoint }) },
@@ -170,6 +175,8 @@ export class InfrastructureModule {
         SyncFiguresSnapshotStore,
         OpsViewStore,
         ConsentStore,
+        CitizenArchiveStore,
+        ArchiveSealer,
       ],
     };
   }

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { CitizenArchiveIntake } from '@motlan/citizen-archive/citizen-archive-intake.js';
 import { namedPersons, type NamedPerson } from '@motlan/access-log/named-persons.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { ConsentChecker } from '@motlan/consent/consent-checker.js';
@@ -72,6 +73,8 @@ export class LookupService {
     private readonly metrics: GatewayMetrics,
     private readonly purposes: PurposeCatalog,
     consentStore: ConsentStore,
+    // Optional: a gateway without the archive (and unit specs) looks up the same.
+    @Optional() private readonly archive?: CitizenArchiveIntake,
   ) {
     this.consents = new ConsentChecker(consentStore);
   }
@@ -86,7 +89,22 @@ export class LookupService {
       throw error;
     }
     await this.recordOrRefuse(() => this.audit.append(this.auditRecord(client, headers, item, answered(read, Object.keys(answer.data)))));
+    this.archiveEvidence(client, headers, answer.subjectId, answer.evidence);
     return answer;
+  }
+
+  /**
+   * Hands evidence that was released (audited, about to leave) to the citizen's archive: a push onto
+   * an in-process queue, nothing else on the request path; sealing and storing happen after the answer.
+   */
+  archiveEvidence(client: AuthenticatedClient, headers: LookupHeadersValue, subjectId: string, evidence: string): void {
+    this.archive?.offer({
+      subjectId,
+      jws: evidence,
+      communeCode: client.communeCode ?? null,
+      dossierId: headers.dossierId ?? null,
+      purpose: headers.purpose,
+    });
   }
 
   /**
@@ -137,6 +155,7 @@ export class LookupService {
         : this.auditRecord(client, headers, items[i], refusal(result.error, items[i])),
     );
     await this.recordOrRefuse(() => this.audit.appendMany(records));
+    for (const result of results) if (result.ok) this.archiveEvidence(client, headers, result.answer.subjectId, result.answer.evidence);
     return results.map((result) => (result.ok ? { ok: true as const, answer: result.answer } : result));
   }
 
