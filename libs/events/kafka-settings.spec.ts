@@ -80,6 +80,24 @@ describe('loadKafkaSettings', () => {
   });
 });
 
+describe('loadKafkaSettings: several bad values', () => {
+  it('lists them all at once, one line each', () => {
+    const bad = { KAFKA_SSL_CA_FILE: 'missing.crt', KAFKA_SSL: 'maybe', KAFKA_SASL_MECHANISM: 'gssapi', MOTLAN_KAFKA_PARTITIONS: '0' };
+    const error = configError({ KAFKA_BROKERS: 'k:1', ...bad });
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      'KAFKA_SSL_CA_FILE',
+      'KAFKA_SSL',
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+      'MOTLAN_KAFKA_PARTITIONS',
+    ]);
+    expect(error.message.split('\n')).toHaveLength(6);
+    expect(error.message).toMatch(/^invalid configuration: KAFKA_SSL_CA_FILE must name a readable file/);
+    expect(error.message).toContain('invalid configuration: MOTLAN_KAFKA_PARTITIONS must be an integer between 1 and 1000, got "0"');
+  });
+});
+
 describe('topicReplication', () => {
   it('defaults to min(3, brokers) replicas and min.insync.replicas 2 from 3 replicas on, 1 below', () => {
     expect(topicReplication({}, 1)).toEqual({ replicationFactor: 1, minInsyncReplicas: 1 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { configProblem, EnvReader, InvalidConfigError, type ConfigProblem, type Env } from '@motlan/config/env-reader.js';
 
 /**
  * How Motlan reaches Kafka: the bootstrap brokers, the connection's security (TLS, SASL) and how
@@ -56,17 +57,13 @@ export function topicReplication(placement: KafkaTopicPlacement, brokers: number
   return { replicationFactor, minInsyncReplicas };
 }
 
-export class KafkaConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    readonly expected: string,
-  ) {
-    super(`invalid configuration: ${variable} ${expected}`);
+/** Every bad Kafka variable, one line each (`invalid configuration: NAME …`); `variable` is the first one's. */
+export class KafkaConfigError extends InvalidConfigError {
+  constructor(variableOrProblems: string | readonly ConfigProblem[], expected = '') {
+    super(typeof variableOrProblems === 'string' ? [configProblem(variableOrProblems, expected)] : variableOrProblems, 'invalid configuration: ');
     this.name = 'KafkaConfigError';
   }
 }
-
-type Env = Record<string, string | undefined>;
 
 /**
  * The Kafka settings of the environment, undefined without KAFKA_BROKERS (no Kafka: the embedded
@@ -82,106 +79,105 @@ type Env = Record<string, string | undefined>;
  *   KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE
  *   MOTLAN_KAFKA_PARTITIONS, MOTLAN_KAFKA_REPLICATION_FACTOR, MOTLAN_KAFKA_MIN_INSYNC_REPLICAS
  */
-export function loadKafkaSettings(env: Env, cwd: string = process.cwd()): KafkaSettings | undefined {
-  const brokers = (optional(env, 'KAFKA_BROKERS') ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0) return undefined;
-  for (const broker of brokers) {
-    if (!/^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(broker))
-      throw new KafkaConfigError('KAFKA_BROKERS', `must be host:port pairs, comma-separated, got "${broker}"`);
+export function loadKafkaSettings(variables: Env, cwd: string = process.cwd()): KafkaSettings | undefined {
+  const env = new EnvReader(variables);
+  const brokers = env.list('KAFKA_BROKERS', [], {
+    valid: (broker) => /^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(broker),
+    expected: 'must be host:port pairs, comma-separated',
+  });
+  if (brokers.length === 0) {
+    env.throwIfInvalid(KafkaConfigError);
+    return undefined;
   }
   const security: KafkaSecurity = {};
   const file = (name: string) => {
-    const value = optional(env, name);
+    const value = env.optional(name);
     if (value === undefined) return undefined;
     const resolved = path.resolve(cwd, value);
-    try {
-      readFileSync(resolved);
-    } catch (error) {
-      throw new KafkaConfigError(name, `must name a readable file, got "${value}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-    return resolved;
+    const unreadable = readError(resolved);
+    if (unreadable === undefined) return resolved;
+    env.problem(name, `must name a readable file, got "${value}" (${unreadable})`);
+    return undefined;
   };
   const caFile = file('KAFKA_SSL_CA_FILE');
   const certFile = file('KAFKA_SSL_CERT_FILE');
   const keyFile = file('KAFKA_SSL_KEY_FILE');
-  if (Boolean(certFile) !== Boolean(keyFile)) {
-    throw new KafkaConfigError(
-      certFile ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE',
-      'must be set with its pair: a client certificate needs its key, and a key its certificate',
-    );
-  }
-  if (bool(env, 'KAFKA_SSL', false) || caFile || certFile) security.tls = { caFile, certFile, keyFile };
-  const mechanism = optional(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
+  env.require(
+    Boolean(certFile) === Boolean(keyFile),
+    certFile ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE',
+    'must be set with its pair: a client certificate needs its key, and a key its certificate',
+    ['KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'],
+  );
+  if (env.bool('KAFKA_SSL', false) || caFile || certFile) security.tls = { caFile, certFile, keyFile };
+  const mechanism = env.optional('KAFKA_SASL_MECHANISM')?.toLowerCase();
   if (mechanism !== undefined) {
     if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-      throw new KafkaConfigError('KAFKA_SASL_MECHANISM', `must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
+      env.problem('KAFKA_SASL_MECHANISM', `must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
     }
     // PLAIN sends the password itself: only inside TLS. SCRAM sends a proof, not the password.
-    if (mechanism === 'plain' && !security.tls)
-      throw new KafkaConfigError('KAFKA_SASL_MECHANISM', 'plain sends the password as it is: set KAFKA_SSL=true (or a KAFKA_SSL_*_FILE) too');
-    const username = optional(env, 'KAFKA_SASL_USERNAME');
-    if (!username) throw new KafkaConfigError('KAFKA_SASL_USERNAME', `must be set with KAFKA_SASL_MECHANISM=${mechanism}`);
-    security.sasl = { mechanism: mechanism as KafkaSaslMechanism, username, password: password(env, cwd, mechanism) };
+    env.require(
+      mechanism !== 'plain' || security.tls !== undefined,
+      'KAFKA_SASL_MECHANISM',
+      'plain sends the password as it is: set KAFKA_SSL=true (or a KAFKA_SSL_*_FILE) too',
+    );
+    const username = env.optional('KAFKA_SASL_USERNAME');
+    env.require(username !== undefined, 'KAFKA_SASL_USERNAME', `must be set with KAFKA_SASL_MECHANISM=${mechanism}`);
+    const secret = password(env, variables, cwd, mechanism);
+    if (username !== undefined && secret !== undefined) security.sasl = { mechanism: mechanism as KafkaSaslMechanism, username, password: secret };
   } else {
-    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE']) {
-      if (optional(env, name) !== undefined) throw new KafkaConfigError('KAFKA_SASL_MECHANISM', `must be set when ${name} is (scram-sha-512 for SCRAM users)`);
-    }
+    const orphan = ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'].find((name) => env.optional(name) !== undefined);
+    if (orphan) env.problem('KAFKA_SASL_MECHANISM', `must be set when ${orphan} is (scram-sha-512 for SCRAM users)`);
   }
   const topics: KafkaTopicPlacement = {
-    partitions: int(env, 'MOTLAN_KAFKA_PARTITIONS', 1, 1000),
-    replicationFactor: int(env, 'MOTLAN_KAFKA_REPLICATION_FACTOR', 1, 10),
-    minInsyncReplicas: int(env, 'MOTLAN_KAFKA_MIN_INSYNC_REPLICAS', 1, 10),
+    partitions: env.int('MOTLAN_KAFKA_PARTITIONS', undefined, 1, 1000),
+    replicationFactor: env.int('MOTLAN_KAFKA_REPLICATION_FACTOR', undefined, 1, 10),
+    minInsyncReplicas: env.int('MOTLAN_KAFKA_MIN_INSYNC_REPLICAS', undefined, 1, 10),
   };
-  if (topics.replicationFactor !== undefined && topics.minInsyncReplicas !== undefined && topics.minInsyncReplicas > topics.replicationFactor) {
-    throw new KafkaConfigError(
-      'MOTLAN_KAFKA_MIN_INSYNC_REPLICAS',
-      `must not exceed MOTLAN_KAFKA_REPLICATION_FACTOR (${topics.replicationFactor}), got ${topics.minInsyncReplicas}`,
-    );
-  }
+  const { replicationFactor, minInsyncReplicas } = topics;
+  env.require(
+    replicationFactor === undefined || minInsyncReplicas === undefined || minInsyncReplicas <= replicationFactor,
+    'MOTLAN_KAFKA_MIN_INSYNC_REPLICAS',
+    `must not exceed MOTLAN_KAFKA_REPLICATION_FACTOR (${replicationFactor}), got ${minInsyncReplicas}`,
+  );
+  env.throwIfInvalid(KafkaConfigError);
   return { brokers, security, topics };
 }
 
-/** KAFKA_SASL_PASSWORD, else the first line of KAFKA_SASL_PASSWORD_FILE (a mounted Kubernetes secret ends with a newline or not). */
-function password(env: Env, cwd: string, mechanism: string): string {
-  const inline = env.KAFKA_SASL_PASSWORD;
-  const fileName = optional(env, 'KAFKA_SASL_PASSWORD_FILE');
-  if (inline && fileName) throw new KafkaConfigError('KAFKA_SASL_PASSWORD', 'and KAFKA_SASL_PASSWORD_FILE are both set: keep one');
+/** Why `file` cannot be read (the error code), or undefined when it can. */
+function readError(file: string): string | undefined {
+  try {
+    readFileSync(file);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
+/**
+ * KAFKA_SASL_PASSWORD (as it is: a password may end in white space), else the first line of
+ * KAFKA_SASL_PASSWORD_FILE (a mounted Kubernetes secret ends with a newline or not).
+ */
+function password(env: EnvReader, variables: Env, cwd: string, mechanism: string): string | undefined {
+  const inline = variables.KAFKA_SASL_PASSWORD;
+  const fileName = env.optional('KAFKA_SASL_PASSWORD_FILE');
+  if (inline && fileName) {
+    env.problem('KAFKA_SASL_PASSWORD', 'and KAFKA_SASL_PASSWORD_FILE are both set: keep one');
+    return undefined;
+  }
   if (inline) return inline;
-  if (!fileName) throw new KafkaConfigError('KAFKA_SASL_PASSWORD', `(or KAFKA_SASL_PASSWORD_FILE) must be set with KAFKA_SASL_MECHANISM=${mechanism}`);
+  if (!fileName) {
+    env.problem('KAFKA_SASL_PASSWORD', `(or KAFKA_SASL_PASSWORD_FILE) must be set with KAFKA_SASL_MECHANISM=${mechanism}`);
+    return undefined;
+  }
   let text: string;
   try {
     text = readFileSync(path.resolve(cwd, fileName), 'utf8');
   } catch (error) {
-    throw new KafkaConfigError(
-      'KAFKA_SASL_PASSWORD_FILE',
-      `must name a readable file, got "${fileName}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    env.problem('KAFKA_SASL_PASSWORD_FILE', `must name a readable file, got "${fileName}" (${code})`);
+    return undefined;
   }
   const value = text.replace(/\r?\n$/, '');
-  if (!value) throw new KafkaConfigError('KAFKA_SASL_PASSWORD_FILE', `names an empty file: "${fileName}"`);
-  return value;
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function int(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = optional(env, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new KafkaConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new KafkaConfigError(name, `must be true or false, got "${raw}"`);
+  if (!value) env.problem('KAFKA_SASL_PASSWORD_FILE', `names an empty file: "${fileName}"`);
+  return value || undefined;
 }

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
     config = loadGatewayConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`motlan-gateway: ${error.message}\n`);
+      // One line per bad variable, each with the process name: all of them to fix before the next start.
+      process.stderr.write(error.message.replace(/^/gm, 'motlan-gateway: ') + '\n');
       process.exit(1);
     }
     throw error;

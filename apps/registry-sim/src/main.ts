@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     config = loadSimConfig(process.env);
   } catch (error) {
     if (error instanceof SimConfigError) {
-      process.stderr.write(`registry-sim: ${error.message}\n`);
+      // One line per bad variable, each with the process name: all of them to fix before the next start.
+      process.stderr.write(error.message.replace(/^/gm, 'registry-sim: ') + '\n');
       process.exit(2);
     }
     throw error;

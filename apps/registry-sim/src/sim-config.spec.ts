@@ -49,10 +49,10 @@ describe('loadSimConfig', () => {
   });
 
   it.each([
-    [{ SIM_SEED: '-1' }, /SIM_SEED must be a number from 0/],
+    [{ SIM_SEED: '-1' }, /SIM_SEED must be an integer between 0 and 4294967295/],
     [{ SIM_PERSONS: '1.5' }, /SIM_PERSONS must be an integer/],
     [{ SIM_PORT: 'http' }, /SIM_PORT/],
-    [{ SIM_GRPC_BASE_PORT: '65535' }, /SIM_GRPC_BASE_PORT must be a number from 0 to 65529/],
+    [{ SIM_GRPC_BASE_PORT: '65535' }, /SIM_GRPC_BASE_PORT must be an integer between 0 and 65529/],
     [{ SIM_FAULTS: '{land' }, /SIM_FAULTS must be JSON/],
     [{ SIM_FAULTS: '{"cadastre":{}}' }, /unknown registry "cadastre"/],
     [{ SIM_FAULTS: '{"land":{"errorRate":3}}' }, /SIM_FAULTS\.land\.errorRate/],
@@ -72,18 +72,37 @@ describe('loadSimConfig', () => {
     [{ SIM_EXTRA_ADAPTERS: 'a=land:50053' }, /port 50053 of "a" is already taken by the land registry \(SIM_GRPC_BASE_PORT\+2\)/],
     [{ SIM_EXTRA_ADAPTERS: 'a=land:3100' }, /port 3100 of "a" is already taken by SIM_PORT/],
     [{ SIM_EXTRA_ADAPTERS: ' ; ' }, /SIM_EXTRA_ADAPTERS has no adapter/],
-    [{ SIM_PORTAL_PORT: '65536' }, /SIM_PORTAL_PORT must be a number from 0 to 65535/],
+    [{ SIM_PORTAL_PORT: '65536' }, /SIM_PORTAL_PORT must be an integer between 0 and 65535/],
     [{ SIM_PORTAL_PORT: '50053' }, /SIM_PORTAL_PORT: port 50053 is already taken by the land registry \(SIM_GRPC_BASE_PORT\+2\)/],
     [{ SIM_PORTAL_PORT: '3100' }, /SIM_PORTAL_PORT: port 3100 is already taken by SIM_PORT/],
     [{ SIM_EXTRA_ADAPTERS: 'a=land:50057' }, /port 50057 of "a" is already taken by the judicial-records registry \(SIM_GRPC_BASE_PORT\+6\)/],
     [{ SIM_EXTRA_ADAPTERS: 'a=land:50056' }, /port 50056 of "a" is already taken by the portal \(SIM_PORTAL_PORT\)/],
     [{ SIM_DOSSIERS_PER_SECOND: '2' }, /SIM_DOSSIERS_PER_SECOND needs SIM_GATEWAY_TOKEN/],
-    [{ SIM_DOSSIERS_PER_SECOND: '101', SIM_GATEWAY_TOKEN: 't' }, /SIM_DOSSIERS_PER_SECOND must be a number from 0 to 100/],
+    [{ SIM_DOSSIERS_PER_SECOND: '101', SIM_GATEWAY_TOKEN: 't' }, /SIM_DOSSIERS_PER_SECOND must be a number between 0 and 100/],
     [{ SIM_DOSSIERS_PER_SECOND: 'many', SIM_GATEWAY_TOKEN: 't' }, /SIM_DOSSIERS_PER_SECOND must be a number/],
     [{ SIM_GATEWAY_URL: 'gateway:3000', SIM_GATEWAY_TOKEN: 't' }, /SIM_GATEWAY_URL must be an http\(s\) URL, got "gateway:3000"/],
   ])('fails fast on %j with one line naming the variable', (env, message) => {
     expect(() => loadSimConfig(env)).toThrow(SimConfigError);
     expect(() => loadSimConfig(env)).toThrow(message);
+  });
+
+  it('lists every bad variable at once, one line each', () => {
+    let error: unknown;
+    try {
+      loadSimConfig({ SIM_SEED: '-1', LOG_LEVEL: 'loud', SIM_FAULTS: '{land', SIM_PORTAL_PORT: '3100', KAFKA_SASL_USERNAME: 'u', KAFKA_BROKERS: 'k:1' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SimConfigError);
+    expect((error as SimConfigError).message.split('\n').sort()).toEqual(
+      [
+        'SIM_PORTAL_PORT: port 3100 is already taken by SIM_PORT',
+        'KAFKA_SASL_MECHANISM must be set when KAFKA_SASL_USERNAME is (scram-sha-512 for SCRAM users)',
+        'SIM_SEED must be an integer between 0 and 4294967295, got "-1"',
+        'SIM_FAULTS must be JSON, e.g. {"land":{"latencyMs":20}}',
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      ].sort(),
+    );
   });
 
   it('parses SIM_FAULTS on its own', () => {

@@ -1,6 +1,6 @@
 /**
- * Configuration of the simulator from the environment, validated once at start-up: a bad value
- * stops the process with one line naming the variable and what was expected.
+ * Configuration of the simulator from the environment, validated once at start-up: bad values stop
+ * the process with one line each, naming the variable and what was expected (libs/config/env-reader.ts).
  */
 import { parseFaultPatch, type FaultPatch } from './registries/fault-injector.js';
 import { SIMULATOR_PORTAL_PORT_OFFSET } from '@motlan/contracts/simulator-ports.js';
@@ -9,7 +9,8 @@ import { MAX_CHANGES_PER_SECOND } from './registries/sim-registries.js';
 import { InvalidRequestError } from './registries/sim-errors.js';
 import { isHttpUrl, MAX_DOSSIERS_PER_SECOND, type DossierTrafficOptions } from './traffic/dossier-traffic.js';
 import { validateVariation, VARIATION_DEFAULTS, type TrafficVariation } from './traffic/service-variation.js';
-import { KafkaConfigError, loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
+import { loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
+import { EnvReader, InvalidConfigError, type ConfigProblem } from '@motlan/config/env-reader.js';
 
 export type SimFaults = Partial<Record<RegistryName, FaultPatch>>;
 
@@ -67,20 +68,36 @@ export const SIM_DEFAULTS = {
   gatewayUrl: 'http://127.0.0.1:3000',
 } as const;
 
-export class SimConfigError extends Error {
+/**
+ * Every bad variable, one line each, as the simulator has always written them (`NAME must be …`,
+ * `NAME: …`); a single line can be given as it is.
+ */
+export class SimConfigError extends InvalidConfigError {
   override readonly name = 'SimConfigError';
+
+  constructor(problems: readonly ConfigProblem[] | string) {
+    super(typeof problems === 'string' ? [lineProblem(problems)] : problems);
+  }
+}
+
+/** A line the simulator wrote whole: its variable is the name it starts with. */
+function lineProblem(message: string): ConfigProblem {
+  return { variable: /^[A-Z0-9_]+/.exec(message)?.[0] ?? '', message };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
-  const grpcBasePort = integer(env, 'SIM_GRPC_BASE_PORT', SIM_DEFAULTS.grpcBasePort, 0, 65535 - MAX_REGISTRY_PORT_OFFSET);
-  const controlPort = integer(env, 'SIM_PORT', SIM_DEFAULTS.controlPort, 0, 65535);
-  const extraAdapters = env.SIM_EXTRA_ADAPTERS ? parseExtraAdapters(env.SIM_EXTRA_ADAPTERS) : [];
-  const portalPort = integer(env, 'SIM_PORTAL_PORT', defaultPortalPort(grpcBasePort), 0, 65535);
+/** @throws SimConfigError listing every bad variable */
+export function loadSimConfig(variables: NodeJS.ProcessEnv): SimConfig {
+  const env = new EnvReader(variables);
+  const grpcBasePort = env.int('SIM_GRPC_BASE_PORT', SIM_DEFAULTS.grpcBasePort, 0, 65535 - MAX_REGISTRY_PORT_OFFSET);
+  const controlPort = env.int('SIM_PORT', SIM_DEFAULTS.controlPort, 0, 65535);
+  const extraAdaptersText = env.optional('SIM_EXTRA_ADAPTERS');
+  const extraAdapters = (extraAdaptersText && env.include(() => parseExtraAdapters(extraAdaptersText))) || [];
+  const portalPort = env.int('SIM_PORTAL_PORT', defaultPortalPort(grpcBasePort), 0, 65535);
   if (portalPort > 65535) {
-    throw new SimConfigError(
-      `SIM_GRPC_BASE_PORT ${grpcBasePort} leaves no port for the portal at SIM_GRPC_BASE_PORT+${SIM_DEFAULTS.portalOffset}: set SIM_PORTAL_PORT`,
+    env.add(
+      lineProblem(`SIM_GRPC_BASE_PORT ${grpcBasePort} leaves no port for the portal at SIM_GRPC_BASE_PORT+${SIM_DEFAULTS.portalOffset}: set SIM_PORTAL_PORT`),
     );
   }
   // Caught here rather than as a bind error at start, which would not say which variable to fix.
@@ -91,38 +108,32 @@ export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
     );
   if (portalPort !== 0) {
     const owner = taken.get(portalPort);
-    if (owner !== undefined) throw new SimConfigError(`SIM_PORTAL_PORT: port ${portalPort} is already taken by ${owner}`);
+    if (owner !== undefined) env.add(lineProblem(`SIM_PORTAL_PORT: port ${portalPort} is already taken by ${owner}`));
     taken.set(portalPort, 'the portal (SIM_PORTAL_PORT)');
   }
   for (const { id, port } of extraAdapters) {
     const owner = port ? taken.get(port) : undefined;
-    if (owner !== undefined) throw new SimConfigError(`SIM_EXTRA_ADAPTERS: port ${port} of "${id}" is already taken by ${owner}`);
+    if (owner !== undefined) env.add(lineProblem(`SIM_EXTRA_ADAPTERS: port ${port} of "${id}" is already taken by ${owner}`));
   }
   const dossierTraffic = loadDossierTraffic(env);
-  const kafka = kafkaSettings(env);
-  return {
-    seed: integer(env, 'SIM_SEED', SIM_DEFAULTS.seed, 0, 0xffff_ffff),
-    persons: integer(env, 'SIM_PERSONS', SIM_DEFAULTS.persons, 1, 100_000_000),
-    host: env.SIM_HOST || SIM_DEFAULTS.host,
+  const kafka = env.include(() => loadKafkaSettings(variables));
+  const faultsText = env.optional('SIM_FAULTS');
+  const config: SimConfig = {
+    seed: env.int('SIM_SEED', SIM_DEFAULTS.seed, 0, 0xffff_ffff),
+    persons: env.int('SIM_PERSONS', SIM_DEFAULTS.persons, 1, 100_000_000),
+    host: env.string('SIM_HOST', SIM_DEFAULTS.host),
     grpcBasePort,
     controlPort,
-    faults: env.SIM_FAULTS ? parseSimFaultsJson(env.SIM_FAULTS) : {},
-    changesPerSecond: number(env, 'SIM_CHANGES_PER_SECOND', 0, 0, MAX_CHANGES_PER_SECOND),
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    faults: (faultsText && env.include(() => parseSimFaultsJson(faultsText))) || {},
+    changesPerSecond: env.number('SIM_CHANGES_PER_SECOND', 0, 0, MAX_CHANGES_PER_SECOND),
+    logLevel: env.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     extraAdapters,
     portalPort,
     ...(dossierTraffic && { dossierTraffic }),
     ...(kafka && { kafka }),
   };
-}
-
-function kafkaSettings(env: NodeJS.ProcessEnv): KafkaSettings | undefined {
-  try {
-    return loadKafkaSettings(env);
-  } catch (error) {
-    if (error instanceof KafkaConfigError) throw new SimConfigError(`${error.variable} ${error.expected}`);
-    throw error;
-  }
+  env.throwIfInvalid(SimConfigError);
+  return config;
 }
 
 /** SIM_GRPC_BASE_PORT+5, or 0 (ephemeral) with an ephemeral base; above 65535 when the base leaves no room. */
@@ -135,13 +146,13 @@ export function defaultPortalPort(grpcBasePort: number): number {
  * alone sets the generator up idle, to be started with PUT /sim/traffic; a rate needs a token.
  * How provinces and communes differ: {@link loadTrafficVariation}.
  */
-function loadDossierTraffic(env: NodeJS.ProcessEnv): DossierTrafficOptions | undefined {
-  const perSecond = number(env, 'SIM_DOSSIERS_PER_SECOND', 0, 0, MAX_DOSSIERS_PER_SECOND);
-  const gatewayUrl = env.SIM_GATEWAY_URL || SIM_DEFAULTS.gatewayUrl;
-  if (!isHttpUrl(gatewayUrl)) throw new SimConfigError(`SIM_GATEWAY_URL must be an http(s) URL, got "${gatewayUrl}"`);
-  const token = env.SIM_GATEWAY_TOKEN?.trim() ?? '';
+function loadDossierTraffic(env: EnvReader): DossierTrafficOptions | undefined {
+  const perSecond = env.number('SIM_DOSSIERS_PER_SECOND', 0, 0, MAX_DOSSIERS_PER_SECOND);
+  const gatewayUrl = env.string('SIM_GATEWAY_URL', SIM_DEFAULTS.gatewayUrl);
+  env.require(isHttpUrl(gatewayUrl), 'SIM_GATEWAY_URL', `must be an http(s) URL, got "${gatewayUrl}"`);
+  const token = env.optional('SIM_GATEWAY_TOKEN') ?? '';
   if (token === '') {
-    if (perSecond > 0) throw new SimConfigError('SIM_DOSSIERS_PER_SECOND needs SIM_GATEWAY_TOKEN, a gateway token the commune requests carry');
+    env.require(perSecond === 0, 'SIM_DOSSIERS_PER_SECOND', 'needs SIM_GATEWAY_TOKEN, a gateway token the commune requests carry');
     return undefined;
   }
   const variation = loadTrafficVariation(env);
@@ -162,7 +173,7 @@ function loadDossierTraffic(env: NodeJS.ProcessEnv): DossierTrafficOptions | und
  *   onlinePaymentShare, electronicResultShare, lateShare, overdueShare, reuseShare, silentShare.
  * Profiles are drawn from SIM_SEED: the same seed gives the same provinces, communes and shares.
  */
-export function loadTrafficVariation(env: NodeJS.ProcessEnv): Partial<TrafficVariation> | undefined {
+export function loadTrafficVariation(env: EnvReader): Partial<TrafficVariation> | undefined {
   const out: Record<string, unknown> = {};
   const settings: [string, keyof TrafficVariation, number, number][] = [
     ['SIM_TRAFFIC_COMMUNES_PER_PROVINCE', 'communesPerProvince', 1, 200],
@@ -173,29 +184,27 @@ export function loadTrafficVariation(env: NodeJS.ProcessEnv): Partial<TrafficVar
     ['SIM_TRAFFIC_EXEMPLARY_SHARE', 'exemplaryShare', 0, 1],
   ];
   for (const [name, key, min, max] of settings) {
-    if (env[name] === undefined || env[name] === '') continue;
-    if (key === 'communesPerProvince' && env[name] === 'all') {
-      out[key] = 'all';
-      continue;
-    }
-    const value = number(env, name, VARIATION_DEFAULTS[key] as number, min, max);
-    if ((key === 'communesPerProvince' || key === 'silentAfterMs') && !Number.isInteger(value)) {
-      throw new SimConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
-    }
-    out[key] = value;
+    const raw = env.optional(name);
+    if (raw === undefined) continue;
+    const fallback = VARIATION_DEFAULTS[key] as number;
+    if (key === 'communesPerProvince' && raw === 'all') out[key] = 'all';
+    else if (key === 'communesPerProvince' || key === 'silentAfterMs') out[key] = env.int(name, fallback, min, max);
+    else out[key] = env.number(name, fallback, min, max);
   }
-  if (env.SIM_TRAFFIC_PROVINCES) {
+  const provinces = env.optional('SIM_TRAFFIC_PROVINCES');
+  if (provinces !== undefined) {
     try {
-      out.provinces = JSON.parse(env.SIM_TRAFFIC_PROVINCES);
+      out.provinces = JSON.parse(provinces);
     } catch {
-      throw new SimConfigError('SIM_TRAFFIC_PROVINCES must be JSON, e.g. {"01":{"onlineShare":0.3273}}');
+      env.problem('SIM_TRAFFIC_PROVINCES', 'must be JSON, e.g. {"01":{"onlineShare":0.3273}}');
     }
   }
   if (Object.keys(out).length === 0) return undefined;
   try {
     return validateVariation(out, 'SIM_TRAFFIC');
   } catch (error) {
-    throw new SimConfigError((error as Error).message.replace('SIM_TRAFFIC.provinces', 'SIM_TRAFFIC_PROVINCES'));
+    env.add(lineProblem((error as Error).message.replace('SIM_TRAFFIC.provinces', 'SIM_TRAFFIC_PROVINCES')));
+    return undefined;
   }
 }
 
@@ -224,7 +233,8 @@ export function parseExtraAdapters(text: string): ExtraAdapterSpec[] {
   try {
     return validateExtraAdapters(specs, 'SIM_EXTRA_ADAPTERS');
   } catch (error) {
-    throw new SimConfigError((error as Error).message);
+    if (!(error instanceof InvalidRequestError)) throw error;
+    throw new SimConfigError(error.message);
   }
 }
 
@@ -329,27 +339,4 @@ export function validateSimFaults(value: unknown, where = 'faults'): SimFaults {
     faults[registry] = parseFaultPatch(patch, `${where}.${registry}`);
   }
   return faults;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const value = number(env, name, fallback, min, max);
-  if (!Number.isInteger(value)) throw new SimConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
-  return value;
-}
-
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new SimConfigError(`${name} must be a number from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
-}
-
-function oneOf(env: NodeJS.ProcessEnv, name: string, fallback: string, allowed: readonly string[]): string {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  if (!allowed.includes(text)) throw new SimConfigError(`${name} must be one of ${allowed.join(', ')}, got "${text}"`);
-  return text;
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AuditRecord, CitizenActionAuditRecord } from '@motlan/audit/audit-record.js';
 import type { AuditSink } from '@motlan/audit/audit-sink.port.js';
+import { citizenActionRecord } from '@motlan/audit/citizen-action-record.js';
 import { newShareId, type ArchiveContent, type ArchiveShare, type StoredArchiveItem } from '@motlan/citizen-archive/archive-item.js';
 import type { ArchiveSealer, ShareReferencePayload } from '@motlan/citizen-archive/archive-sealer.js';
 import { CitizenArchiveStoreUnavailableError, type CitizenArchiveStore } from '@motlan/citizen-archive/citizen-archive-store.port.js';
@@ -245,19 +246,7 @@ export class CitizenArchiveService {
     share: ArchiveShare | null,
     relatedId?: string,
   ): Promise<void> {
-    const entry: CitizenActionAuditRecord = {
-      type: 'citizen_action',
-      time: new Date(this.now()).toISOString(),
-      requestId,
-      subjectId,
-      action,
-      objectId,
-      clientId: null,
-      communeCode: share?.communeCode ?? null,
-      dossierId: share?.dossierId ?? null,
-      validUntil: share?.validUntil ?? null,
-      ...(relatedId === undefined ? {} : { relatedId }),
-    };
+    const entry = citizenActionRecord(this.now(), { requestId, subjectId, action, objectId, scope: share, relatedId });
     await this.audit.append(entry).catch((error: Error) => this.logger.error({ reason: error.message, action }, 'audit write failed for an archive change'));
   }
 

@@ -89,4 +89,30 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig(env)).toThrow(ConfigError);
     expect(() => loadGatewayConfig(env)).toThrow(message);
   });
+
+  it('lists every bad variable at once, one line each, the Kafka and service-indicator ones included', () => {
+    let error: unknown;
+    try {
+      loadGatewayConfig({
+        PORT: 'abc',
+        LOG_LEVEL: 'loud',
+        MOTLAN_ADAPTER_ENDPOINT_ALLOW: 'loopback,*',
+        MOTLAN_BREAKER_ERROR_RATE: '0',
+        KAFKA_BROKERS: 'kafka-0',
+        MOTLAN_WORKING_HOURS: '17:00-07:30',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('PORT');
+    expect((error as ConfigError).message.split('\n')).toEqual([
+      'invalid configuration: PORT must be an integer between 0 and 65535, got "abc"',
+      'invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'invalid configuration: MOTLAN_ADAPTER_ENDPOINT_ALLOW expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR), got "*"',
+      'invalid configuration: MOTLAN_BREAKER_ERROR_RATE must be a number greater than 0 and at most 1, got "0"',
+      'invalid configuration: MOTLAN_WORKING_HOURS must be HH:MM-HH:MM with the end after the start (Vietnam time), got "17:00-07:30"',
+      'invalid configuration: KAFKA_BROKERS must be host:port pairs, comma-separated, got "kafka-0"',
+    ]);
+  });
 });

@@ -1,18 +1,27 @@
 /**
  * The gateway's configuration: read once from the environment at start-up, validated, typed and
- * frozen. A bad value stops the process with one line naming the variable and what was expected.
+ * frozen. Bad values stop the process with one line each, naming the variable, the value and what
+ * was expected (libs/config/env-reader.ts).
  */
 import path from 'node:path';
 import { parseEndpointPattern } from '@motlan/adapter-catalog/endpoint-allow-list.js';
 import { DEFAULT_TLS_ENV_PREFIX, DEFAULT_TLS_MAX_BYTES } from '@motlan/adapter-catalog/tls-material.js';
 import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
 import { SIMULATOR_PORT_OFFSETS } from '@motlan/contracts/simulator-ports.js';
+import type { KeyedRelayOptions } from '@motlan/event-log/keyed-relay.js';
 import { Topics } from '@motlan/events/topics.js';
-import { KafkaConfigError, loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
+import { loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
 import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/procedure-catalog/catalog-file.js';
-import { loadServiceIndicatorsConfig, ServiceIndicatorsConfigError, type ServiceIndicatorsConfig } from '../service-indicators/service-indicators.config.js';
+import { loadServiceIndicatorsConfig, type ServiceIndicatorsConfig } from '../service-indicators/service-indicators.config.js';
 import { DEFAULT_ROLES, parseRoles, rolesRefusal, ROLES_VARIABLE, type ProcessRoles } from './process-roles.js';
+import { configProblem, EnvReader, InvalidConfigError, type ConfigProblem, type Env } from '@motlan/config/env-reader.js';
 import { formatSentinelUrl, isSentinelUrl, parseSentinelAddresses, parseSentinelUrl, RedisTargetError } from '@motlan/redis/connection-target.js';
+
+/** How a relay delivers (libs/event-log/keyed-relay.ts): the portal sync's and the registry-event relay's, each from its own variables. */
+export type RelayDeliverySettings = Pick<
+  KeyedRelayOptions,
+  'deliveryTimeoutMs' | 'inlineAttempts' | 'inlineBackoffMs' | 'maxAttempts' | 'retryBackoffMs' | 'outageBackoffMaxMs'
+>;
 
 export interface GatewayConfig {
   profile: 'embedded' | 'production';
@@ -101,17 +110,11 @@ export interface GatewayConfig {
   procedures: { fixedFile: boolean; topic: string; applyTimeoutMs: number };
   events: { cacheSyncGroup: string; adapterCatalogTopic: string };
   /** Dossier status to the national portal (docs/sync-monitoring.md). */
-  portalSync: {
+  portalSync: RelayDeliverySettings & {
     /** host:port of the national portal's gRPC endpoint (default: the simulator's). */
     portalEndpoint: string;
     /** Run the delivery worker in this process: worker role, unless MOTLAN_PORTAL_SYNC_WORKER=false (any number of worker processes share the work). */
     worker: boolean;
-    deliveryTimeoutMs: number;
-    inlineAttempts: number;
-    inlineBackoffMs: number;
-    maxAttempts: number;
-    retryBackoffMs: number;
-    outageBackoffMaxMs: number;
     /** Embedded profile: where the file-backed sync log lives. */
     logDir: string;
     /** Per-commune figures: snapshot interval and de-duplication window (docs/decisions/0001-bounded-sync-figures.md). */
@@ -119,14 +122,7 @@ export interface GatewayConfig {
   };
   /** The relay of registry events and corrections to registries' adapters (docs/registry-events.md). */
   registryEvents: {
-    relay: {
-      deliveryTimeoutMs: number;
-      inlineAttempts: number;
-      inlineBackoffMs: number;
-      maxAttempts: number;
-      retryBackoffMs: number;
-      outageBackoffMaxMs: number;
-    };
+    relay: RelayDeliverySettings;
   };
   lagMonitor: { intervalMs: number; windowMs: number; allowance: number; stopAfterMs: number; historyMs: number };
   communeThresholds: { yellowPendingAgeMs: number; redPendingAgeMs: number; yellowFailureRatio: number; redFailureRatio: number };
@@ -142,17 +138,16 @@ export interface GatewayConfig {
   kafka?: KafkaSettings;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    expected: string,
-  ) {
-    super(`invalid configuration: ${variable} ${expected}`);
+/**
+ * Every bad variable found at start-up, one line each (`invalid configuration: NAME what was
+ * expected, got "value"`); `variable` is the first one's.
+ */
+export class ConfigError extends InvalidConfigError {
+  constructor(variableOrProblems: string | readonly ConfigProblem[], expected = '') {
+    super(typeof variableOrProblems === 'string' ? [configProblem(variableOrProblems, expected)] : variableOrProblems, 'invalid configuration: ');
     this.name = 'ConfigError';
   }
 }
-
-type Env = Record<string, string | undefined>;
 
 export const DEFAULT_SIM_GRPC_BASE_PORT = 50051;
 export const DEFAULT_TOKEN_ISSUER = 'urn:motlan:dev-issuer';
@@ -161,216 +156,223 @@ export const DEFAULT_TOKEN_AUDIENCE = 'motlan-gateway';
 export const DEFAULT_CITIZEN_TOKEN_ISSUER = 'urn:motlan:dev-citizen-issuer';
 export const DEFAULT_CITIZEN_TOKEN_AUDIENCE = 'motlan-citizen';
 
-export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const dataDir = path.resolve(str(env, 'MOTLAN_DATA_DIR', '.data'));
+export function loadGatewayConfig(variables: Env = process.env): GatewayConfig {
+  // Reads on past a bad value, so that the error names every bad variable at once.
+  const env = new EnvReader(variables);
+  const dataDir = path.resolve(env.string('MOTLAN_DATA_DIR', '.data'));
   const redisUrl = redisTarget(env);
-  const kafka = optional(env, 'KAFKA_BROKERS');
-  const jwksUrl = optional(env, 'MOTLAN_TOKEN_JWKS_URL');
+  const kafka = env.optional('KAFKA_BROKERS');
+  const jwksUrl = env.optional('MOTLAN_TOKEN_JWKS_URL');
   const roles = processRoles(env, Boolean(redisUrl && kafka));
   const config: GatewayConfig = {
     profile: redisUrl && kafka ? 'production' : 'embedded',
     roles,
     http: {
-      host: str(env, 'HOST', '127.0.0.1'),
-      port: int(env, 'PORT', 3000, 0, 65535),
-      bodyLimitBytes: int(env, 'MOTLAN_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
-      requestTimeoutMs: int(env, 'MOTLAN_HTTP_REQUEST_TIMEOUT_MS', 30_000, 500, 600_000),
-      headersTimeoutMs: int(env, 'MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+      host: env.string('HOST', '127.0.0.1'),
+      port: env.int('PORT', 3000, 0, 65535),
+      bodyLimitBytes: env.int('MOTLAN_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+      requestTimeoutMs: env.int('MOTLAN_HTTP_REQUEST_TIMEOUT_MS', 30_000, 500, 600_000),
+      headersTimeoutMs: env.int('MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
       // Longer than any lookup may take (a socket is idle while its request is being served).
-      idleTimeoutMs: int(env, 'MOTLAN_HTTP_IDLE_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+      idleTimeoutMs: env.int('MOTLAN_HTTP_IDLE_TIMEOUT_MS', 120_000, 1000, 3_600_000),
       // Fastify's default: above the 60 s idle timeout of common load balancers.
-      keepAliveTimeoutMs: int(env, 'MOTLAN_HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+      keepAliveTimeoutMs: env.int('MOTLAN_HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
       // 8 s: within the 10 s an orchestrator may wait (Kubernetes' default grace period is 30 s), with
       // room for the process to exit after its deadline.
-      shutdownGraceMs: int(env, 'MOTLAN_SHUTDOWN_GRACE_MS', 8000, 1000, 600_000),
+      shutdownGraceMs: env.int('MOTLAN_SHUTDOWN_GRACE_MS', 8000, 1000, 600_000),
     },
     anonymous: {
-      perSecond: int(env, 'MOTLAN_ANON_RATE_LIMIT_PER_SECOND', 5, 0, 1_000_000),
-      burst: int(env, 'MOTLAN_ANON_RATE_LIMIT_BURST', 50, 1, 10_000_000),
-      auditIntervalMs: int(env, 'MOTLAN_ANON_AUDIT_INTERVAL_MS', 60_000, 100, 3_600_000),
-      auditFullPerAddress: int(env, 'MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS', 20, 0, 100_000_000),
-      auditFullTotal: int(env, 'MOTLAN_ANON_AUDIT_FULL_TOTAL', 600, 0, 100_000_000),
+      perSecond: env.int('MOTLAN_ANON_RATE_LIMIT_PER_SECOND', 5, 0, 1_000_000),
+      burst: env.int('MOTLAN_ANON_RATE_LIMIT_BURST', 50, 1, 10_000_000),
+      auditIntervalMs: env.int('MOTLAN_ANON_AUDIT_INTERVAL_MS', 60_000, 100, 3_600_000),
+      auditFullPerAddress: env.int('MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS', 20, 0, 100_000_000),
+      auditFullTotal: env.int('MOTLAN_ANON_AUDIT_FULL_TOTAL', 600, 0, 100_000_000),
     },
     dataDir,
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logLevel: env.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adapters: adapters(env),
-    allowInsecureAdapters: bool(env, 'MOTLAN_ADAPTERS_ALLOW_INSECURE', false),
+    allowInsecureAdapters: env.bool('MOTLAN_ADAPTERS_ALLOW_INSECURE', false),
     adapterTls: {
-      dir: path.resolve(str(env, 'MOTLAN_ADAPTER_TLS_DIR', path.join(dataDir, 'adapter-tls'))),
-      maxBytes: int(env, 'MOTLAN_ADAPTER_TLS_MAX_BYTES', DEFAULT_TLS_MAX_BYTES, 1024, 1024 * 1024),
+      dir: path.resolve(env.string('MOTLAN_ADAPTER_TLS_DIR', path.join(dataDir, 'adapter-tls'))),
+      maxBytes: env.int('MOTLAN_ADAPTER_TLS_MAX_BYTES', DEFAULT_TLS_MAX_BYTES, 1024, 1024 * 1024),
       envPrefix: DEFAULT_TLS_ENV_PREFIX,
     },
     adapterEndpointAllow: endpointAllow(env),
-    registryTimeoutMs: int(env, 'MOTLAN_REGISTRY_TIMEOUT_MS', 2000, 10, 60000),
-    describeRetryMs: int(env, 'MOTLAN_DESCRIBE_RETRY_MS', 3000, 100, 600000),
+    registryTimeoutMs: env.int('MOTLAN_REGISTRY_TIMEOUT_MS', 2000, 10, 60000),
+    describeRetryMs: env.int('MOTLAN_DESCRIBE_RETRY_MS', 3000, 100, 600000),
     resilience: {
-      maxConcurrency: int(env, 'MOTLAN_ADAPTER_MAX_CONCURRENCY', 64, 1, 100000),
+      maxConcurrency: env.int('MOTLAN_ADAPTER_MAX_CONCURRENCY', 64, 1, 100000),
       retry: {
-        attempts: int(env, 'MOTLAN_ADAPTER_RETRY_ATTEMPTS', 2, 1, 10),
-        backoffMs: int(env, 'MOTLAN_ADAPTER_RETRY_BACKOFF_MS', 50, 0, 60000),
+        attempts: env.int('MOTLAN_ADAPTER_RETRY_ATTEMPTS', 2, 1, 10),
+        backoffMs: env.int('MOTLAN_ADAPTER_RETRY_BACKOFF_MS', 50, 0, 60000),
       },
       breaker: {
-        failureThreshold: int(env, 'MOTLAN_BREAKER_FAILURE_THRESHOLD', 5, 1, 100000),
-        errorRate: fraction(env, 'MOTLAN_BREAKER_ERROR_RATE', 0.5),
-        minCalls: int(env, 'MOTLAN_BREAKER_MIN_CALLS', 20, 1, 1000000),
-        windowMs: int(env, 'MOTLAN_BREAKER_WINDOW_MS', 10000, 100, 3600000),
-        openMs: int(env, 'MOTLAN_BREAKER_OPEN_MS', 5000, 10, 3600000),
-        halfOpenProbes: int(env, 'MOTLAN_BREAKER_HALF_OPEN_PROBES', 1, 1, 1000),
+        failureThreshold: env.int('MOTLAN_BREAKER_FAILURE_THRESHOLD', 5, 1, 100000),
+        errorRate: env.fraction('MOTLAN_BREAKER_ERROR_RATE', 0.5),
+        minCalls: env.int('MOTLAN_BREAKER_MIN_CALLS', 20, 1, 1000000),
+        windowMs: env.int('MOTLAN_BREAKER_WINDOW_MS', 10000, 100, 3600000),
+        openMs: env.int('MOTLAN_BREAKER_OPEN_MS', 5000, 10, 3600000),
+        halfOpenProbes: env.int('MOTLAN_BREAKER_HALF_OPEN_PROBES', 1, 1, 1000),
       },
     },
     auth: {
-      issuer: str(env, 'MOTLAN_TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
-      audience: str(env, 'MOTLAN_TOKEN_AUDIENCE', DEFAULT_TOKEN_AUDIENCE),
-      jwks: jwksUrl ? { url: jwksUrl } : { file: path.resolve(str(env, 'MOTLAN_TOKEN_JWKS_FILE', path.join(dataDir, 'dev-issuer', 'jwks.json'))) },
-      algorithms: list(env, 'MOTLAN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256']),
-      clockToleranceSec: int(env, 'MOTLAN_TOKEN_CLOCK_TOLERANCE_SEC', 30, 0, 300),
-      maxTokenLifetimeSec: int(env, 'MOTLAN_TOKEN_MAX_LIFETIME_SEC', 86400, 60, 7 * 86400),
-      jwksRefreshMinMs: int(env, 'MOTLAN_TOKEN_JWKS_REFRESH_MIN_MS', 30000, 100, 3600000),
+      issuer: env.string('MOTLAN_TOKEN_ISSUER', DEFAULT_TOKEN_ISSUER),
+      audience: env.string('MOTLAN_TOKEN_AUDIENCE', DEFAULT_TOKEN_AUDIENCE),
+      jwks: jwksUrl ? { url: jwksUrl } : { file: path.resolve(env.string('MOTLAN_TOKEN_JWKS_FILE', path.join(dataDir, 'dev-issuer', 'jwks.json'))) },
+      algorithms: env.list('MOTLAN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256']),
+      clockToleranceSec: env.int('MOTLAN_TOKEN_CLOCK_TOLERANCE_SEC', 30, 0, 300),
+      maxTokenLifetimeSec: env.int('MOTLAN_TOKEN_MAX_LIFETIME_SEC', 86400, 60, 7 * 86400),
+      jwksRefreshMinMs: env.int('MOTLAN_TOKEN_JWKS_REFRESH_MIN_MS', 30000, 100, 3600000),
     },
     citizenAuth: {
-      issuer: str(env, 'MOTLAN_CITIZEN_TOKEN_ISSUER', DEFAULT_CITIZEN_TOKEN_ISSUER),
-      audience: str(env, 'MOTLAN_CITIZEN_TOKEN_AUDIENCE', DEFAULT_CITIZEN_TOKEN_AUDIENCE),
+      issuer: env.string('MOTLAN_CITIZEN_TOKEN_ISSUER', DEFAULT_CITIZEN_TOKEN_ISSUER),
+      audience: env.string('MOTLAN_CITIZEN_TOKEN_AUDIENCE', DEFAULT_CITIZEN_TOKEN_AUDIENCE),
       jwks: citizenJwks(env, dataDir),
-      algorithms: list(env, 'MOTLAN_CITIZEN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256', 'RS256']),
+      algorithms: env.list('MOTLAN_CITIZEN_TOKEN_ALGORITHMS', ['EdDSA', 'ES256', 'RS256']),
     },
     accessLog: {
-      retentionDays: int(env, 'MOTLAN_ACCESS_LOG_RETENTION_DAYS', 730, 1, 3650),
-      maxPerCitizen: int(env, 'MOTLAN_ACCESS_LOG_MAX_PER_CITIZEN', 100000, 100, 10_000_000),
+      retentionDays: env.int('MOTLAN_ACCESS_LOG_RETENTION_DAYS', 730, 1, 3650),
+      maxPerCitizen: env.int('MOTLAN_ACCESS_LOG_MAX_PER_CITIZEN', 100000, 100, 10_000_000),
       // Refusals are kept apart and bounded on their own: a token without rights cannot push accesses out nor grow the store without bound.
-      maxRefusalsPerCitizen: int(env, 'MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN', 200, 1, 100_000),
-      maxRefusalOnlyCitizens: int(env, 'MOTLAN_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS', 100000, 1, 100_000_000),
+      maxRefusalsPerCitizen: env.int('MOTLAN_ACCESS_LOG_MAX_REFUSALS_PER_CITIZEN', 200, 1, 100_000),
+      maxRefusalOnlyCitizens: env.int('MOTLAN_ACCESS_LOG_MAX_REFUSAL_ONLY_CITIZENS', 100000, 1, 100_000_000),
       // A finer switch inside the worker role: the role decides, this may only turn the job off.
-      projector: roles.worker && bool(env, 'MOTLAN_ACCESS_LOG_PROJECTOR', true),
+      projector: roles.worker && env.bool('MOTLAN_ACCESS_LOG_PROJECTOR', true),
       // One group per environment, like the audit topic: environments sharing a Kafka cluster keep their own logs.
-      group: str(env, 'MOTLAN_ACCESS_LOG_GROUP', 'motlan-access-log'),
+      group: env.string('MOTLAN_ACCESS_LOG_GROUP', 'motlan-access-log'),
     },
     consent: {
-      requestTtlSec: int(env, 'MOTLAN_CONSENT_REQUEST_TTL_SEC', 900, 1, 3600),
-      maxValidityDays: int(env, 'MOTLAN_CONSENT_MAX_VALIDITY_DAYS', 365, 1, 365),
-      retentionDays: int(env, 'MOTLAN_CONSENT_RETENTION_DAYS', 90, 1, 3650),
-      linkBase: str(env, 'MOTLAN_CONSENT_LINK_BASE', '/v1/me/consent-requests/'),
+      requestTtlSec: env.int('MOTLAN_CONSENT_REQUEST_TTL_SEC', 900, 1, 3600),
+      maxValidityDays: env.int('MOTLAN_CONSENT_MAX_VALIDITY_DAYS', 365, 1, 365),
+      retentionDays: env.int('MOTLAN_CONSENT_RETENTION_DAYS', 90, 1, 3650),
+      linkBase: env.string('MOTLAN_CONSENT_LINK_BASE', '/v1/me/consent-requests/'),
     },
     archive: {
-      retentionDays: int(env, 'MOTLAN_ARCHIVE_RETENTION_DAYS', 1825, 1, 3650),
-      shareMaxDays: int(env, 'MOTLAN_ARCHIVE_SHARE_MAX_DAYS', 30, 1, 365),
-      queueMax: int(env, 'MOTLAN_ARCHIVE_QUEUE_MAX', 10000, 0, 1_000_000),
+      retentionDays: env.int('MOTLAN_ARCHIVE_RETENTION_DAYS', 1825, 1, 3650),
+      shareMaxDays: env.int('MOTLAN_ARCHIVE_SHARE_MAX_DAYS', 30, 1, 365),
+      queueMax: env.int('MOTLAN_ARCHIVE_QUEUE_MAX', 10000, 0, 1_000_000),
       // Like the access-log projector: the worker role decides, this may only turn the job off.
-      results: roles.worker && bool(env, 'MOTLAN_ARCHIVE_RESULTS', true),
-      group: str(env, 'MOTLAN_ARCHIVE_GROUP', 'motlan-citizen-archive'),
+      results: roles.worker && env.bool('MOTLAN_ARCHIVE_RESULTS', true),
+      group: env.string('MOTLAN_ARCHIVE_GROUP', 'motlan-citizen-archive'),
     },
     rateLimit: {
-      perSecond: int(env, 'MOTLAN_RATE_LIMIT_PER_SECOND', 50, 0, 1_000_000),
-      burst: int(env, 'MOTLAN_RATE_LIMIT_BURST', 100, 1, 10_000_000),
+      perSecond: env.int('MOTLAN_RATE_LIMIT_PER_SECOND', 50, 0, 1_000_000),
+      burst: env.int('MOTLAN_RATE_LIMIT_BURST', 100, 1, 10_000_000),
       overrides: rateLimitOverrides(env),
     },
     evidence: {
-      issuer: str(env, 'MOTLAN_EVIDENCE_ISSUER', 'urn:motlan:gateway'),
-      keyDir: path.resolve(str(env, 'MOTLAN_EVIDENCE_KEY_DIR', path.join(dataDir, 'evidence-keys'))),
-      algorithm: oneOf(env, 'MOTLAN_EVIDENCE_ALG', 'EdDSA', ['EdDSA', 'ES256']),
-      ttlSeconds: int(env, 'MOTLAN_EVIDENCE_TTL_SECONDS', 90 * 86400, 60, 10 * 365 * 86400),
+      issuer: env.string('MOTLAN_EVIDENCE_ISSUER', 'urn:motlan:gateway'),
+      keyDir: path.resolve(env.string('MOTLAN_EVIDENCE_KEY_DIR', path.join(dataDir, 'evidence-keys'))),
+      algorithm: env.oneOf('MOTLAN_EVIDENCE_ALG', 'EdDSA', ['EdDSA', 'ES256']),
+      ttlSeconds: env.int('MOTLAN_EVIDENCE_TTL_SECONDS', 90 * 86400, 60, 10 * 365 * 86400),
       // At most 5 s: a key revoked with the CLI must stop signing within seconds.
-      keyReloadMs: int(env, 'MOTLAN_EVIDENCE_KEY_RELOAD_MS', 2000, 100, 5000),
+      keyReloadMs: env.int('MOTLAN_EVIDENCE_KEY_RELOAD_MS', 2000, 100, 5000),
     },
     cache: {
-      maxEntries: int(env, 'MOTLAN_CACHE_MAX_ENTRIES', 200000, 1, 100_000_000),
-      maxStaleSeconds: int(env, 'MOTLAN_CACHE_MAX_STALE_SECONDS', 86400, 0, 30 * 86400),
-      negativeTtlSeconds: int(env, 'MOTLAN_CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 86400),
+      maxEntries: env.int('MOTLAN_CACHE_MAX_ENTRIES', 200000, 1, 100_000_000),
+      maxStaleSeconds: env.int('MOTLAN_CACHE_MAX_STALE_SECONDS', 86400, 0, 30 * 86400),
+      negativeTtlSeconds: env.int('MOTLAN_CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 86400),
       secret: cacheSecret(env, dataDir),
-      localTtlMs: int(env, 'MOTLAN_CACHE_LOCAL_TTL_MS', 1000, 0, 60000),
-      maxAgeCapSeconds: optional(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS') ? int(env, 'MOTLAN_CACHE_MAX_AGE_CAP_SECONDS', 0, 0, 30 * 86400) : undefined,
+      localTtlMs: env.int('MOTLAN_CACHE_LOCAL_TTL_MS', 1000, 0, 60000),
+      maxAgeCapSeconds: env.int('MOTLAN_CACHE_MAX_AGE_CAP_SECONDS', undefined, 0, 30 * 86400),
     },
     events: {
-      cacheSyncGroup: str(env, 'MOTLAN_CACHE_SYNC_GROUP', 'motlan-cache-sync'),
+      cacheSyncGroup: env.string('MOTLAN_CACHE_SYNC_GROUP', 'motlan-cache-sync'),
       // One catalog per environment; another name lets two environments (or test runs) share a Kafka cluster.
-      adapterCatalogTopic: str(env, 'MOTLAN_ADAPTER_CATALOG_TOPIC', Topics.adapterCatalog),
+      adapterCatalogTopic: env.string('MOTLAN_ADAPTER_CATALOG_TOPIC', Topics.adapterCatalog),
     },
     portalSync: {
-      portalEndpoint: str(
-        env,
+      portalEndpoint: env.string(
         'MOTLAN_PORTAL_ENDPOINT',
-        `${str(env, 'SIM_HOST', '127.0.0.1')}:${int(env, 'SIM_PORTAL_PORT', int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530) + 5, 1, 65535)}`,
+        `${env.string('SIM_HOST', '127.0.0.1')}:${env.int('SIM_PORTAL_PORT', env.int('SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65530) + 5, 1, 65535)}`,
       ),
-      worker: roles.worker && bool(env, 'MOTLAN_PORTAL_SYNC_WORKER', true),
-      deliveryTimeoutMs: int(env, 'MOTLAN_PORTAL_TIMEOUT_MS', 5000, 10, 120000),
-      inlineAttempts: int(env, 'MOTLAN_PORTAL_INLINE_ATTEMPTS', 3, 1, 20),
-      inlineBackoffMs: int(env, 'MOTLAN_PORTAL_INLINE_BACKOFF_MS', 200, 0, 60000),
-      maxAttempts: int(env, 'MOTLAN_PORTAL_MAX_ATTEMPTS', 8, 1, 100),
-      retryBackoffMs: int(env, 'MOTLAN_PORTAL_RETRY_BACKOFF_MS', 2000, 0, 3600000),
-      outageBackoffMaxMs: int(env, 'MOTLAN_PORTAL_OUTAGE_BACKOFF_MAX_MS', 5000, 100, 600000),
-      logDir: path.resolve(str(env, 'MOTLAN_SYNC_LOG_DIR', path.join(dataDir, 'sync-log'))),
+      worker: roles.worker && env.bool('MOTLAN_PORTAL_SYNC_WORKER', true),
+      deliveryTimeoutMs: env.int('MOTLAN_PORTAL_TIMEOUT_MS', 5000, 10, 120000),
+      inlineAttempts: env.int('MOTLAN_PORTAL_INLINE_ATTEMPTS', 3, 1, 20),
+      inlineBackoffMs: env.int('MOTLAN_PORTAL_INLINE_BACKOFF_MS', 200, 0, 60000),
+      maxAttempts: env.int('MOTLAN_PORTAL_MAX_ATTEMPTS', 8, 1, 100),
+      retryBackoffMs: env.int('MOTLAN_PORTAL_RETRY_BACKOFF_MS', 2000, 0, 3600000),
+      outageBackoffMaxMs: env.int('MOTLAN_PORTAL_OUTAGE_BACKOFF_MAX_MS', 5000, 100, 600000),
+      logDir: path.resolve(env.string('MOTLAN_SYNC_LOG_DIR', path.join(dataDir, 'sync-log'))),
       figures: {
-        snapshotIntervalMs: int(env, 'MOTLAN_SYNC_FIGURES_SNAPSHOT_MS', 30_000, 0, 3_600_000),
-        dedupWindowMs: int(env, 'MOTLAN_SYNC_FIGURES_DEDUP_WINDOW_MS', 24 * 3_600_000, 0, 30 * 86_400_000),
-        dedupMaxKeys: int(env, 'MOTLAN_SYNC_FIGURES_DEDUP_MAX', 200_000, 0, 10_000_000),
+        snapshotIntervalMs: env.int('MOTLAN_SYNC_FIGURES_SNAPSHOT_MS', 30_000, 0, 3_600_000),
+        dedupWindowMs: env.int('MOTLAN_SYNC_FIGURES_DEDUP_WINDOW_MS', 24 * 3_600_000, 0, 30 * 86_400_000),
+        dedupMaxKeys: env.int('MOTLAN_SYNC_FIGURES_DEDUP_MAX', 200_000, 0, 10_000_000),
       },
     },
     registryEvents: {
       relay: {
-        deliveryTimeoutMs: int(env, 'MOTLAN_REGISTRY_RELAY_TIMEOUT_MS', 5000, 10, 120000),
-        inlineAttempts: int(env, 'MOTLAN_REGISTRY_RELAY_INLINE_ATTEMPTS', 3, 1, 20),
-        inlineBackoffMs: int(env, 'MOTLAN_REGISTRY_RELAY_INLINE_BACKOFF_MS', 200, 0, 60000),
-        maxAttempts: int(env, 'MOTLAN_REGISTRY_RELAY_MAX_ATTEMPTS', 8, 1, 100),
-        retryBackoffMs: int(env, 'MOTLAN_REGISTRY_RELAY_RETRY_BACKOFF_MS', 2000, 0, 3600000),
+        deliveryTimeoutMs: env.int('MOTLAN_REGISTRY_RELAY_TIMEOUT_MS', 5000, 10, 120000),
+        inlineAttempts: env.int('MOTLAN_REGISTRY_RELAY_INLINE_ATTEMPTS', 3, 1, 20),
+        inlineBackoffMs: env.int('MOTLAN_REGISTRY_RELAY_INLINE_BACKOFF_MS', 200, 0, 60000),
+        maxAttempts: env.int('MOTLAN_REGISTRY_RELAY_MAX_ATTEMPTS', 8, 1, 100),
+        retryBackoffMs: env.int('MOTLAN_REGISTRY_RELAY_RETRY_BACKOFF_MS', 2000, 0, 3600000),
         // How long a delivery to a registry that is down steps aside before it is tried again.
-        outageBackoffMaxMs: int(env, 'MOTLAN_REGISTRY_RELAY_OUTAGE_BACKOFF_MS', 10000, 100, 600000),
+        outageBackoffMaxMs: env.int('MOTLAN_REGISTRY_RELAY_OUTAGE_BACKOFF_MS', 10000, 100, 600000),
       },
     },
     lagMonitor: {
-      intervalMs: int(env, 'MOTLAN_LAG_INTERVAL_MS', 5000, 100, 600000),
-      windowMs: int(env, 'MOTLAN_LAG_WINDOW_MS', 60000, 500, 3600000),
-      allowance: int(env, 'MOTLAN_LAG_ALLOWANCE', 100, 0, 100_000_000),
-      stopAfterMs: int(env, 'MOTLAN_LAG_STOP_AFTER_MS', 120000, 1000, 86400000),
-      historyMs: int(env, 'MOTLAN_LAG_HISTORY_MS', 3600000, 10000, 7 * 86400000),
+      intervalMs: env.int('MOTLAN_LAG_INTERVAL_MS', 5000, 100, 600000),
+      windowMs: env.int('MOTLAN_LAG_WINDOW_MS', 60000, 500, 3600000),
+      allowance: env.int('MOTLAN_LAG_ALLOWANCE', 100, 0, 100_000_000),
+      stopAfterMs: env.int('MOTLAN_LAG_STOP_AFTER_MS', 120000, 1000, 86400000),
+      historyMs: env.int('MOTLAN_LAG_HISTORY_MS', 3600000, 10000, 7 * 86400000),
     },
-    serviceIndicators: serviceIndicators(env),
+    serviceIndicators: serviceIndicators(env, variables),
     communeThresholds: {
-      yellowPendingAgeMs: int(env, 'MOTLAN_COMMUNE_YELLOW_PENDING_MS', 15 * 60000, 0, 30 * 86400000),
-      redPendingAgeMs: int(env, 'MOTLAN_COMMUNE_RED_PENDING_MS', 60 * 60000, 0, 30 * 86400000),
-      yellowFailureRatio: fraction(env, 'MOTLAN_COMMUNE_YELLOW_FAILURE_RATIO', 0.01),
-      redFailureRatio: fraction(env, 'MOTLAN_COMMUNE_RED_FAILURE_RATIO', 0.05),
+      yellowPendingAgeMs: env.int('MOTLAN_COMMUNE_YELLOW_PENDING_MS', 15 * 60000, 0, 30 * 86400000),
+      redPendingAgeMs: env.int('MOTLAN_COMMUNE_RED_PENDING_MS', 60 * 60000, 0, 30 * 86400000),
+      yellowFailureRatio: env.fraction('MOTLAN_COMMUNE_YELLOW_FAILURE_RATIO', 0.01),
+      redFailureRatio: env.fraction('MOTLAN_COMMUNE_RED_FAILURE_RATIO', 0.05),
     },
     audit: {
       // Embedded: the audit topic of a file log of its own in this directory (earlier releases' audit.jsonl there is moved into it).
-      dir: path.resolve(str(env, 'MOTLAN_AUDIT_DIR', path.join(dataDir, 'audit'))),
-      sync: bool(env, 'MOTLAN_AUDIT_FSYNC', false),
-      topic: str(env, 'MOTLAN_AUDIT_TOPIC', Topics.audit),
+      dir: path.resolve(env.string('MOTLAN_AUDIT_DIR', path.join(dataDir, 'audit'))),
+      sync: env.bool('MOTLAN_AUDIT_FSYNC', false),
+      topic: env.string('MOTLAN_AUDIT_TOPIC', Topics.audit),
       // Kafka down: a lookup waits this long for its audit record at most, then answers 503.
-      timeoutMs: int(env, 'MOTLAN_AUDIT_TIMEOUT_MS', 5000, 100, 120000),
+      timeoutMs: env.int('MOTLAN_AUDIT_TIMEOUT_MS', 5000, 100, 120000),
     },
     instanceId: instanceId(env),
-    procedureCatalogFile: path.resolve(optional(env, PROCEDURE_CATALOG_ENV) ?? defaultProcedureCatalogFile()),
+    procedureCatalogFile: path.resolve(env.optional(PROCEDURE_CATALOG_ENV) ?? defaultProcedureCatalogFile()),
     procedures: {
-      fixedFile: optional(env, PROCEDURE_CATALOG_ENV) !== undefined,
-      topic: str(env, 'MOTLAN_PROCEDURE_CATALOG_TOPIC', Topics.procedureCatalog),
-      applyTimeoutMs: int(env, 'MOTLAN_PROCEDURE_APPLY_TIMEOUT_MS', 10000, 100, 120000),
+      fixedFile: env.optional(PROCEDURE_CATALOG_ENV) !== undefined,
+      topic: env.string('MOTLAN_PROCEDURE_CATALOG_TOPIC', Topics.procedureCatalog),
+      applyTimeoutMs: env.int('MOTLAN_PROCEDURE_APPLY_TIMEOUT_MS', 10000, 100, 120000),
     },
     redisUrl,
     kafkaBrokers: kafka ? kafka.split(',').map((b) => b.trim()) : undefined,
-    kafka: kafkaSettings(env),
+    kafka: kafkaSettings(env, variables),
   };
   // Node refuses a headers timeout above the request timeout.
-  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs)
-    throw new ConfigError('MOTLAN_HTTP_HEADERS_TIMEOUT_MS', 'must be at most MOTLAN_HTTP_REQUEST_TIMEOUT_MS');
+  env.require(
+    config.http.headersTimeoutMs <= config.http.requestTimeoutMs,
+    'MOTLAN_HTTP_HEADERS_TIMEOUT_MS',
+    'must be at most MOTLAN_HTTP_REQUEST_TIMEOUT_MS',
+    ['MOTLAN_HTTP_REQUEST_TIMEOUT_MS'],
+  );
   // Silently ignoring it would send the trail somewhere the operator does not look.
-  if (optional(env, 'MOTLAN_AUDIT_FILE'))
-    throw new ConfigError(
-      'MOTLAN_AUDIT_FILE',
-      'is no longer read: the embedded audit trail is a topic of the event log; set MOTLAN_AUDIT_DIR (default <data dir>/audit) instead',
-    );
-  if (config.lagMonitor.windowMs < config.lagMonitor.intervalMs) throw new ConfigError('MOTLAN_LAG_WINDOW_MS', 'must be at least MOTLAN_LAG_INTERVAL_MS');
-  if (config.lagMonitor.stopAfterMs <= config.lagMonitor.windowMs)
-    throw new ConfigError('MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS');
-  if (config.lagMonitor.historyMs < config.lagMonitor.windowMs) throw new ConfigError('MOTLAN_LAG_HISTORY_MS', 'must be at least MOTLAN_LAG_WINDOW_MS');
-  if (config.communeThresholds.redPendingAgeMs < config.communeThresholds.yellowPendingAgeMs)
-    throw new ConfigError('MOTLAN_COMMUNE_RED_PENDING_MS', 'must be at least MOTLAN_COMMUNE_YELLOW_PENDING_MS');
-  if (config.auth.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
-    throw new ConfigError('MOTLAN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
-  }
-  if (config.citizenAuth.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
-    throw new ConfigError('MOTLAN_CITIZEN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
-  }
+  env.require(
+    env.optional('MOTLAN_AUDIT_FILE') === undefined,
+    'MOTLAN_AUDIT_FILE',
+    'is no longer read: the embedded audit trail is a topic of the event log; set MOTLAN_AUDIT_DIR (default <data dir>/audit) instead',
+  );
+  const { lagMonitor, communeThresholds } = config;
+  env.require(lagMonitor.windowMs >= lagMonitor.intervalMs, 'MOTLAN_LAG_WINDOW_MS', 'must be at least MOTLAN_LAG_INTERVAL_MS', ['MOTLAN_LAG_INTERVAL_MS']);
+  env.require(lagMonitor.stopAfterMs > lagMonitor.windowMs, 'MOTLAN_LAG_STOP_AFTER_MS', 'must be longer than MOTLAN_LAG_WINDOW_MS', ['MOTLAN_LAG_WINDOW_MS']);
+  env.require(lagMonitor.historyMs >= lagMonitor.windowMs, 'MOTLAN_LAG_HISTORY_MS', 'must be at least MOTLAN_LAG_WINDOW_MS', ['MOTLAN_LAG_WINDOW_MS']);
+  env.require(
+    communeThresholds.redPendingAgeMs >= communeThresholds.yellowPendingAgeMs,
+    'MOTLAN_COMMUNE_RED_PENDING_MS',
+    'must be at least MOTLAN_COMMUNE_YELLOW_PENDING_MS',
+    ['MOTLAN_COMMUNE_YELLOW_PENDING_MS'],
+  );
+  const symmetric = (algorithms: string[]) => algorithms.some((a) => a === 'none' || a.startsWith('HS'));
+  env.require(!symmetric(config.auth.algorithms), 'MOTLAN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
+  env.require(!symmetric(config.citizenAuth.algorithms), 'MOTLAN_CITIZEN_TOKEN_ALGORITHMS', 'must list asymmetric algorithms only (no "none", no HS*)');
   // The issuer is what keeps a client token from opening a citizen's log, and a citizen token from a lookup.
-  if (config.citizenAuth.issuer === config.auth.issuer) throw new ConfigError('MOTLAN_CITIZEN_TOKEN_ISSUER', 'must differ from MOTLAN_TOKEN_ISSUER');
+  env.require(config.citizenAuth.issuer !== config.auth.issuer, 'MOTLAN_CITIZEN_TOKEN_ISSUER', 'must differ from MOTLAN_TOKEN_ISSUER');
+  env.throwIfInvalid(ConfigError);
   return Object.freeze(config);
 }
 
@@ -378,29 +380,24 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
  * MOTLAN_ADAPTERS="population=host:port,residence=host:port,…", or "none" when every adapter comes
  * from the catalog; default: the simulator's ports.
  */
-function serviceIndicators(env: Env): ServiceIndicatorsConfig {
-  try {
-    return loadServiceIndicatorsConfig(env);
-  } catch (error) {
-    if (error instanceof ServiceIndicatorsConfigError) throw new ConfigError(error.variable, error.expected);
-    throw error;
-  }
+function serviceIndicators(env: EnvReader, variables: Env): ServiceIndicatorsConfig {
+  return env.include(() => loadServiceIndicatorsConfig(variables)) ?? loadServiceIndicatorsConfig({});
 }
 
-function adapters(env: Env): Record<string, string> {
-  const raw = optional(env, 'MOTLAN_ADAPTERS');
+function adapters(env: EnvReader): Record<string, string> {
+  const raw = env.optional('MOTLAN_ADAPTERS');
   if (raw === 'none') return {};
   if (!raw) {
-    const base = int(env, 'SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65535 - Math.max(...Object.values(SIMULATOR_PORT_OFFSETS)));
-    const host = str(env, 'SIM_HOST', '127.0.0.1');
+    const base = env.int('SIM_GRPC_BASE_PORT', DEFAULT_SIM_GRPC_BASE_PORT, 1, 65535 - Math.max(...Object.values(SIMULATOR_PORT_OFFSETS)));
+    const host = env.string('SIM_HOST', '127.0.0.1');
     // The simulator's adapters (data, not a list of accepted registries: any adapter may describe a new one).
     return Object.fromEntries(Object.entries(SIMULATOR_PORT_OFFSETS).map(([name, offset]) => [name, `${host}:${base + offset}`]));
   }
   const result: Record<string, string> = {};
   for (const pair of raw.split(',').filter(Boolean)) {
     const match = /^\s*([a-z][a-z0-9-]*)\s*=\s*([A-Za-z0-9.\-[\]:]+:\d{1,5})\s*$/.exec(pair);
-    if (!match) throw new ConfigError('MOTLAN_ADAPTERS', `expected "registry=host:port,…", got "${pair}"`);
-    result[match[1]] = match[2];
+    if (match) result[match[1]] = match[2];
+    else env.problem('MOTLAN_ADAPTERS', `expected "registry=host:port,…", got "${pair}"`);
   }
   return result;
 }
@@ -410,55 +407,46 @@ function adapters(env: Env): Record<string, string> {
  * may point at. Default "loopback" only: a gateway that has not been told where its registries
  * are connects nowhere else (a write scope must not become an internal port scanner).
  */
-function endpointAllow(env: Env): string[] {
-  const patterns = list(env, 'MOTLAN_ADAPTER_ENDPOINT_ALLOW', ['loopback']);
-  const bad = patterns.find((p) => !parseEndpointPattern(p));
-  if (bad !== undefined)
-    throw new ConfigError(
-      'MOTLAN_ADAPTER_ENDPOINT_ALLOW',
-      `expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR), got "${bad}"`,
-    );
-  return patterns;
+function endpointAllow(env: EnvReader): string[] {
+  return env.list('MOTLAN_ADAPTER_ENDPOINT_ALLOW', ['loopback'], {
+    valid: (pattern) => parseEndpointPattern(pattern) !== undefined,
+    expected: 'expected comma-separated host patterns (loopback, *.domain, host name, IP, IPv4 CIDR)',
+  });
 }
 
-/** The Kafka settings live with the Kafka client (the simulator and the CLI read them too); their errors read as the gateway's. */
-function kafkaSettings(env: Env): KafkaSettings | undefined {
-  try {
-    return loadKafkaSettings(env);
-  } catch (error) {
-    if (error instanceof KafkaConfigError) throw new ConfigError(error.variable, error.expected);
-    throw error;
-  }
+/** The Kafka settings live with the Kafka client (the simulator and the CLI read them too); their problems are listed with the gateway's. */
+function kafkaSettings(env: EnvReader, variables: Env): KafkaSettings | undefined {
+  return env.include(() => loadKafkaSettings(variables));
 }
 
 /** Goes into every audit record's writer id and a Kafka key: a short, plain name. */
-function instanceId(env: Env): string {
-  const raw = optional(env, 'MOTLAN_INSTANCE_ID');
+function instanceId(env: EnvReader): string {
+  const raw = env.optional('MOTLAN_INSTANCE_ID');
   if (raw === undefined) return defaultInstanceId();
-  if (!/^[A-Za-z0-9._:-]{1,100}$/.test(raw)) throw new ConfigError('MOTLAN_INSTANCE_ID', `must be 1-100 characters of A-Z a-z 0-9 . _ : -, got "${raw}"`);
-  return raw;
+  if (/^[A-Za-z0-9._:-]{1,100}$/.test(raw)) return raw;
+  env.problem('MOTLAN_INSTANCE_ID', `must be 1-100 characters of A-Z a-z 0-9 . _ : -, got "${raw}"`);
+  return defaultInstanceId();
 }
 
 /** MOTLAN_CITIZEN_JWKS_URL (the e-identity's jwks_uri), else MOTLAN_CITIZEN_JWKS_FILE, default the dev citizen issuer's. */
-function citizenJwks(env: Env, dataDir: string): { file: string } | { url: string } {
-  const url = optional(env, 'MOTLAN_CITIZEN_JWKS_URL');
+function citizenJwks(env: EnvReader, dataDir: string): { file: string } | { url: string } {
+  const url = env.optional('MOTLAN_CITIZEN_JWKS_URL');
   if (url) return { url };
-  return { file: path.resolve(str(env, 'MOTLAN_CITIZEN_JWKS_FILE', path.join(dataDir, 'dev-citizen-issuer', 'jwks.json'))) };
+  return { file: path.resolve(env.string('MOTLAN_CITIZEN_JWKS_FILE', path.join(dataDir, 'dev-citizen-issuer', 'jwks.json'))) };
 }
 
-function cacheSecret(env: Env, dataDir: string): { base64: string } | { file: string } {
-  const raw = optional(env, 'MOTLAN_CACHE_SECRET');
+function cacheSecret(env: EnvReader, dataDir: string): { base64: string } | { file: string } {
+  const raw = env.optional('MOTLAN_CACHE_SECRET');
   if (raw) {
-    if (Buffer.from(raw, 'base64').length < 32)
-      throw new ConfigError('MOTLAN_CACHE_SECRET', 'must be at least 32 bytes, base64-encoded (openssl rand -base64 32)');
+    env.require(Buffer.from(raw, 'base64').length >= 32, 'MOTLAN_CACHE_SECRET', 'must be at least 32 bytes, base64-encoded (openssl rand -base64 32)');
     return { base64: raw };
   }
-  return { file: path.resolve(str(env, 'MOTLAN_CACHE_SECRET_FILE', path.join(dataDir, 'cache-secret.key'))) };
+  return { file: path.resolve(env.string('MOTLAN_CACHE_SECRET_FILE', path.join(dataDir, 'cache-secret.key'))) };
 }
 
 /** MOTLAN_RATE_LIMIT_OVERRIDES="client-a=200:400,client-b=unlimited": per-client perSecond:burst. */
-function rateLimitOverrides(env: Env): Record<string, { perSecond: number; burst: number } | null> {
-  const raw = optional(env, 'MOTLAN_RATE_LIMIT_OVERRIDES');
+function rateLimitOverrides(env: EnvReader): Record<string, { perSecond: number; burst: number } | null> {
+  const raw = env.optional('MOTLAN_RATE_LIMIT_OVERRIDES');
   // No prototype: a client id such as "__proto__" must be a key like any other.
   const result: Record<string, { perSecond: number; burst: number } | null> = Object.create(null);
   for (const pair of raw ? raw.split(',').filter((p) => p.trim()) : []) {
@@ -466,7 +454,8 @@ function rateLimitOverrides(env: Env): Record<string, { perSecond: number; burst
     const perSecond = Number(match?.[3]);
     const burst = Number(match?.[4]);
     if (!match || (!match[2] && (perSecond < 1 || perSecond > 1_000_000 || burst < 1 || burst > 10_000_000))) {
-      throw new ConfigError('MOTLAN_RATE_LIMIT_OVERRIDES', `expected "clientId=perSecond:burst" or "clientId=unlimited", comma-separated, got "${pair}"`);
+      env.problem('MOTLAN_RATE_LIMIT_OVERRIDES', `expected "clientId=perSecond:burst" or "clientId=unlimited", comma-separated, got "${pair}"`);
+      continue;
     }
     result[match[1]] = match[2] ? null : { perSecond, burst };
   }
@@ -474,11 +463,15 @@ function rateLimitOverrides(env: Env): Record<string, { perSecond: number; burst
 }
 
 /** MOTLAN_ROLES="api", "worker" or "api,worker" (default); split roles only on the production profile. */
-function processRoles(env: Env, production: boolean): ProcessRoles {
-  const parsed = parseRoles(str(env, ROLES_VARIABLE, DEFAULT_ROLES));
-  if (!parsed.ok) throw new ConfigError(ROLES_VARIABLE, parsed.expected);
+function processRoles(env: EnvReader, production: boolean): ProcessRoles {
+  const parsed = parseRoles(env.string(ROLES_VARIABLE, DEFAULT_ROLES));
+  if (!parsed.ok) {
+    env.problem(ROLES_VARIABLE, parsed.expected);
+    return { api: true, worker: true };
+  }
   const refusal = rolesRefusal(parsed.roles, production);
-  if (refusal) throw new ConfigError(ROLES_VARIABLE, refusal);
+  // A refused Redis or Kafka setting makes the profile look embedded: that is the one to fix.
+  if (refusal) env.require(false, ROLES_VARIABLE, refusal, ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'KAFKA_BROKERS']);
   return parsed.roles;
 }
 
@@ -487,102 +480,50 @@ function processRoles(env: Env, production: boolean): ProcessRoles {
  * (+ REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD): one way or the other, never both, so no one wonders
  * which of two settings the gateway followed.
  */
-function redisTarget(env: Env): string | undefined {
-  const url = optional(env, 'REDIS_URL');
-  const sentinels = optional(env, 'REDIS_SENTINELS');
-  const name = optional(env, 'REDIS_SENTINEL_NAME');
+function redisTarget(env: EnvReader): string | undefined {
+  const url = env.optional('REDIS_URL');
+  const sentinels = env.optional('REDIS_SENTINELS');
+  const name = env.optional('REDIS_SENTINEL_NAME');
   const sentinelOnly = ['REDIS_SENTINEL_NAME', 'REDIS_PASSWORD', 'REDIS_USERNAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_USERNAME', 'REDIS_DB'].filter(
-    (n) => optional(env, n),
+    (n) => env.optional(n),
   );
+  /** The parsers of libs/redis throw RedisTargetError with the text that follows the variable's name. */
+  const valid = (variable: string, parse: () => unknown): boolean => {
+    try {
+      parse();
+      return true;
+    } catch (error) {
+      if (!(error instanceof RedisTargetError)) throw error;
+      env.problem(variable, error.message);
+      return false;
+    }
+  };
   if (url) {
     if (sentinels || sentinelOnly.length > 0) {
-      throw new ConfigError(
+      env.problem(
         sentinels ? 'REDIS_SENTINELS' : sentinelOnly[0],
         'cannot be set with REDIS_URL: give REDIS_URL alone, or REDIS_SENTINELS and REDIS_SENTINEL_NAME',
       );
+      return undefined;
     }
-    if (isSentinelUrl(url)) {
-      try {
-        parseSentinelUrl(url);
-      } catch (error) {
-        if (error instanceof RedisTargetError) throw new ConfigError('REDIS_URL', error.message);
-        throw error;
-      }
-    }
-    return url;
+    return !isSentinelUrl(url) || valid('REDIS_URL', () => parseSentinelUrl(url)) ? url : undefined;
   }
   if (!sentinels) {
-    if (sentinelOnly.length > 0) throw new ConfigError(sentinelOnly[0], 'needs REDIS_SENTINELS (host:port of each sentinel, comma-separated)');
+    if (sentinelOnly.length > 0) env.problem(sentinelOnly[0], 'needs REDIS_SENTINELS (host:port of each sentinel, comma-separated)');
     return undefined;
   }
-  if (!name) throw new ConfigError('REDIS_SENTINEL_NAME', 'must be set with REDIS_SENTINELS: the master name the sentinels monitor');
-  let addresses;
-  try {
-    addresses = parseSentinelAddresses(sentinels);
-  } catch (error) {
-    if (error instanceof RedisTargetError) throw new ConfigError('REDIS_SENTINELS', error.message);
-    throw error;
+  if (!name) {
+    env.problem('REDIS_SENTINEL_NAME', 'must be set with REDIS_SENTINELS: the master name the sentinels monitor');
+    return undefined;
   }
+  if (!valid('REDIS_SENTINELS', () => parseSentinelAddresses(sentinels))) return undefined;
   return formatSentinelUrl({
-    sentinels: addresses,
+    sentinels: parseSentinelAddresses(sentinels),
     name,
-    username: optional(env, 'REDIS_USERNAME'),
-    password: optional(env, 'REDIS_PASSWORD'),
-    sentinelUsername: optional(env, 'REDIS_SENTINEL_USERNAME'),
-    sentinelPassword: optional(env, 'REDIS_SENTINEL_PASSWORD'),
-    db: optional(env, 'REDIS_DB') === undefined ? undefined : int(env, 'REDIS_DB', 0, 0, 15),
+    username: env.optional('REDIS_USERNAME'),
+    password: env.optional('REDIS_PASSWORD'),
+    sentinelUsername: env.optional('REDIS_SENTINEL_USERNAME'),
+    sentinelPassword: env.optional('REDIS_SENTINEL_PASSWORD'),
+    db: env.int('REDIS_DB', undefined, 0, 15),
   });
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function str(env: Env, name: string, fallback: string): string {
-  return optional(env, name) ?? fallback;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-/** A rate in (0, 1]: 0 would open the breaker on the first failure counted, which is what the threshold is for. */
-function fraction(env: Env, name: string, fallback: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value > 1) throw new ConfigError(name, `must be a number greater than 0 and at most 1, got "${raw}"`);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return raw as T;
-}
-
-function list(env: Env, name: string, fallback: string[]): string[] {
-  const raw = optional(env, name);
-  return raw
-    ? raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : fallback;
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { CitizenActionAuditRecord } from '@motlan/audit/audit-record.js';
+import { citizenActionRecord } from '@motlan/audit/citizen-action-record.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { withConsentStore } from '@motlan/consent/consent-checker.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
@@ -204,19 +205,7 @@ export class ConsentService {
     clientId: string | null = null,
     relatedId?: string,
   ): Promise<void> {
-    const entry: CitizenActionAuditRecord = {
-      type: 'citizen_action',
-      time: new Date(this.now()).toISOString(),
-      requestId,
-      subjectId,
-      action,
-      objectId,
-      clientId,
-      communeCode: scope.communeCode,
-      dossierId: scope.dossierId,
-      validUntil: scope.validUntil,
-      ...(relatedId === undefined ? {} : { relatedId }),
-    };
+    const entry = citizenActionRecord(this.now(), { requestId, subjectId, action, objectId, clientId, scope, relatedId });
     await this.audit.append(entry).catch((error: Error) => this.logger.error({ reason: error.message, action }, 'audit write failed for a consent'));
   }
 }

@@ -39,7 +39,7 @@ describe('service indicators settings', () => {
     [{ MOTLAN_WORKING_HOURS: '17:00-07:30' }, 'MOTLAN_WORKING_HOURS must be HH:MM-HH:MM'],
     [{ MOTLAN_SERVICE_ON_TIME_SHARE_RED_BELOW: '0.99' }, 'MOTLAN_SERVICE_ON_TIME_SHARE_RED_BELOW must not be above'],
     [{ MOTLAN_PROVINCE_RED_SHARE: '1.5' }, 'MOTLAN_PROVINCE_RED_SHARE must be a number between 0 and 1'],
-    [{ MOTLAN_INDICATORS_RETENTION_DAYS: '7' }, 'MOTLAN_INDICATORS_RETENTION_DAYS must be a whole number between 31'],
+    [{ MOTLAN_INDICATORS_RETENTION_DAYS: '7' }, 'MOTLAN_INDICATORS_RETENTION_DAYS must be an integer between 31'],
   ])('stops the gateway with one line naming the variable: %j', (env, message) => {
     expect(() => loadGatewayConfig(env)).toThrow(`invalid configuration: ${message}`);
   });
