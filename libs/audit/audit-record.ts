@@ -28,6 +28,12 @@ export interface AuditRecord {
   cache?: string;
   /** Record version returned. */
   version?: string;
+  /** When answered: fields asked for by name that the record holds no value for (docs/data-quality.md, "sufficient"). */
+  missingFields?: string[];
+  /** When answered: fields whose value fails its declared format (docs/data-quality.md, "clean"). */
+  malformedFields?: string[];
+  /** `via: prefill`, when answered: conflicts the prefill found that this read is a source of (docs/data-quality.md, "correct"). */
+  conflicts?: number;
   /** The citizen's consent reference (X-Consent-Ref) the request carried, when it carried one. */
   consentRef?: string;
   /** The consent the read was answered on (checked: this citizen's, in force, covering it), when it needed one. */

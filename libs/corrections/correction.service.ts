@@ -3,7 +3,15 @@ import { Logger } from '@nestjs/common';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import type { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import type { JsonValue } from '@motlan/contracts/struct-codec.js';
-import { ConflictError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '@motlan/errors/domain-error.js';
+import {
+  ConflictError,
+  ErrorCodes,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+  PreconditionFailedError,
+  UnavailableError,
+} from '@motlan/errors/domain-error.js';
 import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { subjectIdProblem } from '@motlan/identifiers/subject-id.js';
 import type { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
@@ -12,7 +20,7 @@ import type { RelayOutcome } from '@motlan/event-log/keyed-relay.js';
 import { KeyedStateLog, StateChangeUnconfirmedError } from '@motlan/registry-events/keyed-state-log.js';
 import { encodeDelivery, type RegistryDeliveryMessage } from '@motlan/registry-events/registry-delivery.js';
 import { CORRECTION_EVENT_TYPE, RegistryEventCodes, RegistryEventGroups, RegistryEventTopics } from '@motlan/registry-events/registry-event-topics.js';
-import { NEXT_STATES, parseCorrection, type Correction, type CorrectionState } from './correction.js';
+import { NEXT_STATES, correctionRevision, parseCorrection, type Correction, type CorrectionState } from './correction.js';
 
 /** What the corrections need of the registries (AdapterPool). */
 export interface CorrectionRegistries {
@@ -181,10 +189,22 @@ export class CorrectionService {
   }
 
   /** A registry operator's decision; 409 correction_state_conflict for a move its state does not allow. */
-  async decide(id: string, decision: CorrectionDecision, actor: CorrectionActor): Promise<Correction> {
+  /**
+   * `expectedRevision` (If-Match): the revision the operator decided on. Another operator's decision,
+   * or the registry's own answer over its adapter, moves the revision, so a decision taken on what
+   * is no longer there is refused (412) instead of silently overriding or failing on the state.
+   */
+  async decide(id: string, decision: CorrectionDecision, actor: CorrectionActor, expectedRevision?: number): Promise<Correction> {
     const current = this.store.get(id);
     if (!current || !(actor.reviews.has('*') || actor.reviews.has(current.registry))) {
       throw new NotFoundError(RegistryEventCodes.correctionNotFound, 'no correction with that id among those this client reviews');
+    }
+    const revision = correctionRevision(current);
+    if (expectedRevision !== undefined && expectedRevision !== revision) {
+      throw new PreconditionFailedError(`the correction is at revision ${revision}, not ${expectedRevision}: read it again before deciding`, {
+        currentRevision: revision,
+        state: current.state,
+      });
     }
     const next = this.advance(current, decision, actor.clientId);
     await this.record(next, actor.clientId, null, actor.requestId, 200);

@@ -59,6 +59,15 @@ export const NEXT_STATES: Readonly<Record<CorrectionState, readonly CorrectionSt
   applied: [],
 };
 
+/**
+ * A correction's revision, for optimistic concurrency (ETag / If-Match on decisions): the number of
+ * steps in its life cycle. Every state move adds at least one, and only state moves matter to a
+ * decision (the delivery's progress over the adapter does not change what an operator may decide).
+ */
+export function correctionRevision(correction: Pick<Correction, 'history'>): number {
+  return correction.history.length;
+}
+
 /** A correction read back from the log, checked for shape (the log is an edge); null when it is not one. */
 export function parseCorrection(value: string): Correction | null {
   try {

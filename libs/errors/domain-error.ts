@@ -52,6 +52,13 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** 412: the request's If-Match names a revision that is no longer the current one (someone changed it first). */
+export class PreconditionFailedError extends DomainError {
+  constructor(detail: string, extensions: Record<string, unknown> = {}) {
+    super(ErrorCodes.preconditionFailed, 412, 'Precondition failed', detail, extensions);
+  }
+}
+
 /** 422: the request is well-formed but cannot be carried out as asked (e.g. the adapter it names fails its checks). */
 export class UnprocessableError extends DomainError {
   constructor(code: string, detail: string, extensions: Record<string, unknown> = {}) {
@@ -114,6 +121,8 @@ export const ErrorCodes = {
   procedureNotFound: 'procedure_not_found',
   procedureCodeMismatch: 'procedure_code_mismatch',
   procedureVersionConflict: 'procedure_version_conflict',
+  /** If-Match names a revision other than the current one (corrections' decisions). */
+  preconditionFailed: 'precondition_failed',
   procedureCatalogFixed: 'procedure_catalog_fixed',
   procedureCatalogUnavailable: 'procedure_catalog_unavailable',
   unknownCommune: 'unknown_commune',

@@ -56,6 +56,8 @@ export interface RelayTarget<T, A> {
   isDown(item: T): Promise<boolean>;
   /** Told every final outcome before the offset is committed (audit, outcomes, life cycles); throwing makes the log hand the message over again. */
   settled(item: T, outcome: RelayOutcome<A>, message: ConsumedMessage): Promise<void>;
+  /** Told each time a message moves to the retry topic (failed attempts, its destination down, or queued behind its key); for metrics, must not throw. */
+  retried?(item: T): void;
 }
 
 export const RelayHeaders = {
@@ -126,7 +128,7 @@ export class KeyedRelay<T, A> {
     const key = this.target.keyOf(item);
     if (this.parked.has(key)) {
       // An earlier message of this key waits in the retry topic: queue behind it to keep the order.
-      await this.park(message, key, 0, 'an earlier message of this key is waiting for a retry', Date.now());
+      await this.park(message, item, 0, 'an earlier message of this key is waiting for a retry', Date.now());
       return;
     }
     await this.attempt(message, item, 0, context, false);
@@ -171,13 +173,7 @@ export class KeyedRelay<T, A> {
         // messages of its key that are parked there, which could then overtake it.
         if (this.options.onOutage === 'park' && !fromRetry) {
           this.stats.outageWaits++;
-          return this.park(
-            message,
-            this.target.keyOf(item),
-            attempts,
-            `${this.options.destination} is down: ${lastError}`,
-            Date.now() + this.options.outageBackoffMaxMs,
-          );
+          return this.park(message, item, attempts, `${this.options.destination} is down: ${lastError}`, Date.now() + this.options.outageBackoffMaxMs);
         }
         await this.waitOutage(context, inline);
         continue;
@@ -191,7 +187,7 @@ export class KeyedRelay<T, A> {
       if (context.stopping) throw new Error('stopping');
     }
     const delayMs = this.options.retryBackoffMs * 2 ** Math.max(0, attempts - this.options.inlineAttempts);
-    await this.park(message, this.target.keyOf(item), attempts, lastError, Date.now() + delayMs);
+    await this.park(message, item, attempts, lastError, Date.now() + delayMs);
   }
 
   private async deliverOnce(item: T): Promise<Delivery<A>> {
@@ -222,7 +218,8 @@ export class KeyedRelay<T, A> {
     else this.stats.duplicates++;
   }
 
-  private async park(message: ConsumedMessage, key: string, attempts: number, lastError: string, notBefore: number): Promise<void> {
+  private async park(message: ConsumedMessage, item: T, attempts: number, lastError: string, notBefore: number): Promise<void> {
+    const key = this.target.keyOf(item);
     await this.log.append(this.options.topics.retry, [
       {
         key: message.key,
@@ -237,6 +234,7 @@ export class KeyedRelay<T, A> {
     ]);
     this.parked.set(key, (this.parked.get(key) ?? 0) + 1);
     this.stats.retried++;
+    this.target.retried?.(item);
   }
 
   private unpark(key: string): void {

@@ -175,6 +175,28 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly registryEventDeliveries = new Counter({
+    name: 'motlan_registry_event_deliveries_total',
+    help: 'Registry-event relay deliveries settled, by subscriber registry, source registry, event type and outcome (delivered|duplicate|dead_lettered)',
+    labelNames: ['subscriber', 'source', 'event_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly registryEventRetries = new Counter({
+    name: 'motlan_registry_event_retries_total',
+    help: 'Registry-event relay deliveries moved to the retry topic (attempts failed, subscriber down, or queued behind an earlier one of the subject), by subscriber registry, source registry and event type',
+    labelNames: ['subscriber', 'source', 'event_type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly registryEventDeliverySeconds = new Histogram({
+    name: 'motlan_registry_event_delivery_seconds',
+    help: 'Time from a registry event (the source change, or the filing of a correction) to its delivery to the subscriber, by subscriber registry, source registry and event type',
+    labelNames: ['subscriber', 'source', 'event_type'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+
   /** Records adapter calls and refusals as they happen (they are events, not state read at scrape time). */
   adapterObserver(): ResilienceObserver {
     return {

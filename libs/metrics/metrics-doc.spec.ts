@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { registerLagMetrics } from '@motlan/consumer-lag/lag-metrics.js';
+import { registerDataQualityMetrics } from '@motlan/data-quality/data-quality-metrics.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 
 /** The names in the table of docs/metrics.md (first column, in backticks). */
@@ -13,6 +14,7 @@ describe('docs/metrics.md', () => {
   it('lists exactly the metrics a gateway process exports, with their types and labels', async () => {
     const metrics = new GatewayMetrics();
     registerLagMetrics(metrics.registry);
+    registerDataQualityMetrics(metrics.registry);
     const exported = await metrics.registry.getMetricsAsJSON();
     expect(documentedNames()).toEqual(exported.map((m) => m.name).sort());
 

@@ -34,6 +34,16 @@ export interface RegistryDeliveries {
 /** Told every settled delivery (the corrections follow theirs). */
 export type DeliverySettledListener = (delivery: RegistryDeliveryMessage, outcome: RelayOutcome<DeliveryAckResult>) => Promise<void>;
 
+/**
+ * Told what becomes of deliveries, for metrics (docs/metrics.md, motlan_registry_event_*): each final
+ * outcome with the time from the event (the source's change, or the filing of a correction) to it,
+ * and each move to the retry topic. Must not throw.
+ */
+export interface RegistryDeliveryObserver {
+  settled(delivery: RegistryDeliveryMessage, outcome: RelayOutcome<DeliveryAckResult>['outcome'], latencyMs: number): void;
+  retried(delivery: RegistryDeliveryMessage): void;
+}
+
 /** The default relay settings (docs/registry-events.md). */
 export const DEFAULT_REGISTRY_RELAY_OPTIONS: Omit<KeyedRelayOptions, 'topics' | 'groups' | 'destination'> = {
   deliveryTimeoutMs: 5000,
@@ -55,6 +65,8 @@ export class RegistryDeliveryTarget implements RelayTarget<RegistryDeliveryMessa
   constructor(
     private readonly registries: RegistryDeliveries,
     private readonly audit: AuditSink,
+    private readonly observer?: RegistryDeliveryObserver,
+    private readonly now: () => number = Date.now,
   ) {}
 
   onSettled(listener: DeliverySettledListener): void {
@@ -121,6 +133,12 @@ export class RegistryDeliveryTarget implements RelayTarget<RegistryDeliveryMessa
       ...(outcome.outcome === 'dead_lettered' ? { reason: outcome.reason } : outcome.ack.recordVersion ? { recordVersion: outcome.ack.recordVersion } : {}),
     });
     for (const listener of this.listeners) await listener(delivery, outcome);
+    // After the audit record and the listeners: a settlement they made fail is handed over again, and counted then.
+    this.observer?.settled(delivery, outcome.outcome, Math.max(0, this.now() - Date.parse(delivery.occurredAt)));
+  }
+
+  retried(delivery: RegistryDeliveryMessage): void {
+    this.observer?.retried(delivery);
   }
 }
 

@@ -21,6 +21,8 @@ import { OpsController } from './dossier-relay/ops.controller.js';
 import { DossierRelayModule } from './dossier-relay/dossier-relay.module.js';
 import { ServiceIndicatorsModule } from './service-indicators/service-indicators.module.js';
 import { ServiceIndicatorsController } from './service-indicators/service-indicators.controller.js';
+import { DataQualityModule } from './data-quality/data-quality.module.js';
+import { DataQualityController } from './data-quality/data-quality.controller.js';
 import { AccessLogModule } from './access-log/access-log.module.js';
 import { CacheInvalidationService } from './cache-invalidation/cache-invalidation.service.js';
 import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
@@ -81,6 +83,7 @@ export function controllersFor(roles: GatewayConfig['roles']): Type[] {
     DossiersController,
     OpsController,
     ServiceIndicatorsController,
+    DataQualityController,
     RevocationsController,
     MeConsentsController,
     ConsentRequestsController,
@@ -111,6 +114,7 @@ export class GatewayModule {
         InfrastructureModule.forRoot(config),
         // Before the relay's module: its projection stops (last snapshot) before SyncLifecycle closes the sync log.
         ServiceIndicatorsModule.forRoot(config),
+        DataQualityModule.forRoot(config),
         DossierRelayModule.forRoot(config),
         AccessLogModule.forRoot(config),
         PurposesModule.forRoot(config),

@@ -427,6 +427,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ops/data-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Data-quality figures (correct, sufficient, clean, live) per registry and province over a window
+         * @description Scoped like the service indicators: a `province` token reads its province, a `commune` token its commune, a national token any. CSV with `format=csv` or `Accept: text/csv`.
+         */
+        get: operations["DataQualityController_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/revocations": {
         parameters: {
             query?: never;
@@ -3918,6 +3938,96 @@ export interface operations {
             };
         };
     };
+    DataQualityController_report: {
+        parameters: {
+            query?: {
+                /** @description 2-digit (2025) province code: reads by that province communes */
+                province?: string;
+                /** @description 5-digit (2025) commune code: reads by that commune only */
+                commune?: string;
+                /** @description First day (Vietnam calendar), default `to` minus 6 days */
+                from?: string;
+                /** @description Last day, included (Vietnam calendar), default today */
+                to?: string;
+                /** @description csv: UTF-8 CSV (also with `Accept: text/csv`); default json */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures (JSON), or CSV rows per registry, province and total */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                    "text/csv": string;
+                };
+            };
+            /** @description A malformed query, a day that does not exist, `from` after `to`, a window longer than the 90 days kept: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `missing_scope` (ops:read), `scope_province_mismatch`, `scope_commune_mismatch` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No province or commune with that code: `unknown_province`, `unknown_commune` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backing service cannot answer now (e.g. `jwks_unavailable`: the token issuer's keys); nothing was done: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     RevocationsController_list: {
         parameters: {
             query?: never;
@@ -5099,6 +5209,8 @@ export interface operations {
             /** @description The correction */
             200: {
                 headers: {
+                    /** @description Its revision, e.g. "2": If-Match of a decision takes it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5157,7 +5269,10 @@ export interface operations {
     CorrectionsController_decide: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The revision the decision is based on (the ETag of GET /v1/corrections/{id}, e.g. "2"); 412 precondition_failed when it moved since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -5172,6 +5287,8 @@ export interface operations {
             /** @description The correction as it is now */
             200: {
                 headers: {
+                    /** @description Its new revision */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5205,6 +5322,15 @@ export interface operations {
             };
             /** @description The correction’s state does not allow that move: `correction_state_conflict` (with `state`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another revision than the current one (someone decided first): `precondition_failed` (with `currentRevision` and `state`) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,7 @@ import { runAuditVerify } from './audit-verify.command.js';
 export const MOTLAN_CLI_USAGE = `Usage: npm run -s motlan -- adapters <command> [options]
        npm run -s motlan -- procedures <command> [options]
        npm run -s motlan -- subscriptions <command> [options]
+       npm run -s motlan -- corrections <command> [options]
        npm run -s motlan -- sync <command> [options]
        npm run -s motlan -- evidence <command> [options]
        npm run -s motlan -- audit verify [--from <iso time>] [--to <iso time>] [--file <path>] [--json]
@@ -35,10 +36,25 @@ Procedure commands (the procedure catalog, docs/procedures.md):
 
 Subscription commands (registry-to-registry events, docs/registry-events.md):
   subscriptions list              every subscription: subscriber, source dataset, event types, procedure
-  subscriptions add <file.json>   subscribe a registry ({ subscriber, sourceRegistry, dataset, eventTypes,
+  subscriptions show <id>         one subscription in full, with its legal basis
+  subscriptions create <file.json>  subscribe a registry ({ subscriber, sourceRegistry, dataset, eventTypes,
                                   fields, procedure }); refused without a legal basis in the catalog
-  subscriptions remove <id>       end a subscription
+                                  (also: subscriptions add)
+  subscriptions delete <id>       end a subscription (also: subscriptions remove)
   subscriptions replay-dead-letters  send dead-lettered registry deliveries back to the relay
+
+Correction commands (corrections back to the source registry, docs/registry-events.md):
+  corrections file <file.json>    file a correction ({ registry, dataset, subjectId, field, valueSeen,
+                                  valueProposed, evidenceRef, officerId, purpose }; token scope
+                                  corrections:write)
+  corrections list <registry>     a registry's operator queue: open and accepted, oldest first
+    --state <state>               only corrections in this state (open|accepted|rejected|applied)
+  corrections show <id>           one correction and its life cycle
+  corrections accept <id>         the registry operator accepts it (scope corrections:review:<registry>)
+  corrections reject <id> --reason <text>
+                                  the registry operator rejects it, saying why (3-500 characters)
+  corrections apply <id> --record-version <n>
+                                  the registry operator applied it: <n> is the record version holding it
 
 Sync commands:
   sync status                dossier sync: consumer-group lag and provinces not all GREEN
@@ -56,11 +72,14 @@ Audit commands (read the trail itself, no gateway needed):
 Options:
   --url <url>     gateway base URL (default $MOTLAN_URL, else http://127.0.0.1:$PORT or :3000)
   --json          print the gateway's JSON answer instead of a table
+  --if-match <n>  corrections accept|reject|apply: only if the correction is still at revision <n>
+                  (its ETag, shown by corrections show); else 412 precondition_failed
   -h, --help      this help
 
 Token: $MOTLAN_TOKEN (scopes adapters:read, adapters:write:<registry> for the registry you operate,
-procedures:read, procedures:write, subscriptions:read, subscriptions:write, ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
-token (adapters:admin) for client "operator-cli" is issued by the local dev issuer (<data dir>/dev-issuer).
+procedures:read, procedures:write, subscriptions:read, subscriptions:write, corrections:write,
+corrections:review:<registry>, ops:read, ops:write as needed). Without it, on the embedded profile, a 5-minute administrator
+token (adapters:admin, corrections:admin) for client "operator-cli" is issued by the local dev issuer (<data dir>/dev-issuer).
 `;
 
 type Fetch = typeof fetch;
@@ -95,7 +114,8 @@ export async function runMotlanCli(
   if (command === 'audit-verify') return runAuditVerify({ ...parsed.audit, json }, env, stdout, stderr, cwd);
   try {
     const token = await resolveToken(env, cwd);
-    const call = (method: string, path: string, body?: unknown) => request(fetchImpl, url, token, method, path, body);
+    const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      request(fetchImpl, url, token, method, path, body, headers);
     switch (command) {
       case 'register': {
         const manifest = readManifest(arg!);
@@ -147,11 +167,18 @@ export async function runMotlanCli(
         stdout.write(json ? pretty(list) : subscriptionTable(list.subscriptions));
         return 0;
       }
+      case 'subscriptions-show': {
+        const view = (await call('GET', `/v1/subscriptions/${encodeURIComponent(arg!)}`)) as SubscriptionView;
+        stdout.write(json ? pretty(view) : subscriptionDetails(view));
+        return 0;
+      }
+      case 'subscriptions-create':
       case 'subscriptions-add': {
         const created = (await call('POST', '/v1/subscriptions', readManifest(arg!))) as SubscriptionView;
         stdout.write(json ? pretty(created) : `subscribed ${describeSubscription(created)}\n`);
         return 0;
       }
+      case 'subscriptions-delete':
       case 'subscriptions-remove': {
         const removed = (await call('DELETE', `/v1/subscriptions/${encodeURIComponent(arg!)}`)) as SubscriptionView;
         stdout.write(json ? pretty(removed) : `removed ${describeSubscription(removed)}\n`);
@@ -160,6 +187,36 @@ export async function runMotlanCli(
       case 'subscriptions-replay-dead-letters': {
         const result = (await call('POST', '/v1/ops/registry-events/dead-letters/replay')) as { replayed: number };
         stdout.write(json ? pretty(result) : `replayed ${result.replayed} dead-lettered deliver${result.replayed === 1 ? 'y' : 'ies'}\n`);
+        return 0;
+      }
+      case 'corrections-file': {
+        const filed = (await call('POST', '/v1/corrections', readManifest(arg!))) as CorrectionView;
+        stdout.write(json ? pretty(filed) : `filed ${describeCorrection(filed)}\n`);
+        return 0;
+      }
+      case 'corrections-list': {
+        const query = new URLSearchParams({ registry: arg!, ...(parsed.state ? { state: parsed.state } : {}) });
+        const list = (await call('GET', `/v1/corrections?${query.toString()}`)) as { corrections: CorrectionView[] };
+        stdout.write(json ? pretty(list) : correctionTable(list.corrections, arg!, parsed.state));
+        return 0;
+      }
+      case 'corrections-show': {
+        const view = (await call('GET', `/v1/corrections/${encodeURIComponent(arg!)}`)) as CorrectionView;
+        stdout.write(json ? pretty(view) : correctionDetails(view));
+        return 0;
+      }
+      case 'corrections-accept':
+      case 'corrections-reject':
+      case 'corrections-apply': {
+        const decision =
+          command === 'corrections-accept'
+            ? { state: 'accepted' }
+            : command === 'corrections-reject'
+              ? { state: 'rejected', reason: parsed.reason }
+              : { state: 'applied', recordVersion: parsed.recordVersion };
+        const headers = parsed.ifMatch ? { 'if-match': `"${parsed.ifMatch}"` } : undefined;
+        const view = (await call('POST', `/v1/corrections/${encodeURIComponent(arg!)}/decision`, decision, headers)) as CorrectionView;
+        stdout.write(json ? pretty(view) : `${view.state} ${describeCorrection(view)}\n`);
         return 0;
       }
       case 'sync-status': {
@@ -232,19 +289,47 @@ interface HealthView {
 const COMMANDS: Record<string, Set<string>> = {
   adapters: new Set(['register', 'update', 'list', 'show', 'health', 'remove']),
   procedures: new Set(['list', 'put', 'delete']),
-  subscriptions: new Set(['list', 'add', 'remove', 'replay-dead-letters']),
+  subscriptions: new Set(['list', 'show', 'create', 'add', 'delete', 'remove', 'replay-dead-letters']),
+  corrections: new Set(['file', 'list', 'show', 'accept', 'reject', 'apply']),
   sync: new Set(['status', 'replay-dead-letters']),
   evidence: new Set(['keys', 'rotate-key', 'revoke-key']),
   audit: new Set(['verify']),
 };
 const PROCEDURE_ARGS: Record<string, string> = { put: '<procedure.json>', delete: '<code>' };
-const SUBSCRIPTION_ARGS: Record<string, string> = { add: '<subscription.json>', remove: '<id>' };
+const SUBSCRIPTION_ARGS: Record<string, string> = {
+  show: '<id>',
+  create: '<subscription.json>',
+  add: '<subscription.json>',
+  delete: '<id>',
+  remove: '<id>',
+};
+const CORRECTION_ARGS: Record<string, string> = {
+  file: '<correction.json>',
+  list: '<registry>',
+  show: '<id>',
+  accept: '<id>',
+  reject: '<id>',
+  apply: '<id>',
+};
+const CORRECTION_STATES = ['open', 'accepted', 'rejected', 'applied'];
 const NEEDS_ARG: Record<string, string> = { register: '<manifest.json>', update: '<manifest.json>', show: '<id>', health: '<id>', remove: '<id>' };
 
 function parse(
   argv: readonly string[],
   env: Env,
-): { command: string; arg?: string; url: string; json: boolean; reason?: string; audit?: { from?: Date; to?: Date; file?: string } } | undefined {
+):
+  | {
+      command: string;
+      arg?: string;
+      url: string;
+      json: boolean;
+      reason?: string;
+      state?: string;
+      recordVersion?: string;
+      ifMatch?: string;
+      audit?: { from?: Date; to?: Date; file?: string };
+    }
+  | undefined {
   // An evidence key id is a base64url thumbprint and may start with "-" (as in "-wQ3…"): a token
   // with one dash that is not -h is an argument, not an option, so it is masked from parseArgs.
   const MASK = '\u0000';
@@ -261,6 +346,9 @@ function parse(
         from: { type: 'string' },
         to: { type: 'string' },
         file: { type: 'string' },
+        state: { type: 'string' },
+        'record-version': { type: 'string' },
+        'if-match': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -283,15 +371,21 @@ function parse(
         ? PROCEDURE_ARGS[command]
         : group === 'subscriptions'
           ? SUBSCRIPTION_ARGS[command]
-          : group === 'evidence' && command === 'revoke-key'
-            ? '<kid>'
-            : undefined;
+          : group === 'corrections'
+            ? CORRECTION_ARGS[command]
+            : group === 'evidence' && command === 'revoke-key'
+              ? '<kid>'
+              : undefined;
   if (needs && !arg) throw new UsageError(`${group} ${command} needs ${needs}`);
   if (!needs && arg) throw new UsageError(`${group} ${command} takes no argument`);
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   if (group !== 'audit' && (values.from !== undefined || values.to !== undefined || values.file !== undefined))
     throw new UsageError('--from, --to and --file are options of audit verify');
-  if (values.reason !== undefined && !(group === 'evidence' && command === 'revoke-key')) throw new UsageError('--reason is an option of evidence revoke-key');
+  if (values.reason !== undefined && !(group === 'evidence' && command === 'revoke-key') && !(group === 'corrections' && command === 'reject'))
+    throw new UsageError('--reason is an option of evidence revoke-key and corrections reject');
+  if (group === 'corrections') checkCorrectionOptions(command, values);
+  else if (values.state !== undefined || values['record-version'] !== undefined || values['if-match'] !== undefined)
+    throw new UsageError('--state, --record-version and --if-match are options of corrections commands');
   if (group === 'audit') {
     const from = isoTime('--from', values.from);
     const to = isoTime('--to', values.to);
@@ -300,11 +394,33 @@ function parse(
   }
   if (group === 'evidence') return { command: `evidence-${command}`, arg, url: '', json: values.json === true, reason: values.reason };
   return {
-    command: group === 'sync' || group === 'procedures' || group === 'subscriptions' ? `${group}-${command}` : command,
+    command: group === 'sync' || group === 'procedures' || group === 'subscriptions' || group === 'corrections' ? `${group}-${command}` : command,
     arg,
     url: (values.url ?? defaultUrl(env)).replace(/\/+$/, ''),
     json: values.json === true,
+    reason: values.reason,
+    state: values.state,
+    recordVersion: values['record-version'],
+    ifMatch: values['if-match'],
   };
+}
+
+/** The options each corrections command takes, checked before anything is sent (the gateway would refuse the same, less plainly). */
+function checkCorrectionOptions(command: string, values: { reason?: string; state?: string; 'record-version'?: string; 'if-match'?: string }): void {
+  if (values.state !== undefined && command !== 'list') throw new UsageError('--state is an option of corrections list');
+  if (values.state !== undefined && !CORRECTION_STATES.includes(values.state))
+    throw new UsageError(`--state must be one of ${CORRECTION_STATES.join(', ')}, got "${values.state}"`);
+  if (command === 'reject') {
+    const reason = values.reason?.trim() ?? '';
+    if (reason.length < 3 || reason.length > 500) throw new UsageError('corrections reject needs --reason <text> of 3 to 500 characters');
+  }
+  if (values['record-version'] !== undefined && command !== 'apply') throw new UsageError('--record-version is an option of corrections apply');
+  if (command === 'apply' && !/^[1-9]\d{0,19}$/.test(values['record-version'] ?? ''))
+    throw new UsageError('corrections apply needs --record-version <n>: the record version (a positive whole number) that holds the new value');
+  if (values['if-match'] !== undefined) {
+    if (!['accept', 'reject', 'apply'].includes(command)) throw new UsageError('--if-match is an option of corrections accept, reject and apply');
+    if (!/^[1-9]\d{0,8}$/.test(values['if-match'])) throw new UsageError(`--if-match must be a correction revision such as 2, got "${values['if-match']}"`);
+  }
 }
 
 function isoTime(option: string, value: string | undefined): Date | undefined {
@@ -327,7 +443,8 @@ async function resolveToken(env: Env, cwd: string): Promise<string> {
   return new DevTokenIssuer({ dataDir }).issue({
     sub: 'operator-cli',
     // A development machine's own operator: administrator of every registry's adapters and of the procedure catalog.
-    scope: 'adapters:read adapters:admin procedures:read procedures:write subscriptions:read subscriptions:write ops:read ops:write',
+    scope:
+      'adapters:read adapters:admin procedures:read procedures:write subscriptions:read subscriptions:write corrections:write corrections:admin ops:read ops:write',
     ttlSec: 300,
     issuer: env.MOTLAN_TOKEN_ISSUER || DEFAULT_DEV_ISSUER,
     audience: env.MOTLAN_TOKEN_AUDIENCE || DEFAULT_TOKEN_AUDIENCE,
@@ -348,12 +465,25 @@ function readManifest(file: string): unknown {
   }
 }
 
-async function request(fetchImpl: Fetch, base: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
+async function request(
+  fetchImpl: Fetch,
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<unknown> {
   let response: Response;
   try {
     response = await fetchImpl(base + path, {
       method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...extraHeaders,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -374,12 +504,18 @@ async function request(fetchImpl: Fetch, base: string, token: string, method: st
 
 function problemText(status: number, payload: unknown): string {
   if (payload && typeof payload === 'object' && 'code' in payload) {
-    const problem = payload as { code: string; detail?: string; invalidParams?: { name: string; reason: string }[] };
+    const problem = payload as { code: string; detail?: string; invalidParams?: { name: string; reason: string }[] } & Record<string, unknown>;
     const params = (problem.invalidParams ?? []).map((p) => `\n  - ${p.name}: ${p.reason}`).join('');
-    return `${status} ${problem.code}: ${problem.detail ?? ''}${params}`;
+    // Members that tell the operator what to do next (the scope to ask for, the state or revision now).
+    const hints = PROBLEM_HINTS.filter((k) => typeof problem[k] === 'string' || typeof problem[k] === 'number')
+      .map((k) => `\n  ${k}: ${String(problem[k])}`)
+      .join('');
+    return `${status} ${problem.code}: ${problem.detail ?? ''}${params}${hints}`;
   }
   return `${status}: ${typeof payload === 'string' ? payload.slice(0, 200) : 'no details'}`;
 }
+
+const PROBLEM_HINTS = ['requiredScope', 'state', 'currentRevision', 'subscriptionId'] as const;
 
 function describeAdapter(view: AdapterView): string {
   const shard = view.routing ? ` provinces ${view.routing.provinces.join(',')}` : '';
@@ -513,7 +649,9 @@ interface ProvincesView {
 }
 
 function syncReport(lag: LagView, provinces: ProvincesView): string {
-  const lines = lag.groups.map((g) => `${g.group.padEnd(28)} ${g.status.padEnd(4)} lag ${g.totalLag} (time lag ${(g.maxTimeLagMs / 1000).toFixed(1)} s)`);
+  // As wide as the longest group name (the registry-event relay's are longer than the portal's).
+  const width = Math.max(28, ...lag.groups.map((g) => g.group.length));
+  const lines = lag.groups.map((g) => `${g.group.padEnd(width)} ${g.status.padEnd(4)} lag ${g.totalLag} (time lag ${(g.maxTimeLagMs / 1000).toFixed(1)} s)`);
   const { totals } = provinces;
   lines.push(
     '',
@@ -537,6 +675,8 @@ interface SubscriptionView {
   eventTypes: string[];
   fields: string[];
   procedure: string;
+  legalBasis?: string;
+  createdAt?: string;
   createdBy: string;
 }
 
@@ -550,4 +690,73 @@ function subscriptionTable(list: SubscriptionView[]): string {
     ['ID', 'SUBSCRIBER', 'SOURCE', 'EVENTS', 'FIELDS', 'PROCEDURE', 'BY'],
     ...list.map((s) => [s.id, s.subscriber, `${s.sourceRegistry}/${s.dataset}`, s.eventTypes.join(','), s.fields.join(','), s.procedure, s.createdBy]),
   ]);
+}
+
+function subscriptionDetails(s: SubscriptionView): string {
+  const lines: [string, string][] = [
+    ['id', s.id],
+    ['subscriber', s.subscriber],
+    ['source', `${s.sourceRegistry}/${s.dataset}`],
+    ['events', s.eventTypes.join(', ')],
+    ['fields', s.fields.join(', ')],
+    ['procedure', s.procedure],
+    ['legal basis', s.legalBasis ?? '-'],
+    ['created', `${s.createdAt ?? '-'} by ${s.createdBy}`],
+  ];
+  return lines.map(([k, v]) => `${(k + ':').padEnd(13)}${v}`).join('\n') + '\n';
+}
+
+interface CorrectionView {
+  id: string;
+  registry: string;
+  dataset: string;
+  subjectId: string;
+  field: string;
+  valueSeen: unknown;
+  valueProposed: unknown;
+  evidenceRef: string;
+  officerId: string;
+  purpose: string;
+  filedBy: string;
+  communeCode: string | null;
+  route: string;
+  delivery: string | null;
+  state: string;
+  reason: string | null;
+  recordVersion: string | null;
+  filedAt: string;
+  updatedAt: string;
+  history: { state: string; at: string; by: string; reason?: string; recordVersion?: string }[];
+}
+
+function describeCorrection(c: CorrectionView): string {
+  const route = c.route === 'adapter' ? `over the adapter (${c.delivery ?? '-'})` : 'to the operator queue';
+  return `${c.registry}/${c.dataset} ${c.field} of ${c.subjectId} ${route} (${c.id}, revision ${c.history.length})`;
+}
+
+function correctionTable(list: CorrectionView[], registry: string, state: string | undefined): string {
+  if (list.length === 0) return `no ${state ?? 'open or accepted'} corrections for ${registry}\n`;
+  return columns([
+    ['ID', 'STATE', 'DATASET', 'SUBJECT', 'FIELD', 'ROUTE', 'FILED AT', 'BY'],
+    ...list.map((c) => [c.id, c.state, c.dataset, c.subjectId, c.field, c.route, c.filedAt, c.filedBy]),
+  ]);
+}
+
+function correctionDetails(c: CorrectionView): string {
+  const lines: [string, string][] = [
+    ['id', c.id],
+    ['record', `${c.registry}/${c.dataset} ${c.subjectId}`],
+    ['field', c.field],
+    ['value seen', JSON.stringify(c.valueSeen)],
+    ['proposed', JSON.stringify(c.valueProposed)],
+    ['evidence', c.evidenceRef],
+    ['filed', `${c.filedAt} by ${c.filedBy} (officer ${c.officerId}${c.communeCode ? `, commune ${c.communeCode}` : ''}) under ${c.purpose}`],
+    ['route', c.route === 'adapter' ? `adapter, delivery ${c.delivery ?? '-'}` : 'operator queue'],
+    ['state', `${c.state}${c.reason ? ` (${c.reason})` : ''}${c.recordVersion ? ` in record version ${c.recordVersion}` : ''}`],
+    ['revision', String(c.history.length)],
+  ];
+  const history = c.history.map(
+    (h) => `  ${h.at}  ${h.state.padEnd(8)} by ${h.by}${h.reason ? `: ${h.reason}` : ''}${h.recordVersion ? ` (record version ${h.recordVersion})` : ''}`,
+  );
+  return lines.map(([k, v]) => `${(k + ':').padEnd(12)}${v}`).join('\n') + '\nhistory:\n' + history.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import { PROBLEM_CONTENT_TYPE } from './problem.js';
 import { ProblemDto } from './problem.dto.js';
 
 /** The refusal and failure statuses the gateway's routes answer with a problem document. */
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 429 | 503;
 
 /** A status with the generic description, or with the route's own (its codes). */
 export type ProblemAnswer = ProblemStatus | { status: ProblemStatus; description: string };
@@ -20,6 +20,7 @@ const GENERIC: Record<ProblemStatus, string> = {
   403: 'The token lacks the scope the route needs: `missing_scope` (with `requiredScope`)',
   404: 'Not found',
   409: 'Conflicts with the current state',
+  412: 'If-Match names another revision than the current one: `precondition_failed`',
   413: 'Body larger than the gateway accepts: `body_too_large`',
   415: 'Body is not JSON: `unsupported_media_type`',
   422: 'Well-formed, but cannot be carried out as asked',

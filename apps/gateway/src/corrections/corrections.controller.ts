@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Correction } from '@motlan/corrections/correction.js';
+import { correctionRevision, type Correction } from '@motlan/corrections/correction.js';
 import { CorrectionScopes, CorrectionService, reviewedRegistries, type CorrectionActor } from '@motlan/corrections/correction.service.js';
 import { ErrorCodes, InvalidRequestError } from '@motlan/errors/domain-error.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
@@ -46,7 +46,7 @@ export class CorrectionsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Correction> {
     const correction = await this.corrections.file(body, actor(client, request));
-    void reply.status(201).header('location', `/v1/corrections/${correction.id}`);
+    void reply.status(201).header('location', `/v1/corrections/${correction.id}`).header('etag', etagOf(correction));
     return correction;
   }
 
@@ -62,30 +62,52 @@ export class CorrectionsController {
   @Get(':id')
   @UseGuards(ClientAuthGuard)
   @ApiOperation({ summary: 'One correction and its life cycle, for the filing client or commune and the registry’s reviewers' })
-  @ApiOkResponse({ description: 'The correction' })
+  @ApiOkResponse({
+    description: 'The correction',
+    headers: { ETag: { description: 'Its revision, e.g. "2": If-Match of a decision takes it', schema: { type: 'string' } } },
+  })
   @ApiProblems(400, ...TOKEN_PROBLEMS, { status: 404, description: 'No such correction for this client: `correction_not_found`' })
-  get(@Client() client: AuthenticatedClient, @Param() params: CorrectionIdParamDto, @Req() request: FastifyRequest): Correction {
-    return this.corrections.find(params.id, actor(client, request));
+  get(
+    @Client() client: AuthenticatedClient,
+    @Param() params: CorrectionIdParamDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Correction {
+    const correction = this.corrections.find(params.id, actor(client, request));
+    void reply.header('etag', etagOf(correction));
+    return correction;
   }
 
   @Post(':id/decision')
   @HttpCode(200)
   @UseGuards(ClientAuthGuard)
   @ApiOperation({ summary: 'The registry operator’s decision: accepted, rejected (with a reason) or applied (with the new record version)' })
-  @ApiOkResponse({ description: 'The correction as it is now' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The revision the decision is based on (the ETag of GET /v1/corrections/{id}, e.g. "2"); 412 precondition_failed when it moved since',
+  })
+  @ApiOkResponse({ description: 'The correction as it is now', headers: { ETag: { description: 'Its new revision', schema: { type: 'string' } } } })
   @ApiProblems(
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
     { status: 404, description: 'No such correction among those this client reviews: `correction_not_found`' },
     { status: 409, description: 'The correction’s state does not allow that move: `correction_state_conflict` (with `state`)' },
+    {
+      status: 412,
+      description: 'If-Match names another revision than the current one (someone decided first): `precondition_failed` (with `currentRevision` and `state`)',
+    },
     { status: 503, description: 'Nothing changed, retry after `Retry-After` seconds: `audit_unavailable`, `registry_events_unavailable`' },
   )
-  decide(
+  async decide(
     @Client() client: AuthenticatedClient,
     @Param() params: CorrectionIdParamDto,
     @Body() body: CorrectionDecisionDto,
+    @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Correction> {
+    const expected = expectedRevision(ifMatch);
     if (body.state === 'rejected' && !body.reason) {
       throw new InvalidRequestError(ErrorCodes.validation, 'a rejection needs a reason', [{ name: 'reason', reason: 'required when rejecting' }]);
     }
@@ -94,8 +116,26 @@ export class CorrectionsController {
         { name: 'recordVersion', reason: 'required when applied' },
       ]);
     }
-    return this.corrections.decide(params.id, body, actor(client, request));
+    const correction = await this.corrections.decide(params.id, body, actor(client, request), expected);
+    void reply.header('etag', etagOf(correction));
+    return correction;
   }
+}
+
+function etagOf(correction: Correction): string {
+  return `"${correctionRevision(correction)}"`;
+}
+
+/** If-Match `"2"` (or `W/"2"`, or `2`), as the procedure catalog takes it; `*` (any revision) is no condition. */
+function expectedRevision(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
+  if (!match) {
+    throw new InvalidRequestError(ErrorCodes.validation, 'If-Match must be a correction revision such as "2"', [
+      { name: 'If-Match', reason: 'not a revision' },
+    ]);
+  }
+  return Number(match[1]);
 }
 
 function actor(client: AuthenticatedClient, request: FastifyRequest): CorrectionActor {

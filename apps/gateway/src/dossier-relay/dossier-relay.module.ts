@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ConsumerGroups, Topics } from '@motlan/events/topics.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { DossierCommuneBindings } from '@motlan/dossier-relay/dossier-commune-bindings.port.js';
@@ -12,6 +13,8 @@ import { OpsViewStore } from '@motlan/dossier-relay/ops-view-store.port.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
 import { EventLog } from '@motlan/event-log/event-log.port.js';
 import { LagMonitor } from '@motlan/consumer-lag/lag-monitor.js';
+import { registryEventLagGroups } from '@motlan/registry-events/registry-event-lag-groups.js';
+import { SubscriptionService } from '@motlan/registry-events/subscription.service.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { SyncLifecycle } from './sync-lifecycle.service.js';
@@ -63,8 +66,8 @@ export class DossierRelayModule {
       },
       {
         provide: LagMonitor,
-        inject: [EventLog, RegistryClient],
-        useFactory: (log: EventLog, registries: RegistryClient) =>
+        inject: [EventLog, RegistryClient, ModuleRef],
+        useFactory: (log: EventLog, registries: RegistryClient, modules: ModuleRef) =>
           new LagMonitor({
             source: log,
             groups: [
@@ -74,6 +77,21 @@ export class DossierRelayModule {
               ...(config.kafkaBrokers
                 ? [{ group: config.events.cacheSyncGroup, topics: () => registries.registries().map((r) => Topics.registryChanges(r)) }]
                 : []),
+              // Registry events' relay groups, and on Kafka their fan-out over the subscribed sources'
+              // change topics (SubscriptionService lives in RegistryEventsModule: looked up at each poll).
+              ...registryEventLagGroups(
+                config.kafkaBrokers
+                  ? () =>
+                      [
+                        ...new Set(
+                          modules
+                            .get(SubscriptionService, { strict: false })
+                            .list()
+                            .map((s) => s.sourceRegistry),
+                        ),
+                      ].sort()
+                  : undefined,
+              ),
             ],
             ...config.lagMonitor,
           }),

@@ -52,6 +52,8 @@ const CATALOG = JSON.stringify({
 
 const SUBJECT = '001203004567';
 const OTHER_SUBJECT = '079188000123';
+/** Its population record holds a name that is not text and no date of birth (data-quality checks). */
+const POOR_SUBJECT = '001203007777';
 
 /** Two registries answering a fixed record for any subject but one unknown id. */
 class FixedRegistries extends RegistryClient {
@@ -67,6 +69,8 @@ class FixedRegistries extends RegistryClient {
   async lookup(registry: string, _dataset: string, subjectId: string): Promise<RegistryRecord> {
     this.calls += 1;
     if (subjectId === '000000000000') return { found: false, data: null, version: '0', asOf: '' };
+    if (subjectId === POOR_SUBJECT)
+      return { found: true, data: { fullName: 42, dateOfBirth: null, personId: subjectId }, version: '1', asOf: '2026-12-01T00:00:00Z' };
     const data: JsonObject =
       registry === 'population'
         ? { fullName: 'Nguyễn Văn An', dateOfBirth: '2003-05-01', personId: subjectId }
@@ -152,6 +156,19 @@ function consent(overrides: Partial<Consent> = {}): Consent {
 }
 
 describe('LookupService', () => {
+  it('records on the access the fields asked for that are missing and the values failing their format, and nothing on a clean read', async () => {
+    await service.lookup(CLIENT, headers(), PERSON_ITEM);
+    await service.lookup(CLIENT, headers({ requestId: 'req-lookup-b' }), { ...PERSON_ITEM, subjectId: POOR_SUBJECT, fields: ['fullName', 'dateOfBirth'] });
+    // Without fields named, the purpose's default set: a missing value is not counted as one a procedure needed.
+    await service.lookup(CLIENT, headers({ requestId: 'req-lookup-c' }), { ...PERSON_ITEM, subjectId: POOR_SUBJECT });
+    const [clean, named, unnamed] = audit.records;
+    expect(clean).not.toHaveProperty('missingFields');
+    expect(clean).not.toHaveProperty('malformedFields');
+    expect(named).toMatchObject({ outcome: 'answered', missingFields: ['dateOfBirth'], malformedFields: ['fullName'] });
+    expect(unnamed).toMatchObject({ outcome: 'answered', malformedFields: ['fullName'] });
+    expect(unnamed).not.toHaveProperty('missingFields');
+  });
+
   it('answers only the fields the purpose allows, signs them, audits the access and serves the next read from the cache', async () => {
     const answer = await service.lookup(CLIENT, headers(), PERSON_ITEM);
     expect(answer.data).toEqual({ dateOfBirth: '2003-05-01', fullName: 'Nguyễn Văn An' });

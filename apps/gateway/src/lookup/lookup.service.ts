@@ -14,6 +14,7 @@ import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import { PurposeCatalog, type DatasetGrant } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { RegistryClient, type DatasetDescriptor } from '@motlan/registry-client/registry-client.port.js';
 import { EvidenceSignerService } from '@motlan/evidence/evidence-signer.service.js';
+import { checkReadValues, fieldTypesOf, type ReadQuality } from '@motlan/data-quality/value-checks.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { RecordReaderService, type CacheState } from './record-reader.service.js';
 import type { LookupAnswerDto } from './lookup.dto.js';
@@ -47,6 +48,8 @@ export interface MinimizedRead {
   cache: CacheState;
   /** The consent the read was allowed on, when the dataset needed one. */
   consentId?: string;
+  /** Fields asked for by name the record lacks, values failing their format: only when there are any (data-quality figures). */
+  quality?: ReadQuality;
 }
 
 /** How one read ended, for the audit trail. */
@@ -115,12 +118,13 @@ export class LookupService {
   async recordAccesses(
     client: AuthenticatedClient,
     headers: LookupHeadersValue,
-    reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome }>,
+    reads: ReadonlyArray<{ item: LookupItem; outcome: ReadOutcome; conflicts?: number }>,
     via?: 'prefill',
   ): Promise<void> {
-    const records = reads.map(({ item, outcome }) => {
+    const records = reads.map(({ item, outcome, conflicts }) => {
       const result = outcome.ok ? answered(outcome.read) : refusal(outcome.error, item);
       const record = this.auditRecord(client, headers, item, result);
+      if (conflicts) record.conflicts = conflicts;
       return via ? { ...record, via } : record;
     });
     await this.recordOrRefuse(() => this.audit.appendMany(records));
@@ -279,16 +283,20 @@ export class LookupService {
     }
     if (consent && !personSubject)
       this.consents.assertCovers(consent, { ...use, subjectIds: namedPersons(descriptor, item.subjectId, record.data).map((p) => p.subjectId) });
+    const data = pick(record.data, fields);
+    // One pass over the released fields; allocates only when one fails (the data-quality figures).
+    const quality = checkReadValues(fieldTypesOf(descriptor.fields), data, fields, item.fields !== undefined && item.fields.length > 0);
     return {
       descriptor,
       subjectId: item.subjectId,
       fields,
-      data: pick(record.data, fields),
+      data,
       version: record.version,
       asOf: record.asOf,
       fetchedAt: record.fetchedAt,
       cache,
       ...(consent ? { consentId: consent.id } : {}),
+      ...(quality ? { quality } : {}),
     };
   }
 
@@ -304,7 +312,10 @@ export class LookupService {
     client: AuthenticatedClient,
     headers: LookupHeadersValue,
     item: LookupItem,
-    result: Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version' | 'namedSubjects' | 'consentId'>,
+    result: Pick<
+      AuditRecord,
+      'outcome' | 'status' | 'fields' | 'code' | 'cache' | 'version' | 'namedSubjects' | 'consentId' | 'missingFields' | 'malformedFields'
+    >,
   ): AuditRecord {
     const record: AuditRecord = {
       type: 'access',
@@ -325,7 +336,10 @@ export class LookupService {
   }
 }
 
-type AnsweredResult = Pick<AuditRecord, 'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects' | 'consentId'>;
+type AnsweredResult = Pick<
+  AuditRecord,
+  'outcome' | 'status' | 'fields' | 'cache' | 'version' | 'namedSubjects' | 'consentId' | 'missingFields' | 'malformedFields'
+>;
 
 /** The audit record's outcome of an answered read: fields released, who else they name, the consent used. */
 function answered(read: MinimizedRead, fields: readonly string[] = read.fields): AnsweredResult {
@@ -333,6 +347,8 @@ function answered(read: MinimizedRead, fields: readonly string[] = read.fields):
   const named = namedIn(read);
   if (named.length > 0) result.namedSubjects = named;
   if (read.consentId !== undefined) result.consentId = read.consentId;
+  if (read.quality?.missing) result.missingFields = read.quality.missing;
+  if (read.quality?.malformed) result.malformedFields = read.quality.malformed;
   return result;
 }
 

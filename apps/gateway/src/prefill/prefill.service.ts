@@ -60,7 +60,21 @@ export class PrefillService {
 
     // A subject id the caller gave that a registry refuses as malformed is the caller's mistake: 400, after auditing.
     const malformed = run.malformedSubjects();
-    await this.lookups.recordAccesses(client, headers, run.outcomes(), 'prefill');
+    // Where two registries disagree about a person, the clerk sees both instead of one chosen silently.
+    // Found before the audit write: each read's record counts the conflicts it is a source of (data-quality figures).
+    const outcomes = run.outcomes();
+    const conflicts = findConflicts(outcomes.flatMap(({ outcome }) => (outcome.ok ? [outcome.read] : [])));
+    const sourceOf = new Map<string, number>();
+    for (const conflict of conflicts) {
+      for (const key of new Set(conflict.sources.map((s) => `${s.registry}/${s.dataset}/${s.recordSubjectId}`)))
+        sourceOf.set(key, (sourceOf.get(key) ?? 0) + 1);
+    }
+    await this.lookups.recordAccesses(
+      client,
+      headers,
+      sourceOf.size === 0 ? outcomes : outcomes.map((o) => ({ ...o, conflicts: sourceOf.get(`${o.item.registry}/${o.item.dataset}/${o.item.subjectId}`) })),
+      'prefill',
+    );
     if (malformed.length > 0) {
       throw new InvalidRequestError(ErrorCodes.invalidSubjectId, `invalid subject id for ${malformed.map((m) => m.name).join(', ')}`, malformed);
     }
@@ -95,8 +109,6 @@ export class PrefillService {
       replaced.push({ ...base, fields: [...component.replacedBy.fields], evidence, provenance: provenance(resolved) });
     }
 
-    // Where two registries disagree about a person, the clerk sees both instead of one chosen silently.
-    const conflicts = findConflicts(run.outcomes().flatMap(({ outcome }) => (outcome.ok ? [outcome.read] : [])));
     for (const conflict of conflicts) {
       const registries = [...new Set(conflict.sources.map((s) => s.registry))].sort().join(',');
       this.metrics.prefillConflicts.inc({ fact: conflict.fact, registries });

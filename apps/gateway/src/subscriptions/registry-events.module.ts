@@ -11,7 +11,9 @@ import { RegistryDeliveryTarget, RegistryEventFanout, registryDeliveryRelay } fr
 import { SubscriptionService } from '@motlan/registry-events/subscription.service.js';
 import { CorrectionService } from '@motlan/corrections/correction.service.js';
 import type { DeliveryAckResult } from '@motlan/registry-client/registry-client.port.js';
+import { GatewayMetrics } from '@motlan/metrics/gateway-metrics.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
+import { registryEventMetrics } from './registry-event-metrics.js';
 
 /** The background jobs of registry events in a worker process: the fan-out and the relay. */
 export class RegistryEventJobs {
@@ -88,9 +90,9 @@ export class RegistryEventsModule {
     const workerProviders: Provider[] = [
       {
         provide: RegistryDeliveryTarget,
-        inject: [AdapterPool, AuditSink, CorrectionService],
-        useFactory: (pool: AdapterPool, audit: AuditSink, corrections: CorrectionService) => {
-          const target = new RegistryDeliveryTarget(pool, audit);
+        inject: [AdapterPool, AuditSink, CorrectionService, GatewayMetrics],
+        useFactory: (pool: AdapterPool, audit: AuditSink, corrections: CorrectionService, metrics: GatewayMetrics) => {
+          const target = new RegistryDeliveryTarget(pool, audit, registryEventMetrics(metrics));
           // A correction's delivery moves its life cycle (the registry applied it, or refused it).
           target.onSettled((delivery, outcome) => corrections.onDelivery(delivery, outcome));
           return target;

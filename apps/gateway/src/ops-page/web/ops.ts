@@ -5,6 +5,7 @@
  * and the registry adapters.
  */
 import { adapterProblemText, loadAdapters, renderAdapters, type AdapterEntry } from './adapters.js';
+import { DATA_QUALITY_PATH, dataQualityProblemText, renderDataQuality, type DataQualityView } from './data-quality.js';
 import { api, ApiError, describeProblem, forgetToken, keepToken, token } from './api.js';
 import type { Colour, CommunesView, IndicatorsView, LagView, ProvinceRow, ProvincesView } from './api-types.js';
 import { $, append, badge, h, keepingFocus, numCell } from './dom.js';
@@ -30,6 +31,9 @@ interface PageState {
   communes: CommunesView | null;
   adapters: AdapterEntry[] | null;
   adaptersProblem: string;
+  /** Data-quality figures per registry and province (docs/data-quality.md). */
+  dataQuality: DataQualityView | null;
+  dataQualityProblem: string;
   /** Service indicators of the country (or of the token's province), and of the open province by week. */
   service: IndicatorsView | null;
   serviceProvince: IndicatorsView | null;
@@ -53,6 +57,8 @@ const state: PageState = {
   communes: null,
   adapters: null,
   adaptersProblem: '',
+  dataQuality: null,
+  dataQualityProblem: '',
   service: null,
   serviceProvince: null,
   serviceProblem: '',
@@ -108,8 +114,9 @@ function refresh(): Promise<void> {
     settle(loadAdapters()),
     settle(api<IndicatorsView>('/v1/ops/indicators')),
     settle(serviceSelected ? api<IndicatorsView>(provinceIndicatorsPath(serviceSelected)) : Promise.resolve(null)),
+    settle(api<DataQualityView>(DATA_QUALITY_PATH)),
   ])
-    .then(([lag, provinces, communes, adapters, service, serviceProvince]) => {
+    .then(([lag, provinces, communes, adapters, service, serviceProvince, dataQuality]) => {
       const failed = [lag.error, provinces.error].filter((e): e is ApiError => e !== null);
       state.problem = failed.length ? failed[0] : null;
       if (lag.value) state.lag = lag.value;
@@ -126,6 +133,14 @@ function refresh(): Promise<void> {
         if (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'no-token') state.adapters = null;
       }
       takeService(service, serviceProvince, serviceSelected);
+      if (dataQuality.value) {
+        state.dataQuality = dataQuality.value;
+        state.dataQualityProblem = '';
+      } else if (dataQuality.error) {
+        const e = dataQuality.error;
+        state.dataQualityProblem = dataQualityProblemText(e);
+        if (e.kind === 'forbidden' || e.kind === 'unauthorized' || e.kind === 'no-token') state.dataQuality = null;
+      }
       render();
     })
     .catch((e: unknown) => {
@@ -198,6 +213,13 @@ function render(): void {
   renderProvinces();
   renderCommunes();
   renderAdapters($('adapters-note'), $<HTMLTableElement>('adapter-table'), state.adapters, state.adaptersProblem);
+  renderDataQuality(
+    $('data-quality-note'),
+    $<HTMLTableElement>('data-quality-registry-table'),
+    $<HTMLTableElement>('data-quality-province-table'),
+    state.dataQuality,
+    state.dataQualityProblem,
+  );
 }
 
 function renderConnection(): void {

@@ -1,0 +1,75 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ErrorCodes, InvalidRequestError } from '@motlan/errors/domain-error.js';
+import { dataQualityToCsv } from '@motlan/data-quality/data-quality-report.js';
+import { addDays, daysBetween, isVnDay } from '@motlan/service-indicators/vietnam-calendar.js';
+import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import type { AuthenticatedClient } from '../auth/authenticated-client.js';
+import { Client } from '../auth/client-auth.guard.js';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
+import { resolveIndicatorScope } from '../service-indicators/indicator-scope.js';
+import { DataQualityQueryDto } from './data-quality-query.dto.js';
+import { DATA_QUALITY_RETENTION_DAYS, DATA_QUALITY_WINDOW_DAYS, DataQualityService, type DataQualityAnswer } from './data-quality.service.js';
+
+/** Data-quality figures per registry and province (docs/data-quality.md). */
+@ApiTags('ops')
+@ApiBearerAuth()
+@Controller('v1/ops/data-quality')
+export class DataQualityController {
+  constructor(
+    private readonly dataQuality: DataQualityService,
+    private readonly directory: VnAdminDirectory,
+  ) {}
+
+  @Get()
+  @RequireScope('ops:read')
+  @ApiOperation({
+    summary: 'Data-quality figures (correct, sufficient, clean, live) per registry and province over a window',
+    description:
+      'Scoped like the service indicators: a `province` token reads its province, a `commune` token its commune, a national token any. CSV with `format=csv` or `Accept: text/csv`.',
+  })
+  @ApiOkResponse({
+    description: 'The figures (JSON), or CSV rows per registry, province and total',
+    content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } },
+  })
+  @ApiProblems(
+    { status: 400, description: 'A malformed query, a day that does not exist, `from` after `to`, a window longer than the 90 days kept: `validation_failed`' },
+    ...TOKEN_PROBLEMS,
+    { status: 403, description: '`missing_scope` (ops:read), `scope_province_mismatch`, `scope_commune_mismatch`' },
+    { status: 404, description: 'No province or commune with that code: `unknown_province`, `unknown_commune`' },
+  )
+  async report(
+    @Query() query: DataQualityQueryDto,
+    @Client() client: AuthenticatedClient,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DataQualityAnswer | string> {
+    const scope = resolveIndicatorScope(query, client, this.directory);
+    const { from, to } = this.window(query);
+    const answer = await this.dataQuality.report(scope, from, to);
+    void reply.header('cache-control', 'no-store');
+    const csv = query.format ? query.format === 'csv' : /\btext\/csv\b/i.test(accept ?? '');
+    if (!csv) return answer;
+    const name = scope.level === 'national' ? 'vn' : scope.level === 'province' ? scope.provinceCode : scope.communeCode;
+    void reply.header('content-type', 'text/csv; charset=utf-8');
+    void reply.header('content-disposition', `attachment; filename="motlan-data-quality-${name}-${from}-${to}.csv"`);
+    return dataQualityToCsv(answer);
+  }
+
+  private window(query: DataQualityQueryDto): { from: string; to: string } {
+    const to = query.to ?? this.dataQuality.defaultWindow().to;
+    if (!isVnDay(to)) throw new InvalidRequestError(ErrorCodes.validation, `to ${to} is not a day of the calendar`, [{ name: 'to', reason: 'no such day' }]);
+    const from = query.from ?? addDays(to, -(DATA_QUALITY_WINDOW_DAYS - 1));
+    if (!isVnDay(from))
+      throw new InvalidRequestError(ErrorCodes.validation, `from ${from} is not a day of the calendar`, [{ name: 'from', reason: 'no such day' }]);
+    if (from > to) throw new InvalidRequestError(ErrorCodes.validation, 'from is after to', [{ name: 'from', reason: 'must not be after to' }]);
+    if (daysBetween(from, to) + 1 > DATA_QUALITY_RETENTION_DAYS) {
+      throw new InvalidRequestError(ErrorCodes.validation, `the window is longer than the ${DATA_QUALITY_RETENTION_DAYS} days kept`, [
+        { name: 'from', reason: `at most ${DATA_QUALITY_RETENTION_DAYS} days before to` },
+      ]);
+    }
+    return { from, to };
+  }
+}
