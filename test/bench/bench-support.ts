@@ -3,8 +3,8 @@
  * KAFKA_BROKERS, else a private Redis and the dev Kafka broker), child processes, an autocannon
  * load step, and writing the results. Not a test: the test line never runs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,7 +88,8 @@ export async function until(what: string, done: () => Promise<boolean>, timeoutM
   }
 }
 
-export function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+/** Generous: a bench starts several gateways at once, and each one's start is CPU-bound. */
+export function waitFor(url: string, timeoutMs = 180_000): Promise<void> {
   return until(
     `an answer from ${url}`,
     () =>
@@ -110,17 +111,22 @@ export interface LoadResult {
   errors: number;
 }
 
-/** One autocannon run; `next(i)` gives the i-th request (path, and body for a write). */
+/**
+ * One autocannon run; `next(i)` gives the i-th request (path, and body for a write). A figure made
+ * of refusals (429 from a rate limit the client was not lifted from, 503, …) measures nothing, so
+ * any non-2xx answer or connection error fails the bench here, with the status codes seen.
+ */
 export async function load(
   url: string,
   headers: Record<string, string>,
-  next: (i: number) => { method?: 'GET' | 'PUT'; path: string; body?: string },
+  next: (i: number) => { method?: 'GET' | 'PUT' | 'POST'; path: string; body?: string },
   durationS: number,
+  connections = CONNECTIONS,
 ): Promise<LoadResult> {
   let i = 0;
   const result = await autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     duration: durationS,
     headers,
     requests: [
@@ -135,6 +141,14 @@ export async function load(
       },
     ],
   });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    const codes = Object.entries(result.statusCodeStats ?? {})
+      .map(([code, { count }]) => `${code}: ${count}`)
+      .join(', ');
+    throw new Error(
+      `load against ${url} had ${result.non2xx} non-2xx answers, ${result.errors} errors and ${result.timeouts} timeouts (status codes ${codes}): the figure would measure refusals, not the work`,
+    );
+  }
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
@@ -143,6 +157,81 @@ export async function load(
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+/**
+ * The same load generator spread over several processes: CONNECTIONS split evenly, one autocannon
+ * per target, all at once; requests/s and counts summed, p50/p99 the worst of the targets (the
+ * instances' histograms are not merged). Given one target n times, it is the same generator
+ * against one process, for a like-for-like scale-out ratio.
+ */
+export async function loadSpread(
+  urls: string[],
+  headers: Record<string, string>,
+  next: (i: number) => { method?: 'GET' | 'PUT' | 'POST'; path: string; body?: string },
+  durationS: number,
+): Promise<LoadResult & { perTarget: LoadResult[] }> {
+  const each = Math.floor(CONNECTIONS / urls.length);
+  const perTarget = await Promise.all(urls.map((url) => load(url, headers, next, durationS, each)));
+  const sum = (f: (r: LoadResult) => number) => perTarget.reduce((t, r) => t + f(r), 0);
+  return {
+    requestsPerSecond: sum((r) => r.requestsPerSecond),
+    p50Ms: Math.max(...perTarget.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...perTarget.map((r) => r.p99Ms)),
+    requests: sum((r) => r.requests),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    perTarget,
+  };
+}
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) a process has used so far, in µs, from /proc/<pid>/stat (Linux). */
+export function cpuMicros(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  // Fields after the command name (which is in parentheses and may hold spaces): utime and
+  // stime are fields 14 and 15 of the line, 12 and 13 after the ')'.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+}
+
+/**
+ * Runs a measured load and adds the CPU the process `pid` used over that window, per request
+ * answered (µs). /proc counts in clock ticks (10 ms at the usual 100 Hz): over a measured run of
+ * thousands of requests that is well under 1 %.
+ */
+export async function withCpu<R extends LoadResult>(pid: number | undefined, run: () => Promise<R>): Promise<R & { cpuUsPerRequest: number }> {
+  if (pid === undefined) throw new Error('no pid for the CPU measurement');
+  const before = cpuMicros(pid);
+  const result = await run();
+  const used = cpuMicros(pid) - before;
+  return { ...result, cpuUsPerRequest: Math.round(used / Math.max(1, result.requests)) };
+}
+
+/**
+ * The clock of V8 CPU profiles (CLOCK_MONOTONIC in µs, the same in every process of the machine):
+ * a phase recorded with it can be cut out of a profile (profile-stages.ts --from-us/--to-us).
+ */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** One line of the summary `npm run bench` prints at the end (run-all.ts). */
+export interface SummaryRow {
+  figure: string;
+  value: string;
+  baseline: string;
+  target: string;
+  /** undefined: no target for this figure. */
+  met?: boolean;
+}
+
+export function summaryTable(rows: SummaryRow[]): string[] {
+  return [
+    '| figure | value | baseline (same run) | target | |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.target} | ${r.met === undefined ? '' : r.met ? 'met' : 'MISSED'} |`),
+  ];
 }
 
 /** Requests answered 2xx (for a write: accepted). */
