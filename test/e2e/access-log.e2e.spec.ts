@@ -3,55 +3,37 @@
  * audit feed, in-memory log) and the real registry simulator, over real HTTP. Citizen A's token
  * lists exactly the lookups made about A, none about B, and the other way round.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { expectExactly, readLog, runLookups, type Scenario, type ViewEntry } from '../support/access-log-scenario.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 let sim: RunningRegistrySim;
-let app: NestFastifyApplication | undefined;
+let app: NestFastifyApplication;
 let base: string;
 let dataDir: string;
 let scenario: Scenario;
 
+const stack = e2eStack({ dataDirPrefix: 'motlan-access-log-', sim: { seed: 11, persons: 20_000 }, env: { MOTLAN_PORTAL_SYNC_WORKER: 'false' } });
+
+/** The gateway again over the same data directory; its dossier sync has started when this resolves. */
 async function startGateway(): Promise<void> {
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_SYNC_WORKER: 'false',
-  });
-  ({ app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
+  ({ app, base } = await stack.restartGateway());
   // Closing a gateway whose dossier sync is still starting would leave that sync's consumers running.
   await app.get(SyncLifecycle).whenStarted();
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-access-log-'));
-  sim = await startRegistrySim({ seed: 11, persons: 20_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  await startGateway();
+  ({ sim, dataDir, app, base } = stack);
+  await app.get(SyncLifecycle).whenStarted();
   scenario = await runLookups(base, dataDir, sim.controlUrl);
 }, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await sim?.stop();
-});
 
 const call = (token: string | undefined, query = '') => httpCall(base, 'GET', `/v1/me/access-log${query}`, { token });
 
@@ -145,8 +127,6 @@ describe('citizen access log (embedded)', () => {
 
   it('is rebuilt from the audit file when the gateway starts again: the same entries, once each', async () => {
     const before = await readLog(base, scenario.tokens.citizenA);
-    await app!.close();
-    app = undefined;
     await startGateway();
     let after: ViewEntry[] = [];
     for (let i = 0; i < 100 && after.length < before.length; i++) {

@@ -4,52 +4,40 @@
  * POST /v1/adapters and a token scoped to its registry, then described, health-checked and listed
  * by the gateway. Embedded profile, no configured adapters (MOTLAN_ADAPTERS=none).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { startAdapter, type RunningAdapter } from '../../apps/adapter-template/src/adapter-grpc.server.js';
 import { loadAdapterConfig } from '../../apps/adapter-template/src/config/adapter.config.js';
 import { EXAMPLE_SUBJECTS } from '../../apps/adapter-template/src/records/in-memory-record-source.adapter.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { freePort } from '../../deploy/kafka-dev/kafka-dev.mjs';
 import { eventually } from '../support/eventually.js';
 import { httpCall, officerHeaders } from '../support/http.js';
+import { e2eStack, onCleanup } from '../support/e2e-harness.js';
 
 let adapter: RunningAdapter;
-let gateway: NestFastifyApplication;
 let base: string;
-let dataDir: string;
 const tokens = { operator: '', otherRegistry: '', lookup: '' };
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-adapter-template-',
+  sim: false,
+  env: ({ dataDir }) => ({
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    MOTLAN_DESCRIBE_RETRY_MS: '200',
+  }),
+  beforeGateway: async () => {
+    adapter = await startAdapter(loadAdapterConfig({ ADAPTER_PORT: String(await freePort()) }), pino({ level: 'silent' }));
+    onCleanup('template adapter', () => adapter.stop());
+  },
+});
+
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-adapter-template-'));
-  adapter = await startAdapter(loadAdapterConfig({ ADAPTER_PORT: String(await freePort()) }), pino({ level: 'silent' }));
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
+  ({ base } = stack);
+  const issuer = stack.clients;
   // What `npm run -s token -- --sub example-operator --scope "adapters:read adapters:write:example"` prints.
   tokens.operator = await issuer.issue({ sub: 'example-operator', scope: 'adapters:read adapters:write:example' });
   tokens.otherRegistry = await issuer.issue({ sub: 'population-operator', scope: 'adapters:read adapters:write:population' });
   tokens.lookup = await issuer.issue({ sub: 'commune-00004', scope: 'example:read' });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_ADAPTERS: 'none',
-    MOTLAN_DESCRIBE_RETRY_MS: '200',
-  });
-  ({ app: gateway } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await adapter?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const manifest = {

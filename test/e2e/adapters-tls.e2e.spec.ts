@@ -9,18 +9,13 @@
  * with answers that say nothing about the gateway host.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { httpCall, officerHeaders } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
 import { auditTrailFile } from '../support/audit-trail.js';
+import { e2eStack, onCleanup, privateDataDir } from '../support/e2e-harness.js';
 
 const ADAPTER = 'pop-tls';
 /** Where the test puts the client key for `env:` references; the gateway reads process.env. */
@@ -30,7 +25,6 @@ const UNSET_VAR = 'MOTLAN_ADAPTER_TLS_E2E_NO_SUCH_KEY';
 const UNPREFIXED_VAR = 'MOTLAN_E2E_TLS_CLIENT_KEY';
 
 let sim: RunningRegistrySim;
-let gateway: NestFastifyApplication;
 let base: string;
 let dataDir: string;
 let pkiDir: string;
@@ -93,52 +87,42 @@ function makePki(): void {
   openssl('req', '-x509', ...EC_KEY, '-keyout', 'rogue.key', '-out', 'rogue.pem', '-days', '2', '-subj', '/CN=rogue-gateway');
 }
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-adapters-tls-'));
-  pkiDir = mkdtempSync(path.join(tmpdir(), 'motlan-pki-'));
-  makePki();
-  process.env[KEY_VAR] = readFileSync(pki('client.key'), 'utf8');
-  process.env[UNPREFIXED_VAR] = process.env[KEY_VAR];
-  delete process.env[UNSET_VAR];
-
-  sim = await startRegistrySim({
-    seed: 7,
-    persons: 20_000,
-    grpcBasePort: 0,
-    controlPort: 0,
-    logger: pino({ level: 'silent' }),
-    extraAdapters: [
-      {
-        id: ADAPTER,
-        registry: 'population',
-        tls: { ca: readFileSync(pki('ca.pem'), 'utf8'), cert: readFileSync(pki('server.pem'), 'utf8'), key: readFileSync(pki('server.key'), 'utf8') },
-      },
-    ],
-  });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
-  operatorToken = await issuer.issue({ sub: 'registry-operator-1', scope: 'adapters:read adapters:write:population' });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-adapters-tls-',
+  sim: () => {
+    pkiDir = privateDataDir('motlan-pki-');
+    makePki();
+    process.env[KEY_VAR] = readFileSync(pki('client.key'), 'utf8');
+    process.env[UNPREFIXED_VAR] = process.env[KEY_VAR];
+    delete process.env[UNSET_VAR];
+    onCleanup('client key variables', () => {
+      delete process.env[KEY_VAR];
+      delete process.env[UNPREFIXED_VAR];
+    });
+    return {
+      seed: 7,
+      persons: 20_000,
+      extraAdapters: [
+        {
+          id: ADAPTER,
+          registry: 'population',
+          tls: { ca: readFileSync(pki('ca.pem'), 'utf8'), cert: readFileSync(pki('server.pem'), 'utf8'), key: readFileSync(pki('server.key'), 'utf8') },
+        },
+      ],
+    };
+  },
+  env: ({ dataDir }) => ({
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
     MOTLAN_ADAPTERS: 'none',
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '0',
     MOTLAN_ADAPTER_TLS_DIR: pkiDir,
-  });
-  const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
-  gateway = app;
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
+  }),
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  await sim?.stop();
-  delete process.env[KEY_VAR];
-  delete process.env[UNPREFIXED_VAR];
-  for (const dir of [dataDir, pkiDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+beforeAll(async () => {
+  ({ dataDir, sim, base } = stack);
+  lookupToken = await stack.token({ sub: 'commune-00004', scope: 'population:read' });
+  operatorToken = await stack.token({ sub: 'registry-operator-1', scope: 'adapters:read adapters:write:population' });
 });
 
 describe('adapters over mutual TLS', () => {

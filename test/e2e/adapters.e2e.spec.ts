@@ -4,27 +4,22 @@
  * version) over real gRPC, the operator API and CLI over real HTTP. The record cache is switched
  * off (max age cap 0) so every lookup reaches an adapter and routing is observable.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { provinceOfSubject } from '@motlan/vn-admin/subject-province.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { httpCall, metricValue, officerHeaders, purposeFor } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
 import { readAuditRecords } from '../support/audit-trail.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 let sim: RunningRegistrySim;
 let gateway: NestFastifyApplication;
 let base: string;
 let dataDir: string;
-let jwksFile: string;
 let lookupToken: string;
 let operatorToken: string;
 let readOnlyToken: string;
@@ -61,31 +56,11 @@ async function load(workers: number, urls: string[], stop: Promise<unknown>): Pr
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startGateway(): Promise<NestFastifyApplication> {
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: jwksFile,
-    PORT: '0',
-    MOTLAN_ADAPTERS: 'none',
-    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '0',
-    MOTLAN_DESCRIBE_RETRY_MS: '200',
-    // Load loops and bursts from one client: rate limits have their own suites (abuse.*.spec.ts).
-    MOTLAN_RATE_LIMIT_PER_SECOND: '0',
-  });
-  const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
-  return app;
-}
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-adapters-'));
-  sim = await startRegistrySim({
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-adapters-',
+  sim: {
     seed: 5,
     persons: 50_000,
-    grpcBasePort: 0,
-    controlPort: 0,
-    logger: pino({ level: 'silent' }),
     extraAdapters: [
       { id: 'pop-north', registry: 'population', provinces: ['01'] },
       { id: 'pop-south', registry: 'population', provinces: ['79'] },
@@ -95,9 +70,28 @@ beforeAll(async () => {
       { id: 'business-b', registry: 'business' },
       { id: 'residence-v2', registry: 'residence', contractVersion: '2.0' },
     ],
-  });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
+  },
+  env: ({ dataDir }) => ({
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    // Adapters are registered at run time by the tests, not configured.
+    MOTLAN_ADAPTERS: 'none',
+    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '0',
+    MOTLAN_DESCRIBE_RETRY_MS: '200',
+    // Load loops and bursts from one client: rate limits have their own suites (abuse.*.spec.ts).
+    MOTLAN_RATE_LIMIT_PER_SECOND: '0',
+  }),
+});
+
+/** The gateway again over the same data directory (after gateway.close()). */
+async function startGateway(): Promise<NestFastifyApplication> {
+  let app: NestFastifyApplication;
+  ({ app, base } = await stack.restartGateway());
+  return app;
+}
+
+beforeAll(async () => {
+  ({ dataDir, sim, app: gateway, base } = stack);
+  const issuer = stack.clients;
   lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read land:read business:read residence:read civil-status:read' });
   // One operator running adapters of every registry it is given; the owner rules have their own test below.
   operatorToken = await issuer.issue({
@@ -109,13 +103,6 @@ beforeAll(async () => {
   tokens.population2 = await issuer.issue({ sub: 'population-operator-2', scope: 'adapters:read adapters:write:population' });
   tokens.admin = await issuer.issue({ sub: 'national-admin', scope: 'adapters:read adapters:admin' });
   tokens.legacy = await issuer.issue({ sub: 'legacy-operator', scope: 'adapters:read adapters:write' });
-  jwksFile = path.join(dataDir, 'dev-issuer', 'jwks.json');
-  gateway = await startGateway();
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await sim?.stop();
 });
 
 describe('registering adapters', () => {

@@ -7,26 +7,21 @@
  * attempt in the audit trail. Seeded: a failure reproduces with the same seed.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { simSamples } from '../support/sim-control.js';
 import { readAuditRecords } from '../support/audit-trail.js';
+import { e2eStack, privateDataDir } from '../support/e2e-harness.js';
 
 const SEED = Number(process.env.BAD_INPUT_SEED ?? 20261123);
 const REQUESTS = Number(process.env.BAD_INPUT_REQUESTS ?? 10_500);
 const CONCURRENCY = 32;
 
 let sim: RunningRegistrySim;
-let gateway: NestFastifyApplication;
 let base: string;
 let dataDir: string;
 const tokens: Record<string, string> = {};
@@ -402,12 +397,26 @@ function raw(payload: string): Promise<string> {
   });
 }
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-bad-input-',
+  sim: { seed: 8, persons: 5_000 },
+  env: ({ dataDir, sim }) => ({
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    MOTLAN_PORTAL_ENDPOINT: sim!.portalEndpoint,
+    // This suite is about input handling, not throttling: one client sends all of it, and every
+    // refusal, anonymous ones included, is to be found in the trail by its request id.
+    MOTLAN_RATE_LIMIT_PER_SECOND: '1000000',
+    MOTLAN_RATE_LIMIT_BURST: '1000000',
+    MOTLAN_ANON_RATE_LIMIT_PER_SECOND: '0',
+    MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS: '100000000',
+    MOTLAN_ANON_AUDIT_FULL_TOTAL: '100000000',
+  }),
+});
+
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-bad-input-'));
-  sim = await startRegistrySim({ seed: 8, persons: 5_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
+  ({ dataDir, sim, base } = stack);
   persons = await simSamples(sim.controlUrl, 'population', 'person', 20);
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
+  const issuer = stack.clients;
   const all = 'population:read residence:read land:read business:read civil-status:read';
   tokens.valid = await issuer.issue({ sub: 'commune-00004', scope: all });
   tokens.dossiers = await issuer.issue({ sub: 'one-stop', scope: 'dossiers:write' });
@@ -423,7 +432,7 @@ beforeAll(async () => {
   tokens.expired = await issuer.issue({ sub: 'commune-00004', scope: all, ttlSec: 1 });
   tokens.wrongAudience = await issuer.issue({ sub: 'commune-00004', scope: all, audience: 'someone-else' });
   tokens.wrongIssuer = await issuer.issue({ sub: 'commune-00004', scope: all, issuer: 'urn:evil' });
-  tokens.otherKey = await new DevTokenIssuer({ dataDir: mkdtempSync(path.join(tmpdir(), 'motlan-other-issuer-')) }).issue({ sub: 'commune-00004', scope: all });
+  tokens.otherKey = await new DevTokenIssuer({ dataDir: privateDataDir('motlan-other-issuer-') }).issue({ sub: 'commune-00004', scope: all });
   const [header, payload] = tokens.valid.split('.');
   tokens.none = `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${payload}.`;
   // HMAC "signed" with the issuer's public key: the classic algorithm-confusion forgery.
@@ -432,30 +441,6 @@ beforeAll(async () => {
   tokens.hmac = `${hmacHeader}.${payload}.${createHmac('sha256', publicJwks).update(`${hmacHeader}.${payload}`).digest('base64url')}`;
   tokens.tampered = `${header}.${b64url(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'population:read adapters:write' }))}.${tokens.valid.split('.')[2]}`;
   await new Promise((resolve) => setTimeout(resolve, 1100)); // let the 1-second token expire
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
-    // This suite is about input handling, not throttling: one client sends all of it, and every
-    // refusal, anonymous ones included, is to be found in the trail by its request id.
-    MOTLAN_RATE_LIMIT_PER_SECOND: '1000000',
-    MOTLAN_RATE_LIMIT_BURST: '1000000',
-    MOTLAN_ANON_RATE_LIMIT_PER_SECOND: '0',
-    MOTLAN_ANON_AUDIT_FULL_PER_ADDRESS: '100000000',
-    MOTLAN_ANON_AUDIT_FULL_TOTAL: '100000000',
-  });
-  ({ app: gateway } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
-}, 60_000);
-
-afterAll(async () => {
-  await gateway?.close();
-  await sim?.stop();
 });
 
 describe('bad-input suite', () => {

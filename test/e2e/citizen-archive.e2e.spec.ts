@@ -7,25 +7,18 @@
  * audited and shows in the citizen's access log; consents and shares are audited as citizen acts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
 import type { AuditEntry, AuditRecord, CitizenActionAuditRecord } from '@motlan/audit/audit-record.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
-import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
 import { CitizenArchiveLifecycle } from '../../apps/gateway/src/citizen-archive/citizen-archive.module.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall, metricValue, officerHeaders } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 const DAY = 86_400_000;
 /** Letters only: dossier and request ids of this run never look like personal ids. */
@@ -94,31 +87,24 @@ function accessRecord(requestId: string | null): AuditRecord | undefined {
   return audited.find((r): r is AuditRecord => r.type === 'access' && r.requestId === requestId);
 }
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-archive-',
+  sim: { seed: 7, persons: 2_000 },
+  // The portal delivery is not under test; the archive's own job follows the statuses.
+  env: { MOTLAN_PORTAL_SYNC_WORKER: 'false' },
+});
+
 beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-archive-'));
-  sim = await startRegistrySim({ seed: 7, persons: 2_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const clients = new DevTokenIssuer({ dataDir });
-  await clients.ensureKeys();
+  ({ sim, app } = stack);
+  const clients = stack.clients;
   clerk = await clients.issue({ sub: 'one-stop-00004', scope: 'population:read archive:redeem dossiers:write', commune: '00004' });
   otherCommune = await clients.issue({ sub: 'one-stop-00007', scope: 'population:read archive:redeem', commune: '00007' });
   withoutScope = await clients.issue({ sub: 'one-stop-00004-b', scope: 'population:read', commune: '00004' });
-  const citizens = new DevCitizenTokenIssuer({ dataDir });
-  await citizens.ensureKeys();
+  const citizens = stack.citizens;
   const [first, second] = await simSamples(sim.controlUrl, 'population', 'person', 2);
   a = first;
   citizenA = await citizens.issue({ subjectId: first });
   citizenB = await citizens.issue({ subjectId: second });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    // The portal delivery is not under test; the archive's own job follows the statuses.
-    MOTLAN_PORTAL_SYNC_WORKER: 'false',
-  });
-  ({ app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
-  await app.listen(0, '127.0.0.1');
   await app.get(SyncLifecycle).whenStarted();
   await app.get(CitizenArchiveLifecycle).whenStarted();
   base = await app.getUrl();
@@ -134,11 +120,6 @@ beforeAll(async () => {
     return appendMany(entries);
   });
 }, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await sim?.stop();
-});
 
 describe("the citizen's archive", () => {
   let evidenceItem: Item;

@@ -4,24 +4,19 @@
  * (certified copies) reads civil-status births without a legal basis, so it needs the citizen's
  * consent; what the consent names is held against each lookup.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
 import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import type { RegistryName } from '../../apps/registry-sim/src/registries/sim-dataset.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { e2eStack, privateDataDir, startGateway as startStackGateway } from '../support/e2e-harness.js';
 
 const PROCEDURE = '2.000815';
 const BIRTH = [{ registry: 'civil-status', dataset: 'birth' }];
@@ -61,22 +56,15 @@ let b: string;
 /** Every audit entry the first gateway wrote, as handed to its sink (whatever the trail's storage). */
 const audited: AuditEntry[] = [];
 
+const stack = e2eStack({ dataDirPrefix: 'motlan-consent-', sim: { seed: 5, persons: 5_000 }, gateway: false });
+
+/** A gateway over `dir` and the stack's simulator; its dossier sync has started when this resolves. */
 async function startGateway(dir: string, env: Record<string, string> = {}): Promise<string> {
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_SYNC_WORKER: 'false',
-    ...env,
-  });
-  const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
+  const { app, base: url } = await startStackGateway(stack.gatewayEnv({ MOTLAN_DATA_DIR: dir, MOTLAN_PORTAL_SYNC_WORKER: 'false', ...env }));
   apps.push(app);
-  await app.listen(0, '127.0.0.1');
   // Closing a gateway whose dossier sync is still starting would leave that sync's consumers running.
   await app.get(SyncLifecycle).whenStarted();
-  return app.getUrl();
+  return url;
 }
 
 /** People with a birth record in the simulator. */
@@ -108,15 +96,12 @@ function auditRecord(requestId: string | null): AuditRecord | undefined {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-consent-'));
-  sim = await startRegistrySim({ seed: 5, persons: 5_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const clients = new DevTokenIssuer({ dataDir });
-  await clients.ensureKeys();
+  ({ sim, dataDir } = stack);
+  const clients = stack.clients;
   clerk = await clients.issue({ sub: 'one-stop-00004', scope: 'civil-status:read consents:request', commune: '00004' });
   otherCommune = await clients.issue({ sub: 'one-stop-00007', scope: 'civil-status:read consents:request', commune: '00007' });
   noCommune = await clients.issue({ sub: 'national-app', scope: 'civil-status:read consents:request' });
-  const citizens = new DevCitizenTokenIssuer({ dataDir });
-  await citizens.ensureKeys();
+  const citizens = stack.citizens;
   [a, b] = await personsWithBirth(2);
   citizenA = await citizens.issue({ subjectId: a });
   citizenB = await citizens.issue({ subjectId: b });
@@ -127,11 +112,6 @@ beforeAll(async () => {
     audited.push(entry);
     return append(entry);
   });
-}, 60_000);
-
-afterAll(async () => {
-  for (const app of apps) await app.close();
-  await sim?.stop();
 });
 
 describe('a sensitive lookup without a legal basis', () => {
@@ -274,7 +254,7 @@ describe('consent asked for at the counter', () => {
 
   it('expires: once its time is up it can no longer be seen or approved', async () => {
     // A gateway of its own, with a one-second request lifetime (test-sized).
-    const dir = mkdtempSync(path.join(tmpdir(), 'motlan-consent-ttl-'));
+    const dir = privateDataDir('motlan-consent-ttl-');
     const clients = new DevTokenIssuer({ dataDir: dir });
     await clients.ensureKeys();
     const citizens = new DevCitizenTokenIssuer({ dataDir: dir });

@@ -6,23 +6,16 @@
  * it through an audited call. Dates the portal cannot use are refused at the edge.
  */
 import { Topics } from '@motlan/events/topics.js';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
-import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
 import { readAuditRecords } from '../support/audit-trail.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 let sim: RunningRegistrySim;
-let gateway: NestFastifyApplication | undefined;
-let config: GatewayConfig;
 let base: string;
 let dataDir: string;
 const tokens: Record<'owner' | 'foreign' | 'national' | 'operator', string> = { owner: '', foreign: '', national: '', operator: '' };
@@ -51,38 +44,28 @@ function auditRecords(): Array<Record<string, unknown>> {
   return readAuditRecords(path.join(dataDir, 'audit'));
 }
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-dossier-binding-',
+  sim: { seed: 13, persons: 1_000 },
+  env: ({ dataDir, sim }) => ({
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    MOTLAN_PORTAL_ENDPOINT: sim!.portalEndpoint,
+    MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
+    MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
+  }),
+});
+
+/** The gateway again over the same data directory. */
 async function startGateway(): Promise<void> {
-  ({ app: gateway } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
+  ({ base } = await stack.restartGateway());
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-dossier-binding-'));
-  sim = await startRegistrySim({ seed: 13, persons: 1_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  tokens.owner = await issuer.issue({ sub: `commune-${owner.code}`, scope: 'dossiers:write', commune: owner.code });
-  tokens.foreign = await issuer.issue({ sub: `commune-${foreign.code}`, scope: 'dossiers:write', commune: foreign.code });
-  tokens.national = await issuer.issue({ sub: 'one-stop-national', scope: 'dossiers:write' });
-  tokens.operator = await issuer.issue({ sub: 'sync-operator', scope: 'dossiers:rebind' });
-  config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
-    MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
-    MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
-  });
-  await startGateway();
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await sim?.stop();
+  ({ sim, dataDir, base } = stack);
+  tokens.owner = await stack.token({ sub: `commune-${owner.code}`, scope: 'dossiers:write', commune: owner.code });
+  tokens.foreign = await stack.token({ sub: `commune-${foreign.code}`, scope: 'dossiers:write', commune: foreign.code });
+  tokens.national = await stack.token({ sub: 'one-stop-national', scope: 'dossiers:write' });
+  tokens.operator = await stack.token({ sub: 'sync-operator', scope: 'dossiers:rebind' });
 });
 
 describe('dossier → commune binding', () => {
@@ -127,8 +110,7 @@ describe('dossier → commune binding', () => {
   });
 
   it('keeps the binding across a gateway restart', async () => {
-    await gateway!.close();
-    gateway = undefined;
+    await stack.closeGateway();
     await startGateway();
     expect((await put(DOSSIER, status(foreign.code, { status: 7, sequence: 4 }), tokens.foreign)).body).toMatchObject({
       status: 403,

@@ -4,24 +4,16 @@
  * Edge validation, delivery in order with idempotency, repeated sequence numbers, dead letters
  * and their replay, and the per-commune figures of the ops API.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 let sim: RunningRegistrySim;
-let gateway: NestFastifyApplication;
 let base: string;
-let dataDir: string;
 let communeToken: string;
 let nationalToken: string;
 let opsToken: string;
@@ -58,34 +50,23 @@ async function communeRow(provinceCode: string, code: string): Promise<CommuneRo
   return body.communes.find((c) => c.code === code)!;
 }
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-dossiers-'));
-  sim = await startRegistrySim({ seed: 2, persons: 2_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  communeToken = await issuer.issue({ sub: `commune-${communeA.code}`, scope: 'dossiers:write', commune: communeA.code });
-  nationalToken = await issuer.issue({ sub: 'one-stop-national', scope: 'dossiers:write' });
-  opsToken = await issuer.issue({ sub: 'ops', scope: 'ops:read ops:write' });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-dossiers-',
+  sim: { seed: 2, persons: 2_000 },
+  env: ({ dataDir, sim }) => ({
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
+    MOTLAN_PORTAL_ENDPOINT: sim!.portalEndpoint,
     MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
     MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
     MOTLAN_LAG_INTERVAL_MS: '200',
-  });
-  ({ app: gateway } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
+  }),
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  await sim?.stop();
+beforeAll(async () => {
+  ({ sim, base } = stack);
+  communeToken = await stack.token({ sub: `commune-${communeA.code}`, scope: 'dossiers:write', commune: communeA.code });
+  nationalToken = await stack.token({ sub: 'one-stop-national', scope: 'dossiers:write' });
+  opsToken = await stack.token({ sub: 'ops', scope: 'ops:read ops:write' });
 });
 
 describe('PUT /v1/dossiers/{id}/status', () => {

@@ -5,22 +5,18 @@
  * set alone. Key revocation goes through the operator CLI, as an operator would do it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CompactSign, decodeProtectedHeader, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
 import { EVIDENCE_JWS_TYPE, EvidenceSignerService, MAX_EVIDENCE_LENGTH, type EvidenceInput } from '@motlan/evidence/evidence-signer.service.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall, officerHeaders, type HttpAnswer } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 const ISSUER = 'urn:motlan:gateway';
 const PYTHON = '/usr/bin/python3';
@@ -114,35 +110,23 @@ async function verifyWithPython(evidence: string, name: string, withRevocations 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-e2e-evidence-'));
-  workDir = path.join(dataDir, 'offline-check');
-  sim = await startRegistrySim({ seed: 11, persons: 100_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  lookupToken = await issuer.issue({ sub: 'commune-00004', scope: 'population:read' });
-  portalToken = await issuer.issue({ sub: 'national-portal', scope: 'dossiers:write' });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-e2e-evidence-',
+  sim: { seed: 11, persons: 100_000 },
+  env: {
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     // Room for an evidence over the verifier's own bound, to see the DTO refuse it.
     MOTLAN_BODY_LIMIT_BYTES: String(1024 * 1024),
     MOTLAN_EVIDENCE_KEY_RELOAD_MS: '200',
-  });
-  ({ app } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
-  mkdirSync(workDir);
+  },
 });
 
-afterAll(async () => {
-  await app?.close();
-  await sim?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+beforeAll(async () => {
+  ({ dataDir, sim, app, base } = stack);
+  workDir = path.join(dataDir, 'offline-check');
+  lookupToken = await stack.token({ sub: 'commune-00004', scope: 'population:read' });
+  portalToken = await stack.token({ sub: 'national-portal', scope: 'dossiers:write' });
+  mkdirSync(workDir);
 });
 
 describe('POST /v1/evidence/verify', () => {

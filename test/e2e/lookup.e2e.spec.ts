@@ -2,8 +2,7 @@
  * The whole lookup path end to end on the embedded profile: the real gateway application against
  * the real registry simulator over loopback gRPC, driven over real HTTP.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
@@ -13,15 +12,14 @@ import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
 import { isValidTaxCode, parseCccd, taxCodeCheckDigit } from '@motlan/identifiers/subject-id.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-event-relay.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
 import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
 import { httpCall, officerHeaders, purposeFor } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
 import { readAuditRecords } from '../support/audit-trail.js';
+import { e2eStack, onCleanup, privateDataDir, startGateway } from '../support/e2e-harness.js';
 
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
 
@@ -66,29 +64,16 @@ function expectProblem(result: { status: number; headers: Headers; body: Record<
   expect(result.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
 }
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-e2e-'));
-  sim = await startRegistrySim({ seed: 7, persons: 1_000_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
-    MOTLAN_BODY_LIMIT_BYTES: String(64 * 1024),
-  });
-  ({ app } = await createGatewayApp(config, capturedLogger()));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-e2e-',
+  sim: { seed: 7, persons: 1_000_000 },
+  env: { MOTLAN_REGISTRY_TIMEOUT_MS: '1500', MOTLAN_BODY_LIMIT_BYTES: String(64 * 1024) },
+  logger: capturedLogger,
 });
 
-afterAll(async () => {
-  await app?.close();
-  await sim?.stop();
+beforeAll(async () => {
+  ({ sim, dataDir, app, base, clients: issuer } = stack);
+  token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES });
 });
 
 describe('lookup of persons', () => {
@@ -229,7 +214,7 @@ describe('errors are problem+json with a stable code', () => {
     delete (without as Record<string, string>).authorization;
     expectProblem(await get(url, without), 401, 'token_missing');
     expectProblem(await get(url, lookupHeaders({ authorization: 'Bearer not.a.jwt' })), 401, 'token_invalid');
-    const foreign = new DevTokenIssuer({ dataDir: mkdtempSync(path.join(tmpdir(), 'motlan-foreign-')) });
+    const foreign = new DevTokenIssuer({ dataDir: privateDataDir('motlan-foreign-') });
     const foreignToken = await foreign.issue({ sub: 'intruder', scope: ALL_SCOPES });
     const foreignResult = await get(url, lookupHeaders({ authorization: `Bearer ${foreignToken}` }));
     expect(foreignResult.status).toBe(401);
@@ -336,6 +321,7 @@ describe('change events on the embedded bus', () => {
       new ChangeEventPublisher({ log: embeddedChangeEventLog(dataDir), ownsLog: true }),
       pino({ level: 'silent' }),
     );
+    const closeRelay = onCleanup('change event relay', () => relay.close());
     // The simulated change is to the occupation, which domestic adoption registration may read (1.004222 may not).
     const adoption = (url: string) => httpCall(base, 'GET', url, { headers: lookupHeaders({ 'x-purpose': '1.003005' }) });
     try {
@@ -353,7 +339,7 @@ describe('change events on the embedded bus', () => {
       expect((before.body.meta as { version: string }).version).not.toBe(String(change.version));
       expect(after.headers.get('x-cache')).toBe('MISS');
     } finally {
-      await relay.close();
+      await closeRelay();
     }
   });
 });
@@ -423,15 +409,7 @@ describe('audit', () => {
   it('refuses with 503 and releases no data when the audit trail cannot be written', async () => {
     const blocker = path.join(dataDir, 'not-a-directory');
     writeFileSync(blocker, 'a file where the audit directory should be');
-    const config = loadGatewayConfig({
-      MOTLAN_DATA_DIR: dataDir,
-      MOTLAN_AUDIT_DIR: path.join(blocker, 'audit'),
-      MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-        .map(([r, e]) => `${r}=${e}`)
-        .join(','),
-    });
-    const { app: unaudited } = await createGatewayApp(config, pino({ level: 'silent' }));
-    await unaudited.listen(0, '127.0.0.1');
+    const { app: unaudited } = await startGateway({ MOTLAN_DATA_DIR: dataDir, MOTLAN_AUDIT_DIR: path.join(blocker, 'audit'), MOTLAN_ADAPTERS: stack.adapters });
     try {
       const [id] = await samples('population', 'person', 1);
       const response = await fetch(`${await unaudited.getUrl()}/v1/registries/population/person/${id}`, { headers: lookupHeaders() });

@@ -3,37 +3,23 @@
  * the evidence key's age, the communes by sync status, the audit refusals. The rules themselves are
  * checked with promtool in test/deploy/prometheus-rules.spec.ts.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { metricValue } from '../support/http.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
-let app: NestFastifyApplication;
 let base: string;
 let startedAt: number;
 
-beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-metrics-'));
-  await new DevTokenIssuer({ dataDir }).ensureKeys();
-  startedAt = Date.now();
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: 'none',
-    MOTLAN_PORTAL_SYNC_WORKER: 'false',
-  });
-  ({ app } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-metrics-',
+  sim: false,
+  env: { MOTLAN_PORTAL_SYNC_WORKER: 'false' },
+  beforeGateway: () => {
+    startedAt = Date.now();
+  },
 });
 
-afterAll(async () => {
-  await app?.close();
+beforeAll(() => {
+  base = stack.base;
 });
 
 describe('GET /metrics: series read at scrape time for the alert rules', () => {

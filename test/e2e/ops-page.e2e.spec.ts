@@ -6,20 +6,15 @@
  * live refresh and the states shown when the API is unreachable or refuses the token. Leaves a
  * screenshot in .data/screenshots/ops.png for a person to look at.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
 import { ensureOpsPageBuilt } from '../support/ops-page-build.js';
+import { e2eStack, onCleanup } from '../support/e2e-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(process.cwd(), '.data', 'screenshots', 'ops.png');
@@ -63,7 +58,6 @@ interface LagView {
 }
 
 let sim: RunningRegistrySim;
-let gateway: NestFastifyApplication;
 let base: string;
 let browser: Browser;
 let page: Page;
@@ -98,35 +92,30 @@ const connection = () => page.locator('body').getAttribute('data-connection');
 // The gateway runs from the TypeScript sources here and serves the page as built into dist/.
 beforeAll(() => ensureOpsPageBuilt(), 60_000);
 
-beforeAll(async () => {
-  // Fail, not skip: a missing browser must not turn into a silently untested page.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with "apt-get install -y chromium" (.ci/run does it)`);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-ops-page-'));
-  sim = await startRegistrySim({ seed: 7, persons: 2_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  writerToken = await issuer.issue({ sub: 'one-stop-national', scope: 'dossiers:write' });
-  viewerToken = await issuer.issue({ sub: 'duty-officer', scope: 'ops:read adapters:read' });
-  opsOnlyToken = await issuer.issue({ sub: 'ops-only', scope: 'ops:read' });
-  adaptersOnlyToken = await issuer.issue({ sub: 'adapters-only', scope: 'adapters:read' });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-ops-page-',
+  sim: { seed: 7, persons: 2_000 },
+  env: ({ dataDir, sim }) => ({
     MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
+    MOTLAN_PORTAL_ENDPOINT: sim!.portalEndpoint,
     MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
     MOTLAN_PORTAL_RETRY_BACKOFF_MS: '50',
     MOTLAN_LAG_INTERVAL_MS: '500',
     MOTLAN_LAG_WINDOW_MS: '3000',
     MOTLAN_LAG_STOP_AFTER_MS: '6000',
     MOTLAN_LAG_ALLOWANCE: '5',
-  });
-  ({ app: gateway } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
+  }),
+});
+
+beforeAll(async () => {
+  // Fail, not skip: a missing browser must not turn into a silently untested page.
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with "apt-get install -y chromium" (.ci/run does it)`);
+  ({ sim, base } = stack);
+  const issuer = stack.clients;
+  writerToken = await issuer.issue({ sub: 'one-stop-national', scope: 'dossiers:write' });
+  viewerToken = await issuer.issue({ sub: 'duty-officer', scope: 'ops:read adapters:read' });
+  opsOnlyToken = await issuer.issue({ sub: 'ops-only', scope: 'ops:read' });
+  adaptersOnlyToken = await issuer.issue({ sub: 'adapters-only', scope: 'adapters:read' });
 
   // Hà Nội: three communes report, one status is refused by the portal (dead-lettered: its commune
   // turns RED); Hồ Chí Minh City: one commune, all delivered.
@@ -148,6 +137,8 @@ beforeAll(async () => {
   });
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  // Chromium is a process of its own: closed before the gateway, even when a test fails.
+  onCleanup('browser', () => browser.close(), 0);
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-GB', timezoneId: 'Asia/Ho_Chi_Minh' });
   // Waits fail well inside Jest's 30 s, with Playwright's message saying what was missing.
   context.setDefaultTimeout(8000);
@@ -160,12 +151,6 @@ beforeAll(async () => {
   await page.goto(`${base}/ops#token=${encodeURIComponent(viewerToken)}`);
   await page.locator('body[data-connection="ok"]').waitFor({ timeout: 10_000 });
 }, 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
-  await sim?.stop();
-});
 
 describe('GET /ops', () => {
   it('is public and served with strict headers; the token never stays in the address bar', async () => {
@@ -238,6 +223,22 @@ describe('GET /ops', () => {
     const adapterRow = page.locator(`#adapter-table tr[data-adapter="${adapters[0].id}"]`);
     expect(await adapterRow.locator('[data-field="breaker"]').textContent()).toContain(health.resilience.breaker.state.toUpperCase());
     expect(await adapterRow.locator('[data-field="in-flight"]').textContent()).toMatch(new RegExp(`^\\d+ / ${health.resilience.maxConcurrency}$`));
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('shows the registry data quality per registry, as the ops API gives it', async () => {
+    const report = await api<{ registries: { registry: string; reads: number; changeEvents: number }[] }>('/v1/ops/data-quality');
+    expect(report.registries.length).toBeGreaterThan(0);
+    const last = report.registries[report.registries.length - 1];
+    await page.locator(`#data-quality-registry-table tr[data-registry="${last.registry}"]`).waitFor();
+    const shown = await page
+      .locator('#data-quality-registry-table tbody tr[data-registry]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-registry')));
+    expect(shown).toEqual(report.registries.map((r) => r.registry));
+    const row = page.locator(`#data-quality-registry-table tr[data-registry="${report.registries[0].registry}"]`);
+    expect(figure(await row.locator('[data-field="reads"]').textContent())).toBe(report.registries[0].reads);
+    expect(figure(await row.locator('[data-field="change-events"]').textContent())).toBe(report.registries[0].changeEvents);
+    expect(await text('#data-quality-note')).toMatch(/^From \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}: /);
     expect(pageProblems).toEqual([]);
   });
 

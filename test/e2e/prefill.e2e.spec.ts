@@ -4,19 +4,14 @@
  * suite from the simulator's own records, following the catalog's sources (relations included),
  * independently of the gateway's code.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
-import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import type { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import type { JsonObject, JsonValue } from '@motlan/contracts/struct-codec.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import type { RegistryName } from '../../apps/registry-sim/src/registries/sim-dataset.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import { e2eStack } from '../support/e2e-harness.js';
 import { httpCall } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
 import { readAuditRecords } from '../support/audit-trail.js';
@@ -63,8 +58,16 @@ interface PrefillBody {
 
 const procedures = (JSON.parse(readFileSync(CATALOG_FILE, 'utf8')) as { procedures: CatalogProcedure[] }).procedures;
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-prefill-',
+  sim: { seed: 21, persons: 50_000 },
+  env: {
+    // Entries turn stale after a second, so the outage test can see STALE values.
+    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '1',
+    MOTLAN_ADAPTER_RETRY_ATTEMPTS: '1',
+  },
+});
 let sim: RunningRegistrySim;
-let app: NestFastifyApplication;
 let base: string;
 let dataDir: string;
 let token: string;
@@ -173,31 +176,8 @@ function auditRecords(): AuditRecord[] {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-prefill-'));
-  sim = await startRegistrySim({ seed: 21, persons: 50_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES, commune: '00004' });
-  citizens = new DevCitizenTokenIssuer({ dataDir });
-  await citizens.ensureKeys();
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    // Entries turn stale after a second, so the outage test can see STALE values.
-    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '1',
-    MOTLAN_ADAPTER_RETRY_ATTEMPTS: '1',
-  });
-  ({ app } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await sim?.stop();
+  ({ sim, base, dataDir, citizens } = stack);
+  token = await stack.token({ sub: 'commune-00004', scope: ALL_SCOPES, commune: '00004' });
 });
 
 describe('POST /v1/prefill', () => {

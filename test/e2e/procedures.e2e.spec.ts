@@ -6,8 +6,7 @@
  * restart are checked on the way. Then judicial records, the simulator's sixth registry, are read
  * through the gateway under the shipped procedure 2.001417 (criminal record certificate).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
@@ -17,13 +16,12 @@ import { startAdapter, type RunningAdapter } from '../../apps/adapter-template/s
 import { loadAdapterConfig } from '../../apps/adapter-template/src/config/adapter.config.js';
 import { EXAMPLE_SUBJECTS } from '../../apps/adapter-template/src/records/in-memory-record-source.adapter.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { freePort } from '../../deploy/kafka-dev/kafka-dev.mjs';
 import { readAuditRecords } from '../support/audit-trail.js';
 import { httpCall, officerHeaders } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { e2eStack, onCleanup, simAdapters, startGateway as startStackGateway, startSim } from '../support/e2e-harness.js';
 
 interface ProcedureEntry {
   code: string;
@@ -72,31 +70,21 @@ function auditOf(code: string): ProcedureCatalogAuditRecord[] {
   );
 }
 
+const stack = e2eStack({ dataDirPrefix: 'motlan-procedures-', sim: false, gateway: false });
+
+/** A gateway over the file's data directory; each describe closes its own before the next starts one. */
 async function startGateway(env: Record<string, string>): Promise<{ app: NestFastifyApplication; base: string }> {
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_DESCRIBE_RETRY_MS: '200',
-    ...env,
-  });
-  const { app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
-  await app.listen(0, '127.0.0.1');
-  return { app, base: await app.getUrl() };
+  return startStackGateway(
+    stack.gatewayEnv({ MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'), MOTLAN_DESCRIBE_RETRY_MS: '200', ...env }),
+  );
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-procedures-'));
-  issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
+  ({ dataDir, clients: issuer } = stack);
   tokens.catalog = await issuer.issue({ sub: 'catalog-admin', scope: 'procedures:read procedures:write' });
   tokens.readOnly = await issuer.issue({ sub: 'catalog-reader', scope: 'procedures:read' });
   tokens.adapters = await issuer.issue({ sub: 'example-operator', scope: 'adapters:read adapters:write:example' });
   tokens.lookup = await issuer.issue({ sub: 'commune-00004', scope: 'example:read judicial-records:read population:read' });
-});
-
-afterAll(() => {
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('procedures and registries at run time (no configured adapters)', () => {
@@ -115,14 +103,17 @@ describe('procedures and registries at run time (no configured adapters)', () =>
       headers,
     });
 
+  let stopAdapter: () => Promise<void>;
+
   beforeAll(async () => {
     adapter = await startAdapter(loadAdapterConfig({ ADAPTER_PORT: String(await freePort()) }), pino({ level: 'silent' }));
+    stopAdapter = onCleanup('template adapter', () => adapter.stop());
     ({ app: gateway, base } = await startGateway({ MOTLAN_ADAPTERS: 'none' }));
   });
 
   afterAll(async () => {
     await gateway?.close();
-    await adapter?.stop();
+    await stopAdapter?.();
   });
 
   it('seeds the log from the shipped catalog on first start: every procedure at version 1, by "seed", 2.001417 among them', async () => {
@@ -329,11 +320,8 @@ describe('judicial records, the simulator sixth registry, under procedure 2.0014
   let base: string;
 
   beforeAll(async () => {
-    sim = await startRegistrySim({ seed: 5, persons: 20_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-    const adapters = Object.entries(sim.endpoints)
-      .map(([registry, endpoint]) => `${registry}=${endpoint}`)
-      .join(',');
-    ({ app: gateway, base } = await startGateway({ MOTLAN_ADAPTERS: adapters }));
+    sim = await startSim({ seed: 5, persons: 20_000 });
+    ({ app: gateway, base } = await startGateway({ MOTLAN_ADAPTERS: simAdapters(sim) }));
   }, 60_000);
 
   afterAll(async () => {

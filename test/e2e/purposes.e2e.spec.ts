@@ -3,21 +3,21 @@
  * shipped catalog against the real registry simulator, over real HTTP. What a procedure may read
  * is what is answered, signed and audited; everything else is refused by name.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import type { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall, officerHeaders, type HttpAnswer } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
 import { readAuditRecords } from '../support/audit-trail.js';
+import { e2eStack, startGateway as startStackGateway } from '../support/e2e-harness.js';
 
 const ALL_SCOPES = 'population:read residence:read land:read business:read civil-status:read';
 
@@ -39,7 +39,6 @@ interface BatchBody {
 }
 
 let sim: RunningRegistrySim;
-let app: NestFastifyApplication;
 let base: string;
 let dataDir: string;
 let issuer: DevTokenIssuer;
@@ -74,24 +73,16 @@ function auditRecords(): AuditRecord[] {
   return readAuditRecords<AuditRecord>(path.join(dataDir, 'audit'));
 }
 
+const stack = e2eStack({ dataDirPrefix: 'motlan-purposes-', sim: { seed: 13, persons: 50_000 } });
+
+/** Another gateway over the same data directory and simulator (closed at the end of the file at the latest). */
 async function startGateway(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
-  const config = loadGatewayConfig({ MOTLAN_DATA_DIR: dataDir, PORT: '0', MOTLAN_ADAPTERS: adapters, ...env });
-  const { app: started } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' }));
-  await started.listen(0, '127.0.0.1');
-  return started;
+  return (await startStackGateway(stack.gatewayEnv(env))).app;
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-purposes-'));
-  sim = await startRegistrySim({ seed: 13, persons: 50_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  adapters = Object.entries(sim.endpoints)
-    .map(([r, e]) => `${r}=${e}`)
-    .join(',');
-  issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
+  ({ sim, dataDir, base, adapters, clients: issuer } = stack);
   token = await issuer.issue({ sub: 'commune-00004', scope: ALL_SCOPES });
-  app = await startGateway();
-  base = await app.getUrl();
   catalog = (await httpCall<CatalogAnswer>(base, 'GET', '/v1/purposes', { token })).body;
   const registries = await httpCall<{ registries: Array<{ registry: string; datasets: Array<{ name: string; fields: Array<{ name: string }> }> }> }>(
     base,
@@ -100,11 +91,6 @@ beforeAll(async () => {
     { token },
   );
   for (const r of registries.body.registries) for (const d of r.datasets) described.set(`${r.registry}/${d.name}`, new Set(d.fields.map((f) => f.name)));
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await sim?.stop();
 });
 
 describe('GET /v1/purposes', () => {

@@ -8,8 +8,7 @@
  * residence registry's operators (who decide it), followed by the filing commune, shown in the
  * citizen's access log.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino } from 'pino';
@@ -19,15 +18,14 @@ import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { ChangeEventPublisher } from '@motlan/events/change-event-publisher.service.js';
 import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { RegistryEventJobs, RegistryEventsLifecycle } from '../../apps/gateway/src/subscriptions/registry-events.module.js';
 import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-event-relay.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { readAuditRecords } from '../support/audit-trail.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall, officerHeaders } from '../support/http.js';
 import { simControl, simSamples } from '../support/sim-control.js';
+import { e2eStack, onCleanup } from '../support/e2e-harness.js';
 
 /** Death registration: reads civil-status/death under Luật Hộ tịch 2014, Điều 33, and population/person (alive). */
 const DEATH_REGISTRATION = '1.000656';
@@ -48,13 +46,21 @@ let app: NestFastifyApplication;
 let base: string;
 const tokens = { admin: '', reader: '', commune: '', otherCommune: '', residenceOperator: '' };
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-registry-events-',
+  sim: { seed: 17, persons: 20_000 },
+  // A delivery to a registry that is down steps aside this long (10 s by default).
+  env: { MOTLAN_REGISTRY_RELAY_OUTAGE_BACKOFF_MS: '300' },
+  beforeGateway: ({ sim, dataDir }) => {
+    // The simulator's change events, on the embedded bus the gateway reads (as `npm start` wires it).
+    relay = new ChangeEventRelay(sim.registries, new ChangeEventPublisher({ log: embeddedChangeEventLog(dataDir), ownsLog: true }), pino({ level: 'silent' }));
+    onCleanup('change event relay', () => relay.close());
+  },
+});
+
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-registry-events-'));
-  sim = await startRegistrySim({ seed: 17, persons: 20_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  // The simulator's change events, on the embedded bus the gateway reads (as `npm start` wires it).
-  relay = new ChangeEventRelay(sim.registries, new ChangeEventPublisher({ log: embeddedChangeEventLog(dataDir), ownsLog: true }), pino({ level: 'silent' }));
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
+  ({ dataDir, sim, app, base } = stack);
+  const issuer = stack.clients;
   tokens.admin = await issuer.issue({ sub: 'national-admin', scope: 'subscriptions:read subscriptions:write' });
   tokens.reader = await issuer.issue({ sub: 'registry-auditor', scope: 'subscriptions:read' });
   tokens.commune = await issuer.issue({
@@ -64,25 +70,6 @@ beforeAll(async () => {
   });
   tokens.otherCommune = await issuer.issue({ sub: 'commune-00007', commune: '00007', scope: 'population:read corrections:write' });
   tokens.residenceOperator = await issuer.issue({ sub: 'residence-operator', scope: 'corrections:review:residence' });
-  const config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    PORT: '0',
-    // A delivery to a registry that is down steps aside this long (10 s by default).
-    MOTLAN_REGISTRY_RELAY_OUTAGE_BACKOFF_MS: '300',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-  });
-  ({ app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await relay?.close();
-  await sim?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const subscribe = (body: Record<string, unknown>, token = tokens.admin) =>

@@ -4,18 +4,13 @@
  * and bulkhead settings; gateway B (same simulator) has a breaker that cannot trip, so its retry
  * figures are not cut short by it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { RegistryClient } from '@motlan/registry-client/registry-client.port.js';
-import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { httpCall, metricValue, officerHeaders, purposeFor, type HttpAnswer } from '../support/http.js';
 import { simCalls, simControl, simSamples } from '../support/sim-control.js';
+import { e2eStack, startGateway as startStackGateway } from '../support/e2e-harness.js';
 
 /**
  * Gateway A's breakers read a clock the test moves: the open pause is far longer than any run, so
@@ -40,35 +35,31 @@ const samples = (registry: string, dataset: string, n: number) => simSamples(sim
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startGateway(dataDir: string, jwksFile: string, extra: Record<string, string>, now?: () => number): Promise<NestFastifyApplication> {
-  const config = loadGatewayConfig({
+const stack = e2eStack({ dataDirPrefix: 'motlan-resilience-', sim: { seed: 11, persons: 100_000 }, gateway: false });
+
+/** A gateway of its own (data directory `dataDir`) over the stack's simulator and token issuer. */
+async function startGateway(dataDir: string, extra: Record<string, string>, now?: () => number): Promise<NestFastifyApplication> {
+  const env = stack.gatewayEnv({
     MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: jwksFile,
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
+    MOTLAN_TOKEN_JWKS_FILE: path.join(stack.dataDir, 'dev-issuer', 'jwks.json'),
     MOTLAN_REGISTRY_TIMEOUT_MS: '1500',
     MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '1',
     MOTLAN_ADAPTER_RETRY_BACKOFF_MS: '5',
     ...extra,
   });
-  if (now) config.resilience.now = now;
-  const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
-  await app.listen(0, '127.0.0.1');
+  const { app } = await startStackGateway(env, {
+    configure: (config) => {
+      if (now) config.resilience.now = now;
+    },
+  });
   return app;
 }
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-resilience-'));
-  sim = await startRegistrySim({ seed: 11, persons: 100_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  token = await issuer.issue({ sub: 'commune-00004', scope: 'population:read land:read business:read' });
-  const jwksFile = path.join(dataDir, 'dev-issuer', 'jwks.json');
+  sim = stack.sim;
+  token = await stack.token({ sub: 'commune-00004', scope: 'population:read land:read business:read' });
   gatewayA = await startGateway(
-    path.join(dataDir, 'a'),
-    jwksFile,
+    path.join(stack.dataDir, 'a'),
     {
       MOTLAN_ADAPTER_MAX_CONCURRENCY: '2',
       MOTLAN_BREAKER_FAILURE_THRESHOLD: String(FAILURE_THRESHOLD),
@@ -76,18 +67,12 @@ beforeAll(async () => {
     },
     breakerClock,
   );
-  gatewayB = await startGateway(path.join(dataDir, 'b'), jwksFile, {
+  gatewayB = await startGateway(path.join(stack.dataDir, 'b'), {
     MOTLAN_BREAKER_FAILURE_THRESHOLD: '100000',
     MOTLAN_BREAKER_MIN_CALLS: '1000000',
   });
   baseA = await gatewayA.getUrl();
   baseB = await gatewayB.getUrl();
-});
-
-afterAll(async () => {
-  await gatewayA?.close();
-  await gatewayB?.close();
-  await sim?.stop();
 });
 
 describe('circuit breaker', () => {

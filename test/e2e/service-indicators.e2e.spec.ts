@@ -6,25 +6,17 @@
  * tokens read only their own (403 problems, audited); the CSV carries the official names and sums
  * to the JSON; the metrics are per province.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { pino } from 'pino';
-import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import { vnDay } from '@motlan/service-indicators/vietnam-calendar.js';
-import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
-import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
-import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
+import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import { readAuditRecords } from '../support/audit-trail.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall, officerHeaders } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
+import { e2eStack } from '../support/e2e-harness.js';
 
 let sim: RunningRegistrySim;
-let gateway: NestFastifyApplication;
-let config: GatewayConfig;
 let base: string;
 let dataDir: string;
 const tokens: Record<'intake' | 'national' | 'hcm' | 'communeA' | 'reader', string> = { intake: '', national: '', hcm: '', communeA: '', reader: '' };
@@ -89,10 +81,20 @@ async function putStatus(dossierId: string, fields: Record<string, unknown>): Pr
   if (answer.status !== 202) throw new Error(`status of ${dossierId} not accepted: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
+const stack = e2eStack({
+  dataDirPrefix: 'motlan-indicators-',
+  sim: { seed: 3, persons: 2_000 },
+  env: ({ dataDir, sim }) => ({
+    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
+    MOTLAN_PORTAL_ENDPOINT: sim!.portalEndpoint,
+    MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
+    MOTLAN_LAG_INTERVAL_MS: '200',
+  }),
+});
+
+/** The gateway again over the same data directory (after gateway.close()). */
 async function startGateway(): Promise<void> {
-  ({ app: gateway } = await createGatewayApp(config, pino({ level: 'silent' })));
-  await gateway.listen(0, '127.0.0.1');
-  base = await gateway.getUrl();
+  ({ base } = await stack.restartGateway());
 }
 
 /** Commune A's indicators as the scenario makes them (statusesDelivered and registryReads once delivered and audited). */
@@ -135,27 +137,12 @@ async function settledA(): Promise<CommuneRow> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-indicators-'));
-  sim = await startRegistrySim({ seed: 3, persons: 2_000, grpcBasePort: 0, controlPort: 0, logger: pino({ level: 'silent' }) });
-  const issuer = new DevTokenIssuer({ dataDir });
-  await issuer.ensureKeys();
-  tokens.intake = await issuer.issue({ sub: 'one-stop-national', scope: 'dossiers:write' });
-  tokens.national = await issuer.issue({ sub: 'monitor-national', scope: 'ops:read' });
-  tokens.hcm = await issuer.issue({ sub: 'monitor-79', scope: 'ops:read', province: '79' });
-  tokens.communeA = await issuer.issue({ sub: `monitor-${communeA.code}`, scope: 'ops:read', commune: communeA.code });
-  tokens.reader = await issuer.issue({ sub: `commune-${communeA.code}`, scope: 'population:read', commune: communeA.code });
-  config = loadGatewayConfig({
-    MOTLAN_DATA_DIR: dataDir,
-    MOTLAN_TOKEN_JWKS_FILE: path.join(dataDir, 'dev-issuer', 'jwks.json'),
-    PORT: '0',
-    MOTLAN_ADAPTERS: Object.entries(sim.endpoints)
-      .map(([r, e]) => `${r}=${e}`)
-      .join(','),
-    MOTLAN_PORTAL_ENDPOINT: sim.portalEndpoint,
-    MOTLAN_PORTAL_INLINE_BACKOFF_MS: '10',
-    MOTLAN_LAG_INTERVAL_MS: '200',
-  });
-  await startGateway();
+  ({ sim, dataDir, base } = stack);
+  tokens.intake = await stack.token({ sub: 'one-stop-national', scope: 'dossiers:write' });
+  tokens.national = await stack.token({ sub: 'monitor-national', scope: 'ops:read' });
+  tokens.hcm = await stack.token({ sub: 'monitor-79', scope: 'ops:read', province: '79' });
+  tokens.communeA = await stack.token({ sub: `monitor-${communeA.code}`, scope: 'ops:read', commune: communeA.code });
+  tokens.reader = await stack.token({ sub: `commune-${communeA.code}`, scope: 'population:read', commune: communeA.code });
 
   // Commune A: 6 dossiers, 4 online (3 paid online), 2 with reused data; 3 results (2 electronic
   // on time, 1 on paper after its due time); 1 open past its due time; 3 registry reads.
@@ -180,11 +167,6 @@ beforeAll(async () => {
     if (read.status !== 200) throw new Error(`lookup answered ${read.status}: ${JSON.stringify(read.body)}`);
   }
 }, 120_000);
-
-afterAll(async () => {
-  await gateway?.close();
-  await sim?.stop();
-});
 
 describe('GET /v1/ops/indicators', () => {
   it('gives the exact indicators and colours of a known scenario per commune and province', async () => {
@@ -222,7 +204,7 @@ describe('GET /v1/ops/indicators', () => {
 
   it('keeps the same figures across a restart, restored from its snapshot, and reads on from there', async () => {
     await settledA();
-    await gateway.close();
+    await stack.closeGateway();
     await startGateway();
     const restored = await eventually('the restarted gateway to show the scenario again', async () => {
       const a = (await communeRows()).get(communeA.code);
