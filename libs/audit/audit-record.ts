@@ -49,6 +49,8 @@ export interface AuditRecord {
   /** `via: correction`: the correction filed or moved (libs/corrections), and the state it entered. */
   correctionId?: string;
   correctionState?: 'open' | 'accepted' | 'rejected' | 'applied';
+  /** The commune that filed the correction (a decision is made by the registry's operator, who has none): data quality counts it there. */
+  correctionCommune?: string | null;
   /**
    * When answered: the people other than the subject whose personal ids the released fields held
    * (household members, parcel owners, parents, spouses), with the paths of those values, so that

@@ -335,6 +335,7 @@ export class CorrectionService {
       via: 'correction',
       correctionId: correction.id,
       correctionState: correction.state,
+      correctionCommune: correction.communeCode,
     };
     try {
       await this.audit.append(record);

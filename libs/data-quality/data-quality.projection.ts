@@ -227,7 +227,7 @@ export function applyAccess(state: DataQualityState, entry: AuditRecord): void {
   const time = Date.parse(entry.time);
   if (entry.outcome !== 'answered' || !Number.isFinite(time) || !entry.registry) return;
   if (entry.via === 'correction') {
-    if (entry.correctionState === 'accepted') state.applyCorrectionAccepted(entry.registry, entry.clientCommune, time);
+    if (entry.correctionState === 'accepted') state.applyCorrectionAccepted(entry.registry, entry.correctionCommune ?? entry.clientCommune, time);
     return;
   }
   if (entry.via === 'archive-share') return;
