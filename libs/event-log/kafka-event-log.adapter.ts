@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { consumerRetry, createIdempotentProducer, createKafka } from '@motlan/events/kafka-client.adapter.js';
 import { topicReplication, type KafkaSecurity, type KafkaTopicPlacement } from '@motlan/events/kafka-settings.js';
 import { withDeadline } from '@motlan/resilience/deadline.js';
@@ -66,8 +66,19 @@ export class KafkaEventLog extends EventLog {
     super();
     this.placement = options.topics ?? {};
     this.kafka = createKafka(options.clientId, options);
-    this.producer = createIdempotentProducer(this.kafka);
+    this.producer = createIdempotentProducer(this.kafka, () => {
+      const partition = Partitioners.DefaultPartitioner();
+      return (args) => {
+        this.partitionCounts.set(args.topic, args.partitionMetadata.length);
+        return partition(args);
+      };
+    });
   }
+
+  /** Partitions per topic as the producer last saw them (its partitioner is told), for sendAcknowledged. */
+  private readonly partitionCounts = new Map<string, number>();
+  /** The default partitioner for working out which partition a message went to (keys decide: murmur2, as kafkajs does). */
+  private readonly partitionOf = Partitioners.DefaultPartitioner();
 
   /**
    * Appends wait in a queue and go out together: while one request is with the broker, the ones
@@ -100,12 +111,7 @@ export class KafkaEventLog extends EventLog {
           });
           await this.producerReady;
           // Requests follow each other on the one connection, in order: each topic's order holds across them.
-          for (const request of produceRequests(batch)) {
-            await this.producer.sendBatch({
-              acks: -1,
-              topicMessages: [...request].map(([topic, list]) => ({ topic, messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
-            });
-          }
+          for (const request of produceRequests(batch)) await this.sendAcknowledged(request);
           for (const append of batch) append.resolve();
         } catch (error) {
           // Some of the batch may be written: callers treat a failed append as "maybe written" (at least once).
@@ -114,6 +120,49 @@ export class KafkaEventLog extends EventLog {
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /**
+   * Sends one request and makes sure every partition it wrote to was acknowledged, resending the
+   * messages of any that were not. Why: kafkajs 2.2.4 (producer/sendMessages.js) keeps, across its
+   * retries of one send, the answers of the brokers that already answered, keyed by broker; when a
+   * broker dies in the middle, its partitions move to new leaders, and a partition that moved to a
+   * broker that had already answered is never sent again: sendBatch resolves without it (an
+   * acknowledged append that is not in the log; kafkajs issue 1303). With three brokers and a
+   * request spanning them, a crash lost appends that way. The partitions of the lost messages had
+   * their idempotence sequence rolled back by kafkajs, so the resend cannot duplicate them (a
+   * message the dead leader had replicated is answered as a duplicate of its sequence).
+   */
+  private async sendAcknowledged(request: Map<string, LogMessage[]>): Promise<void> {
+    let pending = request;
+    for (let round = 1; pending.size > 0; round++) {
+      const acks = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...pending].map(([topic, list]) => ({ topic, messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
+      });
+      const acknowledged = new Set(acks.map((a) => `${a.topicName}\u0000${a.partition}`));
+      const missing = new Map<string, LogMessage[]>();
+      for (const [topic, list] of pending) {
+        const partitions = this.partitionCounts.get(topic);
+        if (partitions === undefined) continue;
+        const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+          partitionId,
+          leader: 0,
+          partitionErrorCode: 0,
+          replicas: [],
+          isr: [],
+        }));
+        const lost = list.filter(
+          (m) => !acknowledged.has(`${topic}\u0000${this.partitionOf({ topic, partitionMetadata, message: { key: m.key, value: m.value } })}`),
+        );
+        if (lost.length > 0) missing.set(topic, lost);
+      }
+      if (missing.size > 0) {
+        const counts = [...missing].map(([topic, list]) => `${topic}: ${list.length}`).join(', ');
+        this.logger.warn({ round, missing: counts }, 'kafka acknowledged a send without some of its partitions (a leader moved); sending those again');
+      }
+      pending = missing;
     }
   }
 
@@ -280,7 +329,8 @@ class KafkaRunningConsumer implements RunningConsumer {
   onStopped?: () => void;
   private readonly signal = new StopSignal();
   private readonly catchUp = new CatchUp();
-  private readonly consumer: Consumer;
+  /** Replaced by a new one when kafkajs gives up on it (see relaunch). */
+  private consumer: Consumer;
   private readonly groupId: string;
   private readonly ephemeral: boolean;
   private joined = false;
@@ -289,7 +339,7 @@ class KafkaRunningConsumer implements RunningConsumer {
   private readonly starts: Map<string, bigint>;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly handler: MessageHandler,
     private readonly logger: Logger,
@@ -298,7 +348,11 @@ class KafkaRunningConsumer implements RunningConsumer {
     this.ephemeral = options.ephemeral === true;
     this.groupId = this.ephemeral ? ephemeralGroupId(options.group) : options.group;
     this.starts = requestedStarts(options);
-    this.consumer = kafka.consumer({
+    this.consumer = this.newConsumer();
+  }
+
+  private newConsumer(): Consumer {
+    return this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
@@ -313,14 +367,21 @@ class KafkaRunningConsumer implements RunningConsumer {
   }
 
   async start(): Promise<void> {
-    const { topics } = this.options;
-    if (topics.length === 0) throw new Error('sync log consume: no topics');
+    if (this.options.topics.length === 0) throw new Error('sync log consume: no topics');
     await this.noteEnds();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    await this.launch();
+  }
+
+  /** Connects the current kafkajs consumer and runs it. */
+  private async launch(): Promise<void> {
+    const { topics } = this.options;
+    const consumer = this.consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
     });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.logger.error({ groupId: this.groupId, reason: payload.error.message, restart: payload.restart }, 'sync log consumer crashed');
+      if (!payload.restart && !this.signal.stopping && consumer === this.consumer) void this.relaunch();
     });
     // Batches made only of records the consumer never sees (transaction markers) are not handed
     // to eachBatch; their offsets still count as read.
@@ -338,6 +399,31 @@ class KafkaRunningConsumer implements RunningConsumer {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.seekToStarts();
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only when the error counts as retriable; otherwise (a
+   * TypeError inside kafkajs, a protocol error it marks non-retriable, a retriable one that its
+   * own retrier wrapped as non-retriable) the consumer stays stopped for good and its partitions
+   * are never read again by this process: a relay that stalls silently while the process looks
+   * healthy. A long-lived reader must not depend on which error it was: it is started again here,
+   * with a new kafkajs consumer (same group: it goes on from the committed offsets), after a pause,
+   * until it runs or the owner stops it.
+   */
+  private async relaunch(): Promise<void> {
+    for (let attempt = 1; !this.signal.stopping; attempt++) {
+      await this.signal.sleep(RELAUNCH_PAUSE_MS);
+      if (this.signal.stopping) return;
+      try {
+        await this.consumer.disconnect().catch(() => undefined);
+        this.consumer = this.newConsumer();
+        await this.launch();
+        this.logger.warn({ groupId: this.groupId, attempt }, 'sync log consumer started again after kafkajs gave up on it');
+        return;
+      } catch (error) {
+        this.logger.error({ groupId: this.groupId, attempt, reason: (error as Error).message }, 'sync log consumer could not be started again; retrying');
+      }
+    }
   }
 
   /**
@@ -514,6 +600,8 @@ function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
+/** Pause before a consumer kafkajs gave up on is started again (relaunch). */
+const RELAUNCH_PAUSE_MS = 5_000;
 /** How long new topics may take to have a leader for every partition on every broker asked. */
 const LEADERS_TIMEOUT_MS = 30_000;
 /** A replaced admin client is disconnected this long after: calls other callers started on it finish first. */

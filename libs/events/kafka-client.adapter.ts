@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { KafkaSecurity } from './kafka-settings.js';
 
 /** Where and how to connect: the brokers and, on a secured cluster, TLS and SASL (see kafka-settings.ts). */
@@ -68,11 +68,12 @@ function securityOptions(security: KafkaSecurity | undefined): Pick<KafkaConfig,
  * Idempotent producer with acks=all semantics at the call sites. Retries are not limited (kafkajs
  * warns that limiting them may break exactly-once): a send waits out a broker restart instead of failing.
  */
-export function createIdempotentProducer(kafka: Kafka): Producer {
+export function createIdempotentProducer(kafka: Kafka, createPartitioner: ICustomPartitioner = Partitioners.DefaultPartitioner): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    // KafkaEventLog passes the default partitioner wrapped, to learn partition counts (sendAcknowledged there).
+    createPartitioner,
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
   });
 }

@@ -19,6 +19,9 @@ export const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 export const CONNECTIONS = 50;
 
 const children: ChildProcess[] = [];
+/** Children that died before the bench stopped them (see start). */
+const exited: string[] = [];
+let stopping = false;
 const stops: Array<() => Promise<void>> = [];
 
 export function benchLog(bench: string): (message: string) => void {
@@ -34,6 +37,29 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether `port` can be listened on now on loopback. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port with `count` free ports from it, for the simulator's registries and portal (they
+ * listen at fixed offsets from SIM_GRPC_BASE_PORT). Random bases can hit a port other processes
+ * use (seen: a simulator that could not listen, and a bench that waited for it), so each is checked.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found between 20000 and 40000`);
 }
 
 export interface Services {
@@ -75,6 +101,10 @@ export function start(name: string, script: string, env: NodeJS.ProcessEnv): Chi
     : [];
   const child = spawn(process.execPath, [...flags, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
+  // A child that dies before the bench stops it fails the bench at the next wait, not after a timeout.
+  child.once('exit', (code, signal) => {
+    if (!stopping) exited.push(`${name} exited (${signal ?? code}) before the bench stopped it; its stderr is above`);
+  });
   children.push(child);
   return child;
 }
@@ -83,6 +113,7 @@ export function start(name: string, script: string, env: NodeJS.ProcessEnv): Chi
 export async function until(what: string, done: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
+    if (exited.length > 0) throw new Error(exited.join('; '));
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -251,6 +282,7 @@ export function report(name: string, table: string[], results: object, startedAt
 }
 
 async function cleanup(): Promise<void> {
+  stopping = true;
   // Waits for the children to exit (a profile is written on exit), at most 10 s each.
   await Promise.all(
     children.splice(0).map(

@@ -28,6 +28,7 @@ import {
   dist,
   DURATION_S,
   freePort,
+  freePortRange,
   load,
   machine,
   report,
@@ -54,8 +55,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { redisUrl, kafkaBrokers } = await services(log);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-bench-sync-'));
-  const [simPort, grpcBase, gatewayPort, workerPort, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const grpcBasePort = 20000 + (grpcBase % 20000);
+  const [simPort, gatewayPort, workerPort, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  // Registries at +0…+4 and +6, the portal at +5 (libs/contracts/simulator-ports.ts).
+  const grpcBasePort = await freePortRange(7);
   const common = { MOTLAN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers, SIM_GRPC_BASE_PORT: String(grpcBasePort) };
 
   log('starting the registry simulator (with the portal), an api gateway, a worker and the bare Fastify baseline');

@@ -31,6 +31,7 @@ import {
   dist,
   DURATION_S,
   freePort,
+  freePortRange,
   load,
   loadSpread,
   machine,
@@ -66,8 +67,9 @@ async function main(): Promise<void> {
   const { redisUrl, kafkaBrokers } = await services(log);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-bench-'));
   const embeddedDir = mkdtempSync(path.join(tmpdir(), 'motlan-bench-embedded-'));
-  const [simPort, grpcBase, gatewayPort, gateway2Port, workerPort, embeddedPort, barePort] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
-  const grpcBasePort = 20000 + (grpcBase % 20000);
+  const [simPort, gatewayPort, gateway2Port, workerPort, embeddedPort, barePort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  // Registries at +0…+4 and +6, the portal at +5 (libs/contracts/simulator-ports.ts).
+  const grpcBasePort = await freePortRange(7);
   const common = { MOTLAN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers };
   // The bench clients get a bucket they cannot empty: every request still pays the rate-limit check.
   const rateLimits = { MOTLAN_RATE_LIMIT_OVERRIDES: 'bench=1000000:10000000' };
