@@ -44,6 +44,20 @@ describe('CitizenArchiveIntake', () => {
     expect(await store.dossierSubjects('00004', 'D-1')).toEqual([sealer.subjectKey(CITIZEN)]);
   });
 
+  it('recognises evidence archived already before queueing it again, and archives the same evidence for another dossier', async () => {
+    const intake = new CitizenArchiveIntake(store, sealer, { maxQueued: 1, retentionMs: 30 * DAY });
+    const evidence = { subjectId: CITIZEN, jws: jws(CITIZEN), communeCode: '00004', dossierId: 'D-1', purpose: '1.004222' };
+    intake.offer(evidence);
+    await intake.flush();
+    // The queue holds one: were the repeats queued, all but the first would be dropped.
+    for (let i = 0; i < 5; i++) expect(intake.offer(evidence)).toBe(true);
+    expect(intake.stats).toMatchObject({ archived: 1, duplicates: 5, dropped: 0 });
+    expect(intake.offer({ ...evidence, dossierId: 'D-2' })).toBe(true);
+    await intake.flush();
+    expect(await store.dossierSubjects('00004', 'D-2')).toEqual([sealer.subjectKey(CITIZEN)]);
+    expect((await store.list(sealer.subjectKey(CITIZEN))).length).toBe(1);
+  });
+
   it('skips evidence about what is not a citizen, and drops rather than waits when the queue is full', async () => {
     const intake = new CitizenArchiveIntake(store, sealer, { maxQueued: 2, retentionMs: DAY });
     expect(intake.offer({ subjectId: '79-001-0001', jws: jws('79-001-0001'), communeCode: null, dossierId: null, purpose: null })).toBe(true);

@@ -61,6 +61,8 @@ export class CitizenArchiveIntake {
   private readonly now: () => number;
   /** Item ids archived lately: the same evidence again costs no sealing and no write. */
   private readonly recent = new LRUCache<string, true>({ max: 10_000 });
+  /** Evidence (signature, commune, dossier) archived lately, as handed over: see offer. */
+  private readonly seen = new LRUCache<string, true>({ max: 10_000 });
   /** Dossier links written lately: every lookup of a dossier names it again, and a link a day old is as good as a new one. */
   private readonly linked = new LRUCache<string, true>({ max: 10_000, ttl: 86_400_000 });
   readonly stats: CitizenArchiveIntakeStats = { archived: 0, duplicates: 0, dropped: 0, failed: 0, skipped: 0 };
@@ -75,6 +77,14 @@ export class CitizenArchiveIntake {
 
   /** Queues evidence for archiving; false when the queue is full (it is then not archived). Never throws, never waits. */
   offer(evidence: IssuedEvidence): boolean {
+    // Evidence signatures are reused (evidence.md), so most lookups hand over evidence archived a
+    // moment ago: recognised here by its signature and its dossier link, before any parsing,
+    // hashing or queueing (they cost about 60 µs of each cached lookup in the api-role profile).
+    const seen = seenKey(evidence);
+    if (this.seen.has(seen)) {
+      this.stats.duplicates++;
+      return true;
+    }
     if (this.queue.length >= this.options.maxQueued) {
       this.stats.dropped++;
       // The first drop, then every thousandth: a store down for long must not flood the log as well.
@@ -117,6 +127,7 @@ export class CitizenArchiveIntake {
       for (let evidence = this.queue.shift(); evidence; evidence = this.queue.shift()) {
         try {
           await this.archiveEvidence(evidence);
+          this.seen.set(seenKey(evidence), true);
         } catch (error) {
           this.stats.failed++;
           this.logger.warn({ reason: (error as Error).message }, 'evidence not archived: the archive store refused the write');
@@ -166,6 +177,11 @@ export class CitizenArchiveIntake {
     else this.stats.duplicates++;
     return stored;
   }
+}
+
+/** What makes handed-over evidence the same again: its signature (unique to its header and claims) and the dossier it names. */
+function seenKey(evidence: IssuedEvidence): string {
+  return `${evidence.jws.slice(evidence.jws.lastIndexOf('.') + 1)}\n${evidence.communeCode}\n${evidence.dossierId}`;
 }
 
 /** The claims of the evidence, read without verifying (the gateway signed it a moment ago); null when unreadable. */
