@@ -153,9 +153,17 @@ export class KafkaEventLog extends EventLog {
           replicas: [],
           isr: [],
         }));
-        const lost = list.filter(
-          (m) => !acknowledged.has(`${topic}\u0000${this.partitionOf({ topic, partitionMetadata, message: { key: m.key, value: m.value } })}`),
-        );
+        // One hash per distinct key (an audit batch is one writer's key throughout).
+        const partitionByKey = new Map<string, number>();
+        const partitionOf = (m: LogMessage): number => {
+          let partition = partitionByKey.get(m.key);
+          if (partition === undefined) {
+            partition = this.partitionOf({ topic, partitionMetadata, message: { key: m.key, value: m.value } });
+            partitionByKey.set(m.key, partition);
+          }
+          return partition;
+        };
+        const lost = list.filter((m) => !acknowledged.has(`${topic}\u0000${partitionOf(m)}`));
         if (lost.length > 0) missing.set(topic, lost);
       }
       if (missing.size > 0) {
