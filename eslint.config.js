@@ -114,6 +114,31 @@ export default tseslint.config(
         ...globals.browser,
       },
     },
+    rules: {
+      // The page types the API's answers with the server's types-only modules (*.types.ts): their
+      // imports are erased, so no server code reaches the browser. Anything else of libs/ or the
+      // gateway would be code the browser cannot load.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^@motlan/(?!.*\\.types\\.js$)', message: 'The /ops page imports only the types-only modules of libs/ (*.types.js).' },
+            { group: ['../**'], message: 'The /ops page is its own bundle: it imports only web/ files and the types-only modules of libs/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Shared by the server and the /ops page's browser build (tsconfig.ops-page.json): types only,
+    // importing only other types-only modules, so the page's type check never pulls in server code.
+    files: ['libs/**/*.types.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!.*\\.types\\.js$)', message: 'A types-only module imports only other types-only modules (*.types.js).' }] },
+      ],
+    },
   },
   {
     files: ['**/*.cjs'],

@@ -12,10 +12,10 @@ import {
   type DomainError,
 } from '@motlan/errors/domain-error.js';
 import { AdapterPool, AdapterVerificationError, type AdapterSpec, type PooledAdapter, type VerificationFailure } from '@motlan/registry-client/adapter-pool.js';
-import type { AdapterResilienceState, BreakerOptions } from '@motlan/registry-client/guarded-adapter.js';
-import type { RegistryHealth } from '@motlan/registry-client/registry-client.port.js';
 import { AdapterCatalogStore } from './adapter-catalog-store.service.js';
 import type { AdapterCatalogChange, AdapterCatalogEntry, AdapterManifest } from './adapter-manifest.js';
+import type { AdapterHealthView, AdapterView } from './adapter-view.types.js';
+import type { BreakerOptions } from '@motlan/registry-client/adapter-resilience.types.js';
 import type { AdapterWriteRights } from './adapter-write-rights.js';
 import type { EndpointAllowList } from './endpoint-allow-list.js';
 import { isLoopbackEndpoint, TlsMaterialError, type TlsMaterial, type TlsMaterialReader } from './tls-material.js';
@@ -41,39 +41,7 @@ export interface CatalogActor {
   rights: AdapterWriteRights;
 }
 
-/** An adapter as the operator API shows it. */
-export interface AdapterView {
-  id: string;
-  registry: string;
-  endpoint: string;
-  tls: 'insecure' | 'mutual-tls';
-  timeoutMs: number;
-  maxConcurrency: number;
-  retry: { attempts: number; backoffMs: number };
-  breaker: BreakerOptions;
-  routing: { provinces: string[] } | null;
-  /** "catalog" (registered through the API) or "config" (MOTLAN_ADAPTERS; read-only here). */
-  source: 'catalog' | 'config';
-  revision: number | null;
-  /** Client that registered it and alone (with administrators) may change or remove it; null for configured adapters and entries older than owners. */
-  owner: string | null;
-  updatedBy: string | null;
-  updatedAt: string | null;
-  state: 'pending' | 'described' | 'incompatible';
-  reason: string;
-  contractVersion: string | null;
-  adapterVersion: string | null;
-  datasets: string[];
-}
-
-export interface AdapterHealthView {
-  id: string;
-  registry: string;
-  endpoint: string;
-  state: AdapterView['state'];
-  grpcHealth: RegistryHealth;
-  resilience: AdapterResilienceState;
-}
+export type { AdapterHealthView, AdapterList, AdapterView } from './adapter-view.types.js';
 
 const VERIFICATION_CODES: Record<VerificationFailure, string> = {
   unreachable: ErrorCodes.adapterUnreachable,

@@ -10,8 +10,9 @@
  * committed offset *observed by the monitor* changed between two of its samples.
  */
 
-export type PartitionStatus = 'OK' | 'WARN' | 'STALL' | 'STOP';
-export type GroupStatus = 'OK' | 'WARN' | 'ERR';
+import type { GroupStatus, LagRules, PartitionStatus } from './lag.types.js';
+
+export type { GroupStatus, LagRules, PartitionStatus } from './lag.types.js';
 
 /** What the source reports as the committed offset of a partition where the group committed nothing. */
 export const NO_COMMITTED_OFFSET = -1;
@@ -24,16 +25,6 @@ export interface OffsetSample {
   endOffset: number;
   /** The group's committed offset (the next offset it will read), -1 where it committed nothing. */
   committedOffset: number;
-}
-
-/** The thresholds of the rules (see docs/sync-monitoring.md for the defaults). */
-export interface LagRules {
-  /** Length of the sliding window the WARN and STALL rules look at. */
-  windowMs: number;
-  /** Messages of lag tolerated without looking further. */
-  allowance: number;
-  /** A committed offset unchanged for longer than this, with lag > 0, means the group stopped (> windowMs). */
-  stopAfterMs: number;
 }
 
 /**

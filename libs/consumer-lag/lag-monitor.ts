@@ -7,8 +7,9 @@
  */
 import { withDeadline } from '@motlan/resilience/deadline.js';
 import type { PartitionOffset, EventLog } from '@motlan/event-log/event-log.port.js';
-import { evaluateGroup, evaluatePartition, type GroupStatus, type OffsetSample, type PartitionEvaluation, type PartitionStatus } from './lag-evaluator.js';
+import { evaluateGroup, evaluatePartition, type OffsetSample, type PartitionEvaluation } from './lag-evaluator.js';
 import { validateLagSettings, type LagMonitorSettings } from './lag-settings.js';
+import type { LagHistoryPoint, LagSnapshot } from './lag.types.js';
 
 /** The two reads the monitor needs; EventLog (Kafka or the embedded file log) provides them. */
 export type OffsetsSource = Pick<EventLog, 'endOffsets' | 'committedOffsets'>;
@@ -32,49 +33,7 @@ export interface LagMonitorOptions extends LagMonitorSettings {
   readTimeoutMs?: number;
 }
 
-export interface PartitionLagSnapshot {
-  topic: string;
-  partition: number;
-  endOffset: number;
-  /** -1 where the group committed nothing. */
-  committedOffset: number;
-  lag: number;
-  timeLagMs: number;
-  timeLagIsLowerBound: boolean;
-  status: PartitionStatus;
-  /** When the monitor saw the committed offset change last (ISO); null when it has not seen it change. */
-  committedMovedAt: string | null;
-  /** Why the status, in words. */
-  reason: string;
-}
-
-export interface GroupLagSnapshot {
-  group: string;
-  status: GroupStatus;
-  totalLag: number;
-  maxTimeLagMs: number;
-  partitions: PartitionLagSnapshot[];
-  /** What failed at the last poll (missing topic, unreachable broker…); null when it all worked. */
-  error: string | null;
-  /** Since when polls of this group have been failing (ISO); null when the last poll worked. */
-  errorSince: string | null;
-  /** Last poll that read this group's offsets (ISO); null before the first. */
-  sampledAt: string | null;
-}
-
-export interface LagSnapshot {
-  evaluatedAt: string;
-  settings: LagMonitorSettings;
-  groups: GroupLagSnapshot[];
-}
-
-export interface LagHistoryPoint {
-  t: number;
-  totalLag: number;
-  maxTimeLagMs: number;
-  /** The group's status at that poll: the chart colours by it, and it shows a WARN that came and went between two reads. */
-  status: GroupStatus;
-}
+export type { GroupLagSnapshot, LagHistoryPoint, LagSnapshot, PartitionLagSnapshot } from './lag.types.js';
 
 interface PartitionState {
   topic: string;

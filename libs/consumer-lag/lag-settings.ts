@@ -2,14 +2,9 @@
  * Settings of the lag monitor: defaults, the environment variables the gateway reads them from,
  * and their checks. Documented for operators in docs/sync-monitoring.md.
  */
-import type { LagRules } from './lag-evaluator.js';
+import type { LagMonitorSettings } from './lag.types.js';
 
-export interface LagMonitorSettings extends LagRules {
-  /** How often the monitor reads the offsets. */
-  intervalMs: number;
-  /** How far back the monitor keeps samples: time-lag estimates and the chart history reach this far. */
-  historyMs: number;
-}
+export type { LagMonitorSettings } from './lag.types.js';
 
 export const DEFAULT_LAG_SETTINGS: Readonly<LagMonitorSettings> = Object.freeze({
   intervalMs: 5_000,

@@ -1,42 +1,9 @@
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
-import type { ReportScope } from '@motlan/service-indicators/indicator-report.js';
+import type { ReportScope } from '@motlan/service-indicators/indicator-report.types.js';
+import type { ChangeEventFigures, DataQualityFigures, DataQualityReport } from './data-quality-report.types.js';
 import { DQ, emptyDqCounters, mergeDqCounters, NO_COMMUNE, UNKNOWN_COMMUNE } from './data-quality-counters.js';
 
-/** The figures of a registry, a province, or a whole scope over a window (docs/data-quality.md). */
-export interface DataQualityFigures {
-  reads: number;
-  /** correct */
-  conflicts: number;
-  conflictsPer1000Reads: number | null;
-  correctionsAccepted: number;
-  correctionsAcceptedPer1000Reads: number | null;
-  /** sufficient */
-  readsWithMissingFields: number;
-  missingFieldsShare: number | null;
-  /** clean */
-  readsWithMalformedValues: number;
-  malformedValuesShare: number | null;
-  /** live */
-  staleAnswers: number;
-  staleShare: number | null;
-}
-
-/** Change-event delays of a registry: national (an event has no reading commune). */
-export interface ChangeEventFigures {
-  changeEvents: number;
-  changeEventDelayAvgSeconds: number | null;
-  changeEventDelayMaxSeconds: number | null;
-}
-
-export interface DataQualityReport {
-  scope: ReportScope;
-  from: string;
-  to: string;
-  totals: DataQualityFigures;
-  registries: Array<{ registry: string } & DataQualityFigures & ChangeEventFigures>;
-  /** National scope: every province with reads, then `unknown` (clients bound to no commune); province and commune scopes: theirs. */
-  provinces: Array<{ provinceCode: string; provinceName: string | null } & DataQualityFigures>;
-}
+export type { ChangeEventFigures, DataQualityAnswer, DataQualityFigures, DataQualityReport } from './data-quality-report.types.js';
 
 /** One registry × province cell of the national figures (the Prometheus gauges). */
 export interface DataQualityCell {

@@ -1,17 +1,9 @@
 import type { CommuneFigures } from './sync-figures.js';
+import type { CommuneStatusThresholds, SyncColour } from './sync-ops.types.js';
 
-export type SyncColour = 'GREEN' | 'YELLOW' | 'RED';
+// When a commune turns YELLOW or RED: docs/sync-monitoring.md.
+export type { CommuneStatusThresholds, SyncColour } from './sync-ops.types.js';
 export type PartitionStatus = 'OK' | 'WARN' | 'STALL' | 'STOP';
-
-/** When a commune turns YELLOW or RED (docs/sync-monitoring.md). */
-export interface CommuneStatusThresholds {
-  /** Oldest pending status at least this old: YELLOW / RED. */
-  yellowPendingAgeMs: number;
-  redPendingAgeMs: number;
-  /** Failed (dead-lettered) / received at least this: YELLOW / RED. */
-  yellowFailureRatio: number;
-  redFailureRatio: number;
-}
 
 export const DEFAULT_COMMUNE_THRESHOLDS: CommuneStatusThresholds = {
   yellowPendingAgeMs: 15 * 60_000,

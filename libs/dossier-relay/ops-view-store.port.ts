@@ -1,8 +1,7 @@
-import type { GroupLagSnapshot, LagHistoryPoint, LagSnapshot } from '@motlan/consumer-lag/lag-monitor.js';
+import type { OpsLag } from './sync-ops.types.js';
 import type { CommuneFigures } from './sync-figures.js';
 
-/** A consumer group's lag as the ops API shows it: the snapshot with its recent history. */
-export type GroupLagView = GroupLagSnapshot & { history: LagHistoryPoint[] };
+export type { GroupLagView } from './sync-ops.types.js';
 
 /**
  * What the ops API of the dossier relay shows, as a worker computed it: the lag of the consumer
@@ -14,7 +13,7 @@ export interface OpsView {
   version: 1;
   /** When the worker took it (ISO): an `api` process shows data this old. */
   publishedAt: string;
-  lag: Omit<LagSnapshot, 'groups'> & { groups: GroupLagView[] };
+  lag: OpsLag;
   communes: CommuneFigures[];
 }
 

@@ -1,5 +1,5 @@
 import { Bulkhead } from '@motlan/resilience/bulkhead.js';
-import { CircuitBreaker, type CircuitBreakerSnapshot } from '@motlan/resilience/circuit-breaker.js';
+import { CircuitBreaker } from '@motlan/resilience/circuit-breaker.js';
 import { withDeadline } from '@motlan/resilience/deadline.js';
 import { retry } from '@motlan/resilience/retry.js';
 import {
@@ -13,15 +13,9 @@ import {
   type RegistryHealth,
   type RegistryRecord,
 } from './registry-client.port.js';
+import type { AdapterResilienceState, BreakerOptions, RecentFigures, RejectionReason } from './adapter-resilience.types.js';
 
-export interface BreakerOptions {
-  failureThreshold: number;
-  errorRate: number;
-  minCalls: number;
-  windowMs: number;
-  openMs: number;
-  halfOpenProbes: number;
-}
+export type { AdapterResilienceState, BreakerOptions, RecentFigures, RejectionReason } from './adapter-resilience.types.js';
 
 export interface ResilienceOptions {
   /** Time budget of one lookup, retries and backoff included, and of one describe. */
@@ -41,7 +35,6 @@ export type RegistryOperation = 'lookup' | 'describe';
 /** Floor of a Describe's deadline, whatever the adapter's lookup timeout. */
 export const DESCRIBE_MIN_TIMEOUT_MS = 5000;
 export type CallOutcome = 'success' | RegistryFailureKind;
-export type RejectionReason = 'busy' | 'circuit_open';
 
 /** Which adapter a call or refusal concerns. */
 export interface AdapterRef {
@@ -55,28 +48,6 @@ export interface ResilienceObserver {
   callEnded(adapter: AdapterRef, operation: RegistryOperation, outcome: CallOutcome, seconds: number): void;
   /** A call was refused before reaching the adapter. */
   rejected(adapter: AdapterRef, reason: RejectionReason): void;
-}
-
-/** Figures over the last RECENT_WINDOW_MS (at most RECENT_CALLS calls), for the health endpoint. */
-export interface RecentFigures {
-  windowMs: number;
-  calls: number;
-  errors: number;
-  errorRate: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number } | null;
-}
-
-export interface AdapterResilienceState {
-  id: string;
-  registry: string;
-  breaker: CircuitBreakerSnapshot;
-  inFlight: number;
-  maxConcurrency: number;
-  calls: number;
-  retries: number;
-  errors: Partial<Record<RegistryFailureKind, number>>;
-  rejected: Record<RejectionReason, number>;
-  recent: RecentFigures;
 }
 
 /** A call the gateway refused itself (bulkhead full or breaker open); says when trying again makes sense. */

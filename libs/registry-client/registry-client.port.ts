@@ -1,4 +1,5 @@
 import type { JsonObject } from '@motlan/contracts/struct-codec.js';
+import type { RegistryFailureKind, RegistryHealth } from './adapter-resilience.types.js';
 
 /** Who asks and why; passed to the registry with every lookup (gRPC RequestContext). */
 export interface LookupContext {
@@ -85,14 +86,9 @@ export interface RegistryRecord {
   asOf: string;
 }
 
-export type RegistryHealth = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN';
+export type { RegistryFailureKind, RegistryHealth } from './adapter-resilience.types.js';
 
-/**
- * Why a registry call failed; decides between 503 (retry later) and 400 (caller's fault). `busy`
- * (too many calls in flight) and `circuit_open` (the registry kept failing) are refusals by the
- * gateway itself before any call is made (see ResilientRegistryClient).
- */
-export type RegistryFailureKind = 'unavailable' | 'timeout' | 'invalid_argument' | 'internal' | 'busy' | 'circuit_open';
+// Why a registry call failed (busy and circuit_open: refusals by the gateway itself): adapter-resilience.types.ts.
 
 export class RegistryCallError extends Error {
   constructor(

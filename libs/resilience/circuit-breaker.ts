@@ -4,7 +4,9 @@
  * after a pause to find out whether it has recovered. Framework-agnostic and clock-injectable.
  */
 
-export type CircuitState = 'closed' | 'open' | 'half_open';
+import type { CircuitBreakerSnapshot, CircuitState } from './circuit-breaker.types.js';
+
+export type { CircuitBreakerSnapshot, CircuitState } from './circuit-breaker.types.js';
 
 export interface CircuitBreakerOptions {
   /** Opens after this many failures in a row. */
@@ -31,18 +33,6 @@ export interface CircuitPermit {
   /** The breaker's state epoch the permit was given in: outcomes of calls from an earlier epoch do not move the breaker. */
   readonly epoch: number;
   readonly probe: boolean;
-}
-
-export interface CircuitBreakerSnapshot {
-  state: CircuitState;
-  consecutiveFailures: number;
-  windowCalls: number;
-  windowFailures: number;
-  probesInFlight: number;
-  /** Milliseconds until an open breaker lets probes through (0 unless open). */
-  remainingOpenMs: number;
-  /** Times the breaker has opened since it was created. */
-  opened: number;
 }
 
 /** Buckets of the rolling window: the rate is exact to one bucket (windowMs / BUCKETS). */

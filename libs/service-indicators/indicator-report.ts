@@ -1,10 +1,18 @@
-import { addInto, emptyCounters, indicatorsOf, INDICATOR_FIELDS, type Indicators } from './indicators.js';
-import { COLOUR_RANK, colourCounts, communeColour, provinceColour, type ColourCounts, type ServiceColour, type ServiceThresholds } from './service-colour.js';
+import { addInto, emptyCounters, indicatorsOf, INDICATOR_FIELDS } from './indicators.js';
+import type {
+  CommuneRow,
+  Granularity,
+  IndicatorReport,
+  Indicators,
+  ProvinceRow,
+  ReportScope,
+  SeriesPoint,
+  ServiceThresholds,
+} from './indicator-report.types.js';
+import { COLOUR_RANK, colourCounts, communeColour, provinceColour } from './service-colour.js';
 import { addDays, periodStart, type WorkingHours } from './vietnam-calendar.js';
 
-export type Granularity = 'day' | 'week' | 'month' | 'total';
-
-export type ReportScope = { level: 'national' } | { level: 'province'; provinceCode: string } | { level: 'commune'; provinceCode: string; communeCode: string };
+export type { CommuneRow, Granularity, IndicatorAnswer, IndicatorReport, ProvinceRow, ReportScope, SeriesPoint } from './indicator-report.types.js';
 
 /** What the report needs of the official list (libs/vn-admin's VnAdminDirectory fits). */
 export interface AdminDirectory {
@@ -33,44 +41,6 @@ export interface ReportInput {
   directory: AdminDirectory;
   thresholds: ServiceThresholds;
   hours: WorkingHours;
-}
-
-export interface SeriesPoint {
-  period: string;
-  indicators: Indicators;
-}
-
-export interface ProvinceRow {
-  provinceCode: string;
-  provinceName: string;
-  serviceColour: ServiceColour;
-  communes: ColourCounts;
-  indicators: Indicators;
-  series: SeriesPoint[];
-}
-
-export interface CommuneRow {
-  communeCode: string;
-  communeName: string;
-  provinceCode: string;
-  serviceColour: ServiceColour;
-  relayColour: 'GREEN' | 'YELLOW' | 'RED';
-  lastReportAt: string | null;
-  reasons: string[];
-  indicators: Indicators;
-  series: SeriesPoint[];
-}
-
-export interface IndicatorReport {
-  generatedAt: string;
-  from: string;
-  to: string;
-  granularity: Granularity;
-  scope: { level: ReportScope['level']; provinceCode?: string; communeCode?: string };
-  thresholds: ServiceThresholds;
-  national: { communes: ColourCounts; indicators: Indicators };
-  provinces: ProvinceRow[];
-  communes: CommuneRow[];
 }
 
 /** The periods of [from, to] at a granularity, each named by its first day (weeks start on Monday); none for `total`. */

@@ -2,6 +2,8 @@
  * Counters of one commune on one Vietnam calendar day, as a fixed-order tuple (small in the
  * snapshot and the published view). Each dossier adds to each counter at most once.
  */
+import type { Indicators } from './indicator-report.types.js';
+
 export const COUNTERS = [
   /** Dossiers first received (NgayTiepNhan) this day. */
   'received',
@@ -37,25 +39,7 @@ export function addInto(target: DayCounters, source: readonly number[]): void {
 }
 
 /** The indicators of a commune, a province or the country over a window (docs/service-indicators.md). */
-export interface Indicators {
-  received: number;
-  online: number;
-  onlineShare: number | null;
-  resultsReturned: number;
-  onTime: number;
-  onTimeShare: number | null;
-  overdueNow: number;
-  electronicResults: number;
-  electronicResultShare: number | null;
-  paidOnline: number;
-  onlinePaymentShare: number | null;
-  dossiersWithReusedData: number;
-  reuseShare: number | null;
-  registryReads: number;
-  registryReadsPerDossier: number | null;
-  statusesDelivered: number;
-  oldestPendingSeconds: number | null;
-}
+export type { Indicators } from './indicator-report.types.js';
 
 /** The fields of Indicators in their documented order (the CSV columns). */
 export const INDICATOR_FIELDS: readonly (keyof Indicators)[] = [

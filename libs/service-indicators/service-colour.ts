@@ -1,31 +1,11 @@
-import type { Indicators } from './indicators.js';
+import type { ColourCounts, Indicators, ServiceColour, ServiceThresholds } from './indicator-report.types.js';
 import { workingMsBetween, type WorkingHours } from './vietnam-calendar.js';
 
-export type ServiceColour = 'GREEN' | 'YELLOW' | 'RED' | 'SILENT';
+export type { ServiceColour } from './indicator-report.types.js';
 export const SERVICE_COLOURS: readonly ServiceColour[] = ['GREEN', 'YELLOW', 'RED', 'SILENT'];
 
-/**
- * When a commune's service is YELLOW or RED, and when a province is which colour. Every share
- * rule is a lower bound ("below this"); the overdue rule an upper one. A share is judged only
- * when its denominator reaches `minDossiers`: three dossiers do not make a rate.
- * Defaults and variables: docs/service-indicators.md.
- */
-export interface ServiceThresholds {
-  /** Working hours without any status after which a commune is SILENT (MOTLAN_SILENT_AFTER_WORKING_HOURS). */
-  silentAfterWorkingHours: number;
-  minDossiers: number;
-  onlineShare: { yellowBelow: number; redBelow: number };
-  onTimeShare: { yellowBelow: number; redBelow: number };
-  electronicResultShare: { yellowBelow: number; redBelow: number };
-  /** Open dossiers past their due date now. */
-  overdueNow: { yellowFrom: number; redFrom: number };
-  /** Province: SILENT when at least this share of its communes is SILENT. */
-  provinceSilentShare: number;
-  /** Province: RED when at least this share of its communes is RED or SILENT. */
-  provinceRedShare: number;
-  /** Province: GREEN when at least this share of its communes is GREEN (and it is not SILENT or RED). */
-  provinceGreenShare: number;
-}
+// The colour rules in force: docs/service-indicators.md.
+export type { ServiceThresholds } from './indicator-report.types.js';
 
 export const DEFAULT_SERVICE_THRESHOLDS: ServiceThresholds = {
   silentAfterWorkingHours: 16,
@@ -77,7 +57,7 @@ export function communeColour(ind: Indicators, lastReportAt: number | null, now:
   return { colour: 'GREEN', reasons: [] };
 }
 
-export type ColourCounts = { total: number } & Record<ServiceColour, number>;
+export type { ColourCounts } from './indicator-report.types.js';
 
 export function colourCounts(colours: Iterable<ServiceColour>): ColourCounts {
   const counts: ColourCounts = { total: 0, GREEN: 0, YELLOW: 0, RED: 0, SILENT: 0 };

@@ -2,7 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } f
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { adapterWriteRights } from '@motlan/adapter-catalog/adapter-write-rights.js';
-import { AdapterCatalogService, type AdapterHealthView, type AdapterView, type CatalogActor } from '@motlan/adapter-catalog/adapter-catalog.service.js';
+import {
+  AdapterCatalogService,
+  type AdapterHealthView,
+  type AdapterList,
+  type AdapterView,
+  type CatalogActor,
+} from '@motlan/adapter-catalog/adapter-catalog.service.js';
 import { ErrorCodes, NotFoundError } from '@motlan/errors/domain-error.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client } from '../auth/client-auth.guard.js';
@@ -61,7 +67,7 @@ export class AdaptersController {
   @ApiOperation({ summary: 'Every adapter: catalog and configured ones, with their describe state and datasets' })
   @ApiOkResponse({ description: '{ adapters: [...] }, each as GET /v1/adapters/{id} answers it' })
   @ApiProblems(...TOKEN_PROBLEMS, 403)
-  list(): { adapters: AdapterView[] } {
+  list(): AdapterList {
     return { adapters: this.catalog.list() };
   }
 

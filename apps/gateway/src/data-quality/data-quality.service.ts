@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { buildDataQualityReport, sumCells, type DataQualityCell, type DataQualityReport } from '@motlan/data-quality/data-quality-report.js';
+import { buildDataQualityReport, sumCells, type DataQualityAnswer, type DataQualityCell } from '@motlan/data-quality/data-quality-report.js';
 import type { DataQualityProjection } from '@motlan/data-quality/data-quality.projection.js';
 import type { DataQualityView, DataQualityViewStore } from '@motlan/data-quality/data-quality-view.js';
 import type { ReportScope } from '@motlan/service-indicators/indicator-report.js';
@@ -11,7 +11,8 @@ export const DATA_QUALITY_WINDOW_DAYS = 7;
 /** Days kept by the projection (the longest window the API answers). */
 export const DATA_QUALITY_RETENTION_DAYS = 90;
 
-export type DataQualityAnswer = DataQualityReport & { viewAsOf: string | null };
+/** The answer of GET /v1/ops/data-quality; the /ops page types it from the same module. */
+export type { DataQualityAnswer } from '@motlan/data-quality/data-quality-report.types.js';
 
 /** Where the figures are read: this process's projection (worker role too), or what the workers published. */
 export abstract class DataQualitySource {

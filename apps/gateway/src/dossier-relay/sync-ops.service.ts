@@ -6,37 +6,10 @@ import type { CommuneFigures } from '@motlan/dossier-relay/sync-figures.js';
 import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import type { LagMonitorSettings } from '@motlan/consumer-lag/lag-settings.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+import type { CommunesAnswer, CommuneView, LagAnswer, ProvincesAnswer, ProvinceView } from '@motlan/dossier-relay/sync-ops.types.js';
 import type { OpsViewSource } from './ops-view.source.js';
 
-export interface CommuneView {
-  code: string;
-  name: string;
-  status: SyncColour;
-  reasons: string[];
-  received: number;
-  delivered: number;
-  pending: number;
-  failed: number;
-  oldestPendingAgeMs: number | null;
-  failureRatio: number;
-  partitions: number[];
-}
-
-export interface ProvinceView {
-  code: string;
-  name: string;
-  communes: number;
-  green: number;
-  yellow: number;
-  red: number;
-  /** Share of GREEN communes, 0–1. */
-  greenShare: number;
-  received: number;
-  delivered: number;
-  pending: number;
-  failed: number;
-  oldestPendingAgeMs: number | null;
-}
+export type { CommuneView, ProvinceView } from '@motlan/dossier-relay/sync-ops.types.js';
 
 /**
  * The operations view of dossier sync: lag of the consumer groups, and GREEN / YELLOW / RED per
@@ -66,19 +39,13 @@ export class SyncOpsService {
     return run;
   }
 
-  async lag(): Promise<OpsView['lag'] & { viewAsOf: string | null }> {
+  async lag(): Promise<LagAnswer> {
     const view = await this.source.current();
     if (!view) return { evaluatedAt: new Date().toISOString(), settings: { ...this.lagSettings }, groups: [], viewAsOf: null };
     return { ...view.lag, viewAsOf: view.publishedAt };
   }
 
-  async provinces(): Promise<{
-    evaluatedAt: string;
-    viewAsOf: string | null;
-    thresholds: CommuneStatusThresholds;
-    totals: { provinces: number; provincesAllGreen: number; communes: Record<SyncColour, number> };
-    provinces: ProvinceView[];
-  }> {
+  async provinces(): Promise<ProvincesAnswer> {
     const now = Date.now();
     const view = await this.source.current();
     const figuresOf = figuresLookup(view);
@@ -141,9 +108,7 @@ export class SyncOpsService {
     return out;
   }
 
-  async communes(
-    provinceCode: string,
-  ): Promise<{ evaluatedAt: string; viewAsOf: string | null; province: { code: string; name: string }; communes: CommuneView[] } | undefined> {
+  async communes(provinceCode: string): Promise<CommunesAnswer | undefined> {
     const province = this.directory.province(provinceCode);
     if (!province) return undefined;
     const now = Date.now();

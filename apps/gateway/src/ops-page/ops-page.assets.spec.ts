@@ -5,6 +5,7 @@ import path from 'node:path';
 // the script finds every element it asks for, nothing inline the CSP would block, modules the
 // browser can load as they are, API values written as text only.
 const WEB = path.join(import.meta.dirname, 'web');
+const LIBS = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'libs');
 const html = readFileSync(path.join(WEB, 'ops.html'), 'utf8');
 const css = readFileSync(path.join(WEB, 'ops.css'), 'utf8');
 const scripts = new Map(
@@ -43,10 +44,24 @@ describe('ops page files', () => {
   it('imports only modules of the page, by the URL the browser resolves (./name.js beside ops.js)', () => {
     expect(scripts.has('ops.ts')).toBe(true);
     for (const [name, source] of scripts) {
-      for (const m of source.matchAll(/^(?:import|export)\b[^;]*?\bfrom '([^']+)'/gm)) {
-        const target = /^\.\/([a-z0-9-]+)\.js$/.exec(m[1]);
-        expect([name, m[1], target !== null && scripts.has(`${target[1]}.ts`)]).toEqual([name, m[1], true]);
+      for (const m of source.matchAll(/^(import|export)(\s+type)?\b[^;]*?\bfrom '([^']+)'/gm)) {
+        const [, , typeOnly, from] = m;
+        // The API's answer types come from the server's types-only modules; `import type` is erased,
+        // so the browser never asks for them.
+        if (typeOnly && /^@motlan\/[a-z0-9-]+\/[a-z0-9.-]+\.types\.js$/.test(from)) continue;
+        const target = /^\.\/([a-z0-9-]+)\.js$/.exec(from);
+        expect([name, from, target !== null && scripts.has(`${target[1]}.ts`)]).toEqual([name, from, true]);
       }
+    }
+  });
+
+  it("types the API answers with the server's types-only modules, which hold no code", () => {
+    const shared = new Set([...allScript.matchAll(/^import type\b[^;]*?\bfrom '@motlan\/([^']+)\.js'/gm)].map((m) => m[1]));
+    expect(shared.size).toBeGreaterThanOrEqual(5);
+    for (const module of shared) {
+      const source = readFileSync(path.join(LIBS, `${module}.ts`), 'utf8');
+      expect([module, source.match(/^export\s+(?!type\b|interface\b)\S+/m)]).toEqual([module, null]);
+      expect([module, source.match(/^import\s+(?!type\b)/m)]).toEqual([module, null]);
     }
   });
 

@@ -1,7 +1,7 @@
 import {
   buildIndicatorReport,
   type Granularity,
-  type IndicatorReport,
+  type IndicatorAnswer,
   type RelayHealth,
   type ReportScope,
 } from '@motlan/service-indicators/indicator-report.js';
@@ -16,7 +16,8 @@ export type RelayHealthLookup = (communeCodes: Iterable<string>) => Promise<Map<
 /** The window the API shows when none is asked: the last 28 days, today included. */
 export const DEFAULT_WINDOW_DAYS = 28;
 
-export type IndicatorAnswer = IndicatorReport & { viewAsOf: string | null };
+/** The answer of GET /v1/ops/indicators; the /ops page types it from the same module. */
+export type { IndicatorAnswer } from '@motlan/service-indicators/indicator-report.types.js';
 
 /**
  * The indicator report of a scope: reads the buckets of the window and the live view (from this

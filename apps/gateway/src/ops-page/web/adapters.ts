@@ -1,12 +1,12 @@
 /** The registry-adapters section of the /ops page: state, gRPC health, breaker, load, recent errors. */
+import type { AdapterHealthView, AdapterList, AdapterView } from '@motlan/adapter-catalog/adapter-view.types.js';
 import { api, ApiError, describeProblem } from './api.js';
-import type { Adapter, AdapterHealth, AdapterList } from './api-types.js';
 import { badge, h } from './dom.js';
 import { duration, num, percent } from './format.js';
 
 export interface AdapterEntry {
-  adapter: Adapter;
-  health: AdapterHealth | null;
+  adapter: AdapterView;
+  health: AdapterHealthView | null;
   healthError: ApiError | null;
 }
 
@@ -16,7 +16,7 @@ const BREAKER_LABEL: Record<string, string> = { closed: 'CLOSED', half_open: 'HA
 export async function loadAdapters(): Promise<AdapterEntry[]> {
   const list = await api<AdapterList>('/v1/adapters');
   const adapters = list.adapters || [];
-  const health = await Promise.allSettled(adapters.map((a) => api<AdapterHealth>('/v1/adapters/' + encodeURIComponent(a.id) + '/health')));
+  const health = await Promise.allSettled(adapters.map((a) => api<AdapterHealthView>('/v1/adapters/' + encodeURIComponent(a.id) + '/health')));
   return adapters.map((adapter, i) => {
     const result = health[i];
     return {

@@ -4,35 +4,10 @@
  * (reads lacking a field asked for), clean (values failing their format), live (STALE answers,
  * change-event delay) — and the same per province. Every figure is text; none is told by colour.
  */
+import type { DataQualityAnswer, DataQualityFigures } from '@motlan/data-quality/data-quality-report.types.js';
 import { ApiError, describeProblem } from './api.js';
 import { h } from './dom.js';
 import { duration, num, percent } from './format.js';
-
-export interface DataQualityFigures {
-  reads: number;
-  conflicts: number;
-  conflictsPer1000Reads: number | null;
-  correctionsAccepted: number;
-  correctionsAcceptedPer1000Reads: number | null;
-  readsWithMissingFields: number;
-  missingFieldsShare: number | null;
-  readsWithMalformedValues: number;
-  malformedValuesShare: number | null;
-  staleAnswers: number;
-  staleShare: number | null;
-}
-
-export interface DataQualityView {
-  scope: { level: 'national' | 'province' | 'commune'; provinceCode?: string; communeCode?: string };
-  from: string;
-  to: string;
-  totals: DataQualityFigures;
-  registries: Array<
-    DataQualityFigures & { registry: string; changeEvents: number; changeEventDelayAvgSeconds: number | null; changeEventDelayMaxSeconds: number | null }
-  >;
-  provinces: Array<DataQualityFigures & { provinceCode: string; provinceName: string | null }>;
-  viewAsOf: string | null;
-}
 
 export const DATA_QUALITY_PATH = '/v1/ops/data-quality';
 
@@ -79,7 +54,7 @@ export function renderDataQuality(
   note: HTMLElement,
   registries: HTMLTableElement,
   provinces: HTMLTableElement,
-  view: DataQualityView | null,
+  view: DataQualityAnswer | null,
   problem: string,
 ): void {
   if (!view) {

@@ -3,7 +3,7 @@
  * small trend line drawn beside a figure. The trend is one dark line with a dot per period and its
  * figures in words (title and label), so it reads the same without colour.
  */
-import type { Indicators, SeriesPoint, ServiceColour } from './api-types.js';
+import type { Indicators, SeriesPoint, ServiceColour } from '@motlan/service-indicators/indicator-report.types.js';
 import { svg } from './dom.js';
 import { duration, num, percent } from './format.js';
 

@@ -2,12 +2,13 @@
  * The consumer-lag section of the /ops page: one card per consumer group with its figures, an SVG
  * chart of the recent history (no chart library) and the partitions table.
  */
-import type { GroupLag, LagHistoryPoint, LagSettings } from './api-types.js';
+import type { LagHistoryPoint, LagMonitorSettings } from '@motlan/consumer-lag/lag.types.js';
+import type { GroupLagView } from '@motlan/dossier-relay/sync-ops.types.js';
 import { append, badge, h, numCell, svg } from './dom.js';
 import { clock, duration, num } from './format.js';
 
 /** How the monitor decides, in words, from its settings. */
-export function lagSettingsText(s: Partial<LagSettings>): string {
+export function lagSettingsText(s: Partial<LagMonitorSettings>): string {
   return (
     'Offsets read every ' +
     duration(s.intervalMs) +
@@ -23,7 +24,7 @@ export function lagSettingsText(s: Partial<LagSettings>): string {
   );
 }
 
-export function groupCard(g: GroupLag): HTMLElement {
+export function groupCard(g: GroupLagView): HTMLElement {
   const notOk = g.partitions.filter((p) => p.status !== 'OK').length;
   const card = h('article', { class: 'group g-' + g.status, 'data-group': g.group, 'aria-label': 'Consumer group ' + g.group + ', ' + g.status });
   append(
@@ -69,7 +70,7 @@ export function groupCard(g: GroupLag): HTMLElement {
   return append(card, body);
 }
 
-function partitionTable(g: GroupLag): HTMLElement {
+function partitionTable(g: GroupLagView): HTMLElement {
   if (!g.partitions.length) return h('p', { class: 'note', text: 'No partition read yet.' });
   const head = h(
     'tr',
@@ -149,7 +150,7 @@ function statusRuns(points: LagHistoryPoint[]): StatusRun[] {
   return runs;
 }
 
-function lagChart(g: GroupLag): SVGSVGElement {
+function lagChart(g: GroupLagView): SVGSVGElement {
   const W = 480,
     H = 180,
     L = 50,

@@ -4,10 +4,12 @@
  * service indicators (service-map.ts, service-province.ts), then the dossier sync, the consumer lag
  * and the registry adapters.
  */
+import type { CommunesAnswer, LagAnswer, ProvincesAnswer, ProvinceView, SyncColour } from '@motlan/dossier-relay/sync-ops.types.js';
+import type { DataQualityAnswer } from '@motlan/data-quality/data-quality-report.types.js';
+import type { IndicatorAnswer } from '@motlan/service-indicators/indicator-report.types.js';
 import { adapterProblemText, loadAdapters, renderAdapters, type AdapterEntry } from './adapters.js';
-import { DATA_QUALITY_PATH, dataQualityProblemText, renderDataQuality, type DataQualityView } from './data-quality.js';
+import { DATA_QUALITY_PATH, dataQualityProblemText, renderDataQuality } from './data-quality.js';
 import { api, ApiError, describeProblem, forgetToken, keepToken, token } from './api.js';
-import type { Colour, CommunesView, IndicatorsView, LagView, ProvinceRow, ProvincesView } from './api-types.js';
 import { $, append, badge, h, keepingFocus, numCell } from './dom.js';
 import { clock, duration, num, percent } from './format.js';
 import { groupCard, lagSettingsText } from './lag.js';
@@ -18,25 +20,25 @@ const REFRESH_MS = 5000;
 const STALE_AFTER_MS = 15000;
 const PROVINCE_KEY = 'motlan.ops.province';
 const SERVICE_PROVINCE_KEY = 'motlan.ops.service-province';
-const COLOUR_RANK: Record<Colour, number> = { RED: 0, YELLOW: 1, GREEN: 2 };
+const COLOUR_RANK: Record<SyncColour, number> = { RED: 0, YELLOW: 1, GREEN: 2 };
 
-type ColumnKey = Exclude<keyof ProvinceRow, 'code'>;
+type ColumnKey = Exclude<keyof ProvinceView, 'code'>;
 type SortKey = 'worst' | ColumnKey;
 type SortDir = 'asc' | 'desc';
 
 interface PageState {
   lastSuccessAt: number | null;
-  lag: LagView | null;
-  provinces: ProvincesView | null;
-  communes: CommunesView | null;
+  lag: LagAnswer | null;
+  provinces: ProvincesAnswer | null;
+  communes: CommunesAnswer | null;
   adapters: AdapterEntry[] | null;
   adaptersProblem: string;
   /** Data-quality figures per registry and province (docs/data-quality.md). */
-  dataQuality: DataQualityView | null;
+  dataQuality: DataQualityAnswer | null;
   dataQualityProblem: string;
   /** Service indicators of the country (or of the token's province), and of the open province by week. */
-  service: IndicatorsView | null;
-  serviceProvince: IndicatorsView | null;
+  service: IndicatorAnswer | null;
+  serviceProvince: IndicatorAnswer | null;
   serviceProblem: string;
   serviceSelected: string | null;
   serviceSort: CommuneSort;
@@ -108,13 +110,13 @@ function refresh(): Promise<void> {
   const selected = state.selected;
   const serviceSelected = state.serviceSelected;
   state.running = Promise.all([
-    settle(api<LagView>('/v1/ops/sync/lag')),
-    settle(api<ProvincesView>('/v1/ops/sync/provinces')),
-    settle(selected ? api<CommunesView>('/v1/ops/sync/communes?province=' + encodeURIComponent(selected)) : Promise.resolve(null)),
+    settle(api<LagAnswer>('/v1/ops/sync/lag')),
+    settle(api<ProvincesAnswer>('/v1/ops/sync/provinces')),
+    settle(selected ? api<CommunesAnswer>('/v1/ops/sync/communes?province=' + encodeURIComponent(selected)) : Promise.resolve(null)),
     settle(loadAdapters()),
-    settle(api<IndicatorsView>('/v1/ops/indicators')),
-    settle(serviceSelected ? api<IndicatorsView>(provinceIndicatorsPath(serviceSelected)) : Promise.resolve(null)),
-    settle(api<DataQualityView>(DATA_QUALITY_PATH)),
+    settle(api<IndicatorAnswer>('/v1/ops/indicators')),
+    settle(serviceSelected ? api<IndicatorAnswer>(provinceIndicatorsPath(serviceSelected)) : Promise.resolve(null)),
+    settle(api<DataQualityAnswer>(DATA_QUALITY_PATH)),
   ])
     .then(([lag, provinces, communes, adapters, service, serviceProvince, dataQuality]) => {
       const failed = [lag.error, provinces.error].filter((e): e is ApiError => e !== null);
@@ -179,7 +181,7 @@ function provinceIndicatorsPath(code: string): string {
 }
 
 /** Keeps what the service reads gave; a failed read leaves the last figures on screen with a note. */
-function takeService(service: Settled<IndicatorsView>, province: Settled<IndicatorsView | null>, asked: string | null): void {
+function takeService(service: Settled<IndicatorAnswer>, province: Settled<IndicatorAnswer | null>, asked: string | null): void {
   if (service.value) {
     state.service = service.value;
     state.serviceProblem = '';
@@ -358,7 +360,7 @@ function selectServiceProvince(code: string | null, load: boolean): void {
   renderService();
   renderServiceCommunes();
   if (!code || !load) return;
-  api<IndicatorsView>(provinceIndicatorsPath(code)).then(
+  api<IndicatorAnswer>(provinceIndicatorsPath(code)).then(
     (data) => {
       if (state.serviceSelected !== code) return;
       state.serviceProvince = data;
@@ -400,7 +402,7 @@ function byName(a: { name: string }, b: { name: string }): number {
   return a.name.localeCompare(b.name, 'vi');
 }
 
-function worstFirst(a: ProvinceRow, b: ProvinceRow): number {
+function worstFirst(a: ProvinceView, b: ProvinceView): number {
   return (
     b.red - a.red ||
     b.yellow - a.yellow ||
@@ -412,7 +414,7 @@ function worstFirst(a: ProvinceRow, b: ProvinceRow): number {
   );
 }
 
-function sortedProvinces(list: ProvinceRow[]): ProvinceRow[] {
+function sortedProvinces(list: ProvinceView[]): ProvinceView[] {
   const key = state.sort.key,
     sign = state.sort.dir === 'asc' ? 1 : -1;
   return list.slice().sort((a, b) => {
@@ -512,7 +514,7 @@ function selectProvince(code: string | null, load: boolean): void {
   renderCommunes();
   if (!code || !load) return;
   const section = $('communes');
-  api<CommunesView>('/v1/ops/sync/communes?province=' + encodeURIComponent(code)).then(
+  api<CommunesAnswer>('/v1/ops/sync/communes?province=' + encodeURIComponent(code)).then(
     (data) => {
       if (state.selected !== code) return;
       state.communes = data;
@@ -546,7 +548,7 @@ function renderCommunes(): void {
   const title = $('communes-title');
   title.replaceChildren();
   append(title, ['Communes of ', h('span', { lang: 'vi', text: data.province.name }), ' (' + data.province.code + ')']);
-  const count: Record<Colour, number> = { GREEN: 0, YELLOW: 0, RED: 0 };
+  const count: Record<SyncColour, number> = { GREEN: 0, YELLOW: 0, RED: 0 };
   for (const c of data.communes) count[c.status]++;
   $('communes-summary').textContent =
     num(data.communes.length) +

@@ -4,7 +4,7 @@
  * each colour — the way the national reports count them. Colour is never the only signal: tiles
  * also differ by border style and pattern, and every figure is text.
  */
-import type { ColourCounts, IndicatorsView, ServiceColour, ServiceProvinceRow, ServiceThresholds } from './api-types.js';
+import type { ColourCounts, IndicatorAnswer, ProvinceRow, ServiceColour, ServiceThresholds } from '@motlan/service-indicators/indicator-report.types.js';
 import { append, h } from './dom.js';
 import { clock, num, percent } from './format.js';
 import { COLOUR_SYMBOL, SERVICE_COLOURS } from './indicators.js';
@@ -30,7 +30,7 @@ export function serviceBadge(colour: ServiceColour): HTMLSpanElement {
   ]);
 }
 
-function tile(row: ServiceProvinceRow, selected: boolean, onOpen: (code: string) => void): HTMLElement {
+function tile(row: ProvinceRow, selected: boolean, onOpen: (code: string) => void): HTMLElement {
   const place = TILES[row.provinceCode];
   const c = row.communes;
   const label = row.provinceName + ': ' + row.serviceColour + '. ' + num(c.total) + ' communes: ' + colourSharesText(c) + '. Open its communes.';
@@ -123,7 +123,7 @@ export function thresholdRules(t: ServiceThresholds): string[] {
  * shape of the country holds.
  */
 export function renderServiceMap(
-  view: IndicatorsView,
+  view: IndicatorAnswer,
   grid: HTMLElement,
   summary: HTMLElement,
   selected: string | null,

@@ -4,7 +4,8 @@
  * (then RED, YELLOW, GREEN, as the API orders them). Each figure carries a small trend line of its
  * weekly values; every colour is also a word.
  */
-import type { Colour, IndicatorsView, ServiceCommuneRow, ServiceProvinceRow } from './api-types.js';
+import type { SyncColour } from '@motlan/dossier-relay/sync-ops.types.js';
+import type { CommuneRow, IndicatorAnswer, ProvinceRow } from '@motlan/service-indicators/indicator-report.types.js';
 import { append, badge, h, keepingFocus } from './dom.js';
 import { clock, duration, num } from './format.js';
 import { formatIndicator, INDICATORS, SERVICE_RANK, shareBasis, sparkline, type IndicatorDef, type IndicatorKey } from './indicators.js';
@@ -20,7 +21,7 @@ export interface CommuneSort {
 /** The order the API sends: SILENT, RED, YELLOW, GREEN, then by code. */
 export const DEFAULT_COMMUNE_SORT: CommuneSort = { key: 'service', dir: 'asc' };
 
-const RELAY_RANK: Record<Colour, number> = { RED: 0, YELLOW: 1, GREEN: 2 };
+const RELAY_RANK: Record<SyncColour, number> = { RED: 0, YELLOW: 1, GREEN: 2 };
 
 interface OtherColumn {
   key: OtherKey;
@@ -36,7 +37,7 @@ const OTHER_COLUMNS: readonly OtherColumn[] = [
   { key: 'lastReportAt', label: 'Last report', dir: 'asc' },
 ];
 
-function compareCommunes(a: ServiceCommuneRow, b: ServiceCommuneRow, sort: CommuneSort): number {
+function compareCommunes(a: CommuneRow, b: CommuneRow, sort: CommuneSort): number {
   const sign = sort.dir === 'asc' ? 1 : -1;
   const byService = SERVICE_RANK[a.serviceColour] - SERVICE_RANK[b.serviceColour] || a.communeCode.localeCompare(b.communeCode);
   switch (sort.key) {
@@ -50,7 +51,7 @@ function compareCommunes(a: ServiceCommuneRow, b: ServiceCommuneRow, sort: Commu
       return sign * (RELAY_RANK[a.relayColour] - RELAY_RANK[b.relayColour]) || byService;
     case 'lastReportAt': {
       // Never reported counts as the oldest report.
-      const at = (c: ServiceCommuneRow) => (c.lastReportAt ? Date.parse(c.lastReportAt) : -Infinity);
+      const at = (c: CommuneRow) => (c.lastReportAt ? Date.parse(c.lastReportAt) : -Infinity);
       return sign * (at(a) - at(b) || 0) || byService;
     }
     default: {
@@ -66,7 +67,7 @@ function compareCommunes(a: ServiceCommuneRow, b: ServiceCommuneRow, sort: Commu
 }
 
 /** The communes in the chosen order. */
-export function sortCommunes(list: readonly ServiceCommuneRow[], sort: CommuneSort): ServiceCommuneRow[] {
+export function sortCommunes(list: readonly CommuneRow[], sort: CommuneSort): CommuneRow[] {
   return list.slice().sort((a, b) => compareCommunes(a, b, sort));
 }
 
@@ -81,7 +82,7 @@ export function nextSort(current: CommuneSort, key: CommuneSortKey): CommuneSort
   return { key, dir };
 }
 
-function indicatorCell(def: IndicatorDef, commune: ServiceCommuneRow): HTMLTableCellElement {
+function indicatorCell(def: IndicatorDef, commune: CommuneRow): HTMLTableCellElement {
   const value = commune.indicators[def.key];
   const basis = shareBasis(def, commune.indicators);
   return h('td', { class: 'num ind' + (value === 0 || value === null ? ' zero' : ''), 'data-field': def.key, title: basis || null }, [
@@ -95,7 +96,7 @@ function lastReport(at: string | null): string {
 }
 
 /** The province's figures for the window, each with its weekly trend (larger than the table's). */
-function trendCards(province: ServiceProvinceRow): HTMLElement {
+function trendCards(province: ProvinceRow): HTMLElement {
   return h(
     'ul',
     { class: 'trend-cards' },
@@ -121,7 +122,7 @@ function trendCards(province: ServiceProvinceRow): HTMLElement {
 
 /** Draws the province view: heading, summary, trends and the commune table. */
 export function renderServiceProvince(
-  view: IndicatorsView,
+  view: IndicatorAnswer,
   parts: { title: HTMLElement; summary: HTMLElement; trends: HTMLElement; sortNote: HTMLElement; table: HTMLTableElement },
   sort: CommuneSort,
   onSort: (key: CommuneSortKey) => void,
