@@ -68,7 +68,34 @@ async function registryCallCount(metrics: GatewayMetrics, result: string): Promi
   return values.find((v) => v.labels.result === result)?.value ?? 0;
 }
 
+/** A cache whose first read is held until the test lets it answer (what it read is what was there when it started). */
+class SlowFirstReadCache extends InMemoryRegistryCache {
+  release!: () => void;
+  private first = true;
+  override async get(key: RecordKey): Promise<CachedRecord | undefined> {
+    if (!this.first) return super.get(key);
+    this.first = false;
+    const seen = await super.get(key);
+    await new Promise<void>((resolve) => (this.release = resolve));
+    return seen;
+  }
+}
+
 describe('RecordReaderService', () => {
+  it('does not call the registry again for a read whose cache miss was seen before another fetch stored the record and ended', async () => {
+    const cache = new SlowFirstReadCache({ maxEntries: 100 });
+    const { registry, reader } = setup({}, cache);
+    // The late read starts first: its cache read sees nothing, and is held.
+    const late = reader.read(descriptor, SUBJECT, CONTEXT);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Meanwhile another read fetches the record, stores it and leaves the in-flight map.
+    expect((await reader.read(descriptor, SUBJECT, CONTEXT)).cache).toBe('MISS');
+    expect(registry.calls).toBe(1);
+    cache.release();
+    expect((await late).record.data).toEqual({ fullName: 'Nguyễn Văn An' });
+    expect(registry.calls).toBe(1);
+  });
+
   it('fetches a miss from the registry, stores it for the dataset max age, and serves the next read as a HIT', async () => {
     const { registry, cache, reader, metrics } = setup();
     const first = await reader.read(descriptor, SUBJECT, CONTEXT);

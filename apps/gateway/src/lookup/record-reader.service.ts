@@ -69,15 +69,21 @@ export class RecordReaderService {
     const id = recordKeyString(key);
     let pending = this.inFlight.get(id);
     if (!pending) {
+      const readFresh = async (): Promise<CachedRecord | undefined> => {
+        const cached = await this.cache.get(key);
+        return cached && !cached.invalidated && cached.freshUntil > Date.now() ? cached : undefined;
+      };
       pending = this.coordinator
         .coordinate(
           id,
-          () => this.fetch(key, descriptor, context),
-          async () => {
-            // Another instance fetched it meanwhile: take its result if it is fresh.
-            const cached = await this.cache.get(key);
-            return cached && !cached.invalidated && cached.freshUntil > Date.now() ? cached : undefined;
-          },
+          // Read the cache again before calling the registry: this request's first read may have
+          // started before another fetch of the record (here, or on another instance) stored it and
+          // ended after that fetch left `inFlight` / released its lock; without this second read it
+          // would call the registry a second time (seen: 2 calls for 200 concurrent lookups in CI).
+          // Costs one cache read per miss, none per hit.
+          async () => (await readFresh()) ?? this.fetch(key, descriptor, context),
+          // Another instance fetched it meanwhile: take its result if it is fresh.
+          readFresh,
         )
         .finally(() => this.inFlight.delete(id));
       this.inFlight.set(id, pending);
