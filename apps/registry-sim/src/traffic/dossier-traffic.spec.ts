@@ -157,7 +157,10 @@ describe('DossierTraffic', () => {
     // (withdrawn) may not have reached the gateway, so those dossiers may be missing there.
     expect(byDossier.size).toBeLessThanOrEqual(stats.dossiers.started);
     expect(byDossier.size).toBeGreaterThanOrEqual(stats.dossiers.started - stats.withdrawn);
-    expect(stats.dossiers.completed).toBe(completed.length);
+    // A last status (10) withdrawn by stop() may have reached the gateway without its 202 reaching
+    // the generator: complete at the gateway, not counted as completed (seen: 13 at the gateway, 9 counted).
+    expect(completed.length).toBeGreaterThanOrEqual(stats.dossiers.completed);
+    expect(completed.length).toBeLessThanOrEqual(stats.dossiers.completed + stats.withdrawn);
   });
 
   it('picks the same communes for the same seed', () => {
