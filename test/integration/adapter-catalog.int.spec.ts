@@ -42,6 +42,9 @@ async function startGateway(name: string): Promise<Instance> {
     KAFKA_BROKERS: brokers.join(','),
     MOTLAN_CACHE_SYNC_GROUP: `motlan-cache-sync-catalog-it-${name}`,
     MOTLAN_ADAPTER_CATALOG_TOPIC: TOPIC,
+    // An audit topic of its own too: the shared one holds every earlier suite's records, which each
+    // gateway's worker projections would replay from the start while the test runs.
+    MOTLAN_AUDIT_TOPIC: `${TOPIC}.audit`,
     // Dossier sync has its own suite (portal-sync.int.spec.ts); no worker here.
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     MOTLAN_ADAPTERS: 'none',

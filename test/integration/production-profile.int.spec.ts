@@ -35,6 +35,7 @@ let publisher: ChangeEventPublisher;
 let relay: ChangeEventRelay;
 let dataDir: string;
 let token: string;
+const AUDIT_TOPIC = `motlan.audit.v1.pp-${randomUUID().slice(0, 8)}`;
 const gateways: NestFastifyApplication[] = [];
 const urls: string[] = [];
 
@@ -44,6 +45,11 @@ async function startGateway(): Promise<string> {
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: brokers.join(','),
     MOTLAN_CACHE_SYNC_GROUP: GROUP,
+    // An audit topic of this run's own: on the shared broker the default one holds every earlier
+    // suite's records, and each gateway's worker projections (access log, indicators, data quality)
+    // replay it from the start, which kept the CPU busy while these tests measured (CI: 2 registry
+    // calls for 200 concurrent lookups, an older change event not consumed within 30 s).
+    MOTLAN_AUDIT_TOPIC: AUDIT_TOPIC,
     // Dossier sync has its own suite (portal-sync.int.spec.ts); no worker here.
     MOTLAN_PORTAL_SYNC_WORKER: 'false',
     // 200 concurrent lookups from one client: rate limits have their own suite (abuse.int.spec.ts).
