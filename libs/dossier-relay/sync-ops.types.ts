@@ -5,6 +5,7 @@
  * breaks the page's type check, and the erased imports put no server code in its bundle.
  */
 import type { GroupLagSnapshot, LagHistoryPoint, LagSnapshot } from '@motlan/consumer-lag/lag.types.js';
+import type { TerritoryScope } from '@motlan/vn-admin/territory-scope.types.js';
 
 export type SyncColour = 'GREEN' | 'YELLOW' | 'RED';
 
@@ -57,19 +58,27 @@ export interface ProvinceView {
   oldestPendingAgeMs: number | null;
 }
 
-/** GET /v1/ops/sync/provinces */
+/**
+ * GET /v1/ops/sync/provinces: the provinces in the token's scope (all 34 for a national token, its
+ * own for a province token, its commune's province holding that commune alone for a commune
+ * token); the totals count what is listed.
+ */
 export interface ProvincesAnswer {
   evaluatedAt: string;
   viewAsOf: string | null;
+  /** What the answer covers: the token's scope, narrowed by `province`. */
+  scope: TerritoryScope;
   thresholds: CommuneStatusThresholds;
   totals: { provinces: number; provincesAllGreen: number; communes: Record<SyncColour, number> };
   provinces: ProvinceView[];
 }
 
-/** GET /v1/ops/sync/communes?province=NN */
+/** GET /v1/ops/sync/communes?province=NN: the province's communes (a commune token's own alone). */
 export interface CommunesAnswer {
   evaluatedAt: string;
   viewAsOf: string | null;
+  /** A province scope, or a commune scope for a commune token. */
+  scope: Exclude<TerritoryScope, { level: 'national' }>;
   province: { code: string; name: string };
   communes: CommuneView[];
 }

@@ -4,6 +4,7 @@
  * (tsconfig.ops-page.json) types its answers with them, so a change here breaks the page's type
  * check, and the erased imports put no server code in its bundle.
  */
+import type { TerritoryScope } from '@motlan/vn-admin/territory-scope.types.js';
 
 export type ServiceColour = 'GREEN' | 'YELLOW' | 'RED' | 'SILENT';
 
@@ -55,7 +56,8 @@ export interface Indicators {
 
 export type Granularity = 'day' | 'week' | 'month' | 'total';
 
-export type ReportScope = { level: 'national' } | { level: 'province'; provinceCode: string } | { level: 'commune'; provinceCode: string; communeCode: string };
+/** The scope a report covers: what the token may read (libs/vn-admin/territory-scope.types.ts), narrowed by the query. */
+export type ReportScope = TerritoryScope;
 
 export interface SeriesPoint {
   /** First day of the period, YYYY-MM-DD. */

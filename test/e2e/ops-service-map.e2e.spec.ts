@@ -10,7 +10,9 @@
  * needed for each commune to be judged stays small on a shared machine. Four provinces have their
  * profile fixed so every colour shows: Cao Bằng silent (SILENT), Hà Nội as the national reports saw
  * it with one silent commune (RED), Đà Nẵng with overdue dossiers (YELLOW), Hồ Chí Minh City
- * serving well (GREEN). Leaves screenshots in .data/screenshots/ops-service-*.png.
+ * serving well (GREEN). The CSV buttons download the indicators shown, with the page's token. A
+ * province token's page reads only what its scope allows (no refusal in the audit trail).
+ * Leaves screenshots in .data/screenshots/ops-service-*.png.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -27,6 +29,7 @@ import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-s
 import { DossierTraffic } from '../../apps/registry-sim/src/traffic/dossier-traffic.js';
 import { reportingCommunes, withDefaults, type TrafficVariation } from '../../apps/registry-sim/src/traffic/service-variation.js';
 import { SeededRandom } from '../../apps/registry-sim/src/world/seeded-random.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
 import { ensureOpsPageBuilt } from '../support/ops-page-build.js';
@@ -88,6 +91,7 @@ let page: Page;
 let viewerToken: string;
 let provinceToken: string;
 let directory: VnAdminDirectory;
+let dataDir: string;
 let hanoiSilent: string;
 const pageProblems: string[] = [];
 const savedVnAdminDir = process.env.MOTLAN_VN_ADMIN_DIR;
@@ -114,6 +118,28 @@ const api = async <T>(p: string): Promise<T> => {
   return answer.body;
 };
 const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\u00a0/g, ' ').trim();
+/** A downloaded CSV: its first bytes, its header and its rows by column name. */
+interface Csv {
+  bom: number[];
+  columns: string[];
+  rows: Array<Record<string, string>>;
+  text: string;
+}
+function parseCsv(bytes: Buffer): Csv {
+  const text = bytes.subarray(3).toString('utf8');
+  const [header, ...lines] = text.trimEnd().split('\r\n');
+  const columns = header.split(',');
+  return { bom: [...bytes.subarray(0, 3)], columns, rows: lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v]))), text };
+}
+const CSV_COLUMNS = ['level', 'provinceCode', 'provinceName', 'communeCode', 'communeName', 'period', 'serviceColour', 'received'];
+
+/** Clicks a download button of the page and reads the file the browser saved. */
+async function downloadFrom(on: Page, selector: string): Promise<{ name: string; csv: Csv }> {
+  const [download] = await Promise.all([on.waitForEvent('download'), on.locator(selector).click()]);
+  const file = await download.path();
+  return { name: download.suggestedFilename(), csv: parseCsv(readFileSync(file)) };
+}
+
 /** "33 %" of a province's communes, as a tile writes it. */
 const wholePercent = (part: number, total: number) => (total ? `${Math.round((part / total) * 100)} %` : '\u2014');
 
@@ -122,7 +148,7 @@ beforeAll(() => ensureOpsPageBuilt(), 60_000);
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with "apt-get install -y chromium" (.ci/run does it)`);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-ops-service-'));
+  dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-ops-service-'));
   const vnAdminDir = path.join(dataDir, 'vn-admin');
   smallOfficialList(vnAdminDir, COMMUNES_PER_PROVINCE);
   // Read by the gateway's directory at start (restored in afterAll: other spec files share the process).
@@ -371,12 +397,46 @@ describe('/ops service map', () => {
     expect(pageProblems).toEqual([]);
   });
 
+  it("downloads the indicators shown as CSV with the page's token: the country view, then the open province by week", async () => {
+    const view = await api<IndicatorsView & { from: string; to: string }>('/v1/ops/indicators');
+    const country = await downloadFrom(page, '#service-export');
+    expect(country.name).toBe(`motlan-indicators-vn-${view.from}-${view.to}.csv`);
+    expect(country.csv.bom).toEqual([0xef, 0xbb, 0xbf]);
+    expect(country.csv.columns.slice(0, 8)).toEqual(CSV_COLUMNS);
+    // One row per province shown on the map, with its colour and its official Vietnamese name.
+    expect(country.csv.rows.map((r) => [r.provinceCode, r.serviceColour, r.period])).toEqual(
+      view.provinces.map((p) => [p.provinceCode, p.serviceColour, 'total']),
+    );
+    expect(country.csv.rows.find((r) => r.provinceCode === '01')!.provinceName).toBe('Thành phố Hà Nội');
+    expect(country.csv.text).toContain(',Thành phố Hồ Chí Minh,');
+    expect(await text('#service-export-note')).toBe(`Downloaded ${country.name} (UTF-8 CSV with the official names; the window and periods shown).`);
+
+    // Hà Nội is open (the tests above): its communes by week, as the province view shows them.
+    expect(await text('#service-province-title')).toContain('(01)');
+    const hanoi = await api<IndicatorsView & { from: string; to: string }>('/v1/ops/indicators?province=01&granularity=week');
+    const province = await downloadFrom(page, '#service-province-export');
+    expect(province.name).toBe(`motlan-indicators-01-${hanoi.from}-${hanoi.to}.csv`);
+    expect(province.csv.bom).toEqual([0xef, 0xbb, 0xbf]);
+    expect(province.csv.columns.slice(0, 8)).toEqual(CSV_COLUMNS);
+    const weeks = hanoi.provinces[0].series.map((p) => p.period);
+    expect(province.csv.rows).toHaveLength(COMMUNES_PER_PROVINCE * weeks.length);
+    expect(new Set(province.csv.rows.map((r) => r.period))).toEqual(new Set(weeks));
+    expect(new Set(province.csv.rows.map((r) => r.communeName))).toEqual(new Set(hanoi.communes!.map((c) => c.communeName)));
+    expect(province.csv.rows.every((r) => r.level === 'commune' && r.provinceCode === '01' && r.provinceName === 'Thành phố Hà Nội')).toBe(true);
+    expect(pageProblems).toEqual([]);
+  });
+
   it('shows a province monitoring centre its own province only, opened, the others as outlines', async () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'en-GB', timezoneId: 'Asia/Ho_Chi_Minh' });
     context.setDefaultTimeout(8000);
     const own = await context.newPage();
     const problems: string[] = [];
+    const asked: string[] = [];
     own.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    own.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/v1/')) asked.push(url.pathname + url.search);
+    });
     try {
       await own.goto(`${base}/ops#token=${encodeURIComponent(provinceToken)}`);
       await own.locator('#service-commune-table tbody tr[data-commune]').first().waitFor();
@@ -388,6 +448,43 @@ describe('/ops service map', () => {
       expect(((await own.locator('#service-note').textContent()) ?? '').trim()).toContain('This token reads province 79 only');
       expect(((await own.locator('#service-province-title').textContent()) ?? '').replace(/\u00a0/g, ' ')).toContain('(79)');
       expect(await own.locator('#service-commune-table tbody tr[data-commune]').count()).toBe(COMMUNES_PER_PROVINCE);
+
+      // The relay sections follow the scope: its province alone, no consumer lag (national), and
+      // nothing asked for that the token may not read, over two refreshes.
+      await own.locator('#province-table tbody tr[data-province="79"]').waitFor();
+      // A refused read would show here first: "forbidden" instead of "ok".
+      expect(await own.locator('body').getAttribute('data-connection')).toBe('ok');
+      const before = await own.locator('#updated-at').getAttribute('datetime');
+      await own.locator('#refresh-now').click();
+      await eventually('a second refresh', async () => ((await own.locator('#updated-at').getAttribute('datetime')) !== before ? true : undefined), 8000, 100);
+      expect(await own.locator('#province-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-province')))).toEqual(['79']);
+      expect(await own.locator('body').getAttribute('data-connection')).toBe('ok');
+      expect(((await own.locator('#lag-settings').textContent()) ?? '').trim()).toContain('reads province 79 only, so the lag is not shown');
+      expect(await own.locator('#lag-groups article').count()).toBe(0);
+      expect(((await own.locator('#province-sort-note').textContent()) ?? '').trim()).toMatch(/^This token reads province 79 only\./);
+      expect(asked.filter((p) => p.startsWith('/v1/ops/sync/lag'))).toEqual([]);
+      expect(asked.filter((p) => p.startsWith('/v1/ops/sync/provinces')).length).toBeGreaterThanOrEqual(2);
+      expect(asked.filter((p) => /[?&]province=(?!79\b)/.test(p))).toEqual([]);
+      await own.locator('#province-table tr[data-province="79"] [data-field="name"] button').click();
+      await own.locator('#commune-table tbody tr[data-commune]').first().waitFor();
+      expect(await own.locator('#commune-table tbody tr[data-commune]').count()).toBe(COMMUNES_PER_PROVINCE);
+      // No refusal on an ops route for this officer: a refusal made on purpose afterwards is the
+      // first and only one the trail holds (the trail keeps the order of the writes).
+      expect((await httpCall(base, 'GET', '/v1/ops/sync/communes?province=01', { token: provinceToken })).status).toBe(403);
+      const refusals = await eventually('the deliberate refusal in the audit trail', async () => {
+        const found = readAuditRecords(path.join(dataDir, 'audit')).filter(
+          (r) => r.type === 'refusal' && r.clientId === 'monitor-79' && String(r.route).startsWith('/v1/ops/'),
+        );
+        return found.length ? found : undefined;
+      });
+      expect(refusals.map((r) => [r.route, r.code])).toEqual([['/v1/ops/sync/communes', 'scope_province_mismatch']]);
+
+      // Its CSV of the country view is its province's communes.
+      const own79 = await downloadFrom(own, '#service-export');
+      expect(own79.name).toMatch(/^motlan-indicators-79-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+      expect(own79.csv.rows).toHaveLength(COMMUNES_PER_PROVINCE);
+      expect(own79.csv.rows.every((r) => r.level === 'commune' && r.provinceCode === '79' && r.provinceName === 'Thành phố Hồ Chí Minh')).toBe(true);
+      await own.screenshot({ path: path.join(SCREENSHOTS, 'ops-service-province-token.png'), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await context.close();

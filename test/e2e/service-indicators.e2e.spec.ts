@@ -3,8 +3,8 @@
  * trail, in-process worker) and the simulated registries and portal, driven over real HTTP. A
  * scenario with known counts in Hồ Chí Minh City gives exact indicators and colours, the same
  * after the gateway restarts (restored from its snapshot, then reading on); province and commune
- * tokens read only their own (403 problems, audited); the CSV carries the official names and sums
- * to the JSON; the metrics are per province.
+ * tokens read only their own (403 problems, audited), of the indicators and of the relay's sync
+ * figures alike; the CSV carries the official names and sums to the JSON; the metrics are per province.
  */
 import path from 'node:path';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
@@ -259,6 +259,95 @@ describe('GET /v1/ops/indicators', () => {
       expect.arrayContaining([
         expect.objectContaining({ clientId: 'monitor-79', code: 'scope_province_mismatch', status: 403 }),
         expect.objectContaining({ clientId: `monitor-${communeA.code}`, code: 'scope_commune_mismatch', status: 403 }),
+      ]),
+    );
+  });
+
+  it("scopes the relay's sync figures the same way: own province 200, another 403 (audited), the lag national only", async () => {
+    interface SyncProvince {
+      code: string;
+      name: string;
+      communes: number;
+      received: number;
+      delivered: number;
+    }
+    interface SyncProvinces {
+      scope: Report['scope'];
+      totals: { provinces: number; communes: Record<string, number> };
+      provinces: SyncProvince[];
+    }
+    interface SyncCommunes {
+      scope: Report['scope'];
+      province: { code: string; name: string };
+      communes: Array<{ code: string; received: number }>;
+    }
+    const sync = <T>(route: string, token: string, method: 'GET' | 'POST' = 'GET') => httpCall<T>(base, method, `/v1/ops/sync/${route}`, { token });
+    const colourTotal = (answer: SyncProvinces) => Object.values(answer.totals.communes).reduce((sum, n) => sum + n, 0);
+    // Every status delivered: the relay's figures hold still between the reads compared below.
+    await settledA();
+    await eventually('every status of province 79 delivered in the relay figures', async () => {
+      const row = (await sync<SyncProvinces>('provinces?province=79', tokens.national)).body.provinces[0];
+      return row.received >= 10 && row.delivered === row.received ? true : undefined;
+    });
+
+    // National: every province, any province's communes, the lag.
+    const national = await sync<SyncProvinces>('provinces', tokens.national);
+    expect(national.status).toBe(200);
+    expect(national.body.scope).toEqual({ level: 'national' });
+    expect(national.body.provinces).toHaveLength(34);
+    expect(colourTotal(national.body)).toBe(directory.communes().length);
+    const hcmRow = national.body.provinces.find((p) => p.code === '79')!;
+    // Statuses, not dossiers: commune A's 9 and commune B's.
+    expect(hcmRow.received).toBeGreaterThanOrEqual(10);
+    expect((await sync<SyncCommunes>('communes?province=01', tokens.national)).status).toBe(200);
+    expect((await sync<SyncProvinces>('provinces?province=01', tokens.national)).body.provinces.map((p) => p.code)).toEqual(['01']);
+    expect((await sync('lag', tokens.national)).status).toBe(200);
+
+    // Province 79: its own province only, the same row the national token sees.
+    const own = await sync<SyncProvinces>('provinces', tokens.hcm);
+    expect(own.status).toBe(200);
+    expect(own.body.scope).toEqual({ level: 'province', provinceCode: '79' });
+    expect(own.body.provinces).toEqual([hcmRow]);
+    expect(own.body.totals.provinces).toBe(1);
+    expect(colourTotal(own.body)).toBe(directory.communesOf('79').length);
+    expect((await sync<SyncProvinces>('provinces?province=79', tokens.hcm)).body.provinces).toEqual([hcmRow]);
+    const ownCommunes = await sync<SyncCommunes>('communes?province=79', tokens.hcm);
+    expect(ownCommunes.status).toBe(200);
+    expect(ownCommunes.body.scope).toEqual({ level: 'province', provinceCode: '79' });
+    expect(ownCommunes.body.communes.map((c) => c.code)).toEqual(directory.communesOf('79').map((c) => c.code));
+    expect(ownCommunes.body.communes.reduce((sum, c) => sum + c.received, 0)).toBe(hcmRow.received);
+    for (const route of ['communes?province=01', 'provinces?province=01', 'communes?province=99', 'lag']) {
+      const refused = await sync(route, tokens.hcm);
+      expect([route, refused.status, refused.headers.get('content-type')]).toEqual([route, 403, expect.stringMatching(/^application\/problem\+json/)]);
+      expect([route, refused.body]).toEqual([route, expect.objectContaining({ status: 403, code: 'scope_province_mismatch', detail: expect.any(String) })]);
+    }
+    const operator79 = await stack.token({ sub: 'operator-79', scope: 'ops:write', province: '79' });
+    for (const route of ['/v1/ops/sync/dead-letters/replay', '/v1/ops/registry-events/dead-letters/replay']) {
+      const refused = await httpCall(base, 'POST', route, { token: operator79 });
+      expect([route, refused.status, refused.body]).toEqual([route, 403, expect.objectContaining({ code: 'scope_province_mismatch' })]);
+    }
+
+    // Commune A: its commune alone, in its province's row and in the commune list.
+    const commune = await sync<SyncProvinces>('provinces', tokens.communeA);
+    expect(commune.body.scope).toEqual({ level: 'commune', provinceCode: '79', communeCode: communeA.code });
+    expect(commune.body.provinces).toEqual([expect.objectContaining({ code: '79', communes: 1, received: 9, delivered: 9 })]);
+    expect((await sync<SyncCommunes>('communes?province=79', tokens.communeA)).body.communes.map((c) => c.code)).toEqual([communeA.code]);
+    expect((await sync('communes?province=01', tokens.communeA)).body).toMatchObject({ status: 403, code: 'scope_province_mismatch' });
+    expect((await sync('lag', tokens.communeA)).body).toMatchObject({ status: 403, code: 'scope_commune_mismatch' });
+
+    const audited = await eventually('the sync refusals in the audit trail', async () => {
+      const refusals = readAuditRecords(path.join(dataDir, 'audit')).filter(
+        (r) => r.type === 'refusal' && String(r.route).startsWith('/v1/ops/') && r.route !== '/v1/ops/indicators' && String(r.code).startsWith('scope_'),
+      );
+      return refusals.length >= 8 ? refusals : undefined;
+    });
+    expect(audited).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ clientId: 'monitor-79', route: '/v1/ops/sync/communes', code: 'scope_province_mismatch', status: 403 }),
+        expect.objectContaining({ clientId: 'monitor-79', route: '/v1/ops/sync/provinces', code: 'scope_province_mismatch', status: 403 }),
+        expect.objectContaining({ clientId: 'monitor-79', route: '/v1/ops/sync/lag', code: 'scope_province_mismatch', status: 403 }),
+        expect.objectContaining({ clientId: 'operator-79', route: '/v1/ops/sync/dead-letters/replay', code: 'scope_province_mismatch', status: 403 }),
+        expect.objectContaining({ clientId: `monitor-${communeA.code}`, route: '/v1/ops/sync/lag', code: 'scope_commune_mismatch', status: 403 }),
       ]),
     );
   });

@@ -9,7 +9,7 @@ import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client } from '../auth/client-auth.guard.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
-import { resolveIndicatorScope } from '../service-indicators/indicator-scope.js';
+import { resolveTerritoryScope } from '../auth/territory-scope.js';
 import { DataQualityQueryDto } from './data-quality-query.dto.js';
 import { DATA_QUALITY_RETENTION_DAYS, DATA_QUALITY_WINDOW_DAYS, DataQualityService, type DataQualityAnswer } from './data-quality.service.js';
 
@@ -46,7 +46,7 @@ export class DataQualityController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataQualityAnswer | string> {
-    const scope = resolveIndicatorScope(query, client, this.directory);
+    const scope = resolveTerritoryScope(query, client, this.directory);
     const { from, to } = this.window(query);
     const answer = await this.dataQuality.report(scope, from, to);
     void reply.header('cache-control', 'no-store');

@@ -79,7 +79,7 @@ describe('the ops API of an api process (the view the workers published)', () =>
     const lag = await ops.lag();
     expect(lag.viewAsOf).toBe(at);
     expect(lag.groups[0]).toMatchObject({ group: 'motlan-portal-sync', status: 'OK', history: [{ totalLag: 0 }] });
-    const communes = await ops.communes(commune.provinceCode);
+    const communes = await ops.communes({ level: 'province', provinceCode: commune.provinceCode });
     expect(communes?.viewAsOf).toBe(at);
     expect(communes?.communes.find((c) => c.code === commune.code)).toMatchObject({ received: 5, delivered: 4, pending: 1, partitions: [2] });
     // Ages are judged now, not when the view was taken.

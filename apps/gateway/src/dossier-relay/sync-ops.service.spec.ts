@@ -88,9 +88,11 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
+const provinceScope = (provinceCode: string) => ({ level: 'province' as const, provinceCode });
+
 describe('SyncOpsService.communes (figures per commune of one province)', () => {
   it('lists every commune of the province, GREEN with zero figures, before any worker published a view', async () => {
-    const answer = await service.communes(hanoi.code);
+    const answer = await service.communes(provinceScope(hanoi.code));
     expect(answer).toMatchObject({ viewAsOf: null, evaluatedAt: new Date(NOW).toISOString(), province: { code: '01', name: directory.province('01')!.name } });
     expect(answer!.communes.map((c) => c.code)).toEqual(hanoi.communes.map((c) => c.code));
     for (const commune of answer!.communes) {
@@ -116,7 +118,7 @@ describe('SyncOpsService.communes (figures per commune of one province)', () => 
       figures(a.code, '01', { received: 200, delivered: 197, pending: 2, failed: 1, oldestPendingAt: NOW - 20 * MINUTE, pendingPartitions: [3] }),
       figures(b.code, '01', { received: 40, delivered: 40 }),
     ]);
-    const { communes, viewAsOf } = (await service.communes('01'))!;
+    const { communes, viewAsOf } = (await service.communes(provinceScope('01')))!;
     expect(viewAsOf).toBe(new Date(NOW - 3000).toISOString());
     const byCode = new Map(communes.map((row) => [row.code, row]));
     expect(byCode.get(a.code)).toEqual({
@@ -152,7 +154,7 @@ describe('SyncOpsService.communes (figures per commune of one province)', () => 
         syncGroup({ 2: 'STOP' }, ConsumerGroups.portalSync, 'motlan.some-other-topic.v1'),
       ],
     );
-    const byCode = new Map((await service.communes('01'))!.communes.map((row) => [row.code, row]));
+    const byCode = new Map((await service.communes(provinceScope('01')))!.communes.map((row) => [row.code, row]));
     expect(byCode.get(a.code)).toMatchObject({ status: 'RED', reasons: ['sync partition 0 is STALL'] });
     expect(byCode.get(b.code)).toMatchObject({ status: 'YELLOW', reasons: ['sync partition 1 lag keeps growing'] });
     expect(byCode.get(c.code)).toMatchObject({ status: 'GREEN', reasons: [] });
@@ -162,14 +164,14 @@ describe('SyncOpsService.communes (figures per commune of one province)', () => 
     const [inHanoi] = hanoi.communes;
     const [inSaigon] = saigon.communes;
     source.view = view([figures(inHanoi.code, '01', { received: 9, failed: 9 }), figures(inSaigon.code, '79', { received: 3, delivered: 3 })]);
-    const south = (await service.communes('79'))!;
+    const south = (await service.communes(provinceScope('79')))!;
     expect(south.province.code).toBe('79');
     expect(south.communes.map((c) => c.code)).toEqual(saigon.communes.map((c) => c.code));
     expect(south.communes.some((c) => c.code === inHanoi.code)).toBe(false);
     expect(south.communes.reduce((sum, c) => sum + c.received, 0)).toBe(3);
     expect(south.communes.every((c) => c.status === 'GREEN')).toBe(true);
-    expect(await service.communes('00')).toBeUndefined();
-    expect(await service.communes('99')).toBeUndefined();
+    expect(await service.communes(provinceScope('00'))).toBeUndefined();
+    expect(await service.communes(provinceScope('99'))).toBeUndefined();
   });
 });
 
@@ -244,5 +246,37 @@ describe('SyncOpsService.lag', () => {
     expect(lag.viewAsOf).toBe(new Date(NOW - 3000).toISOString());
     expect(lag.evaluatedAt).toBe(new Date(NOW - 3000).toISOString());
     expect(lag.groups).toEqual([group]);
+  });
+});
+
+describe("SyncOpsService scoped to a province or a commune (the token's scope)", () => {
+  beforeEach(() => {
+    const [a, b] = hanoi.communes;
+    const [s] = saigon.communes;
+    source.view = view([
+      figures(a.code, '01', { received: 100, delivered: 94, failed: 6 }),
+      figures(b.code, '01', { received: 10, delivered: 10 }),
+      figures(s.code, '79', { received: 7, delivered: 7 }),
+    ]);
+  });
+
+  it('lists only the province of a province scope, its totals counted from it alone', async () => {
+    const answer = await service.provinces(provinceScope('79'));
+    expect(answer.scope).toEqual({ level: 'province', provinceCode: '79' });
+    expect(answer.provinces.map((p) => p.code)).toEqual(['79']);
+    expect(answer.provinces[0]).toMatchObject({ communes: saigon.communes.length, received: 7, red: 0 });
+    expect(answer.totals).toEqual({ provinces: 1, provincesAllGreen: 1, communes: { GREEN: saigon.communes.length, YELLOW: 0, RED: 0 } });
+    expect((await service.provinces()).scope).toEqual({ level: 'national' });
+  });
+
+  it('holds one commune alone in a commune scope: its province row, the totals and the commune list', async () => {
+    const [a] = hanoi.communes;
+    const scope = { level: 'commune' as const, provinceCode: '01', communeCode: a.code };
+    const provinces = await service.provinces(scope);
+    expect(provinces.provinces).toEqual([expect.objectContaining({ code: '01', communes: 1, red: 1, green: 0, received: 100, failed: 6 })]);
+    expect(provinces.totals).toEqual({ provinces: 1, provincesAllGreen: 0, communes: { GREEN: 0, YELLOW: 0, RED: 1 } });
+    const communes = (await service.communes(scope))!;
+    expect(communes.scope).toEqual(scope);
+    expect(communes.communes.map((c) => c.code)).toEqual([a.code]);
   });
 });

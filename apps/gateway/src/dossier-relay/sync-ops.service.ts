@@ -7,6 +7,7 @@ import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import type { LagMonitorSettings } from '@motlan/consumer-lag/lag-settings.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { CommunesAnswer, CommuneView, LagAnswer, ProvincesAnswer, ProvinceView } from '@motlan/dossier-relay/sync-ops.types.js';
+import { communeInScope, type TerritoryScope } from '../auth/territory-scope.js';
 import type { OpsViewSource } from './ops-view.source.js';
 
 export type { CommuneView, ProvinceView } from '@motlan/dossier-relay/sync-ops.types.js';
@@ -20,6 +21,10 @@ export type { CommuneView, ProvinceView } from '@motlan/dossier-relay/sync-ops.t
  * The figures and the lag come from a worker (OpsViewSource): this process's own when it runs the
  * worker role, else the view the workers published last. Every answer says when that view was
  * taken (`viewAsOf`; null when no worker has published one yet); colours and ages are judged now.
+ *
+ * The provinces and communes are those of a scope (the token's, resolved by the controller:
+ * auth/territory-scope.ts): everything in an answer, totals included, is computed from the
+ * communes that scope may see.
  */
 export class SyncOpsService {
   constructor(
@@ -45,13 +50,17 @@ export class SyncOpsService {
     return { ...view.lag, viewAsOf: view.publishedAt };
   }
 
-  async provinces(): Promise<ProvincesAnswer> {
+  async provinces(scope: TerritoryScope = { level: 'national' }): Promise<ProvincesAnswer> {
     const now = Date.now();
     const view = await this.source.current();
     const figuresOf = figuresLookup(view);
     const partitionStatus = partitionStatusLookup(view);
-    const provinces = this.directory.provinces().map((province): ProvinceView => {
-      const communes = this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus));
+    const inScope = this.directory.provinces().filter((p) => scope.level === 'national' || p.code === scope.provinceCode);
+    const provinces = inScope.map((province): ProvinceView => {
+      const communes = this.directory
+        .communesOf(province.code)
+        .filter((c) => communeInScope(scope, c))
+        .map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus));
       const count = (colour: SyncColour) => communes.filter((c) => c.status === colour).length;
       const oldest = communes.reduce<number | null>(
         (max, c) => (c.oldestPendingAgeMs !== null && (max === null || c.oldestPendingAgeMs > max) ? c.oldestPendingAgeMs : max),
@@ -83,6 +92,7 @@ export class SyncOpsService {
     return {
       evaluatedAt: new Date(now).toISOString(),
       viewAsOf: view?.publishedAt ?? null,
+      scope,
       thresholds: this.thresholds,
       totals: { provinces: provinces.length, provincesAllGreen: provinces.filter((p) => p.green === p.communes).length, communes },
       provinces,
@@ -108,8 +118,9 @@ export class SyncOpsService {
     return out;
   }
 
-  async communes(provinceCode: string): Promise<CommunesAnswer | undefined> {
-    const province = this.directory.province(provinceCode);
+  /** The communes of a province (a province scope), or the one commune of a commune scope; undefined for a province the directory does not hold. */
+  async communes(scope: CommunesAnswer['scope']): Promise<CommunesAnswer | undefined> {
+    const province = this.directory.province(scope.provinceCode);
     if (!province) return undefined;
     const now = Date.now();
     const view = await this.source.current();
@@ -118,8 +129,12 @@ export class SyncOpsService {
     return {
       evaluatedAt: new Date(now).toISOString(),
       viewAsOf: view?.publishedAt ?? null,
+      scope,
       province: { code: province.code, name: province.name },
-      communes: this.directory.communesOf(province.code).map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus)),
+      communes: this.directory
+        .communesOf(province.code)
+        .filter((c) => communeInScope(scope, c))
+        .map((c) => this.communeView(c.code, c.name, now, figuresOf(c.code), partitionStatus)),
     };
   }
 

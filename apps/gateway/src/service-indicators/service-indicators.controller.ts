@@ -11,7 +11,7 @@ import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import { SyncOpsService } from '../dossier-relay/sync-ops.service.js';
 import { IndicatorsQueryDto } from './indicators-query.dto.js';
-import { resolveIndicatorScope } from './indicator-scope.js';
+import { resolveTerritoryScope } from '../auth/territory-scope.js';
 import { DEFAULT_WINDOW_DAYS, ServiceIndicatorsService, type IndicatorAnswer } from './service-indicators.service.js';
 
 /** Service indicators and colours for the monitoring centres (docs/service-indicators.md). */
@@ -52,7 +52,7 @@ export class ServiceIndicatorsController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IndicatorAnswer | string> {
-    const scope = resolveIndicatorScope(query, client, this.directory);
+    const scope = resolveTerritoryScope(query, client, this.directory);
     const { from, to } = this.window(query);
     const answer = await this.indicators.report(scope, from, to, query.granularity ?? 'total', (codes) => this.syncOps.relayHealth(codes));
     void reply.header('cache-control', 'no-store');

@@ -3,13 +3,20 @@
  * browser code (no framework): the skeleton is ops.html, every figure is put in as text. First the
  * service indicators (service-map.ts, service-province.ts), then the dossier sync, the consumer lag
  * and the registry adapters.
+ *
+ * A token bound to a province or commune reads only that (docs/service-indicators.md, "Who reads
+ * what on /v1/ops"): the page learns the scope from the answers and never asks for what the scope
+ * excludes — the consumer lag (national), another province's communes — so an officer's page
+ * causes no scope refusal; the sections show the scoped answer and say so. (The adapter section
+ * still asks /v1/adapters, which needs adapters:read, and says so when the token lacks it.)
  */
 import type { CommunesAnswer, LagAnswer, ProvincesAnswer, ProvinceView, SyncColour } from '@motlan/dossier-relay/sync-ops.types.js';
 import type { DataQualityAnswer } from '@motlan/data-quality/data-quality-report.types.js';
 import type { IndicatorAnswer } from '@motlan/service-indicators/indicator-report.types.js';
+import type { TerritoryScope } from '@motlan/vn-admin/territory-scope.types.js';
 import { adapterProblemText, loadAdapters, renderAdapters, type AdapterEntry } from './adapters.js';
 import { DATA_QUALITY_PATH, dataQualityProblemText, renderDataQuality } from './data-quality.js';
-import { api, ApiError, describeProblem, forgetToken, keepToken, token } from './api.js';
+import { api, ApiError, describeProblem, download, forgetToken, keepToken, token } from './api.js';
 import { $, append, badge, h, keepingFocus, numCell } from './dom.js';
 import { clock, duration, num, percent } from './format.js';
 import { groupCard, lagSettingsText } from './lag.js';
@@ -29,6 +36,8 @@ type SortDir = 'asc' | 'desc';
 interface PageState {
   lastSuccessAt: number | null;
   lag: LagAnswer | null;
+  /** What the token may read, from the last provinces answer (null until one came). */
+  scope: TerritoryScope | null;
   provinces: ProvincesAnswer | null;
   communes: CommunesAnswer | null;
   adapters: AdapterEntry[] | null;
@@ -55,6 +64,7 @@ interface PageState {
 const state: PageState = {
   lastSuccessAt: null,
   lag: null,
+  scope: null,
   provinces: null,
   communes: null,
   adapters: null,
@@ -109,23 +119,49 @@ function refresh(): Promise<void> {
   }
   const selected = state.selected;
   const serviceSelected = state.serviceSelected;
+  // The relay's provinces first: their scope says whether this token may read the consumer lag
+  // (national tokens only) and whether the province drilled into is one it may read. Likewise the
+  // service indicators' scope for the province opened on the map. A read the scope excludes is
+  // not made (a refusal would be audited against the officer for nothing).
+  const provincesRead = settle(api<ProvincesAnswer>('/v1/ops/sync/provinces'));
+  const lagRead = provincesRead.then((p) => (p.value && p.value.scope.level === 'national' ? settle(api<LagAnswer>('/v1/ops/sync/lag')) : NOT_READ));
+  const communesRead = provincesRead.then((p) =>
+    selected && p.value && p.value.provinces.some((row) => row.code === selected)
+      ? settle(api<CommunesAnswer>('/v1/ops/sync/communes?province=' + encodeURIComponent(selected)))
+      : NOT_READ,
+  );
+  const serviceRead = settle(api<IndicatorAnswer>('/v1/ops/indicators'));
+  const serviceProvinceRead = serviceRead.then((s) =>
+    serviceSelected && s.value && (s.value.scope.level === 'national' || s.value.scope.provinceCode === serviceSelected)
+      ? settle(api<IndicatorAnswer>(provinceIndicatorsPath(serviceSelected)))
+      : NOT_READ,
+  );
   state.running = Promise.all([
-    settle(api<LagAnswer>('/v1/ops/sync/lag')),
-    settle(api<ProvincesAnswer>('/v1/ops/sync/provinces')),
-    settle(selected ? api<CommunesAnswer>('/v1/ops/sync/communes?province=' + encodeURIComponent(selected)) : Promise.resolve(null)),
+    lagRead,
+    provincesRead,
+    communesRead,
     settle(loadAdapters()),
-    settle(api<IndicatorAnswer>('/v1/ops/indicators')),
-    settle(serviceSelected ? api<IndicatorAnswer>(provinceIndicatorsPath(serviceSelected)) : Promise.resolve(null)),
+    serviceRead,
+    serviceProvinceRead,
     settle(api<DataQualityAnswer>(DATA_QUALITY_PATH)),
   ])
     .then(([lag, provinces, communes, adapters, service, serviceProvince, dataQuality]) => {
-      const failed = [lag.error, provinces.error].filter((e): e is ApiError => e !== null);
+      const failed = [provinces.error, lag.error].filter((e): e is ApiError => e !== null);
       state.problem = failed.length ? failed[0] : null;
+      if (provinces.value) {
+        state.provinces = provinces.value;
+        state.scope = provinces.value.scope;
+        // Out of the scope, the lag is not read: nothing of it stays on screen.
+        if (state.scope.level !== 'national') state.lag = null;
+      }
       if (lag.value) state.lag = lag.value;
-      if (provinces.value) state.provinces = provinces.value;
       if (!failed.length) state.lastSuccessAt = Date.now();
       if (communes.value && communes.value.province.code === state.selected) state.communes = communes.value;
-      else if (communes.error && communes.error.status === 404) selectProvince(null, false);
+      else if (communes.error && (communes.error.status === 403 || communes.error.status === 404)) selectProvince(null, false);
+      else if (selected && selected === state.selected && provinces.value && !provinces.value.provinces.some((row) => row.code === selected)) {
+        // A province this token does not read (one chosen with another token in this tab): closed, not asked for.
+        selectProvince(null, false);
+      }
       if (adapters.value) {
         state.adapters = adapters.value;
         state.adaptersProblem = '';
@@ -165,6 +201,9 @@ interface Settled<T> {
   error: ApiError | null;
 }
 
+/** A read the page did not make (the token's scope excludes it, or nothing is chosen). */
+const NOT_READ: Settled<never> = { value: null, error: null };
+
 /** A read that never rejects: its value, or why it failed. */
 function settle<T>(read: Promise<T>): Promise<Settled<T>> {
   return read.then(
@@ -185,9 +224,10 @@ function takeService(service: Settled<IndicatorAnswer>, province: Settled<Indica
   if (service.value) {
     state.service = service.value;
     state.serviceProblem = '';
-    // A province or commune token reads one province: open it, there is nothing else to choose.
+    // A province or commune token reads one province: open it, there is nothing else to choose
+    // (and a province chosen in this tab with another token is not this one's).
     const scoped = service.value.scope.level !== 'national' ? service.value.scope.provinceCode : undefined;
-    if (scoped && !state.serviceSelected) selectServiceProvince(scoped, true);
+    if (scoped && state.serviceSelected !== scoped) selectServiceProvince(scoped, true);
   } else if (service.error) {
     const e = service.error;
     state.serviceProblem =
@@ -279,6 +319,15 @@ function renderSummary(): void {
 }
 
 function renderLag(): void {
+  const scope = state.scope;
+  if (scope && scope.level !== 'national') {
+    $('lag-settings').textContent =
+      'The consumer groups\u2019 lag is national (the relay\u2019s infrastructure, no province of its own): this token reads ' +
+      scopeWords(scope) +
+      ' only, so the lag is not shown.';
+    $('lag-groups').replaceChildren();
+    return;
+  }
   const data = state.lag;
   if (!data) return;
   $('lag-settings').textContent = lagSettingsText(data.settings || {});
@@ -290,6 +339,13 @@ function renderLag(): void {
   });
 }
 
+/** "province 79" or "commune 25747 (province 79)": what a scoped token reads, in words. */
+function scopeWords(scope: TerritoryScope): string {
+  if (scope.level === 'national') return 'every province';
+  if (scope.level === 'province') return 'province ' + scope.provinceCode;
+  return 'commune ' + scope.communeCode + ' (province ' + scope.provinceCode + ')';
+}
+
 // ---- Service indicators ----
 
 function provinceNames(): Map<string, string> {
@@ -299,6 +355,7 @@ function provinceNames(): Map<string, string> {
 function renderService(): void {
   const note = $('service-note');
   const data = state.service;
+  $<HTMLButtonElement>('service-export').disabled = !data;
   if (!data) {
     note.textContent = state.serviceProblem || 'Waiting for the service indicators…';
     return;
@@ -323,6 +380,7 @@ function renderServiceCommunes(): void {
   }
   section.hidden = false;
   const data = state.serviceProvince;
+  $<HTMLButtonElement>('service-province-export').disabled = !data;
   const table = $<HTMLTableElement>('service-commune-table');
   if (!data) {
     const known = state.service && state.service.provinces.find((p) => p.provinceCode === state.serviceSelected);
@@ -354,6 +412,7 @@ function sortServiceBy(key: CommuneSortKey): void {
 function selectServiceProvince(code: string | null, load: boolean): void {
   state.serviceSelected = code;
   state.serviceProvince = null;
+  $('service-province-export-note').textContent = '';
   state.serviceSort = DEFAULT_COMMUNE_SORT;
   if (code) sessionStorage.setItem(SERVICE_PROVINCE_KEY, code);
   else sessionStorage.removeItem(SERVICE_PROVINCE_KEY);
@@ -373,6 +432,36 @@ function selectServiceProvince(code: string | null, load: boolean): void {
       $('service-province-summary').textContent = 'The communes could not be read (' + describeProblem(ApiError.from(e)) + ').';
     },
   );
+}
+
+// ---- CSV exports: the indicators shown, as the API gives them ----
+
+/** The API's CSV of what a view shows: the same scope, window and periods. */
+function csvPath(view: IndicatorAnswer, province: string | null): string {
+  const query = new URLSearchParams();
+  if (province) query.set('province', province);
+  query.set('from', view.from);
+  query.set('to', view.to);
+  query.set('granularity', view.granularity);
+  query.set('format', 'csv');
+  return '/v1/ops/indicators?' + query.toString();
+}
+
+/** Downloads the CSV with the page's token (a plain link could not carry it), saying how it went. */
+function exportCsv(button: HTMLButtonElement, note: HTMLElement, path: string | null): void {
+  if (!path || button.getAttribute('aria-busy') === 'true') return;
+  button.setAttribute('aria-busy', 'true');
+  note.textContent = 'Downloading the CSV\u2026';
+  download(path, 'text/csv', 'motlan-indicators.csv')
+    .then(
+      (name) => {
+        note.textContent = 'Downloaded ' + name + ' (UTF-8 CSV with the official names; the window and periods shown).';
+      },
+      (e: unknown) => {
+        note.textContent = 'The CSV could not be downloaded (' + describeProblem(ApiError.from(e)) + ').';
+      },
+    )
+    .finally(() => button.removeAttribute('aria-busy'));
 }
 
 // ---- Provinces ----
@@ -438,6 +527,7 @@ function renderProvinces(): void {
   const table = $<HTMLTableElement>('province-table');
   const column = PROVINCE_COLUMNS.find((c) => c.key === state.sort.key);
   $('province-sort-note').textContent =
+    (data.scope.level !== 'national' ? 'This token reads ' + scopeWords(data.scope) + ' only. ' : '') +
     (column
       ? 'Sorted by ' + column.label + (state.sort.dir === 'asc' ? ', lowest first.' : ', highest first.')
       : 'Sorted worst first: most RED communes, then most YELLOW, then lowest share of GREEN.') +
@@ -664,6 +754,16 @@ function start(): void {
     state.sort = { key: 'worst', dir: 'asc' };
     renderProvinces();
   });
+  const countryExport = $<HTMLButtonElement>('service-export');
+  countryExport.addEventListener('click', () => exportCsv(countryExport, $('service-export-note'), state.service ? csvPath(state.service, null) : null));
+  const provinceExport = $<HTMLButtonElement>('service-province-export');
+  provinceExport.addEventListener('click', () =>
+    exportCsv(
+      provinceExport,
+      $('service-province-export-note'),
+      state.serviceProvince && state.serviceSelected ? csvPath(state.serviceProvince, state.serviceSelected) : null,
+    ),
+  );
   $('service-province-close').addEventListener('click', () => {
     const code = state.serviceSelected;
     selectServiceProvince(null, false);

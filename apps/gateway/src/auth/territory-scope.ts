@@ -1,6 +1,8 @@
 import { ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError } from '@motlan/errors/domain-error.js';
-import type { ReportScope } from '@motlan/service-indicators/indicator-report.js';
+import type { TerritoryScope } from '@motlan/vn-admin/territory-scope.types.js';
 import type { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
+
+export type { TerritoryScope } from '@motlan/vn-admin/territory-scope.types.js';
 
 /** The token claims that narrow what a client may read. */
 export interface ScopedClient {
@@ -9,13 +11,14 @@ export interface ScopedClient {
 }
 
 /**
- * What a client may read of the indicators, and what it asked for: a national token (no
- * `province` or `commune` claim) reads any scope; a province token only its province (and its
- * communes); a commune token only its commune. Asking for more is a 403 problem — the filter
- * audits every refusal — never a silently narrowed answer that would look like the whole.
+ * What a client may read of the figures kept per commune (the ops routes: service indicators, data
+ * quality, the relay's sync figures), and what it asked for: a national token (no `province` or
+ * `commune` claim) reads any scope; a province token only its province (and its communes); a
+ * commune token only its commune. Asking for more is a 403 problem — the filter audits every
+ * refusal — never a silently narrowed answer that would look like the whole.
  * @throws ForbiddenError scope_province_mismatch | scope_commune_mismatch; NotFoundError unknown_province | unknown_commune; InvalidRequestError validation_failed
  */
-export function resolveIndicatorScope(query: { province?: string; commune?: string }, client: ScopedClient, directory: VnAdminDirectory): ReportScope {
+export function resolveTerritoryScope(query: { province?: string; commune?: string }, client: ScopedClient, directory: VnAdminDirectory): TerritoryScope {
   const ownCommune = client.communeCode;
   const ownProvince = client.communeCode ? directory.commune(client.communeCode)?.provinceCode : client.provinceCode;
   if (ownCommune && query.commune && query.commune !== ownCommune) {
@@ -52,4 +55,27 @@ export function resolveIndicatorScope(query: { province?: string; commune?: stri
   }
   if (province) return { level: 'province', provinceCode: province.code };
   return { level: 'national' };
+}
+
+/**
+ * For what belongs to no province — the consumer groups' lag, the replay of a whole dead-letter
+ * topic: only a national token (neither claim) may read or do it. A token bound to a commune or a
+ * province is refused with the code it would get for another province or commune, so a client
+ * handles one family of refusals, audited like the others.
+ * @throws ForbiddenError scope_commune_mismatch (a `commune` claim) | scope_province_mismatch (a `province` claim)
+ */
+export function requireNationalScope(client: ScopedClient, what: string): void {
+  if (client.communeCode) {
+    throw new ForbiddenError(ErrorCodes.scopeCommuneMismatch, `${what} is national: this token reads commune ${client.communeCode} only`);
+  }
+  if (client.provinceCode) {
+    throw new ForbiddenError(ErrorCodes.scopeProvinceMismatch, `${what} is national: this token reads province ${client.provinceCode} only`);
+  }
+}
+
+/** Whether a commune's figures are within the scope. */
+export function communeInScope(scope: TerritoryScope, commune: { code: string; provinceCode: string }): boolean {
+  if (scope.level === 'national') return true;
+  if (scope.level === 'province') return commune.provinceCode === scope.provinceCode;
+  return commune.code === scope.communeCode;
 }
