@@ -1,6 +1,7 @@
 /**
- * Settings of the lag monitor: defaults, the environment variables the gateway reads them from,
- * and their checks. Documented for operators in docs/sync-monitoring.md.
+ * Settings of the lag monitor: defaults and their checks. The gateway reads them from the
+ * MOTLAN_LAG_* variables with its one configuration reader (apps/gateway/src/config/gateway.config.ts);
+ * documented for operators in docs/sync-monitoring.md.
  */
 import type { LagMonitorSettings } from './lag.types.js';
 
@@ -12,14 +13,6 @@ export const DEFAULT_LAG_SETTINGS: Readonly<LagMonitorSettings> = Object.freeze(
   allowance: 100,
   stopAfterMs: 120_000,
   historyMs: 3_600_000,
-});
-
-export const LAG_SETTINGS_ENV: Readonly<Record<keyof LagMonitorSettings, string>> = Object.freeze({
-  intervalMs: 'MOTLAN_LAG_INTERVAL_MS',
-  windowMs: 'MOTLAN_LAG_WINDOW_MS',
-  allowance: 'MOTLAN_LAG_ALLOWANCE',
-  stopAfterMs: 'MOTLAN_LAG_STOP_AFTER_MS',
-  historyMs: 'MOTLAN_LAG_HISTORY_MS',
 });
 
 /**
@@ -45,25 +38,4 @@ export function validateLagSettings(settings: LagMonitorSettings): LagMonitorSet
   }
   if (problems.length > 0) throw new RangeError(`Invalid lag monitor settings: ${problems.join('; ')}`);
   return settings;
-}
-
-/**
- * The settings from MOTLAN_LAG_* variables (unset or empty = default), validated. A value that is
- * not a whole decimal number is refused with the variable's name, rather than silently defaulted.
- */
-export function lagSettingsFromEnv(env: Record<string, string | undefined> = process.env): LagMonitorSettings {
-  const settings = { ...DEFAULT_LAG_SETTINGS };
-  for (const key of Object.keys(LAG_SETTINGS_ENV) as (keyof LagMonitorSettings)[]) {
-    const name = LAG_SETTINGS_ENV[key];
-    const raw = env[name]?.trim();
-    if (!raw) continue;
-    if (!/^\d+$/.test(raw)) throw new RangeError(`${name} must be a whole number ≥ 0 (got "${raw}")`);
-    settings[key] = Number(raw);
-  }
-  try {
-    return validateLagSettings(settings);
-  } catch (error) {
-    const names = Object.values(LAG_SETTINGS_ENV).join(', ');
-    throw new RangeError(`${(error as Error).message} (from ${names})`);
-  }
 }

@@ -5,6 +5,7 @@ import {
   KeyedRelay,
   RelayHeaders,
   RelayTransientError,
+  type KeyedRelayOptions,
   type KeyedRelayStats,
   type RelayAnswer,
   type RelayOutcome,
@@ -16,19 +17,11 @@ import { PortalClient, PortalUnavailableError, type PortalDeliveryResult, type P
 import { toPortalDate } from './portal-dates.js';
 import type { SyncOutcome } from './sync-outcome.js';
 
-export interface PortalSyncWorkerOptions {
-  /** Deadline of one delivery call. */
-  deliveryTimeoutMs: number;
-  /** Attempts in place (short backoff) before a transient failure goes to the retry topic. */
-  inlineAttempts: number;
-  inlineBackoffMs: number;
-  /** Attempts in all (in place ones included) before a status goes to the dead-letter topic. */
-  maxAttempts: number;
-  /** Base of the exponential backoff between attempts from the retry topic. */
-  retryBackoffMs: number;
-  /** Longest pause between two checks while the portal is down. */
-  outageBackoffMaxMs: number;
-}
+/** The relay's delivery settings (deadline, attempts, backoffs); the portal worker names its own topics and groups. */
+export type PortalSyncWorkerOptions = Pick<
+  KeyedRelayOptions,
+  'deliveryTimeoutMs' | 'inlineAttempts' | 'inlineBackoffMs' | 'maxAttempts' | 'retryBackoffMs' | 'outageBackoffMaxMs'
+>;
 
 /** Headers of a status waiting in the retry topic (the relay's). */
 export const RetryHeaders = RelayHeaders;

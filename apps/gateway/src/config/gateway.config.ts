@@ -10,6 +10,7 @@ import { defaultInstanceId } from '@motlan/audit/audit-chain.js';
 import { SIMULATOR_PORT_OFFSETS } from '@motlan/contracts/simulator-ports.js';
 import type { KeyedRelayOptions } from '@motlan/event-log/keyed-relay.js';
 import { Topics } from '@motlan/events/topics.js';
+import { DEFAULT_LAG_SETTINGS } from '@motlan/consumer-lag/lag-settings.js';
 import { loadKafkaSettings, type KafkaSettings } from '@motlan/events/kafka-settings.js';
 import { defaultProcedureCatalogFile, PROCEDURE_CATALOG_ENV } from '@motlan/procedure-catalog/catalog-file.js';
 import { loadServiceIndicatorsConfig, type ServiceIndicatorsConfig } from '../service-indicators/service-indicators.config.js';
@@ -312,11 +313,11 @@ export function loadGatewayConfig(variables: Env = process.env): GatewayConfig {
       },
     },
     lagMonitor: {
-      intervalMs: env.int('MOTLAN_LAG_INTERVAL_MS', 5000, 100, 600000),
-      windowMs: env.int('MOTLAN_LAG_WINDOW_MS', 60000, 500, 3600000),
-      allowance: env.int('MOTLAN_LAG_ALLOWANCE', 100, 0, 100_000_000),
-      stopAfterMs: env.int('MOTLAN_LAG_STOP_AFTER_MS', 120000, 1000, 86400000),
-      historyMs: env.int('MOTLAN_LAG_HISTORY_MS', 3600000, 10000, 7 * 86400000),
+      intervalMs: env.int('MOTLAN_LAG_INTERVAL_MS', DEFAULT_LAG_SETTINGS.intervalMs, 100, 600000),
+      windowMs: env.int('MOTLAN_LAG_WINDOW_MS', DEFAULT_LAG_SETTINGS.windowMs, 500, 3600000),
+      allowance: env.int('MOTLAN_LAG_ALLOWANCE', DEFAULT_LAG_SETTINGS.allowance, 0, 100_000_000),
+      stopAfterMs: env.int('MOTLAN_LAG_STOP_AFTER_MS', DEFAULT_LAG_SETTINGS.stopAfterMs, 1000, 86400000),
+      historyMs: env.int('MOTLAN_LAG_HISTORY_MS', DEFAULT_LAG_SETTINGS.historyMs, 10000, 7 * 86400000),
     },
     serviceIndicators: serviceIndicators(env, variables),
     communeThresholds: {
