@@ -40,6 +40,8 @@ export interface Consent {
  * with their own token. It works once and expires soon; approving it creates the consent.
  */
 export interface ConsentRequest {
+  /** `crq_` + 22 base64url characters (128 random bits): the `jti` of its signed form, binding that to this one request. */
+  id: string;
   /** 8 characters of {@link REQUEST_CODE_ALPHABET}: read aloud or typed by the citizen. */
   code: string;
   /** The only citizen who may approve it. */
@@ -95,6 +97,10 @@ export const REQUEST_CODE_PATTERN = new RegExp(`^[${REQUEST_CODE_ALPHABET}]{8}$`
 
 export function newConsentId(): string {
   return `cns_${randomBytes(16).toString('base64url')}`;
+}
+
+export function newConsentRequestId(): string {
+  return `crq_${randomBytes(16).toString('base64url')}`;
 }
 
 /** 31^8 ≈ 8.5·10^11 codes; a code only opens a request to its own subject, and lives minutes. */
@@ -185,6 +191,8 @@ export function parseConsentRequest(value: unknown): ConsentRequest | null {
   if (!datasets || !isString(r.validUntil) || !isString(r.clientId) || !isNullableString(r.officerId) || !isString(r.createdAt) || !isString(r.expiresAt))
     return null;
   return {
+    // Requests stored before they had an id (they live minutes) take their code as one: only their code approves them.
+    id: isString(r.id) ? r.id : r.code,
     code: r.code,
     subjectId: r.subjectId,
     procedure: r.procedure,

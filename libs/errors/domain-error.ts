@@ -94,6 +94,7 @@ export const ErrorCodes = {
   consentNotFound: 'consent_not_found',
   consentLimitReached: 'consent_limit_reached',
   consentRequestNotFound: 'consent_request_not_found',
+  consentRequestInvalid: 'consent_request_invalid',
   communeRequired: 'commune_required',
   noEForm: 'no_eform',
   registryUnavailable: 'registry_unavailable',

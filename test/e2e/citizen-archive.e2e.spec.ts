@@ -224,6 +224,10 @@ describe("the citizen's archive", () => {
     expect((await share(evidenceItem.id, { validUntil: new Date(Date.now() + 31 * DAY).toISOString() })).body.code).toBe('validation_failed');
     expect((await share(evidenceItem.id, { validUntil: new Date(Date.now() - 1000).toISOString() })).body.code).toBe('validation_failed');
     expect((await share(evidenceItem.id, { communeCode: '99999' })).body.code).toBe('validation_failed');
+    // An hour that does not exist: refused, not rolled over to the next day.
+    const rolledOver = await share(evidenceItem.id, { validUntil: `${new Date(Date.now() + 5 * DAY).toISOString().slice(0, 10)}T24:00:00Z` });
+    expect(rolledOver.status).toBe(400);
+    expect(rolledOver.body.code).toBe('validation_failed');
     const foreign = await share(evidenceItem.id, {}, citizenB);
     expect(foreign.status).toBe(404);
     expect(foreign.body.code).toBe('archive_item_not_found');
@@ -234,7 +238,9 @@ describe("the citizen's archive", () => {
     const made = await share(evidenceItem.id, { dossierId: shareDossier });
     const redeemed = await redeem(made.body.reference, shareDossier);
     expect(redeemed.status).toBe(200);
-    const refused = await redeem(made.body.reference, shareDossier, otherCommune);
+    // A client of its own: the citizen's log counts refusals per client, reason and hour in one entry, named by its first attempt.
+    const stranger = await stack.clients.issue({ sub: `one-stop-00007-${run}`, scope: 'population:read archive:redeem', commune: '00007' });
+    const refused = await redeem(made.body.reference, shareDossier, stranger);
     expect(refused.status).toBe(403);
 
     const requestId = redeemed.headers.get('x-request-id');
@@ -253,13 +259,21 @@ describe("the citizen's archive", () => {
       expect.objectContaining<Partial<CitizenActionAuditRecord>>({ type: 'citizen_action', action: 'archive_share', objectId: made.body.id, subjectId: a }),
     );
 
-    const entry = await eventually('the redemption in the access log', async () => {
-      const log = await httpCall<{ entries: Array<{ reference: string; shareId: string | null; outcome: string }> }>(base, 'GET', '/v1/me/access-log', {
-        token: citizenA,
+    type LogEntry = { reference: string; shareId: string | null; outcome: string; refusal: string | null; client: { id: string }; count: number };
+    const logEntry = (reference: string | null) =>
+      eventually(`access log entry ${reference}`, async () => {
+        const log = await httpCall<{ entries: LogEntry[] }>(base, 'GET', '/v1/me/access-log?limit=100', { token: citizenA });
+        return log.body.entries.find((e) => e.reference === reference);
       });
-      return log.body.entries.find((e) => e.reference === requestId);
+    expect(await logEntry(requestId)).toMatchObject({ shareId: made.body.id, outcome: 'answered', refusal: null });
+    // The refused attempt is in the citizen's log too: who tried, why it was refused, and which share it named.
+    expect(await logEntry(refused.headers.get('x-request-id'))).toMatchObject({
+      shareId: made.body.id,
+      outcome: 'refused',
+      refusal: 'share_invalid',
+      client: { id: `one-stop-00007-${run}` },
+      count: 1,
     });
-    expect(entry).toMatchObject({ shareId: made.body.id, outcome: 'answered' });
   });
 
   it('deletes an item: gone from the list, its shares withdrawn; another citizen cannot delete it', async () => {

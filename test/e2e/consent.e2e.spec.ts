@@ -6,13 +6,17 @@
  */
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
+import path from 'node:path';
+import type { AuditEntry, AuditRecord, CitizenActionAuditRecord } from '@motlan/audit/audit-record.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { DevCitizenTokenIssuer } from '@motlan/auth/citizen-token.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
+import { ConsentRequestSigner } from '@motlan/consent/consent-request-signer.js';
+import { EvidenceKeyStore } from '@motlan/evidence/evidence-key-store.js';
 import { SyncLifecycle } from '../../apps/gateway/src/dossier-relay/sync-lifecycle.service.js';
 import type { RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
 import type { RegistryName } from '../../apps/registry-sim/src/registries/sim-dataset.js';
+import { readAuditRecords } from '../support/audit-trail.js';
 import { eventually } from '../support/eventually.js';
 import { httpCall } from '../support/http.js';
 import { simSamples } from '../support/sim-control.js';
@@ -33,13 +37,25 @@ interface ConsentBody extends Problem {
   origin: { kind: string };
 }
 interface RequestBody extends Problem {
+  id: string;
   code: string;
   link: string;
   expiresAt: string;
   datasets: unknown[];
   officerId: string | null;
+  communeName: string | null;
+  procedureName: string | null;
+  signedRequest: string;
+  signedLink: string;
   status?: string;
   consentId?: string | null;
+}
+
+/** The JWS with one claim of its payload changed, header and signature kept (what a forger without the key can do). */
+function withClaim(jws: string, name: string, value: unknown): string {
+  const [header, payload, signature] = jws.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return `${header}.${Buffer.from(JSON.stringify({ ...claims, [name]: value })).toString('base64url')}.${signature}`;
 }
 
 let sim: RunningRegistrySim;
@@ -188,6 +204,9 @@ describe('a sensitive lookup without a legal basis', () => {
       { validUntil: new Date(Date.now() + 400 * DAY).toISOString() },
       { validUntil: new Date(Date.now() - DAY).toISOString() },
       { communeCode: '99999' },
+      // Days and hours that do not exist: refused, not rolled over into a later end than the citizen wrote.
+      { validUntil: `${new Date().getUTCFullYear() + 1}-02-30T10:00:00+07:00` },
+      { validUntil: `${new Date(Date.now() + 5 * DAY).toISOString().slice(0, 10)}T24:00:00Z` },
     ]) {
       const answer = await give(citizenA, body);
       expect(answer.status).toBe(400);
@@ -221,7 +240,18 @@ describe('consent asked for at the counter', () => {
 
     const shown = await httpCall<RequestBody>(base, 'GET', `/v1/me/consent-requests/${code}`, { token: citizenA });
     expect(shown.status).toBe(200);
-    expect(shown.body).toMatchObject({ code, datasets: BIRTH, officerId: 'officer-counter', communeCode: '00004' });
+    // What it asks, with the names the citizen reads beside the codes.
+    expect(shown.body).toMatchObject({
+      code,
+      datasets: BIRTH,
+      officerId: 'officer-counter',
+      clientId: 'one-stop-00004',
+      communeCode: '00004',
+      communeName: 'Phường Ba Đình',
+      procedure: PROCEDURE,
+      procedureName: expect.stringMatching(/^Chứng thực bản sao/),
+      expiresAt: asked.body.expiresAt,
+    });
 
     const approved = await httpCall<ConsentBody>(base, 'POST', `/v1/me/consent-requests/${code}/approve`, { token: citizenA });
     expect(approved.status).toBe(201);
@@ -233,6 +263,125 @@ describe('consent asked for at the counter', () => {
     const status = await httpCall<RequestBody>(base, 'GET', `/v1/consent-requests/${code}`, { token: clerk });
     expect(status.body).toMatchObject({ status: 'approved', consentId: approved.body.id });
     expect((await lookup(a, approved.body.id)).status).toBe(200);
+  });
+
+  it('is also given in a signed form, approved once with the citizen token after its signature and content are checked', async () => {
+    const asked = await askAtCounter(base, a);
+    expect(asked.status).toBe(201);
+    const { code, signedRequest } = asked.body;
+    expect(asked.body.signedLink).toBe(`/v1/me/consent-requests/${code}#request=${signedRequest}`);
+    // A JWT of the gateway's evidence keys, under its own typ, saying what the request asks.
+    const header = JSON.parse(Buffer.from(signedRequest.split('.')[0], 'base64url').toString('utf8')) as { typ: string; kid: string };
+    expect(header.typ).toBe('motlan-consent-request+jwt');
+    const jwks = await httpCall<{ keys: Array<{ kid: string }> }>(base, 'GET', '/.well-known/jwks.json');
+    expect(jwks.body.keys.map((k) => k.kid)).toContain(header.kid);
+    const claims = JSON.parse(Buffer.from(signedRequest.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ jti: asked.body.id, sub: a, code, procedure: PROCEDURE, communeCode: '00004', datasets: BIRTH, clientId: 'one-stop-00004' });
+    expect(claims.exp).toBe(Math.floor(Date.parse(asked.body.expiresAt) / 1000));
+
+    const show = (token: string, request: unknown) => httpCall<RequestBody>(base, 'POST', '/v1/me/consent-requests/signed', { token, body: { request } });
+    const approve = (token: string, request: unknown) =>
+      httpCall<ConsentBody>(base, 'POST', '/v1/me/consent-requests/signed/approve', { token, body: { request } });
+
+    // Altered, or not a consent request of this gateway: refused, and nothing is used up.
+    const lookedUp = await lookup(a, (await give(citizenA, {})).body.id);
+    const refusals: Array<[string, unknown, number, string, string?]> = [
+      ['other datasets', withClaim(signedRequest, 'datasets', [{ registry: 'civil-status', dataset: 'marriage' }]), 403, 'consent_request_invalid', 'tampered'],
+      ['a later validity', withClaim(signedRequest, 'validUntil', new Date(Date.now() + 300 * DAY).toISOString()), 403, 'consent_request_invalid', 'tampered'],
+      ['another commune', withClaim(signedRequest, 'communeCode', '00007'), 403, 'consent_request_invalid', 'tampered'],
+      ['the citizen changed', withClaim(signedRequest, 'sub', b), 403, 'consent_request_invalid', 'tampered'],
+      ['evidence of the same keys', (lookedUp.body as { evidence?: string }).evidence, 403, 'consent_request_invalid', 'tampered'],
+      ['a client token', clerk, 403, 'consent_request_invalid', 'tampered'],
+      ['not a JWS', 'K7M4QX2P', 400, 'validation_failed'],
+      ['not a string', 42, 400, 'validation_failed'],
+      ['nothing', undefined, 400, 'validation_failed'],
+    ];
+    for (const [what, request, status, problem, reason] of refusals) {
+      for (const call of [show, approve]) {
+        const answer = await call(citizenA, request);
+        expect({ what, status: answer.status, code: answer.body.code, reason: answer.body.reason }).toEqual({ what, status, code: problem, reason });
+      }
+    }
+    // Another citizen holding the genuine token cannot see or approve it.
+    expect((await show(citizenB, signedRequest)).body).toMatchObject({ code: 'consent_request_invalid', reason: 'other_subject' });
+    expect((await approve(citizenB, signedRequest)).body).toMatchObject({ code: 'consent_request_invalid', reason: 'other_subject' });
+
+    const shown = await show(citizenA, signedRequest);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: asked.body.id, code, datasets: BIRTH, communeName: 'Phường Ba Đình', officerId: 'officer-counter' });
+    const approved = await approve(citizenA, signedRequest);
+    expect(approved.status).toBe(201);
+    expect(approved.body).toMatchObject({ status: 'active', origin: { kind: 'counter-request', clientId: 'one-stop-00004', officerId: 'officer-counter' } });
+    // Once: neither the token nor the code approves it again.
+    const again = await approve(citizenA, signedRequest);
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('consent_request_not_found');
+    expect((await httpCall(base, 'POST', `/v1/me/consent-requests/${code}/approve`, { token: citizenA })).status).toBe(404);
+    const status = await httpCall<RequestBody>(base, 'GET', `/v1/consent-requests/${code}`, { token: clerk });
+    expect(status.body).toMatchObject({ status: 'approved', consentId: approved.body.id });
+    expect((await lookup(a, approved.body.id)).status).toBe(200);
+
+    // Approved by code first: its signed form is spent too.
+    const byCode = await askAtCounter(base, a);
+    expect((await httpCall(base, 'POST', `/v1/me/consent-requests/${byCode.body.code}/approve`, { token: citizenA })).status).toBe(201);
+    expect((await approve(citizenA, byCode.body.signedRequest)).body.code).toBe('consent_request_not_found');
+  });
+
+  it('refuses a genuinely signed request that does not say what the gateway holds for it', async () => {
+    const asked = await askAtCounter(base, a);
+    // Signed with the gateway's own key (as only someone holding it could): the same request id and code, a wider scope.
+    const signer = new ConsentRequestSigner({ issuer: 'urn:motlan:gateway', keys: apps[0].get(EvidenceKeyStore) });
+    const claims = JSON.parse(Buffer.from(asked.body.signedRequest.split('.')[1], 'base64url').toString('utf8')) as { iat: number };
+    const wider = await signer.sign({
+      id: asked.body.id,
+      code: asked.body.code,
+      subjectId: a,
+      procedure: PROCEDURE,
+      dossierId: null,
+      communeCode: '00004',
+      datasets: [...BIRTH, { registry: 'judicial-records', dataset: 'criminal-record' }],
+      validUntil: new Date(Date.now() + 7 * DAY).toISOString(),
+      clientId: 'one-stop-00004',
+      officerId: 'officer-counter',
+      createdAt: new Date(claims.iat * 1000).toISOString(),
+      expiresAt: asked.body.expiresAt,
+    });
+    const refused = await httpCall<Problem>(base, 'POST', '/v1/me/consent-requests/signed/approve', { token: citizenA, body: { request: wider } });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'consent_request_invalid', reason: 'mismatch' });
+    // The request itself is untouched: its own signed form still approves it.
+    const approved = await httpCall<ConsentBody>(base, 'POST', '/v1/me/consent-requests/signed/approve', {
+      token: citizenA,
+      body: { request: asked.body.signedRequest },
+    });
+    expect(approved.status).toBe(201);
+  });
+
+  it('writes the ask and the approval to the audit trail as acts of the citizen', async () => {
+    const asked = await askAtCounter(base, a);
+    const approved = await httpCall<ConsentBody>(base, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizenA });
+    expect(approved.status).toBe(201);
+    // Read from the trail itself (the embedded audit log): written before each answer left.
+    const acts = readAuditRecords<CitizenActionAuditRecord>(path.join(dataDir, 'audit')).filter(
+      (r) => r.type === 'citizen_action' && r.objectId === asked.body.code,
+    );
+    expect(acts).toEqual([
+      expect.objectContaining({
+        action: 'consent_request',
+        subjectId: a,
+        clientId: 'one-stop-00004',
+        communeCode: '00004',
+        requestId: asked.headers.get('x-request-id'),
+      }),
+      expect.objectContaining({
+        action: 'consent_approve',
+        subjectId: a,
+        clientId: null,
+        communeCode: '00004',
+        relatedId: approved.body.id,
+        requestId: approved.headers.get('x-request-id'),
+      }),
+    ]);
   });
 
   it('needs a commune-bound client with scope consents:request', async () => {
@@ -272,6 +421,13 @@ describe('consent asked for at the counter', () => {
     const late = await httpCall<Problem>(shortBase, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizen });
     expect(late.status).toBe(404);
     expect(late.body.code).toBe('consent_request_not_found');
+    // Its signed form says it has expired.
+    const lateSigned = await httpCall<Problem>(shortBase, 'POST', '/v1/me/consent-requests/signed/approve', {
+      token: citizen,
+      body: { request: asked.body.signedRequest },
+    });
+    expect(lateSigned.status).toBe(403);
+    expect(lateSigned.body).toMatchObject({ code: 'consent_request_invalid', reason: 'expired' });
     expect((await httpCall<{ consents: unknown[] }>(shortBase, 'GET', '/v1/me/consents', { token: citizen })).body.consents).toEqual([]);
   });
 });

@@ -116,4 +116,29 @@ describe('consents shared by every instance (production: Redis)', () => {
     expect(status.body.status).toBe('approved');
     expect((await lookup(one, status.body.consentId)).status).toBe(200);
   });
+
+  it('a signed counter request made on one instance is checked and approved on the other, once, by code or token', async () => {
+    const asked = await httpCall<{ id: string; code: string; signedRequest: string }>(one, 'POST', '/v1/consent-requests', {
+      token: clerk,
+      body: { subjectId: subject, procedure: '2.000815', datasets: BIRTH, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    expect(asked.status).toBe(201);
+    // The other instance reads the request back from Redis, id included, and checks the signature against the shared keys.
+    const shown = await httpCall<{ id: string; code: string }>(two, 'POST', '/v1/me/consent-requests/signed', {
+      token: citizen,
+      body: { request: asked.body.signedRequest },
+    });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: asked.body.id, code: asked.body.code });
+    const approvals = await Promise.all([
+      httpCall(two, 'POST', '/v1/me/consent-requests/signed/approve', { token: citizen, body: { request: asked.body.signedRequest } }),
+      httpCall(one, 'POST', '/v1/me/consent-requests/signed/approve', { token: citizen, body: { request: asked.body.signedRequest } }),
+      httpCall(two, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizen }),
+      httpCall(one, 'POST', `/v1/me/consent-requests/${asked.body.code}/approve`, { token: citizen }),
+    ]);
+    expect(approvals.map((a) => a.status).sort()).toEqual([201, 404, 404, 404]);
+    const status = await httpCall<{ status: string; consentId: string }>(one, 'GET', `/v1/consent-requests/${asked.body.code}`, { token: clerk });
+    expect(status.body.status).toBe('approved');
+    expect((await lookup(two, status.body.consentId)).status).toBe(200);
+  });
 });

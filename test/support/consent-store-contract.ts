@@ -4,7 +4,7 @@
  * by their own citizen and kept once made, retention, counter requests that expire and are used at
  * most once, even by concurrent approvals.
  */
-import { consentFromRequest, newConsentId, newRequestCode, type Consent, type ConsentRequest } from '@motlan/consent/consent.js';
+import { consentFromRequest, newConsentId, newConsentRequestId, newRequestCode, type Consent, type ConsentRequest } from '@motlan/consent/consent.js';
 import type { ConsentStore } from '@motlan/consent/consent-store.port.js';
 
 export interface ConsentStoreUnderTest {
@@ -43,6 +43,7 @@ export function consent(subjectId: string, createdAt: number, extra: Partial<Con
 
 export function request(subjectId: string, createdAt: number, ttlMs: number): ConsentRequest {
   return {
+    id: newConsentRequestId(),
     code: newRequestCode(),
     subjectId,
     procedure: '2.000815',
@@ -129,6 +130,8 @@ export function consentStoreContract(make: (options: ConsentStoreFactoryOptions)
     expect(await store.getRequest(r.code)).toEqual(r);
     expect(await store.getRequest(newRequestCode())).toBeNull();
     expect(await store.approvedConsentId(r.code)).toBeNull();
+    // Read back whole, id included (its signed form is checked against it), by another instance too.
+    expect(await (await current.reopen()).getRequest(r.code)).toEqual(r);
     const created = consentFromRequest(r, newConsentId(), now);
     expect(await store.approveRequest(r.code, created)).toBe(true);
     expect(await store.get(created.id)).toEqual(created);

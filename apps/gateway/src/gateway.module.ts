@@ -49,6 +49,7 @@ import { PrefillService } from './prefill/prefill.service.js';
 import { CitizenAuthGuard } from './access-log/citizen-auth.guard.js';
 import { ConsentRequestsController } from './consent/consent-requests.controller.js';
 import { ConsentService } from './consent/consent.service.js';
+import { ConsentRequestSigner } from '@motlan/consent/consent-request-signer.js';
 import { MeConsentsController } from './consent/me-consents.controller.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
 import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
@@ -207,14 +208,16 @@ function apiProviders(config: GatewayConfig): Provider[] {
     },
     {
       provide: ConsentService,
-      inject: [ConsentStore, PurposeCatalog, VnAdminDirectory, AuditSink],
-      useFactory: (store: ConsentStore, purposes: PurposeCatalog, directory: VnAdminDirectory, audit: AuditSink) =>
+      inject: [ConsentStore, PurposeCatalog, VnAdminDirectory, AuditSink, EvidenceKeyStore],
+      useFactory: (store: ConsentStore, purposes: PurposeCatalog, directory: VnAdminDirectory, audit: AuditSink, keys: EvidenceKeyStore) =>
         new ConsentService(
           store,
           purposes,
           directory,
           { requestTtlSec: config.consent.requestTtlSec, maxValidityDays: config.consent.maxValidityDays, linkBase: config.consent.linkBase },
           audit,
+          // Counter requests are signed with the evidence keys: published, rotated and revocable (decision 0009).
+          new ConsentRequestSigner({ issuer: config.evidence.issuer, keys }),
         ),
     },
   ];

@@ -346,7 +346,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lag per consumer group and partition (offsets, time lag, OK/WARN/STALL/STOP, group OK/WARN/ERR) with recent history */
+        /**
+         * Lag per consumer group and partition (offsets, time lag, OK/WARN/STALL/STOP, group OK/WARN/ERR) with recent history
+         * @description The relay infrastructure, national: a token with a `province` or `commune` claim is refused (403).
+         */
         get: operations["OpsController_lag"];
         put?: never;
         post?: never;
@@ -363,7 +366,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per province: communes GREEN / YELLOW / RED, share of GREEN, received / delivered / pending / failed statuses */
+        /**
+         * Per province: communes GREEN / YELLOW / RED, share of GREEN, received / delivered / pending / failed statuses
+         * @description A national token reads the 34 provinces (or the one `province` names); a token with a `province` claim its province only, one with a `commune` claim its commune only (its province row holds that commune alone). The totals count what is listed; `scope` says what that is.
+         */
         get: operations["OpsController_provinces"];
         put?: never;
         post?: never;
@@ -380,7 +386,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per commune of one province: colour with the reasons, and its figures */
+        /**
+         * Per commune of one province: colour with the reasons, and its figures
+         * @description A token with a `province` claim reads its own province only, one with a `commune` claim its own commune only (the list holds that commune alone); a national token any province.
+         */
         get: operations["OpsController_communes"];
         put?: never;
         post?: never;
@@ -399,7 +408,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send every dead-lettered dossier status not replayed before back to the portal sync (once the cause is fixed) */
+        /**
+         * Send every dead-lettered dossier status not replayed before back to the portal sync (once the cause is fixed)
+         * @description Replays the whole topic, every province's statuses: a token with a `province` or `commune` claim is refused (403).
+         */
         post: operations["OpsController_replay"];
         delete?: never;
         options?: never;
@@ -520,6 +532,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/consent-requests/signed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a signed counter request asks you to consent to (the QR code or link the clerk showed), checked, before you approve it
+         * @description The gateway checks the signature and that the request says what it holds for it. The citizen's app can also check the signature itself against /.well-known/jwks.json (typ motlan-consent-request+jwt).
+         */
+        post: operations["MeConsentsController_showSigned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/consent-requests/signed/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a signed counter request: creates the consent it names, once its signature and content are checked (once, and only by the citizen it names) */
+        post: operations["MeConsentsController_approveSigned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/consent-requests/{code}/approve": {
         parameters: {
             query?: never;
@@ -547,8 +596,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Ask a citizen at the counter for a consent: answers a short code and a link the citizen approves with their own token
-         * @description Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The request expires after MOTLAN_CONSENT_REQUEST_TTL_SEC (15 minutes), works once, and only the citizen named in subjectId can approve it. Once approved, the citizen sees the consent's id in GET /v1/me/consents and gives it to the clerk, whose software sends it in X-Consent-Ref.
+         * Ask a citizen at the counter for a consent: answers a short code, and the request signed by the gateway, which the citizen approves with their own token
+         * @description Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The answer holds an 8-character `code` (the citizen types it, or opens `link`) and `signedRequest`, the request signed by the gateway (compact JWT, typ motlan-consent-request+jwt, verifiable against /.well-known/jwks.json; `signedLink` carries it in its fragment) to show, e.g. as a QR code. The citizen approves with their citizen token, by code (POST /v1/me/consent-requests/{code}/approve) or by the signed request (POST /v1/me/consent-requests/signed/approve, refused if it was altered). The request expires after MOTLAN_CONSENT_REQUEST_TTL_SEC (15 minutes), works once, and only the citizen named in subjectId can approve it. The clerk never needs the consent id from the citizen: this software reads GET /v1/consent-requests/{code} until it answers `approved` with the `consentId`, and sends that in X-Consent-Ref.
          */
         post: operations["ConsentRequestsController_ask"];
         delete?: never;
@@ -671,7 +720,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send every dead-lettered registry delivery (record events, corrections) not replayed before back to the relay */
+        /**
+         * Send every dead-lettered registry delivery (record events, corrections) not replayed before back to the relay
+         * @description National: a token with a `province` or `commune` claim is refused (403).
+         */
         post: operations["RegistryEventsOpsController_replay"];
         delete?: never;
         options?: never;
@@ -1529,6 +1581,11 @@ export interface components {
              */
             validUntil: string;
             /**
+             * @description The request's id: the `jti` of its signed form
+             * @example crq_Xk2v9QmT3pLw8rYz1aBcDe
+             */
+            id: string;
+            /**
              * @description 8 characters (no 0/O, 1/I/L): the citizen types it or opens the link
              * @example K7M4QX2P
              */
@@ -1550,6 +1607,23 @@ export interface components {
             clientId: string;
             /** @example officer-001 */
             officerId: string | null;
+            /**
+             * @description The commune's name, for the citizen to read (null if unknown)
+             * @example Phường Ba Đình
+             */
+            communeName: string | null;
+            /**
+             * @description The procedure's name in the catalog in force (null when the request names no procedure, or the catalog no longer has it)
+             * @example Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm quyền của Việt Nam cấp hoặc chứng nhận
+             */
+            procedureName: string | null;
+        };
+        SignedConsentRequestBodyDto: {
+            /**
+             * @description The request's `signedRequest` (or the part of its `signedLink` after `#request=`): a compact JWT the gateway signed, typ motlan-consent-request+jwt, verifiable against /.well-known/jwks.json
+             * @example eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6Im1vdGxhbi1jb25zZW50LXJlcXVlc3Qrand0In0.eyJjb2RlIjoiSzdNNFFYMlAiLCJ...
+             */
+            request: string;
         };
         CreateConsentRequestDto: {
             /**
@@ -1584,6 +1658,67 @@ export interface components {
              * @example officer-001
              */
             officerId?: string;
+        };
+        CreatedConsentRequestDto: {
+            /** @example 2.000815 */
+            procedure: string | null;
+            /** @example null */
+            dossierId: string | null;
+            /** @example 00004 */
+            communeCode: string;
+            datasets: components["schemas"]["ConsentDatasetDto"][];
+            /**
+             * @description Until when the consent lasts
+             * @example 2027-01-31T10:00:00.000Z
+             */
+            validUntil: string;
+            /**
+             * @description The request's id: the `jti` of its signed form
+             * @example crq_Xk2v9QmT3pLw8rYz1aBcDe
+             */
+            id: string;
+            /**
+             * @description 8 characters (no 0/O, 1/I/L): the citizen types it or opens the link
+             * @example K7M4QX2P
+             */
+            code: string;
+            /**
+             * @description Where the citizen approves it (MOTLAN_CONSENT_LINK_BASE + code)
+             * @example /v1/me/consent-requests/K7M4QX2P
+             */
+            link: string;
+            /**
+             * @description It cannot be approved after this (MOTLAN_CONSENT_REQUEST_TTL_SEC, 15 minutes)
+             * @example 2026-11-23T02:30:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @description Client system that asked
+             * @example commune-00004
+             */
+            clientId: string;
+            /** @example officer-001 */
+            officerId: string | null;
+            /**
+             * @description The commune's name, for the citizen to read (null if unknown)
+             * @example Phường Ba Đình
+             */
+            communeName: string | null;
+            /**
+             * @description The procedure's name in the catalog in force (null when the request names no procedure, or the catalog no longer has it)
+             * @example Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm quyền của Việt Nam cấp hoặc chứng nhận
+             */
+            procedureName: string | null;
+            /**
+             * @description The request signed by the gateway (compact JWT, typ motlan-consent-request+jwt, signed with its evidence keys, verifiable against /.well-known/jwks.json): claims iss, iat, exp (the expiry), jti (the id), sub (the citizen asked), code, procedure, dossierId, communeCode, datasets, validUntil, clientId, officerId. Show it (e.g. as a QR code); the citizen approves it with POST /v1/me/consent-requests/signed/approve
+             * @example eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6Im1vdGxhbi1jb25zZW50LXJlcXVlc3Qrand0In0.eyJjb2RlIjoiSzdNNFFYMlAiLCJ...
+             */
+            signedRequest: string;
+            /**
+             * @description The link with the signed request in its fragment (never sent to a server): `link` + `#request=` + signedRequest
+             * @example /v1/me/consent-requests/K7M4QX2P#request=eyJhbGciOiJFZERTQSIs...
+             */
+            signedLink: string;
         };
         ConsentRequestStatusDto: {
             /** @example K7M4QX2P */
@@ -3618,7 +3753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            /** @description `missing_scope`; `scope_province_mismatch` / `scope_commune_mismatch`: the token is bound to a province or commune (claim `province` or `commune`), and this belongs to no province */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3653,19 +3788,31 @@ export interface operations {
     };
     OpsController_provinces: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 2-digit (2025) province code: only that province */
+                province?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The provinces with their colour counts and figures */
+            /** @description The provinces in scope with their colour counts and figures */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description province is not 2 digits: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid bearer token: `token_missing`, `token_invalid`, `token_expired`, `token_audience`, `token_issuer`, `token_algorithm`, `token_lifetime`, `key_unknown`, `token_revoked` */
             401: {
@@ -3676,8 +3823,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            /** @description `missing_scope` (ops:read), `scope_province_mismatch` (a province or commune token asking for another province) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No province with that code: `unknown_province` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3721,7 +3877,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The communes of the province with their colour, reasons and figures */
+            /** @description The communes of the province in scope with their colour, reasons and figures */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3746,7 +3902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            /** @description `missing_scope` (ops:read), `scope_province_mismatch` (a province or commune token asking for another province) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3813,7 +3969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            /** @description `missing_scope`; `scope_province_mismatch` / `scope_commune_mismatch`: the token is bound to a province or commune (claim `province` or `commune`), and this belongs to no province */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,6 +4614,204 @@ export interface operations {
             };
         };
     };
+    MeConsentsController_showSigned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedConsentRequestBodyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRequestDto"];
+                };
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_invalid` with `reason`: `tampered` (not a consent request signed by this gateway: altered, another kind of token, an unknown or revoked key), `expired`, `other_subject` (it asks another citizen), `mismatch` (it does not say what the gateway holds for it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_not_found`: the request it names is no longer pending (approved already, or expired) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MeConsentsController_approveSigned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedConsentRequestBodyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid citizen token (a client token is refused too): `token_missing`, `token_invalid`, `token_expired`, `token_revoked`, ... */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_invalid` with `reason`: `tampered` (not a consent request signed by this gateway: altered, another kind of token, an unknown or revoked key), `expired`, `other_subject` (it asks another citizen), `mismatch` (it does not say what the gateway holds for it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `consent_request_not_found`: the request it names is no longer pending (approved already, or expired) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the gateway accepts: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the rate limit (of the client, or of refused requests without a valid token from one address): `rate_limited`; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     MeConsentsController_approve: {
         parameters: {
             query?: never;
@@ -4546,7 +4900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConsentRequestDto"];
+                    "application/json": components["schemas"]["CreatedConsentRequestDto"];
                 };
             };
             /** @description Invalid request: `validation_failed` (with `invalidParams`), `malformed_body`, `body_too_deep` */
@@ -5405,7 +5759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The token lacks the scope the route needs: `missing_scope` (with `requiredScope`) */
+            /** @description `missing_scope`; `scope_province_mismatch` / `scope_commune_mismatch`: the token is bound to a province or commune (claim `province` or `commune`), and this belongs to no province */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -5,10 +5,10 @@ import type { FastifyRequest } from 'fastify';
 import { ARCHIVE_ITEM_ID_PATTERN, SHARE_REFERENCE_PATTERN } from '@motlan/citizen-archive/archive-item.js';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { validateFlatDto } from '../common/validation.js';
+import { IsDateTimeWithOffset } from '../consent/date-time-with-offset.js';
 
 const DOSSIER = /^[\w.\-/:]{1,64}$/;
 const COMMUNE = /^\d{5}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export class ArchiveItemIdParamDto {
   @Matches(ARCHIVE_ITEM_ID_PATTERN, { message: 'id must be an archive item id (arc_…)' })
@@ -34,8 +34,7 @@ export class CreateShareDto {
     example: '2026-12-20T17:00:00+07:00',
     description: 'Until when (RFC 3339 date-time); in the future, at most MOTLAN_ARCHIVE_SHARE_MAX_DAYS (30) days ahead',
   })
-  @IsString()
-  @Matches(DATE_TIME, { message: 'validUntil must be a date-time with offset (2026-12-20T17:00:00+07:00)' })
+  @IsDateTimeWithOffset({ message: 'validUntil must be a date-time with offset (2026-12-20T17:00:00+07:00), naming a real day and time' })
   validUntil!: string;
 }
 

@@ -5,7 +5,7 @@ import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client } from '../auth/client-auth.guard.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblems, BODY_PROBLEMS, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
-import { ConsentRequestCodeParamDto, ConsentRequestDto, ConsentRequestStatusDto, CreateConsentRequestDto } from './consent.dto.js';
+import { ConsentRequestCodeParamDto, ConsentRequestStatusDto, CreateConsentRequestDto, CreatedConsentRequestDto } from './consent.dto.js';
 import { ConsentService } from './consent.service.js';
 
 /** Scope of a commune's software that asks citizens for consent at the counter. */
@@ -21,13 +21,18 @@ export class ConsentRequestsController {
   @Post()
   @RequireScope(CONSENT_REQUEST_SCOPE)
   @ApiOperation({
-    summary: 'Ask a citizen at the counter for a consent: answers a short code and a link the citizen approves with their own token',
+    summary:
+      'Ask a citizen at the counter for a consent: answers a short code, and the request signed by the gateway, which the citizen approves with their own token',
     description:
-      'Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The request expires after ' +
-      'MOTLAN_CONSENT_REQUEST_TTL_SEC (15 minutes), works once, and only the citizen named in subjectId can approve it. Once approved, the citizen ' +
-      "sees the consent's id in GET /v1/me/consents and gives it to the clerk, whose software sends it in X-Consent-Ref.",
+      'Needs scope consents:request and a token bound to a commune (claim `commune`): the consent is for that commune. The answer holds an ' +
+      '8-character `code` (the citizen types it, or opens `link`) and `signedRequest`, the request signed by the gateway (compact JWT, typ ' +
+      'motlan-consent-request+jwt, verifiable against /.well-known/jwks.json; `signedLink` carries it in its fragment) to show, e.g. as a QR code. ' +
+      'The citizen approves with their citizen token, by code (POST /v1/me/consent-requests/{code}/approve) or by the signed request ' +
+      '(POST /v1/me/consent-requests/signed/approve, refused if it was altered). The request expires after MOTLAN_CONSENT_REQUEST_TTL_SEC ' +
+      '(15 minutes), works once, and only the citizen named in subjectId can approve it. The clerk never needs the consent id from the citizen: ' +
+      'this software reads GET /v1/consent-requests/{code} until it answers `approved` with the `consentId`, and sends that in X-Consent-Ref.',
   })
-  @ApiCreatedResponse({ type: ConsentRequestDto })
+  @ApiCreatedResponse({ type: CreatedConsentRequestDto })
   @ApiProblems(
     ...BODY_PROBLEMS,
     ...TOKEN_PROBLEMS,
@@ -38,7 +43,7 @@ export class ConsentRequestsController {
     },
     { status: 503, description: 'Retry after `Retry-After` seconds: `consent_unavailable`, `jwks_unavailable`' },
   )
-  ask(@Client() client: AuthenticatedClient, @Body() body: CreateConsentRequestDto, @Req() request: FastifyRequest): Promise<ConsentRequestDto> {
+  ask(@Client() client: AuthenticatedClient, @Body() body: CreateConsentRequestDto, @Req() request: FastifyRequest): Promise<CreatedConsentRequestDto> {
     return this.consents.ask(client, body, request.id);
   }
 

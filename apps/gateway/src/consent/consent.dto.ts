@@ -1,13 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { MAX_SIGNED_REQUEST_LENGTH, SIGNED_REQUEST_PATTERN } from '@motlan/consent/consent-request-signer.js';
 import { CONSENT_ID_PATTERN, REQUEST_CODE_PATTERN } from '@motlan/consent/consent.js';
 import { PURPOSE_PATTERN } from '@motlan/identifiers/subject-id.js';
 import { NAME } from '../lookup/lookup.dto.js';
+import { IsDateTimeWithOffset } from './date-time-with-offset.js';
 
 const DOSSIER = /^[\w.\-/:]{1,64}$/;
 const COMMUNE = /^\d{5}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 /** The citizen's 12-digit personal id (checked further with parseCccd by the service). */
 const PERSONAL_ID = /^\d{12}$/;
 
@@ -49,8 +50,7 @@ class ConsentScopeDto {
     example: '2027-01-31T17:00:00+07:00',
     description: 'Until when (RFC 3339 date-time); in the future, at most MOTLAN_CONSENT_MAX_VALIDITY_DAYS (365) days ahead',
   })
-  @IsString()
-  @Matches(DATE_TIME, { message: 'validUntil must be a date-time with offset (2027-01-31T17:00:00+07:00)' })
+  @IsDateTimeWithOffset({ message: 'validUntil must be a date-time with offset (2027-01-31T17:00:00+07:00), naming a real day and time' })
   validUntil!: string;
 }
 
@@ -89,6 +89,21 @@ export class ConsentIdParamDto {
 export class ConsentRequestCodeParamDto {
   @Matches(REQUEST_CODE_PATTERN, { message: 'code must be the 8-character code of a consent request' })
   code!: string;
+}
+
+/** POST /v1/me/consent-requests/signed[/approve]: the signed form of a counter request, as the clerk's software showed it. */
+export class SignedConsentRequestBodyDto {
+  @ApiProperty({
+    example: 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6Im1vdGxhbi1jb25zZW50LXJlcXVlc3Qrand0In0.eyJjb2RlIjoiSzdNNFFYMlAiLCJ...',
+    description:
+      "The request's `signedRequest` (or the part of its `signedLink` after `#request=`): a compact JWT the gateway signed, " +
+      'typ motlan-consent-request+jwt, verifiable against /.well-known/jwks.json',
+    maxLength: MAX_SIGNED_REQUEST_LENGTH,
+  })
+  @IsString({ message: 'request must be the signed consent request (a compact JWS)' })
+  @MaxLength(MAX_SIGNED_REQUEST_LENGTH, { message: `request must be at most ${MAX_SIGNED_REQUEST_LENGTH} characters` })
+  @Matches(SIGNED_REQUEST_PATTERN, { message: 'request must be a compact JWS (three base64url parts separated by dots)' })
+  request!: string;
 }
 
 class ConsentOriginDto {
@@ -148,6 +163,8 @@ export class ConsentRequestStatusDto {
 
 /** A counter request, as the citizen is shown it before approving, and as its creator gets it back. */
 export class ConsentRequestDto extends ConsentScopeViewDto {
+  @ApiProperty({ example: 'crq_Xk2v9QmT3pLw8rYz1aBcDe', description: "The request's id: the `jti` of its signed form" })
+  id!: string;
   @ApiProperty({ example: 'K7M4QX2P', description: '8 characters (no 0/O, 1/I/L): the citizen types it or opens the link' })
   code!: string;
   @ApiProperty({ example: '/v1/me/consent-requests/K7M4QX2P', description: 'Where the citizen approves it (MOTLAN_CONSENT_LINK_BASE + code)' })
@@ -158,4 +175,30 @@ export class ConsentRequestDto extends ConsentScopeViewDto {
   clientId!: string;
   @ApiProperty({ example: 'officer-001', nullable: true, type: String })
   officerId!: string | null;
+  @ApiProperty({ example: 'Phường Ba Đình', nullable: true, type: String, description: "The commune's name, for the citizen to read (null if unknown)" })
+  communeName!: string | null;
+  @ApiProperty({
+    example: 'Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm quyền của Việt Nam cấp hoặc chứng nhận',
+    nullable: true,
+    type: String,
+    description: "The procedure's name in the catalog in force (null when the request names no procedure, or the catalog no longer has it)",
+  })
+  procedureName!: string | null;
+}
+
+/** What the clerk's software gets back when it asks: the request, its code, and its signed form to show the citizen. */
+export class CreatedConsentRequestDto extends ConsentRequestDto {
+  @ApiProperty({
+    example: 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6Im1vdGxhbi1jb25zZW50LXJlcXVlc3Qrand0In0.eyJjb2RlIjoiSzdNNFFYMlAiLCJ...',
+    description:
+      'The request signed by the gateway (compact JWT, typ motlan-consent-request+jwt, signed with its evidence keys, verifiable against ' +
+      '/.well-known/jwks.json): claims iss, iat, exp (the expiry), jti (the id), sub (the citizen asked), code, procedure, dossierId, communeCode, ' +
+      'datasets, validUntil, clientId, officerId. Show it (e.g. as a QR code); the citizen approves it with POST /v1/me/consent-requests/signed/approve',
+  })
+  signedRequest!: string;
+  @ApiProperty({
+    example: '/v1/me/consent-requests/K7M4QX2P#request=eyJhbGciOiJFZERTQSIs...',
+    description: 'The link with the signed request in its fragment (never sent to a server): `link` + `#request=` + signedRequest',
+  })
+  signedLink!: string;
 }

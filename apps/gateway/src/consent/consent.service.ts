@@ -4,17 +4,36 @@ import { citizenActionRecord } from '@motlan/audit/citizen-action-record.js';
 import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { withConsentStore } from '@motlan/consent/consent-checker.js';
 import { ConsentStore } from '@motlan/consent/consent-store.port.js';
-import { consentFromRequest, newConsentId, newRequestCode, type Consent, type ConsentDataset, type ConsentRequest } from '@motlan/consent/consent.js';
+import { ConsentRequestSigner, sameRequest } from '@motlan/consent/consent-request-signer.js';
+import {
+  consentFromRequest,
+  newConsentId,
+  newConsentRequestId,
+  newRequestCode,
+  type Consent,
+  type ConsentDataset,
+  type ConsentRequest,
+} from '@motlan/consent/consent.js';
 import { ConflictError, ErrorCodes, ForbiddenError, InvalidRequestError, NotFoundError, type InvalidParam } from '@motlan/errors/domain-error.js';
 import { parseCccd } from '@motlan/identifiers/subject-id.js';
 import { PurposeCatalog } from '@motlan/procedure-catalog/purpose-catalog.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
-import type { ConsentDto, ConsentRequestDto, ConsentRequestStatusDto, CreateConsentDto, CreateConsentRequestDto } from './consent.dto.js';
+import type {
+  ConsentDto,
+  ConsentRequestDto,
+  ConsentRequestStatusDto,
+  CreateConsentDto,
+  CreateConsentRequestDto,
+  CreatedConsentRequestDto,
+} from './consent.dto.js';
 
 const DAY_MS = 86_400_000;
 /** Consents in force per citizen: enough for every procedure at once, and a bound on what one token can store. */
 export const MAX_ACTIVE_CONSENTS_PER_CITIZEN = 100;
+
+/** Why a signed counter request is refused (problem `consent_request_invalid`, member `reason`). */
+export type ConsentRequestInvalidReason = 'tampered' | 'expired' | 'other_subject' | 'mismatch';
 
 export interface ConsentSettings {
   requestTtlSec: number;
@@ -49,6 +68,7 @@ export class ConsentService {
     private readonly directory: VnAdminDirectory,
     private readonly settings: ConsentSettings,
     private readonly audit: AuditSink,
+    private readonly signer: ConsentRequestSigner,
   ) {
     this.now = settings.now ?? Date.now;
   }
@@ -86,8 +106,12 @@ export class ConsentService {
     return this.view(revoked);
   }
 
-  /** A counter request of a commune-bound client, pending until its subject approves it or it expires. */
-  async ask(client: AuthenticatedClient, body: CreateConsentRequestDto, requestId: string): Promise<ConsentRequestDto> {
+  /**
+   * A counter request of a commune-bound client, pending until its subject approves it or it
+   * expires: answered with its short code and its signed form (signed before it is stored, so no
+   * request is pending without one).
+   */
+  async ask(client: AuthenticatedClient, body: CreateConsentRequestDto, requestId: string): Promise<CreatedConsentRequestDto> {
     if (client.communeCode === undefined) {
       throw new ForbiddenError(ErrorCodes.communeRequired, "consents are given to a commune: this client's token has no commune claim");
     }
@@ -102,6 +126,7 @@ export class ConsentService {
     const scope = this.scope(body, client.communeCode);
     const now = this.now();
     const request: ConsentRequest = {
+      id: newConsentRequestId(),
       code: newRequestCode(),
       subjectId: body.subjectId,
       ...scope,
@@ -110,9 +135,10 @@ export class ConsentService {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.settings.requestTtlSec * 1000).toISOString(),
     };
+    const signedRequest = await this.signer.sign(request);
     await this.call(() => this.store.addRequest(request));
     await this.record(requestId, 'consent_request', request.code, request.subjectId, request, client.clientId);
-    return this.requestView(request);
+    return { ...this.requestView(request), signedRequest, signedLink: `${this.settings.linkBase}${request.code}#request=${signedRequest}` };
   }
 
   /** Pending, or approved with the consent id to send in X-Consent-Ref: for the client that asked only. */
@@ -133,12 +159,25 @@ export class ConsentService {
     return this.requestView(await this.pendingRequest(subjectId, code));
   }
 
+  /** What the signed request asks the citizen to approve, once its signature and content are checked. */
+  async showSigned(subjectId: string, signedRequest: string): Promise<ConsentRequestDto> {
+    return this.requestView(await this.signedPendingRequest(subjectId, signedRequest));
+  }
+
   /** Approves the request: it is used up, and the consent it names is created for this citizen. */
   async approve(subjectId: string, code: string, requestId: string): Promise<ConsentDto> {
-    const request = await this.pendingRequest(subjectId, code);
+    return this.approvePending(subjectId, await this.pendingRequest(subjectId, code), requestId);
+  }
+
+  /** Approves the request its signed form names, once that is checked: the same single use as by code. */
+  async approveSigned(subjectId: string, signedRequest: string, requestId: string): Promise<ConsentDto> {
+    return this.approvePending(subjectId, await this.signedPendingRequest(subjectId, signedRequest), requestId);
+  }
+
+  private async approvePending(subjectId: string, request: ConsentRequest, requestId: string): Promise<ConsentDto> {
     const consent = consentFromRequest(request, newConsentId(), this.now());
-    if (!(await this.call(() => this.store.approveRequest(code, consent)))) throw requestNotFound();
-    await this.record(requestId, 'consent_approve', code, subjectId, consent, null, consent.id);
+    if (!(await this.call(() => this.store.approveRequest(request.code, consent)))) throw requestNotFound();
+    await this.record(requestId, 'consent_approve', request.code, subjectId, consent, null, consent.id);
     return this.view(consent);
   }
 
@@ -147,6 +186,23 @@ export class ConsentService {
     // Another citizen's request reads as none: a code opens nothing to anyone else, not even its existence.
     if (!request || request.subjectId !== subjectId) throw requestNotFound();
     return request;
+  }
+
+  /**
+   * The pending request a signed request names. In this order: the signature (a gateway's own, of
+   * a consent request: else `tampered`), its expiry (`expired`), its citizen (`other_subject`: the
+   * token names them, so saying so reveals nothing), then the store: used, expired there or unknown
+   * is 404 as for a code, and a stored request that differs from what was signed is `mismatch`.
+   */
+  private async signedPendingRequest(subjectId: string, signedRequest: string): Promise<ConsentRequest> {
+    const check = await this.signer.verify(signedRequest);
+    if (!check.valid) throw requestInvalid(check.reason, check.detail);
+    if (check.request.subjectId !== subjectId) throw requestInvalid('other_subject', 'this request asks another citizen for their consent');
+    const stored = await this.call(() => this.store.getRequest(check.request.code));
+    // Another request under the same code (the signed one's was used or expired, and the code drawn again) is not this one.
+    if (!stored || stored.id !== check.request.id) throw requestNotFound();
+    if (!sameRequest(check.request, stored)) throw requestInvalid('mismatch', 'the signed request does not say what the gateway holds for it');
+    return stored;
   }
 
   private scope(body: CreateConsentDto | CreateConsentRequestDto, communeCode: string): Scope {
@@ -183,9 +239,16 @@ export class ConsentService {
     return { ...rest, datasets: consent.datasets.map((d) => ({ ...d })), status: status(consent, this.now()) };
   }
 
+  /** What the request asks, with the names a citizen reads (the commune's, the procedure's) beside the codes. */
   private requestView(request: ConsentRequest): ConsentRequestDto {
     const { subjectId: _subjectId, createdAt: _createdAt, ...rest } = request;
-    return { ...rest, datasets: request.datasets.map((d) => ({ ...d })), link: `${this.settings.linkBase}${request.code}` };
+    return {
+      ...rest,
+      datasets: request.datasets.map((d) => ({ ...d })),
+      link: `${this.settings.linkBase}${request.code}`,
+      communeName: this.directory.commune(request.communeCode)?.name ?? null,
+      procedureName: request.procedure === null ? null : (this.purposes.procedure(request.procedure)?.name ?? null),
+    };
   }
 
   private call<T>(operation: () => Promise<T>): Promise<T> {
@@ -217,6 +280,10 @@ function status(consent: Consent, now: number): ConsentDto['status'] {
 
 function consentNotFound(): NotFoundError {
   return new NotFoundError(ErrorCodes.consentNotFound, 'you have no consent with this id');
+}
+
+function requestInvalid(reason: ConsentRequestInvalidReason, detail: string): ForbiddenError {
+  return new ForbiddenError(ErrorCodes.consentRequestInvalid, `the signed consent request cannot be used: ${detail}`, { reason });
 }
 
 function requestNotFound(): NotFoundError {

@@ -4,7 +4,15 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPara
 import type { CitizenPrincipal } from '@motlan/auth/citizen-token.js';
 import { Citizen, CitizenAuthGuard } from '../access-log/citizen-auth.guard.js';
 import { ApiProblems, BODY_PROBLEMS } from '../common/api-problems.decorator.js';
-import { ConsentDto, ConsentIdParamDto, ConsentListDto, ConsentRequestCodeParamDto, ConsentRequestDto, CreateConsentDto } from './consent.dto.js';
+import {
+  ConsentDto,
+  ConsentIdParamDto,
+  ConsentListDto,
+  ConsentRequestCodeParamDto,
+  ConsentRequestDto,
+  CreateConsentDto,
+  SignedConsentRequestBodyDto,
+} from './consent.dto.js';
 import { ConsentService } from './consent.service.js';
 
 const CITIZEN_401 = {
@@ -15,6 +23,16 @@ const UNAVAILABLE = { status: 503, description: 'Retry after `Retry-After` secon
 const REQUEST_NOT_FOUND = {
   status: 404,
   description: '`consent_request_not_found`: no pending request with this code for you (expired, approved already, or meant for someone else)',
+} as const;
+const SIGNED_REQUEST_403 = {
+  status: 403,
+  description:
+    '`consent_request_invalid` with `reason`: `tampered` (not a consent request signed by this gateway: altered, another kind of token, ' +
+    'an unknown or revoked key), `expired`, `other_subject` (it asks another citizen), `mismatch` (it does not say what the gateway holds for it)',
+} as const;
+const SIGNED_REQUEST_404 = {
+  status: 404,
+  description: '`consent_request_not_found`: the request it names is no longer pending (approved already, or expired)',
 } as const;
 
 /**
@@ -74,6 +92,32 @@ export class MeConsentsController {
   @ApiProblems({ status: 400, description: '`validation_failed`: not a request code' }, CITIZEN_401, REQUEST_NOT_FOUND, 429, UNAVAILABLE)
   show(@Citizen() citizen: CitizenPrincipal, @Param() params: ConsentRequestCodeParamDto): Promise<ConsentRequestDto> {
     return this.consents.showRequest(citizen.subjectId, params.code);
+  }
+
+  @Post('consent-requests/signed')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'What a signed counter request asks you to consent to (the QR code or link the clerk showed), checked, before you approve it',
+    description:
+      "The gateway checks the signature and that the request says what it holds for it. The citizen's app can also check the signature " +
+      'itself against /.well-known/jwks.json (typ motlan-consent-request+jwt).',
+  })
+  @ApiOkResponse({ type: ConsentRequestDto })
+  @ApiProblems(...BODY_PROBLEMS, CITIZEN_401, SIGNED_REQUEST_403, SIGNED_REQUEST_404, 429, UNAVAILABLE)
+  showSigned(@Citizen() citizen: CitizenPrincipal, @Body() body: SignedConsentRequestBodyDto): Promise<ConsentRequestDto> {
+    return this.consents.showSigned(citizen.subjectId, body.request);
+  }
+
+  @Post('consent-requests/signed/approve')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Approve a signed counter request: creates the consent it names, once its signature and content are checked (once, and only by the citizen it names)',
+  })
+  @ApiCreatedResponse({ type: ConsentDto })
+  @ApiProblems(...BODY_PROBLEMS, CITIZEN_401, SIGNED_REQUEST_403, SIGNED_REQUEST_404, 429, UNAVAILABLE)
+  approveSigned(@Citizen() citizen: CitizenPrincipal, @Body() body: SignedConsentRequestBodyDto, @Req() request: FastifyRequest): Promise<ConsentDto> {
+    return this.consents.approveSigned(citizen.subjectId, body.request, request.id);
   }
 
   @Post('consent-requests/:code/approve')
