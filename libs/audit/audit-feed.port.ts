@@ -2,7 +2,11 @@ import type { AuditEntry } from './audit-record.js';
 
 /** Where an audit entry sits in the trail, and its place in its writer's hash chain. */
 export interface AuditPosition {
-  /** "<partition>:<offset>" on the audit topic. Opaque, but ordered within a chain. */
+  /**
+   * Where on the audit topic: "<partition>:<offset>" for the record of a message of one record,
+   * "<partition>:<offset>:<line>" for a record of a message of several (a write batch). Opaque:
+   * it identifies the record; order within a chain is its seq.
+   */
   position: string;
   /** The gateway instance that wrote it (one hash chain per writer). */
   writer: string;

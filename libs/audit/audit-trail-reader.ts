@@ -1,19 +1,24 @@
 /**
- * Reading the audit trail back as it is stored: JSON texts, one per message of the audit topic
- * (either profile), or one per line of a plain audit file (an exported copy, or the trail of a
- * release before the event log). Shared by the audit feed (projections) and the verify command.
+ * Reading the audit trail back as it is stored: JSON texts, one per line of the messages of the
+ * audit topic (either profile; a message holds one write batch of a writer, or one record as
+ * earlier releases wrote it: audit-trail-codec.ts), or one per line of a plain audit file (an
+ * exported copy, or the trail of a release before the event log). Shared by the audit feed
+ * (projections) and the verify command.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import type { EventLog } from '@motlan/event-log/event-log.port.js';
+import type { ConsumedMessage, EventLog } from '@motlan/event-log/event-log.port.js';
 import { splitChained } from './audit-chain.js';
-import { auditTrailCodec, parseTrailText } from './audit-trail-codec.js';
+import { auditRecordPosition, auditTrailCodec, parseTrailText } from './audit-trail-codec.js';
 import type { AuditPosition } from './audit-feed.port.js';
 import type { AuditEntry } from './audit-record.js';
 
 /** One stored record and where it is: what the verifier reads. */
 export interface TrailItem {
-  /** A topic: "<partition>:<offset>"; a plain file: the line number, from 1. */
+  /**
+   * A topic: "<partition>:<offset>" for a message of one record, "<partition>:<offset>:<line>" for
+   * a record of a message of several (auditRecordPosition); a plain file: the line number, from 1.
+   */
   position: string;
   /** The parsed JSON object, or undefined when the text is not a JSON object (damaged). */
   value: object | undefined;
@@ -26,6 +31,20 @@ export interface TrailItem {
 export function toFeedDelivery(value: object, position: string): { entry: AuditEntry; position: AuditPosition } {
   const { entry, chain } = splitChained(value);
   return { entry: entry as unknown as AuditEntry, position: { position, writer: chain?.writer ?? '', seq: chain?.seq ?? 0 } };
+}
+
+/**
+ * The entries of one message of the audit topic, in order, without their chains, for projections
+ * that count what the trail holds (service indicators, data quality) and keep their place by
+ * message offset: a message is one write batch, all of whose records are counted together. Lines
+ * that are not JSON objects, and messages with no record, give nothing (the verify command reports them).
+ */
+export function auditEntriesOf(message: ConsumedMessage): AuditEntry[] {
+  const decoded = auditTrailCodec.decode(message);
+  if (!decoded.ok) return [];
+  const entries: AuditEntry[] = [];
+  for (const { record } of decoded.value.lines) if (record !== undefined) entries.push(splitChained(record).entry as unknown as AuditEntry);
+  return entries;
 }
 
 const NEWLINE = 0x0a;
@@ -87,13 +106,20 @@ export async function readAuditTrailFile(file: string, onItem: (item: TrailItem)
 /**
  * Reads an audit topic from the beginning of every partition up to its end as of the call, through
  * an ephemeral reader (commits nothing, leaves no group). Partitions are read concurrently, each in
- * order: one writer's records, on one partition, arrive in trail order.
+ * order, and each message line by line: one writer's records, on one partition, arrive in trail
+ * order. A damaged line is one unreadable item (the other lines of its message are read); a message
+ * with no record at all is one unreadable item at "<partition>:<offset>".
  */
 export async function readAuditTrailTopic(log: EventLog, topic: string, onItem: (item: TrailItem) => void): Promise<void> {
   const reader = await log.consume({ group: 'motlan-audit-verify', topics: [topic], fromBeginning: true, ephemeral: true }, async (message) => {
     if (message.value === null) return;
     const decoded = auditTrailCodec.decode(message);
-    onItem({ position: `${message.partition}:${message.offset}`, value: decoded.ok ? decoded.value.record : undefined });
+    if (!decoded.ok) {
+      onItem({ position: `${message.partition}:${message.offset}`, value: undefined });
+      return;
+    }
+    const { lines, lineCount } = decoded.value;
+    for (const { line, record } of lines) onItem({ position: auditRecordPosition(message.partition, message.offset, line, lineCount), value: record });
   });
   try {
     await reader.caughtUp();

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Topics } from '@motlan/events/topics.js';
 import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { AuditFeed, type AuditFeedHandler, type RunningAuditFeed } from './audit-feed.port.js';
-import { auditTrailCodec } from './audit-trail-codec.js';
+import { auditRecordPosition, auditTrailCodec } from './audit-trail-codec.js';
 import { toFeedDelivery } from './audit-trail-reader.js';
 import { ensureAuditTopic } from './log-audit-sink.js';
 
@@ -21,10 +21,13 @@ export interface LogAuditFeedOptions {
 }
 
 /**
- * The audit trail read back, in order, from the audit topic of the event log. Position =
- * "<partition>:<offset>". At least once, one partition (so one writer's chain) in order; a
- * throwing handler gets the same entry again (log semantics). Messages that are not JSON objects
- * are skipped with a warning (the verify command reports them).
+ * The audit trail read back, in order, from the audit topic of the event log, record by record
+ * (a message holds one write batch of a writer, one record per line: audit-trail-codec.ts).
+ * Position = "<partition>:<offset>" for a message of one record, "<partition>:<offset>:<line>" for
+ * the records of a message of several. At least once, one partition (so one writer's chain) in
+ * order; a throwing handler gets the same entry again (log semantics: the message is handled
+ * again, from the entry that failed; after a restart, from the message's first entry). Lines that
+ * are not JSON objects are skipped with a warning (the verify command reports them).
  */
 export class LogAuditFeed extends AuditFeed {
   private readonly logger = new Logger('AuditFeed');
@@ -44,14 +47,32 @@ export class LogAuditFeed extends AuditFeed {
     });
     await this.topicReady;
     const ephemeral = this.options.rebuildOnStart === true;
+    // Per partition: the message being handled and how many of its lines the handler has taken, so
+    // a message handled again after a throwing handler resumes at the entry that failed.
+    const progress = new Map<number, { offset: string; done: number }>();
     const running = await this.options.log.consume({ group: consumer, topics: [this.topic], fromBeginning: true, ephemeral }, async (message) => {
       const decoded = auditTrailCodec.decode(message);
       if (!decoded.ok) {
         this.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: decoded.reason }, 'audit message skipped');
         return;
       }
-      const { entry, position } = toFeedDelivery(decoded.value.record, `${message.partition}:${message.offset}`);
-      await handler(entry, position);
+      const { lines, lineCount } = decoded.value;
+      let mark = progress.get(message.partition);
+      if (mark?.offset !== message.offset) progress.set(message.partition, (mark = { offset: message.offset, done: 0 }));
+      for (let i = mark.done; i < lines.length; i++) {
+        const { line, record } = lines[i];
+        if (record === undefined) {
+          this.logger.warn(
+            { topic: message.topic, partition: message.partition, offset: message.offset, line, reason: 'not a JSON object' },
+            'audit record skipped',
+          );
+        } else {
+          const { entry, position } = toFeedDelivery(record, auditRecordPosition(message.partition, message.offset, line, lineCount));
+          await handler(entry, position);
+        }
+        mark.done = i + 1;
+      }
+      progress.delete(message.partition);
     });
     return { stop: () => running.stop(), caughtUp: () => running.caughtUp() };
   }

@@ -37,12 +37,19 @@ const record = (n: number): AuditRecord => ({
 const tempDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'audit-')), 'nested', 'audit');
 const log = (dir: string, fsync = false): EventLog => embeddedAuditLog({ dir, fsync, pollMs: 20 });
 const partitionFile = (dir: string) => path.join(dir, Topics.audit, '0.jsonl');
-/** The records in the log's partition file, in line order. */
-const readRecords = (dir: string) =>
+/** A line of the log's partition file: one message, whose value holds records one per line. */
+type LogLine = { k: string; v: string; h: object; t: number };
+const readMessages = (dir: string) =>
   readFileSync(partitionFile(dir), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse((JSON.parse(l) as { v: string }).v) as ChainedAuditEntry);
+    .map((l) => JSON.parse(l) as LogLine);
+const writeMessages = (dir: string, messages: LogLine[]) => writeFileSync(partitionFile(dir), messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+/** The records in the log's partition file, in order (messages in line order, each one's records in its order). */
+const readRecords = (dir: string) =>
+  readMessages(dir)
+    .flatMap((m) => m.v.split('\n'))
+    .map((text) => JSON.parse(text) as ChainedAuditEntry);
 async function verifyLog(dir: string) {
   const items: TrailItem[] = [];
   const reader = log(dir);
@@ -52,13 +59,24 @@ async function verifyLog(dir: string) {
 }
 
 describe('LogAuditSink on the embedded event log', () => {
-  it('appends every record as one chained message, concurrent appends included, chain order = log order; the trail is private', async () => {
+  it('appends every record chained, a write batch as one message, concurrent appends included, chain order = log order; the trail is private', async () => {
     const dir = tempDir();
     const sink = new LogAuditSink({ log: log(dir), writer: 'gw-test~1' });
     await Promise.all(Array.from({ length: 500 }, (_, n) => sink.append(record(n))));
     await sink.appendMany([record(500), record(501)]);
     expect(sink.refusedAppends).toBe(0);
     await sink.onModuleDestroy();
+    // Group commit: the 500 concurrent appends went out in a few batches, each batch one message
+    // keyed by the writer (the last append, on its own, is a message of its two records).
+    const messages = readMessages(dir);
+    expect(messages.length).toBeLessThan(100);
+    expect(messages.every((m) => m.k === 'gw-test~1')).toBe(true);
+    expect(
+      messages
+        .at(-1)!
+        .v.split('\n')
+        .map((t) => (JSON.parse(t) as AuditRecord).requestId),
+    ).toEqual(['req-500', 'req-501']);
     const lines = readRecords(dir);
     expect(lines).toHaveLength(502);
     expect(new Set(lines.map((l) => (l as AuditRecord).requestId)).size).toBe(502);
@@ -119,7 +137,7 @@ describe('LogAuditSink on the embedded event log', () => {
 });
 
 describe('LogAuditFeed on the embedded event log', () => {
-  it('reads the trail from its first record: entries without their chain, with partition:offset, writer and seq', async () => {
+  it('reads the trail from its first record: entries without their chain, with partition:offset(:line), writer and seq', async () => {
     const dir = tempDir();
     const sink = new LogAuditSink({ log: log(dir), writer: 'feed-w' });
     await sink.appendMany([record(1), record(2), record(3)]);
@@ -132,17 +150,19 @@ describe('LogAuditFeed on the embedded event log', () => {
     });
     try {
       await feed.caughtUp();
+      // One message (one write) of three lines; the retry resumed at the entry that failed (req-1 once).
       expect(seen.map((s) => s.position)).toEqual([
-        { position: '0:0', writer: 'feed-w', seq: 1 },
-        { position: '0:1', writer: 'feed-w', seq: 2 },
-        { position: '0:2', writer: 'feed-w', seq: 3 },
+        { position: '0:0:1', writer: 'feed-w', seq: 1 },
+        { position: '0:0:2', writer: 'feed-w', seq: 2 },
+        { position: '0:0:3', writer: 'feed-w', seq: 3 },
       ]);
       expect(seen[0].entry).toMatchObject({ type: 'access', requestId: 'req-1' });
       expect(seen[0].entry).not.toHaveProperty('chain');
       expect(failures).toBe(2);
+      // A write of one record is a message of one line: partition:offset, as records always had.
       await sink.append(record(4));
       await waitFor(() => seen.length === 4);
-      expect(seen[3].position).toEqual({ position: '0:3', writer: 'feed-w', seq: 4 });
+      expect(seen[3].position).toEqual({ position: '0:1', writer: 'feed-w', seq: 4 });
     } finally {
       await feed.stop();
       await sink.onModuleDestroy();
@@ -164,6 +184,126 @@ describe('LogAuditFeed on the embedded event log', () => {
   });
 });
 
+describe('write batches as messages, read back record by record', () => {
+  /** A trail of one writer: 3 batches of 4 records (3 messages), seq 1-12. */
+  async function batchedTrail(dir: string): Promise<void> {
+    const sink = new LogAuditSink({ log: log(dir), writer: 'b-w' });
+    for (let b = 0; b < 3; b++) await sink.appendMany([1, 2, 3, 4].map((i) => record(b * 4 + i)));
+    await sink.onModuleDestroy();
+    expect(readMessages(dir).map((m) => m.v.split('\n').length)).toEqual([4, 4, 4]);
+  }
+  async function readTrail(dir: string): Promise<TrailItem[]> {
+    const items: TrailItem[] = [];
+    const reader = log(dir);
+    await readAuditTrailTopic(reader, Topics.audit, (item) => items.push(item));
+    await reader.close();
+    return items;
+  }
+  /** Rewrites one message's records (the value's lines). */
+  function editMessage(dir: string, index: number, edit: (texts: string[]) => string[]): void {
+    const messages = readMessages(dir);
+    messages[index].v = edit(messages[index].v.split('\n')).join('\n');
+    writeMessages(dir, messages);
+  }
+  const seqOf = (text: string) => (JSON.parse(text) as ChainedAuditEntry).chain.seq;
+
+  it('the reader hands each record with partition:offset:line, and the trail verifies intact', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    const items = await readTrail(dir);
+    expect(items.map((i) => i.position)).toEqual(['0:0:1', '0:0:2', '0:0:3', '0:0:4', '0:1:1', '0:1:2', '0:1:3', '0:1:4', '0:2:1', '0:2:2', '0:2:3', '0:2:4']);
+    expect(items.map((i) => (i.value as ChainedAuditEntry).chain.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(verifyAuditTrail(items)).toMatchObject({ intact: true, records: 12, problems: [] });
+  });
+
+  it('finds a record removed from inside a message, with where it was', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    editMessage(dir, 1, (texts) => texts.filter((t) => seqOf(t) !== 7));
+    const report = verifyAuditTrail(await readTrail(dir));
+    expect(report.intact).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'removed', seq: 7, toSeq: 7, position: '0:1:3' })]);
+  });
+
+  it('finds a whole message removed', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    writeMessages(
+      dir,
+      readMessages(dir).filter((_, i) => i !== 1),
+    );
+    const report = verifyAuditTrail(await readTrail(dir));
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'removed', seq: 5, toSeq: 8, position: '0:1:1' })]);
+  });
+
+  it('finds a record changed inside a message', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    editMessage(dir, 2, (texts) => texts.map((t) => (seqOf(t) === 10 ? JSON.stringify({ ...(JSON.parse(t) as AuditRecord), officerId: 'someone-else' }) : t)));
+    const report = verifyAuditTrail(await readTrail(dir));
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'altered', seq: 10, position: '0:2:2' })]);
+  });
+
+  it('finds two records swapped inside a message, and across two messages', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    editMessage(dir, 0, ([a, b, c, d]) => [a, c, b, d]);
+    expect(verifyAuditTrail(await readTrail(dir)).problems).toEqual([expect.objectContaining({ kind: 'reordered', seq: 2, position: '0:0:3' })]);
+
+    const other = tempDir();
+    await batchedTrail(other);
+    const messages = readMessages(other);
+    const first = messages[0].v.split('\n');
+    const second = messages[1].v.split('\n');
+    [first[3], second[0]] = [second[0], first[3]];
+    messages[0].v = first.join('\n');
+    messages[1].v = second.join('\n');
+    writeMessages(other, messages);
+    expect(verifyAuditTrail(await readTrail(other)).problems).toEqual([expect.objectContaining({ kind: 'reordered', seq: 4, position: '0:1:1' })]);
+  });
+
+  it('a damaged line is reported on its own; the other records of its message are read, verified and fed', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    editMessage(dir, 1, (texts) => texts.map((t) => (seqOf(t) === 6 ? t.slice(0, 60) : t)));
+    const items = await readTrail(dir);
+    expect(items).toHaveLength(12);
+    const report = verifyAuditTrail(items);
+    // The damaged record is unreadable where it is; its seq is then missing before the next one.
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'unreadable', position: '0:1:2' }),
+      expect.objectContaining({ kind: 'removed', seq: 6, position: '0:1:3' }),
+    ]);
+    expect(report.records).toBe(11);
+    const seen: number[] = [];
+    const feed = await new LogAuditFeed({ log: log(dir), rebuildOnStart: true }).follow('test', async (_entry, position) => {
+      seen.push(position.seq);
+    });
+    await feed.caughtUp();
+    await feed.stop();
+    expect(seen).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('a trail of one-record messages (earlier releases) followed by batches reads and verifies as one', async () => {
+    const dir = tempDir();
+    await batchedTrail(dir);
+    // The first batch as an earlier release wrote it: one message per record.
+    const messages = readMessages(dir);
+    const [head, ...rest] = messages;
+    writeMessages(dir, [...head.v.split('\n').map((v) => ({ ...head, v })), ...rest]);
+    const items = await readTrail(dir);
+    expect(items.map((i) => i.position).slice(0, 6)).toEqual(['0:0', '0:1', '0:2', '0:3', '0:4:1', '0:4:2']);
+    expect(verifyAuditTrail(items)).toMatchObject({ intact: true, records: 12 });
+    const seen: AuditPosition[] = [];
+    const feed = await new LogAuditFeed({ log: log(dir), rebuildOnStart: true }).follow('test', async (_entry, position) => {
+      seen.push(position);
+    });
+    await feed.caughtUp();
+    await feed.stop();
+    expect(seen.map((p) => [p.position, p.seq])).toEqual(items.map((i) => [i.position, (i.value as ChainedAuditEntry).chain.seq]));
+  });
+});
+
 describe('the audit file of an earlier release', () => {
   /** An audit.jsonl as FileAuditSink wrote it: the sink's records, one per line. */
   async function legacyTrail(dir: string, n: number): Promise<string[]> {
@@ -171,10 +311,7 @@ describe('the audit file of an earlier release', () => {
     const sink = new LogAuditSink({ log: log(scratch), writer: 'old-gw~1' });
     for (let i = 1; i <= n; i++) await sink.append(record(i));
     await sink.onModuleDestroy();
-    const lines = readFileSync(partitionFile(scratch), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { v: string }).v);
+    const lines = readRecords(scratch).map((r) => JSON.stringify(r));
     mkdirSync(dir, { recursive: true });
     writeFileSync(legacyAuditFile(dir), lines.join('\n') + '\n');
     return lines;
@@ -198,6 +335,11 @@ describe('the audit file of an earlier release', () => {
     await sink.onModuleDestroy();
     expect(await verifyLog(dir)).toMatchObject({ intact: true, records: 6 });
     expect(readRecords(dir).map((r) => r.chain.writer)).toEqual(['old-gw~1', 'old-gw~1', 'old-gw~1', 'old-gw~1', 'old-gw~1', 'new-gw~1']);
+    // Moved as the sink writes: the old writer's run of records in one message, keyed by it.
+    expect(readMessages(dir).map((m) => [m.k, m.v.split('\n').length])).toEqual([
+      ['old-gw~1', 5],
+      ['new-gw~1', 1],
+    ]);
   });
 
   it('is left in place when the log already holds records', async () => {

@@ -2,7 +2,7 @@ import type { OnApplicationBootstrap } from '@nestjs/common';
 import { Topics } from '@motlan/events/topics.js';
 import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { AuditChain, chainWriterId, defaultInstanceId, type SealedBatch } from './audit-chain.js';
-import { auditTrailCodec } from './audit-trail-codec.js';
+import { encodeAuditMessages } from './audit-trail-codec.js';
 import { ChainedAuditSink } from './chained-audit-sink.js';
 
 export interface LogAuditSinkOptions {
@@ -35,10 +35,13 @@ export function ensureAuditTopic(log: EventLog, topic: string): Promise<void> {
 }
 
 /**
- * The audit trail on the event log: chained records (audit-chain.ts), one message each on the
- * audit topic, key = writer id. Group commit, chaining, timeouts and notices are the
- * ChainedAuditSink's; the log makes a batch durable before the callers are released (Kafka:
- * acks=all from every in-sync replica; files: one O_APPEND write, fsynced when asked).
+ * The audit trail on the event log: chained records (audit-chain.ts) on the audit topic, key =
+ * writer id, one message per group-committed batch holding its records one per line, in chain
+ * order (a batch above AUDIT_MESSAGE_MAX_BYTES is split into a few; audit-trail-codec.ts): the
+ * log's per-message work (Kafka: encoding, partitioner, CRC) is paid per batch, not per lookup.
+ * Group commit, chaining, timeouts and notices are the ChainedAuditSink's; the log makes a batch
+ * durable before the callers are released (Kafka: acks=all from every in-sync replica, for every
+ * message of the batch; files: one O_APPEND write, fsynced when asked).
  *
  * Kafka down: the producer retries a write until the broker is back, but the appends waiting for
  * it reject after `timeoutMs`, and later ones at once while it is still pending: lookups answer
@@ -76,11 +79,9 @@ export class LogAuditSink extends ChainedAuditSink implements OnApplicationBoots
   }
 
   protected async write(batch: SealedBatch): Promise<void> {
-    // One append: the log keeps its messages in order on the writer's partition (chain order).
-    await this.log.append(
-      this.topic,
-      batch.lines.map((text) => auditTrailCodec.encode({ writer: this.writer, text })),
-    );
+    // One append of one message (a few for a large batch): the log keeps them in order on the
+    // writer's partition, and the lines of each in chain order. It resolves once all are durable.
+    await this.log.append(this.topic, encodeAuditMessages(this.writer, batch.lines));
   }
 
   protected async release(): Promise<void> {

@@ -3,8 +3,7 @@ import { Topics } from '@motlan/events/topics.js';
 import { parseRegistryChangeEvent } from '@motlan/events/registry-change-event.js';
 import type { ConsumedMessage, EventLog, PartitionOffset, RunningConsumer } from '@motlan/event-log/event-log.port.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
-import { auditTrailCodec } from '@motlan/audit/audit-trail-codec.js';
-import { toFeedDelivery } from '@motlan/audit/audit-trail-reader.js';
+import { auditEntriesOf } from '@motlan/audit/audit-trail-reader.js';
 import { ensureAuditTopic } from '@motlan/audit/log-audit-sink.js';
 import { DataQualityState, decodeDqStateData, type DqStateData, type DqStateOptions } from './data-quality-state.js';
 import type { DataQualityView, DataQualityViewStore } from './data-quality-view.js';
@@ -171,11 +170,17 @@ export class DataQualityProjection {
     partitions.set(message.partition, BigInt(message.offset) + 1n);
   }
 
+  /** A message of the audit topic is one write batch (one record per line): every record in it, in order. */
   private onAudit(message: ConsumedMessage): void {
-    const decoded = auditTrailCodec.decode(message);
-    if (!decoded.ok) return;
-    const { entry } = toFeedDelivery(decoded.value.record, `${message.partition}:${message.offset}`);
-    if (entry.type === 'access') applyAccess(this.state, entry);
+    for (const entry of auditEntriesOf(message)) {
+      if (entry.type !== 'access') continue;
+      // One record that cannot be counted does not cost the others of its batch theirs.
+      try {
+        applyAccess(this.state, entry);
+      } catch (error) {
+        this.logger.warn({ topic: message.topic, offset: message.offset, reason: (error as Error).message }, 'audit record not counted');
+      }
+    }
   }
 
   private onChange(message: ConsumedMessage): void {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Topics } from '@motlan/events/topics.js';
+import { auditTrailCodec } from '@motlan/audit/audit-trail-codec.js';
 import { FileEventLog } from '@motlan/event-log/file-event-log.adapter.js';
 import type { ConsumerOptions, MessageHandler, RunningConsumer } from '@motlan/event-log/event-log.port.js';
 import { FileSyncFiguresSnapshotStore } from '@motlan/dossier-relay/file-sync-figures-snapshot.adapter.js';
@@ -131,6 +132,23 @@ describe('ServiceIndicatorsProjection', () => {
     // Messages arriving while it runs are counted too.
     await log.append(Topics.dossierSync, [statusMessage('D-4', '00004', 2)]);
     await eventually('the live status to be counted', async () => (counters(second, '00004')?.[C.received] === 4 ? true : undefined));
+  });
+
+  it('counts every record of an audit message holding a write batch (one record per line), once across a restart', async () => {
+    const text = (m: { value: string }) => m.value;
+    // A batch of four: three answered reads of 00004 (one of them damaged on the way) and a refusal.
+    const batch = [readRecord('00004'), readRecord('00004'), readRecord('00004'), readRecord('00004', 'refused')].map(text);
+    batch[1] = batch[1].slice(0, 20);
+    await log.append(AUDIT, [auditTrailCodec.encode({ writer: 'writer-1', texts: batch }), readRecord('00004')]);
+    const first = await start();
+    expect(counters(first, '00004')?.[C.registryReads]).toBe(3);
+    const handledBefore = log.handled;
+    await first.stop();
+
+    await log.append(AUDIT, [auditTrailCodec.encode({ writer: 'writer-1', texts: [readRecord('00004'), readRecord(null), readRecord('00004')].map(text) })]);
+    const second = await start();
+    expect(log.handled - handledBefore).toBe(1);
+    expect(counters(second, '00004')?.[C.registryReads]).toBe(5);
   });
 
   it('rebuilds an unusable snapshot from the topics into the same figures', async () => {

@@ -4,8 +4,7 @@ import { parseJsonMessage } from '@motlan/events/message-validation.js';
 import { EventLog, type ConsumedMessage, type PartitionOffset, type RunningConsumer } from '@motlan/event-log/event-log.port.js';
 import { DossierStatusMessage } from '@motlan/dossier-relay/dossier-status.js';
 import { SyncOutcome } from '@motlan/dossier-relay/sync-outcome.js';
-import { auditTrailCodec } from '@motlan/audit/audit-trail-codec.js';
-import { toFeedDelivery } from '@motlan/audit/audit-trail-reader.js';
+import { auditEntriesOf } from '@motlan/audit/audit-trail-reader.js';
 import { ensureAuditTopic } from '@motlan/audit/log-audit-sink.js';
 import { IndicatorState, type IndicatorStateOptions } from './indicator-state.js';
 import { decodeIndicatorSnapshot, type IndicatorSnapshot, type IndicatorSnapshotStore } from './indicator-snapshot.js';
@@ -193,13 +192,20 @@ export class ServiceIndicatorsProjection {
     if (parsed.ok) this.state.applyOutcome(parsed.message);
   }
 
-  /** An answered lookup or prefill for a client bound to a commune is one registry read of that commune. */
+  /**
+   * An answered lookup or prefill for a client bound to a commune is one registry read of that
+   * commune. A message of the audit topic is one write batch (one record per line): every record in it.
+   */
   private onAudit(message: ConsumedMessage): void {
-    const decoded = auditTrailCodec.decode(message);
-    if (!decoded.ok) return;
-    const { entry } = toFeedDelivery(decoded.value.record, `${message.partition}:${message.offset}`);
-    if (entry.type !== 'access' || entry.outcome !== 'answered' || !entry.clientCommune) return;
-    this.state.applyRegistryRead(entry.clientCommune, Date.parse(entry.time));
+    for (const entry of auditEntriesOf(message)) {
+      if (entry.type !== 'access' || entry.outcome !== 'answered' || !entry.clientCommune) continue;
+      // One record that cannot be counted does not cost the others of its batch theirs.
+      try {
+        this.state.applyRegistryRead(entry.clientCommune, Date.parse(entry.time));
+      } catch (error) {
+        this.logger.warn({ topic: message.topic, offset: message.offset, reason: (error as Error).message }, 'audit record not counted');
+      }
+    }
   }
 
   private offsetsOf(topic: string): PartitionOffset[] {

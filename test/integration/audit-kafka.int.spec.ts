@@ -4,7 +4,9 @@
  * in motlan.audit.v1 (a private topic here); with Kafka stopped every lookup is refused with 503
  * audit_unavailable within a bounded time and none is answered; with Kafka back they are answered
  * again; `motlan audit verify` finds the topic intact and finds a removed, an altered and two
- * swapped records in tampered copies of it.
+ * swapped records in tampered copies of it. A write batch is one message (a record per line), a
+ * few when it is larger than AUDIT_MESSAGE_MAX_BYTES; one-record messages of earlier releases
+ * read the same.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +19,10 @@ import { splitChained, type ChainedAuditEntry } from '@motlan/audit/audit-chain.
 import type { AuditPosition } from '@motlan/audit/audit-feed.port.js';
 import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
 import { LogAuditFeed } from '@motlan/audit/log-audit-feed.js';
-import { AUDIT_TOPIC_PARTITIONS } from '@motlan/audit/log-audit-sink.js';
+import { AUDIT_TOPIC_PARTITIONS, LogAuditSink } from '@motlan/audit/log-audit-sink.js';
+import { AUDIT_MESSAGE_MAX_BYTES, auditTrailCodec } from '@motlan/audit/audit-trail-codec.js';
 import { readAuditTrailTopic, type TrailItem } from '@motlan/audit/audit-trail-reader.js';
-import type { AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
+import { verifyAuditTrail, type AuditVerifyReport } from '@motlan/audit/audit-verifier.js';
 import { DevTokenIssuer } from '@motlan/auth/dev-token-issuer.js';
 import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 import { runMotlanCli } from '../../apps/gateway/src/cli/motlan-command.js';
@@ -111,10 +114,11 @@ async function readTopic(topic: string): Promise<TrailItem[]> {
   return items.sort((a, b) => compareKafkaPositions(a.position, b.position));
 }
 
+/** Positions "<partition>:<offset>" or "<partition>:<offset>:<line>" (a record of a write batch) in trail order. */
 function compareKafkaPositions(a: string, b: string): number {
-  const [pa, oa] = a.split(':').map(BigInt);
-  const [pb, ob] = b.split(':').map(BigInt);
-  return pa !== pb ? Number(pa - pb) : Number(oa - ob);
+  const [pa, oa, la = 0n] = a.split(':').map(BigInt);
+  const [pb, ob, lb = 0n] = b.split(':').map(BigInt);
+  return pa !== pb ? Number(pa - pb) : oa !== ob ? Number(oa - ob) : Number(la - lb);
 }
 
 async function verify(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
@@ -257,14 +261,16 @@ describe('audit trail on Kafka', () => {
     expect(ranged.intact).toBe(true);
     expect(ranged.writers[0].firstSeq).toBeGreaterThan(1);
 
-    // A copy with one record removed, in a scratch topic (the command reads it like the real one).
+    // A copy with one record removed, in a scratch topic (the command reads it like the real one):
+    // most records before it one per message (as earlier releases wrote them), the rest in
+    // batches of four (as the sink writes), the gap inside the first of them (its third line).
     const scratch = `${TOPIC}.tampered`;
     const removed = [...lines];
     removed.splice(middle, 1);
-    await produce(scratch, removed);
+    await produce(scratch, removed, middle - 2);
     const fromKafka = await verify([], { ...env, MOTLAN_AUDIT_TOPIC: scratch });
     expect(fromKafka.code).toBe(1);
-    expect(fromKafka.out).toMatch(new RegExp(`NOT INTACT: 1 problem\\n\\s+REMOVED .*seq ${seq} is missing`));
+    expect(fromKafka.out).toMatch(new RegExp(`NOT INTACT: 1 problem\\n\\s+REMOVED .* at 0:${middle - 2}:3: seq ${seq} is missing`));
 
     // Copies in files: one record altered, two swapped.
     const dir = mkdtempSync(path.join(tmpdir(), 'motlan-audit-tampered-'));
@@ -291,6 +297,52 @@ describe('audit trail on Kafka', () => {
   }, 120_000);
 });
 
+describe('write batches on Kafka', () => {
+  const topic = `${TOPIC}.batches`;
+  const record = (n: number, code?: string): AuditRecord => ({
+    type: 'access',
+    time: new Date().toISOString(),
+    requestId: `batch-it-${n}`,
+    clientId: 'commune-audit-it',
+    officerId: 'officer-audit-it',
+    purpose: '1.004222',
+    dossierId: null,
+    registry: 'population',
+    dataset: 'person',
+    subjectId: '001099012345',
+    fields: ['fullName'],
+    outcome: 'answered',
+    status: 200,
+    ...(code === undefined ? {} : { code }),
+  });
+
+  it('a group-committed batch is one message; one above the byte limit a few, each within it; read back in chain order, intact', async () => {
+    const sink = new LogAuditSink({ log: new KafkaEventLog({ brokers, clientId: 'audit-it-batches' }), topic, writer: `batch-it~${RUN}` });
+    try {
+      await sink.appendMany(Array.from({ length: 50 }, (_, i) => record(i + 1)));
+      // About 800 KB: above the 256 KiB per message, below what one produce request may carry twice over.
+      await sink.appendMany(Array.from({ length: 400 }, (_, i) => record(51 + i, 'z'.repeat(2000))));
+    } finally {
+      await sink.onModuleDestroy();
+    }
+    const items = await readTopic(topic);
+    expect(items.map((i) => (i.value as AuditRecord).requestId)).toEqual(Array.from({ length: 450 }, (_, i) => `batch-it-${i + 1}`));
+    expect(verifyAuditTrail(items)).toMatchObject({ intact: true, records: 450, problems: [] });
+    // Messages: "<partition>:<offset>" of each record; the first write is one, the second a few.
+    const messageOf = (position: string) => position.split(':').slice(0, 2).join(':');
+    const messages = [...new Set(items.map((i) => messageOf(i.position)))];
+    const sizes = messages.map((m) => items.filter((i) => messageOf(i.position) === m).length);
+    expect(sizes[0]).toBe(50);
+    expect(sizes.length).toBeGreaterThanOrEqual(1 + 4);
+    expect(sizes.length).toBeLessThanOrEqual(1 + 5);
+    expect(sizes.reduce((a, b) => a + b)).toBe(450);
+    for (let m = 1; m < messages.length; m++) {
+      const bytes = items.filter((i) => messageOf(i.position) === messages[m]).reduce((sum, i) => sum + Buffer.byteLength(JSON.stringify(i.value)) + 1, -1);
+      expect(bytes).toBeLessThanOrEqual(AUDIT_MESSAGE_MAX_BYTES);
+    }
+  }, 60_000);
+});
+
 /** Seq numbers the trail's notices name (late or unconfirmed): records whose lookups released nothing. */
 function namedByNotices(items: TrailItem[]): Set<number> {
   const named = new Set<number>();
@@ -301,16 +353,25 @@ function namedByNotices(items: TrailItem[]): Set<number> {
   return named;
 }
 
-/** Writes the records to a new one-partition topic, in order, with their writer as key. */
-async function produce(topic: string, lines: string[]): Promise<void> {
+/**
+ * Writes the records to a new one-partition topic, in order, with their writer as key: the first
+ * `single` one per message, the rest in messages of up to four (one record per line).
+ */
+async function produce(topic: string, lines: string[], single: number): Promise<void> {
   const kafka = new Kafka({ clientId: 'audit-it-tamper', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const producer = kafka.producer();
+  const writer = (line: string) => (JSON.parse(line) as ChainedAuditEntry).chain.writer;
+  const messages = lines.slice(0, single).map((value) => ({ key: writer(value), value }));
+  for (let i = single; i < lines.length; i += 4) {
+    const texts = lines.slice(i, i + 4);
+    messages.push(auditTrailCodec.encode({ writer: writer(texts[0]), texts }) as { key: string; value: string });
+  }
   await admin.connect();
   await producer.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await producer.send({ topic, acks: -1, messages: lines.map((value) => ({ key: (JSON.parse(value) as ChainedAuditEntry).chain.writer, value })) });
+    await producer.send({ topic, acks: -1, messages });
   } finally {
     await producer.disconnect();
     await admin.disconnect();

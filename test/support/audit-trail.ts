@@ -1,7 +1,8 @@
 /**
  * The embedded audit trail as e2e suites read it: the audit topic of the file log under the audit
- * directory (MOTLAN_AUDIT_DIR, default <data dir>/audit), one partition file whose lines carry each
- * record's JSON text as their value.
+ * directory (MOTLAN_AUDIT_DIR, default <data dir>/audit), one partition file whose lines are the
+ * log's messages: each carries one write batch as its value, the records' JSON texts one per line
+ * (libs/audit/audit-trail-codec.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,5 +20,6 @@ export function readAuditRecords<T = Record<string, unknown>>(auditDir: string, 
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse((JSON.parse(line) as { v: string }).v) as T);
+    .flatMap((line) => (JSON.parse(line) as { v: string }).v.split('\n'))
+    .map((text) => JSON.parse(text) as T);
 }

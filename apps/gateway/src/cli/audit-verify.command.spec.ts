@@ -32,10 +32,10 @@ async function cli(argv: string[], env: Record<string, string>) {
   return { code, out: out.join(''), err: err.join('') };
 }
 
-/** A line of the embedded log's partition file: the record's text is its value. */
+/** A line of the embedded log's partition file: one message, its records' texts one per line as its value. */
 type LogLine = { k: string; v: string; h: object; t: number };
 
-/** An embedded data dir whose audit log holds 10 records of one writer (offset n-1 = seq n). */
+/** An embedded data dir whose audit log holds 10 records of one writer, one write each (offset n-1 = seq n). */
 async function dataDirWithTrail(): Promise<{ dataDir: string; file: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-cli-audit-'));
   const sink = new LogAuditSink({ log: embeddedAuditLog({ dir: path.join(dataDir, 'audit'), fsync: false }), writer: 'gw-cli~1' });
@@ -73,6 +73,27 @@ describe('motlan audit verify (embedded: the audit topic of the file log)', () =
     expect(result.out).toMatch(/NOT INTACT: 2 problems/);
     expect(result.out).toMatch(/REMOVED\s+writer gw-cli~1 at 0:2: seq 3 is missing \(between the records at 0:1 and 0:2\)/);
     expect(result.out).toMatch(/ALTERED\s+writer gw-cli~1 at 0:5: seq 7: content does not match its hash/);
+  });
+
+  it('reads write batches (one message, a record per line) record by record, with partition:offset:line', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'motlan-cli-audit-'));
+    const sink = new LogAuditSink({ log: embeddedAuditLog({ dir: path.join(dataDir, 'audit'), fsync: false }), writer: 'gw-cli~2' });
+    await sink.appendMany([1, 2, 3, 4, 5].map(record));
+    await sink.appendMany([6, 7, 8].map(record));
+    await sink.onModuleDestroy();
+    const env = { MOTLAN_DATA_DIR: dataDir };
+    expect((await cli(['audit', 'verify'], env)).out).toMatch(/gw-cli~2\s+1-8\s+8\s+0:0:1\s+0:1:3/);
+    // seq 3 taken out of the first message: found where it was.
+    const file = path.join(dataDir, 'audit', Topics.audit, '0.jsonl');
+    const lines = logLines(file);
+    lines[0].v = lines[0].v
+      .split('\n')
+      .filter((_, i) => i !== 2)
+      .join('\n');
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const result = await cli(['audit', 'verify'], env);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/REMOVED\s+writer gw-cli~2 at 0:0:3: seq 3 is missing \(between the records at 0:0:2 and 0:0:3\)/);
   });
 
   it('verifies a time range (its first record taken as the start) and a given file, as JSON', async () => {
