@@ -21,8 +21,17 @@ export const CONNECTIONS = 50;
 const children: ChildProcess[] = [];
 /** Children that died before the bench stopped them (see start). */
 const exited: string[] = [];
+/** Children stopped on purpose before the end of the bench (see stop). */
+const stoppedOnPurpose = new WeakSet<ChildProcess>();
 let stopping = false;
 const stops: Array<() => Promise<void>> = [];
+
+/** Runs `fn` when the bench ends (after its child processes are stopped), also when it fails. */
+export function onCleanup(fn: () => Promise<void> | void): void {
+  stops.push(async () => {
+    await fn();
+  });
+}
 
 export function benchLog(bench: string): (message: string) => void {
   return (message) => process.stdout.write(`bench ${bench}: ${message}\n`);
@@ -94,19 +103,42 @@ export async function services(log: (message: string) => void): Promise<Services
  * Starts a child process. BENCH_CPU_PROF=<name>[,<name>…] writes a V8 CPU profile of those
  * children to .data/bench/profiles/ when they exit (open it in Chrome DevTools).
  */
-export function start(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+export function start(name: string, script: string, env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
   const profiled = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
   const flags = profiled
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(repoRoot, '.data', 'bench', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
     : [];
-  const child = spawn(process.execPath, [...flags, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...flags, script], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
   // A child that dies before the bench stops it fails the bench at the next wait, not after a timeout.
   child.once('exit', (code, signal) => {
-    if (!stopping) exited.push(`${name} exited (${signal ?? code}) before the bench stopped it; its stderr is above`);
+    if (!stopping && !stoppedOnPurpose.has(child)) exited.push(`${name} exited (${signal ?? code}) before the bench stopped it; its stderr is above`);
   });
   children.push(child);
   return child;
+}
+
+/** Stops one child before the end of the bench: SIGTERM, SIGKILL after 10 s; resolves when it has exited. */
+export async function stop(child: ChildProcess): Promise<void> {
+  stoppedOnPurpose.add(child);
+  const at = children.indexOf(child);
+  if (at >= 0) children.splice(at, 1);
+  await stopChild(child);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 /** Polls `done` until it is true; fails with `what` after `timeoutMs`. */
@@ -284,28 +316,18 @@ export function report(name: string, table: string[], results: object, startedAt
 async function cleanup(): Promise<void> {
   stopping = true;
   // Waits for the children to exit (a profile is written on exit), at most 10 s each.
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            resolve();
-          }, 10_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  await Promise.all(children.splice(0).map(stopChild));
+  for (const fn of stops.splice(0).reverse()) await fn().catch(() => undefined);
 }
 
-/** Runs a bench, always stopping what it started; exit code 1 on failure. */
+/** Runs a bench, always stopping what it started (also on SIGINT / SIGTERM); exit code 1 on failure. */
 export function runBench(main: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}, stopping what the bench started\n`);
+      void cleanup().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
   main()
     .then(cleanup, async (error: unknown) => {
       process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
