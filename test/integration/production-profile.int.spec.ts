@@ -17,6 +17,7 @@ import { KafkaEventLog } from '@motlan/event-log/kafka-event-log.adapter.js';
 import { recordChangedEvent } from '@motlan/events/registry-change-event.js';
 import { DlqHeaders, Topics } from '@motlan/events/topics.js';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { CacheInvalidationService } from '../../apps/gateway/src/cache-invalidation/cache-invalidation.service.js';
 import { createGatewayApp } from '../../apps/gateway/src/gateway-app.factory.js';
 import { ChangeEventRelay } from '../../apps/registry-sim/src/events/change-event-relay.js';
 import { startRegistrySim, type RunningRegistrySim } from '../../apps/registry-sim/src/registry-sim.js';
@@ -39,7 +40,12 @@ const AUDIT_TOPIC = `motlan.audit.v1.pp-${randomUUID().slice(0, 8)}`;
 const gateways: NestFastifyApplication[] = [];
 const urls: string[] = [];
 
-async function startGateway(): Promise<string> {
+/**
+ * A gateway instance of this suite. Records stay fresh for `maxAgeCapSeconds` (default 10 minutes,
+ * so that no test but the stale one depends on how fast a loaded machine serves its requests: with
+ * a 2 s cap, 200 concurrent lookups spread over more than 2 s made a second registry call, rightly).
+ */
+async function startGateway(maxAgeCapSeconds = 600): Promise<string> {
   const config = loadGatewayConfig({
     MOTLAN_DATA_DIR: dataDir,
     REDIS_URL: redisUrl,
@@ -61,12 +67,15 @@ async function startGateway(): Promise<string> {
     // count twice (CI saw 2 for 1). No test here depends on a registry timing out (faults are
     // "down", answered at once, or 100 ms of latency).
     MOTLAN_REGISTRY_TIMEOUT_MS: '10000',
-    // Records go stale after 2 s here, so the stale window can be observed in a test.
-    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: '2',
+    MOTLAN_CACHE_MAX_AGE_CAP_SECONDS: String(maxAgeCapSeconds),
   });
   const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
   await app.listen(0, '127.0.0.1');
   gateways.push(app);
+  // Change events published before an instance follows them are not for it (its cache is new):
+  // the tests publish once every instance follows the topics (the group's start is then committed).
+  const cacheSync = app.get(CacheInvalidationService);
+  await eventually('the change events followed', async () => (cacheSync.isStarted() ? true : undefined), 60_000);
   return app.getUrl();
 }
 
@@ -87,6 +96,28 @@ async function changeRecord(registry: string, dataset: string, subjectId: string
   return String(version);
 }
 
+/**
+ * Waits for a 200 from a new instance: its first lookup waits for the audit topic and its producer,
+ * which on a loaded machine can take longer than the audit timeout (the lookup then answers 503
+ * audit_unavailable, as it should). Tests start once every instance answers 200.
+ */
+async function warmUp(url: string): Promise<void> {
+  const [warm] = await samples('land', 'parcel', 1);
+  let last = '';
+  await eventually(
+    `a 200 from ${url}`,
+    async () => {
+      const answer = await lookup(url, 'land', 'parcel', warm);
+      last = `${answer.status} ${answer.body.code ?? ''}`;
+      return answer.status === 200 ? answer : undefined;
+    },
+    60_000,
+    250,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last answer ${last}`);
+  });
+}
+
 beforeAll(async () => {
   redisUrl = requireRedisUrl();
   brokers = requireKafkaBrokers();
@@ -97,25 +128,7 @@ beforeAll(async () => {
   const issuer = new DevTokenIssuer({ dataDir });
   token = await issuer.issue({ sub: 'commune-it', scope: SCOPES });
   urls.push(await startGateway(), await startGateway());
-  // Warm up: the first lookup of each instance waits for the audit topic and its producer, which
-  // on a loaded machine can take longer than the audit timeout (the lookup then answers 503
-  // audit_unavailable, as it should). Tests start once every instance answers 200.
-  const [warm] = await samples('land', 'parcel', 1);
-  for (const url of urls) {
-    let last = '';
-    await eventually(
-      `a 200 from ${url}`,
-      async () => {
-        const answer = await lookup(url, 'land', 'parcel', warm);
-        last = `${answer.status} ${answer.body.code ?? ''}`;
-        return answer.status === 200 ? answer : undefined;
-      },
-      60_000,
-      250,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; last answer ${last}`);
-    });
-  }
+  for (const url of urls) await warmUp(url);
 }, 120_000);
 
 afterAll(async () => {
@@ -174,7 +187,21 @@ describe('production profile (real Redis + real Kafka)', () => {
       'population',
       recordChangedEvent({ registry: 'population', dataset: 'person', subjectId: id, version: version, changedFields: ['fullName'], id: randomUUID() }),
     );
-    await eventually('older event consumed and ignored', async () => ((await ignoredOlder()) > ignoredBefore ? true : undefined), 30000);
+    await eventually('older event consumed and ignored', async () => ((await ignoredOlder()) > ignoredBefore ? true : undefined), 30000).catch(async (e) => {
+      for (const url of urls) {
+        const r = await fetch(`${url}/metrics`);
+        const t = await r.text();
+        process.stdout.write(
+          `DEBUG ${url} status=${r.status} before=${ignoredBefore}\n` +
+            t
+              .split('\n')
+              .filter((l) => /motlan_change_events|motlan_cache_invalidations/.test(l))
+              .join('\n') +
+            '\n',
+        );
+      }
+      throw e;
+    });
     const after = await lookup(urls[0], 'population', 'person', id);
     expect(after.body.meta).toMatchObject({ cache: 'HIT', version: next });
   }, 120_000);
@@ -197,9 +224,12 @@ describe('production profile (real Redis + real Kafka)', () => {
   });
 
   it('registry down: cached subjects answered STALE with their age, uncached get 503 + Retry-After', async () => {
+    // An instance of its own whose records go stale after 2 s, so the stale answer can be seen.
+    const staleUrl = await startGateway(2);
+    await warmUp(staleUrl);
     const [cachedId, uncachedId] = await samples('residence', 'household', 2);
-    expect((await lookup(urls[0], 'residence', 'household', cachedId)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 2500)); // past the 2 s max-age cap
+    expect((await lookup(staleUrl, 'residence', 'household', cachedId)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2500)); // past the 2 s max-age cap (only a lower bound is asserted)
     await setFaults('residence', { down: true });
     try {
       const stale = await lookup(urls[1], 'residence', 'household', cachedId);
