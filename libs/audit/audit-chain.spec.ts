@@ -1,22 +1,9 @@
 import { AuditChain, GENESIS_HASH, canonicalJson, chainHash, chainWriterId, splitChained, type ChainedAuditEntry } from './audit-chain.js';
 import type { AuditRecord } from './audit-record.js';
+import { accessRecord } from '../../test/support/audit-records.js';
 
-const access = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
-  type: 'access',
-  time: '2025-06-01T08:00:00.000Z',
-  requestId: `req-${n}`,
-  clientId: 'commune-app',
-  officerId: 'officer-1',
-  purpose: '1.004222',
-  dossierId: null,
-  registry: 'population',
-  dataset: 'person',
-  subjectId: '001099012345',
-  fields: ['fullName', 'dateOfBirth'],
-  outcome: 'answered',
-  status: 200,
-  ...extra,
-});
+const access = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord =>
+  accessRecord(n, { time: '2025-06-01T08:00:00.000Z', fields: ['fullName', 'dateOfBirth'], ...extra });
 
 const parse = (line: string) => JSON.parse(line) as ChainedAuditEntry;
 

@@ -7,23 +7,9 @@ import type { ConsumedMessage, LogMessage } from '@motlan/event-log/event-log.po
 import { AuditChain } from './audit-chain.js';
 import type { AuditRecord } from './audit-record.js';
 import { AUDIT_MESSAGE_MAX_BYTES, auditRecordPosition, auditTrailCodec, encodeAuditMessages, type ReadAuditRecords } from './audit-trail-codec.js';
+import { accessRecord } from '../../test/support/audit-records.js';
 
-const access = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
-  type: 'access',
-  time: new Date(Date.parse('2025-06-01T08:00:00.000Z') + n * 1000).toISOString(),
-  requestId: `req-${n}`,
-  clientId: 'commune-app',
-  officerId: 'officer-1',
-  purpose: '1.004222',
-  dossierId: null,
-  registry: 'population',
-  dataset: 'person',
-  subjectId: '001099012345',
-  fields: ['fullName'],
-  outcome: 'answered',
-  status: 200,
-  ...extra,
-});
+const access = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => accessRecord(n, extra);
 
 /** `n` records sealed in one batch of writer `w`, as the sink hands them to the log. */
 function sealed(n: number, w = 'gw~1', extra: (i: number) => Partial<AuditRecord> = () => ({})): string[] {

@@ -2,23 +2,10 @@ import { AuditChain, chainHash, splitChained } from './audit-chain.js';
 import type { AuditRecord } from './audit-record.js';
 import type { TrailItem } from './audit-trail-reader.js';
 import { verifyAuditTrail } from './audit-verifier.js';
+import { accessRecord } from '../../test/support/audit-records.js';
 
 const T0 = Date.parse('2025-06-01T08:00:00.000Z');
-const access = (n: number, timeMs = T0 + n * 1000): AuditRecord => ({
-  type: 'access',
-  time: new Date(timeMs).toISOString(),
-  requestId: `req-${n}`,
-  clientId: 'commune-app',
-  officerId: 'officer-1',
-  purpose: '1.004222',
-  dossierId: null,
-  registry: 'population',
-  dataset: 'person',
-  subjectId: '001099012345',
-  fields: ['fullName'],
-  outcome: 'answered',
-  status: 200,
-});
+const access = (n: number, timeMs = T0 + n * 1000): AuditRecord => accessRecord(n, { time: new Date(timeMs).toISOString() });
 
 /** `n` records of one writer, one per write, as stored JSON texts. */
 function chainOf(writer: string, n: number, time = (i: number) => T0 + i * 1000): string[] {

@@ -17,22 +17,9 @@ import { verifyAuditTrail } from './audit-verifier.js';
 import { embeddedAuditLog, legacyAuditFile, migrateLegacyAuditFile } from './embedded-audit-trail.js';
 import { LogAuditFeed } from './log-audit-feed.js';
 import { LogAuditSink } from './log-audit-sink.js';
+import { accessRecord } from '../../test/support/audit-records.js';
 
-const record = (n: number): AuditRecord => ({
-  type: 'access',
-  time: new Date().toISOString(),
-  requestId: `req-${n}`,
-  clientId: 'commune-app',
-  officerId: 'officer-1',
-  purpose: '1.004222',
-  dossierId: null,
-  registry: 'population',
-  dataset: 'person',
-  subjectId: '001099012345',
-  fields: ['fullName'],
-  outcome: 'answered',
-  status: 200,
-});
+const record = (n: number): AuditRecord => accessRecord(n, { time: new Date().toISOString() });
 
 const tempDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'audit-')), 'nested', 'audit');
 const log = (dir: string, fsync = false): EventLog => embeddedAuditLog({ dir, fsync, pollMs: 20 });

@@ -19,6 +19,7 @@ import { splitChained, type ChainedAuditEntry } from '@motlan/audit/audit-chain.
 import type { AuditPosition } from '@motlan/audit/audit-feed.port.js';
 import type { AuditEntry, AuditRecord } from '@motlan/audit/audit-record.js';
 import { LogAuditFeed } from '@motlan/audit/log-audit-feed.js';
+import { accessRecord } from '../support/audit-records.js';
 import { AUDIT_TOPIC_PARTITIONS, LogAuditSink } from '@motlan/audit/log-audit-sink.js';
 import { AUDIT_MESSAGE_MAX_BYTES, auditTrailCodec } from '@motlan/audit/audit-trail-codec.js';
 import { readAuditTrailTopic, type TrailItem } from '@motlan/audit/audit-trail-reader.js';
@@ -299,22 +300,14 @@ describe('audit trail on Kafka', () => {
 
 describe('write batches on Kafka', () => {
   const topic = `${TOPIC}.batches`;
-  const record = (n: number, code?: string): AuditRecord => ({
-    type: 'access',
-    time: new Date().toISOString(),
-    requestId: `batch-it-${n}`,
-    clientId: 'commune-audit-it',
-    officerId: 'officer-audit-it',
-    purpose: '1.004222',
-    dossierId: null,
-    registry: 'population',
-    dataset: 'person',
-    subjectId: '001099012345',
-    fields: ['fullName'],
-    outcome: 'answered',
-    status: 200,
-    ...(code === undefined ? {} : { code }),
-  });
+  const record = (n: number, code?: string): AuditRecord =>
+    accessRecord(n, {
+      time: new Date().toISOString(),
+      requestId: `batch-it-${n}`,
+      clientId: 'commune-audit-it',
+      officerId: 'officer-audit-it',
+      ...(code === undefined ? {} : { code }),
+    });
 
   it('a group-committed batch is one message; one above the byte limit a few, each within it; read back in chain order, intact', async () => {
     const sink = new LogAuditSink({ log: new KafkaEventLog({ brokers, clientId: 'audit-it-batches' }), topic, writer: `batch-it~${RUN}` });

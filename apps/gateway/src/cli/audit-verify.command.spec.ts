@@ -7,23 +7,10 @@ import { embeddedAuditLog } from '@motlan/audit/embedded-audit-trail.js';
 import { LogAuditSink } from '@motlan/audit/log-audit-sink.js';
 import { Topics } from '@motlan/events/topics.js';
 import { runMotlanCli } from './motlan-command.js';
+import { accessRecord } from '../../../../test/support/audit-records.js';
 
 const T0 = Date.parse('2025-06-01T08:00:00.000Z');
-const record = (n: number): AuditRecord => ({
-  type: 'access',
-  time: new Date(T0 + n * 60_000).toISOString(),
-  requestId: `req-${n}`,
-  clientId: 'commune-app',
-  officerId: 'officer-1',
-  purpose: '1.004222',
-  dossierId: null,
-  registry: 'population',
-  dataset: 'person',
-  subjectId: '001099012345',
-  fields: ['fullName'],
-  outcome: 'answered',
-  status: 200,
-});
+const record = (n: number): AuditRecord => accessRecord(n, { time: new Date(T0 + n * 60_000).toISOString() });
 
 async function cli(argv: string[], env: Record<string, string>) {
   const out: string[] = [];
