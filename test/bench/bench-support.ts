@@ -179,31 +179,42 @@ export interface LoadResult {
  * of refusals (429 from a rate limit the client was not lifted from, 503, …) measures nothing, so
  * any non-2xx answer or connection error fails the bench here, with the status codes seen.
  */
-export async function load(
-  url: string,
-  headers: Record<string, string>,
-  next: (i: number) => { method?: 'GET' | 'PUT' | 'POST'; path: string; body?: string },
-  durationS: number,
-  connections = CONNECTIONS,
-): Promise<LoadResult> {
+export type NextRequest = (i: number) => { method?: 'GET' | 'PUT' | 'POST'; path: string; body?: string };
+
+/** autocannon's request list for `next`: the i-th request it sends is next(i). */
+export function sequentialRequests(next: NextRequest): autocannon.Request[] {
   let i = 0;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: durationS,
-    headers,
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request) => {
-          const { method = 'GET', path: p, body } = next(i++);
-          request.method = method;
-          request.path = p;
-          if (body !== undefined) request.body = body;
-          return request;
-        },
+  return [
+    {
+      setupRequest: (request: autocannon.Request) => {
+        const { method = 'GET', path: p, body } = next(i++);
+        request.method = method;
+        request.path = p;
+        if (body !== undefined) request.body = body;
+        return request;
       },
-    ],
+    },
+  ];
+}
+
+/** A new dossier per request (`<prefix>-<i>`), its first status (received), spread over `communes`. */
+export function newDossierStatuses(prefix: string, communes: readonly string[]): NextRequest {
+  return (i) => ({
+    method: 'PUT',
+    path: `/v1/dossiers/${prefix}-${i}/status`,
+    body: JSON.stringify({
+      procedureCode: '1.004222',
+      communeCode: communes[i % communes.length],
+      status: 2,
+      subjectType: 'citizen',
+      receivedAt: '2026-11-23T09:15:00+07:00',
+      sequence: 1,
+    }),
   });
+}
+
+export async function load(url: string, headers: Record<string, string>, next: NextRequest, durationS: number, connections = CONNECTIONS): Promise<LoadResult> {
+  const result = await autocannon({ url, connections, duration: durationS, headers, requests: sequentialRequests(next) });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     const codes = Object.entries(result.statusCodeStats ?? {})
       .map(([code, { count }]) => `${code}: ${count}`)

@@ -55,6 +55,9 @@ import {
   start,
   stop,
   waitFor,
+  newDossierStatuses,
+  sequentialRequests,
+  type NextRequest,
 } from './bench-support.js';
 
 const log = benchLog('compare');
@@ -280,8 +283,6 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-type NextRequest = (i: number) => { method?: 'GET' | 'PUT'; path: string; body?: string };
-
 /**
  * One autocannon run (the settings of every bench: 50 connections, one request at a time each),
  * counting every response by status code and keeping every response time.
@@ -293,7 +294,6 @@ async function measure(
   durationS: number,
   expected: number,
 ): Promise<{ result: Measured; times: Float64Array }> {
-  let i = 0;
   const times: number[] = [];
   // Without a callback autocannon returns its tracker (an EventEmitter) made thenable; its types say only Promise.
   const instance = autocannon({
@@ -301,17 +301,7 @@ async function measure(
     connections: CONNECTIONS,
     duration: durationS,
     headers,
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request) => {
-          const { method = 'GET', path: p, body } = next(i++);
-          request.method = method;
-          request.path = p;
-          if (body !== undefined) request.body = body;
-          return request;
-        },
-      },
-    ],
+    requests: sequentialRequests(next),
   }) as Promise<autocannon.Result> & NodeJS.EventEmitter;
   instance.on('response', (_client: unknown, _statusCode: number, _bytes: number, responseTime: number) => {
     times.push(responseTime);
@@ -393,20 +383,7 @@ async function measureRound(rev: Revision, round: number, tempRoot: string, samp
 
     const writeHeaders = { authorization: `Bearer ${tokens.write}`, 'content-type': 'application/json' };
     // Every request a new dossier (sequence 1), ids unique over the whole run (one simulator).
-    const statuses =
-      (prefix: string): NextRequest =>
-      (i) => ({
-        method: 'PUT',
-        path: `/v1/dossiers/${prefix}-${i}/status`,
-        body: JSON.stringify({
-          procedureCode: '1.004222',
-          communeCode: communes[i % communes.length],
-          status: 2,
-          subjectType: 'citizen',
-          receivedAt: '2026-11-23T09:15:00+07:00',
-          sequence: 1,
-        }),
-      });
+    const statuses = (prefix: string) => newDossierStatuses(prefix, communes);
     progress(`round ${round}/${ROUNDS}, ${rev.key}: dossier intake, ${WARM_UP_S} s warm-up, ${DURATION_S} s measured`);
     const intakeWarmUp = (await measure(url, writeHeaders, statuses(`CMP-${runId}-${rev.key[0]}${round}w`), WARM_UP_S, 202)).result;
     const intake = await measure(url, writeHeaders, statuses(`CMP-${runId}-${rev.key[0]}${round}m`), DURATION_S, 202);

@@ -39,6 +39,7 @@ import {
   until,
   type SummaryRow,
   waitFor,
+  newDossierStatuses,
 } from './bench-support.js';
 
 const log = benchLog('dossier-sync');
@@ -101,18 +102,7 @@ async function main(): Promise<void> {
     .filter((_, i) => i % 33 === 0)
     .slice(0, 100)
     .map((c) => c.code);
-  const statuses = (prefix: string) => (i: number) => ({
-    method: 'PUT' as const,
-    path: `/v1/dossiers/${prefix}-${i}/status`,
-    body: JSON.stringify({
-      procedureCode: '1.004222',
-      communeCode: communes[i % communes.length],
-      status: 2,
-      subjectType: 'citizen',
-      receivedAt: '2026-11-23T09:15:00+07:00',
-      sequence: 1,
-    }),
-  });
+  const statuses = (prefix: string) => newDossierStatuses(prefix, communes);
   const run = started.toString(36);
 
   log(`intake: ${CONNECTIONS} connections, ${DURATION_S}s each (a 2 s warm-up first)`);
