@@ -26,7 +26,8 @@ prints only the token, e.g.  TOKEN=$(npm run -s token -- --sub commune-00004 --s
   --province <code>    2-digit province a monitoring centre reads (claim "province"), e.g.
                        --scope ops:read --province 79
   --ttl <seconds>      lifetime, 1..${MAX_DEV_TOKEN_TTL_SEC}, default ${DEFAULT_DEV_TOKEN_TTL_SEC}
-  --citizen <id>       instead: a citizen token for GET /v1/me/access-log, as the national
+  --citizen <id>       instead: a citizen token for /v1/me/* (access log, consents, counter
+                       requests, archive), as the national
                        e-identity would issue, signed by the dev citizen issuer
                        (<data dir>/dev-citizen-issuer/); "sub" = the 12-digit personal id (CCCD)
   -h, --help           this help
