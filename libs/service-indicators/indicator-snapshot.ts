@@ -1,27 +1,20 @@
-import type { PartitionOffset } from '@motlan/event-log/event-log.port.js';
+import {
+  decodeProjectionSnapshot,
+  type DecodedSnapshot,
+  type ProjectionSnapshot,
+  type ProjectionSnapshotStore,
+} from '@motlan/projection/snapshotted-projection.js';
 import { COUNTERS } from './indicators.js';
 import type { IndicatorStateData } from './indicator-state.js';
 
 /**
- * The indicators' state at one point of the topics they read: everything before `offsets` (next
- * offset per topic and partition) is in it, nothing after. Bounded by the retention, the
+ * The indicators' state at one point of the topics they read. Bounded by the retention, the
  * communes and the dossiers remembered, never by the history of the topics.
  */
-export interface IndicatorSnapshot {
-  version: 1;
-  takenAt: string;
-  offsets: Record<string, PartitionOffset[]>;
-  state: IndicatorStateData;
-}
+export type IndicatorSnapshot = ProjectionSnapshot<IndicatorStateData>;
 
-/**
- * Where the snapshot is kept between starts (production: one Redis key; embedded: a file). The
- * sync figures' snapshot stores (libs/dossier-relay) fit as they are, under another key or file.
- */
-export interface IndicatorSnapshotStore {
-  load(): Promise<string | undefined>;
-  save(text: string): Promise<void>;
-}
+/** Where the snapshot is kept between starts (production: one Redis key; embedded: a file). */
+export type IndicatorSnapshotStore = ProjectionSnapshotStore;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const COMMUNE = /^\d{5}$/;
@@ -33,21 +26,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * The snapshot in `text`, checked field by field: it comes from outside the process. One that
  * does not pass is not used and the indicators are rebuilt from the topics (slower, never wrong).
  */
-export function decodeIndicatorSnapshot(text: string): { ok: true; snapshot: IndicatorSnapshot } | { ok: false; reason: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
-  if (!isObject(raw) || raw.version !== 1 || typeof raw.takenAt !== 'string') return { ok: false, reason: 'not a version 1 snapshot' };
-  if (!isObject(raw.offsets)) return { ok: false, reason: 'offsets missing' };
-  for (const [topic, list] of Object.entries(raw.offsets)) {
-    if (!Array.isArray(list) || !list.every((p) => isObject(p) && isCount(p.partition) && typeof p.offset === 'string' && /^\d+$/.test(p.offset))) {
-      return { ok: false, reason: `offsets of ${topic} malformed` };
-    }
-  }
-  const state = raw.state;
+export function decodeIndicatorSnapshot(text: string): DecodedSnapshot<IndicatorStateData> {
+  return decodeProjectionSnapshot(text, decodeState);
+}
+
+function decodeState(state: unknown): { ok: true } | { ok: false; reason: string } {
   if (!isObject(state)) return { ok: false, reason: 'state missing' };
   const { days, dossiers, lastReport, delivered } = state;
   if (
@@ -87,5 +70,5 @@ export function decodeIndicatorSnapshot(text: string): { ok: true; snapshot: Ind
     return { ok: false, reason: 'last reports malformed' };
   }
   if (!Array.isArray(delivered) || !delivered.every((k) => typeof k === 'string')) return { ok: false, reason: 'delivered keys malformed' };
-  return { ok: true, snapshot: raw as unknown as IndicatorSnapshot };
+  return { ok: true };
 }

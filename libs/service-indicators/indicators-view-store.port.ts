@@ -1,3 +1,5 @@
+import { parsePublishedView } from '@motlan/projection/published-view.js';
+
 /** One day's counters as published: [commune, ...counters in COUNTERS order]. */
 export type PublishedDayRow = [string, ...number[]];
 
@@ -51,15 +53,8 @@ export function decodeDayRows(text: string): Map<string, number[]> | undefined {
 }
 
 export function decodeLiveView(text: string): IndicatorsLiveView | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const v = raw as Record<string, unknown>;
-  if (v.version !== 1 || typeof v.publishedAt !== 'string' || typeof v.firstDay !== 'string' || !Array.isArray(v.communes)) return undefined;
+  const v = parsePublishedView(text);
+  if (!v || typeof v.firstDay !== 'string' || !Array.isArray(v.communes)) return undefined;
   if (!v.communes.every((c) => Array.isArray(c) && c.length === 3 && COMMUNE.test(String(c[0])))) return undefined;
-  return raw as IndicatorsLiveView;
+  return v as unknown as IndicatorsLiveView;
 }

@@ -124,13 +124,19 @@ async function communeRows(): Promise<Map<string, CommuneRow>> {
   return new Map(body.communes.map((c) => [c.communeCode, c]));
 }
 
-/** Waits until commune A shows what the scenario sent (deliveries and the audit trail are read asynchronously). */
+/**
+ * Waits until commune A shows what the scenario sent, and commune B at least its first status
+ * delivered (deliveries and the audit trail are read asynchronously, B's outcome maybe after A's;
+ * a later test sends B another).
+ */
 async function settledA(): Promise<CommuneRow> {
   return eventually(
-    'commune A to show every status delivered and every registry read',
+    'commune A to show every status delivered and every registry read, commune B its first status delivered',
     async () => {
-      const a = (await communeRows()).get(communeA.code);
-      return a && a.indicators.statusesDelivered === 9 && a.indicators.registryReads === 3 ? a : undefined;
+      const rows = await communeRows();
+      const a = rows.get(communeA.code);
+      const bDelivered = (rows.get(communeB.code)?.indicators.statusesDelivered ?? 0) >= 1;
+      return a && bDelivered && a.indicators.statusesDelivered === 9 && a.indicators.registryReads === 3 ? a : undefined;
     },
     30_000,
   );

@@ -1,15 +1,14 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorCodes, InvalidRequestError } from '@motlan/errors/domain-error.js';
 import { dataQualityToCsv } from '@motlan/data-quality/data-quality-report.js';
-import { addDays, daysBetween, isVnDay } from '@motlan/service-indicators/vietnam-calendar.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client } from '../auth/client-auth.guard.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js';
 import { resolveTerritoryScope } from '../auth/territory-scope.js';
+import { checkedReportWindow, reportAnswer } from '../service-indicators/report-window.js';
 import { DataQualityQueryDto } from './data-quality-query.dto.js';
 import { DATA_QUALITY_RETENTION_DAYS, DATA_QUALITY_WINDOW_DAYS, DataQualityService, type DataQualityAnswer } from './data-quality.service.js';
 
@@ -47,29 +46,12 @@ export class DataQualityController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DataQualityAnswer | string> {
     const scope = resolveTerritoryScope(query, client, this.directory);
-    const { from, to } = this.window(query);
+    const { from, to } = checkedReportWindow(query, {
+      to: () => this.dataQuality.defaultWindow().to,
+      days: DATA_QUALITY_WINDOW_DAYS,
+      kept: DATA_QUALITY_RETENTION_DAYS,
+    });
     const answer = await this.dataQuality.report(scope, from, to);
-    void reply.header('cache-control', 'no-store');
-    const csv = query.format ? query.format === 'csv' : /\btext\/csv\b/i.test(accept ?? '');
-    if (!csv) return answer;
-    const name = scope.level === 'national' ? 'vn' : scope.level === 'province' ? scope.provinceCode : scope.communeCode;
-    void reply.header('content-type', 'text/csv; charset=utf-8');
-    void reply.header('content-disposition', `attachment; filename="motlan-data-quality-${name}-${from}-${to}.csv"`);
-    return dataQualityToCsv(answer);
-  }
-
-  private window(query: DataQualityQueryDto): { from: string; to: string } {
-    const to = query.to ?? this.dataQuality.defaultWindow().to;
-    if (!isVnDay(to)) throw new InvalidRequestError(ErrorCodes.validation, `to ${to} is not a day of the calendar`, [{ name: 'to', reason: 'no such day' }]);
-    const from = query.from ?? addDays(to, -(DATA_QUALITY_WINDOW_DAYS - 1));
-    if (!isVnDay(from))
-      throw new InvalidRequestError(ErrorCodes.validation, `from ${from} is not a day of the calendar`, [{ name: 'from', reason: 'no such day' }]);
-    if (from > to) throw new InvalidRequestError(ErrorCodes.validation, 'from is after to', [{ name: 'from', reason: 'must not be after to' }]);
-    if (daysBetween(from, to) + 1 > DATA_QUALITY_RETENTION_DAYS) {
-      throw new InvalidRequestError(ErrorCodes.validation, `the window is longer than the ${DATA_QUALITY_RETENTION_DAYS} days kept`, [
-        { name: 'from', reason: `at most ${DATA_QUALITY_RETENTION_DAYS} days before to` },
-      ]);
-    }
-    return { from, to };
+    return reportAnswer(reply, { format: query.format, accept }, { report: 'data-quality', scope, from, to }, answer, dataQualityToCsv);
   }
 }

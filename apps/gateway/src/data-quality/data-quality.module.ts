@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { EventLog } from '@motlan/event-log/event-log.port.js';
+import { ProjectionLifecycle } from '@motlan/projection/projection-lifecycle.js';
 import { embeddedAuditLog } from '@motlan/audit/embedded-audit-trail.js';
 import { embeddedChangeEventLog } from '@motlan/events/embedded-change-event-log.js';
 import { FileSyncFiguresSnapshotStore } from '@motlan/dossier-relay/file-sync-figures-snapshot.adapter.js';
@@ -13,6 +14,7 @@ import { DataQualityViewStore, InMemoryDataQualityViewStore } from '@motlan/data
 import { RedisDataQualityViewStore } from '@motlan/data-quality/redis-data-quality-view-store.adapter.js';
 import { registerDataQualityMetrics } from '@motlan/data-quality/data-quality-metrics.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
+import { projectionSettings, reportSourceProvider } from '../service-indicators/projection-wiring.js';
 import {
   DATA_QUALITY_RETENTION_DAYS,
   DataQualityService,
@@ -36,46 +38,10 @@ export function embeddedDataQualitySnapshotFile(dataDir: string): string {
   return path.join(dataDir, 'data-quality', 'snapshot.json');
 }
 
-/** Starts the projection in the background (retrying while Kafka is unreachable), stops it on shutdown, closes the stores. */
-export class DataQualityLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('DataQuality');
-  private started?: Promise<void>;
-  private stopping = false;
-
-  constructor(
-    private readonly projection: DataQualityProjection | null,
-    private readonly closables: Array<Closable | null>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.projection) this.started = this.startWithRetry(this.projection);
-  }
-
-  whenStarted(): Promise<void> {
-    return this.started ?? Promise.resolve();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    if (this.projection) {
-      if (this.started) await Promise.race([this.started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-      await this.projection.stop().catch((error: Error) => this.logger.warn({ reason: error.message }, 'data quality figures did not stop cleanly'));
-    }
-    await Promise.allSettled(this.closables.map((c) => c?.close()));
-  }
-
-  private async startWithRetry(projection: DataQualityProjection): Promise<void> {
-    for (let attempt = 1; !this.stopping; attempt++) {
-      try {
-        await projection.start();
-        this.logger.log({ ...projection.state.size() }, 'data quality figures caught up');
-        return;
-      } catch (error) {
-        this.logger.error({ reason: (error as Error).message }, `data quality figures cannot start yet (attempt ${attempt}); retrying`);
-        await projection.stop().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 1000 * attempt)).unref());
-      }
-    }
+/** The data-quality projection started and stopped with the application, its stores closed (libs/projection). */
+export class DataQualityLifecycle extends ProjectionLifecycle {
+  constructor(projection: DataQualityProjection | null, closables: Array<Closable | null>) {
+    super(projection, closables, { context: 'DataQuality', figures: 'data quality figures' });
   }
 }
 
@@ -119,17 +85,17 @@ export class DataQualityModule {
         useFactory: (logs: Logs, snapshots: FileSyncFiguresSnapshotStore, view: DataQualityViewStore, registries: RegistryClient) =>
           new DataQualityProjection(logs.audit, logs.changes, snapshots, view, {
             state: { retentionDays: DATA_QUALITY_RETENTION_DAYS, registries: () => registries.registries() },
-            snapshotIntervalMs: config.serviceIndicators.snapshotIntervalMs,
-            publishIntervalMs: config.serviceIndicators.publishIntervalMs,
-            auditTopic: config.audit.topic,
-            now: Date.now,
+            ...projectionSettings(config),
           }),
       },
     ];
     const apiProviders: Provider[] = [
-      worker
-        ? { provide: DataQualitySource, inject: [DataQualityProjection], useFactory: (p: DataQualityProjection) => new LiveDataQualitySource(p) }
-        : { provide: DataQualitySource, inject: [DataQualityViewStore], useFactory: (store: DataQualityViewStore) => new PublishedDataQualitySource(store) },
+      reportSourceProvider(
+        worker,
+        DataQualitySource,
+        { projection: DataQualityProjection, create: (p: DataQualityProjection) => new LiveDataQualitySource(p) },
+        { store: DataQualityViewStore, create: (store: DataQualityViewStore) => new PublishedDataQualitySource(store) },
+      ),
       {
         provide: DataQualityService,
         inject: [DataQualitySource, VnAdminDirectory, RegistryClient],

@@ -1,9 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorCodes, InvalidRequestError } from '@motlan/errors/domain-error.js';
 import { reportToCsv } from '@motlan/service-indicators/indicator-report.js';
-import { addDays, daysBetween, isVnDay } from '@motlan/service-indicators/vietnam-calendar.js';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { AuthenticatedClient } from '../auth/authenticated-client.js';
 import { Client } from '../auth/client-auth.guard.js';
@@ -12,6 +10,7 @@ import { ApiProblems, TOKEN_PROBLEMS } from '../common/api-problems.decorator.js
 import { SyncOpsService } from '../dossier-relay/sync-ops.service.js';
 import { IndicatorsQueryDto } from './indicators-query.dto.js';
 import { resolveTerritoryScope } from '../auth/territory-scope.js';
+import { checkedReportWindow, reportAnswer } from './report-window.js';
 import { DEFAULT_WINDOW_DAYS, ServiceIndicatorsService, type IndicatorAnswer } from './service-indicators.service.js';
 
 /** Service indicators and colours for the monitoring centres (docs/service-indicators.md). */
@@ -53,31 +52,12 @@ export class ServiceIndicatorsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IndicatorAnswer | string> {
     const scope = resolveTerritoryScope(query, client, this.directory);
-    const { from, to } = this.window(query);
+    const { from, to } = checkedReportWindow(query, {
+      to: () => this.indicators.defaultWindow().to,
+      days: DEFAULT_WINDOW_DAYS,
+      kept: this.indicators.retentionDays,
+    });
     const answer = await this.indicators.report(scope, from, to, query.granularity ?? 'total', (codes) => this.syncOps.relayHealth(codes));
-    void reply.header('cache-control', 'no-store');
-    const csv = query.format ? query.format === 'csv' : /\btext\/csv\b/i.test(accept ?? '');
-    if (!csv) return answer;
-    const name = scope.level === 'national' ? 'vn' : scope.level === 'province' ? scope.provinceCode : scope.communeCode;
-    void reply.header('content-type', 'text/csv; charset=utf-8');
-    void reply.header('content-disposition', `attachment; filename="motlan-indicators-${name}-${from}-${to}.csv"`);
-    return reportToCsv(answer);
-  }
-
-  /** The window asked for, checked: real days, `from` not after `to`, no longer than the retention. */
-  private window(query: IndicatorsQueryDto): { from: string; to: string } {
-    const to = query.to ?? this.indicators.defaultWindow().to;
-    if (!isVnDay(to)) throw new InvalidRequestError(ErrorCodes.validation, `to ${to} is not a day of the calendar`, [{ name: 'to', reason: 'no such day' }]);
-    const from = query.from ?? addDays(to, -(DEFAULT_WINDOW_DAYS - 1));
-    if (!isVnDay(from))
-      throw new InvalidRequestError(ErrorCodes.validation, `from ${from} is not a day of the calendar`, [{ name: 'from', reason: 'no such day' }]);
-    if (from > to) throw new InvalidRequestError(ErrorCodes.validation, 'from is after to', [{ name: 'from', reason: 'must not be after to' }]);
-    const kept = this.indicators.retentionDays;
-    if (daysBetween(from, to) + 1 > kept) {
-      throw new InvalidRequestError(ErrorCodes.validation, `the window is longer than the ${kept} days kept`, [
-        { name: 'from', reason: `at most ${kept} days before to` },
-      ]);
-    }
-    return { from, to };
+    return reportAnswer(reply, { format: query.format, accept }, { report: 'indicators', scope, from, to }, answer, reportToCsv);
   }
 }

@@ -8,6 +8,7 @@ import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { INDICATOR_SNAPSHOTS, serviceIndicatorsStoreProviders } from '../infrastructure/service-indicators-store.providers.js';
 import { IndicatorsSource, LiveIndicatorsSource, PublishedIndicatorsSource } from './indicators.source.js';
+import { projectionSettings, reportSourceProvider } from './projection-wiring.js';
 import { ServiceIndicatorsLifecycle } from './service-indicators.lifecycle.js';
 import { ServiceIndicatorsService } from './service-indicators.service.js';
 
@@ -39,19 +40,16 @@ export class ServiceIndicatorsModule {
         provide: ServiceIndicatorsProjection,
         inject: [EventLog, AUDIT_LOG, INDICATOR_SNAPSHOTS, IndicatorsViewStore],
         useFactory: (log: EventLog, auditLog: EventLog, snapshots: IndicatorSnapshotStore, view: IndicatorsViewStore) =>
-          new ServiceIndicatorsProjection(log, auditLog, snapshots, view, {
-            state: { retentionDays: settings.retentionDays },
-            snapshotIntervalMs: settings.snapshotIntervalMs,
-            publishIntervalMs: settings.publishIntervalMs,
-            auditTopic: config.audit.topic,
-            now: Date.now,
-          }),
+          new ServiceIndicatorsProjection(log, auditLog, snapshots, view, { state: { retentionDays: settings.retentionDays }, ...projectionSettings(config) }),
       },
     ];
     const apiProviders: Provider[] = [
-      worker
-        ? { provide: IndicatorsSource, inject: [ServiceIndicatorsProjection], useFactory: (p: ServiceIndicatorsProjection) => new LiveIndicatorsSource(p) }
-        : { provide: IndicatorsSource, inject: [IndicatorsViewStore], useFactory: (store: IndicatorsViewStore) => new PublishedIndicatorsSource(store) },
+      reportSourceProvider(
+        worker,
+        IndicatorsSource,
+        { projection: ServiceIndicatorsProjection, create: (p: ServiceIndicatorsProjection) => new LiveIndicatorsSource(p) },
+        { store: IndicatorsViewStore, create: (store: IndicatorsViewStore) => new PublishedIndicatorsSource(store) },
+      ),
       {
         provide: ServiceIndicatorsService,
         inject: [IndicatorsSource, VnAdminDirectory],
