@@ -1,3 +1,4 @@
+import { PublishedViewStore } from '@motlan/projection/published-view.js';
 import type { OpsLag } from './sync-ops.types.js';
 import type { CommuneFigures } from './sync-figures.js';
 
@@ -20,15 +21,10 @@ export interface OpsView {
 /**
  * Where workers publish the ops view and `api` processes read it (production: one Redis key; the
  * embedded profile runs both roles in one process: memory). Every worker computes the same view
- * from the same topics and offsets, so the last one published wins.
+ * from the same topics and offsets, so the last one published wins. `read` gives undefined when
+ * what is stored is not a view either.
  */
-export abstract class OpsViewStore {
-  /** Replaces the published view (a reader sees the old or the new one, never a mix). */
-  abstract publish(view: OpsView): Promise<void>;
-  /** The last published view; undefined when none was published or what is stored is not one. Rejects when the store cannot answer. */
-  abstract read(): Promise<OpsView | undefined>;
-  abstract close(): Promise<void>;
-}
+export abstract class OpsViewStore extends PublishedViewStore<OpsView> {}
 
 export function encodeOpsView(view: OpsView): string {
   return JSON.stringify(view);
