@@ -456,7 +456,6 @@ class KafkaRunningConsumer implements RunningConsumer {
         const [fetched] = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
         for (const { partition, offset } of fetched?.partitions ?? []) committed.set(partition, BigInt(offset));
       }
-      if (!this.ephemeral && !this.options.fromBeginning) await this.pinNewGroupStart(admin, topic, ends, committed);
       for (const { partition, low, high } of ends) {
         const from = committed.get(partition) ?? -1n;
         const requested = this.starts.get(startKey(topic, partition));
@@ -472,28 +471,6 @@ class KafkaRunningConsumer implements RunningConsumer {
       }
     }
     this.catchUp.arm();
-  }
-
-  /**
-   * A shared group that reads only what comes after its start (the cache invalidation) and has no
-   * committed offset for a partition yet would take the partition's end at the moment a member is
-   * assigned it: an event appended while the members join, or while a partition that has never
-   * carried a message moves in a rebalance, would be skipped for good (a cache entry left stale
-   * until its maximum age; seen in production-profile.int). Its start is committed here instead,
-   * before the first member joins. Only possible while the group has no member (Kafka refuses
-   * otherwise): a later member finds the positions the first one committed.
-   */
-  private async pinNewGroupStart(admin: Admin, topic: string, ends: Array<{ partition: number; high: string }>, committed: Map<number, bigint>): Promise<void> {
-    const missing = ends.filter(({ partition }) => (committed.get(partition) ?? -1n) < 0n && !this.starts.has(startKey(topic, partition)));
-    if (missing.length === 0) return;
-    try {
-      await admin.setOffsets({ groupId: this.groupId, topic, partitions: missing.map(({ partition, high }) => ({ partition, offset: high })) });
-      for (const { partition, high } of missing) committed.set(partition, BigInt(high));
-    } catch (error) {
-      // The group has members already: the first of them committed its start (or the partition
-      // gets one as soon as a message on it is handled).
-      this.logger.debug({ groupId: this.groupId, topic, reason: (error as Error).message }, 'start of a new group not pinned');
-    }
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
