@@ -40,6 +40,16 @@ describe('AuditChain', () => {
     expect(splitChained(records[0]).entry).toEqual(access(1));
   });
 
+  it('stores each record as its canonical JSON (the text its hash covers) with the chain link last', () => {
+    const chain = new AuditChain('w');
+    const entry = { ...access(1), cache: undefined, fields: ['b', 'a'], note: 'line\nbreak "quoted"' } as AuditRecord;
+    const [line] = chain.seal([entry]).lines;
+    const { chain: link } = parse(line);
+    expect(line).toBe(`${canonicalJson(entry).slice(0, -1)},"chain":${JSON.stringify(link)}}`);
+    expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify({ ...entry, chain: link })));
+    expect(link.hash).toBe(chainHash(GENESIS_HASH, splitChained(parse(line)).entry));
+  });
+
   it('never reuses the seq numbers of a failed write: they are named unconfirmed by a notice in the next batch', () => {
     const chain = new AuditChain('w');
     chain.written(chain.seal([access(1)]));

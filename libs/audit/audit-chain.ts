@@ -62,7 +62,21 @@ function canonical(value: unknown): string | undefined {
 
 /** The hash a record with this `prev` and content must carry. */
 export function chainHash(prev: string, entry: object): string {
-  return createHash('sha256').update(prev).update(canonicalJson(entry)).digest('hex');
+  return hashOfCanonical(prev, canonicalJson(entry));
+}
+
+function hashOfCanonical(prev: string, canonicalEntry: string): string {
+  return createHash('sha256').update(prev).update(canonicalEntry).digest('hex');
+}
+
+/**
+ * The stored text of a chained record, from the canonical JSON its hash was computed over: one
+ * encoding per record serves both (the entry's members in canonical order, `chain` last). Parsed
+ * back, it gives the same object as `{ ...entry, chain }` and so the same canonical form.
+ */
+function chainedText(canonicalEntry: string, link: AuditChainLink): string {
+  const chain = `"chain":${JSON.stringify(link)}`;
+  return canonicalEntry === '{}' ? `{${chain}}` : `${canonicalEntry.slice(0, -1)},${chain}}`;
 }
 
 /** Splits a stored record into its entry and its chain link (undefined when it has none, or a malformed one). */
@@ -150,9 +164,10 @@ export class AuditChain {
     const lines = all.map((entry) => {
       const seq = ++this.seq;
       const prev = this.head;
-      const hash = chainHash(prev, entry);
+      const canonicalEntry = canonicalJson(entry);
+      const hash = hashOfCanonical(prev, canonicalEntry);
       this.head = hash;
-      return JSON.stringify({ ...entry, chain: { writer: this.writer, seq, prev, hash } });
+      return chainedText(canonicalEntry, { writer: this.writer, seq, prev, hash });
     });
     return { lines, firstSeq, lastSeq: this.seq, noticeCount: this.noticeCovers ? 1 : 0 };
   }
