@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditChain } from '@motlan/audit/audit-chain.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
+import { accessRecord } from '../../test/support/audit-records.js';
 import { auditTrailCodec } from '@motlan/audit/audit-trail-codec.js';
 import { LogAuditSink } from '@motlan/audit/log-audit-sink.js';
 import type { ConsumerOptions, MessageHandler, RunningConsumer } from '@motlan/event-log/event-log.port.js';
@@ -39,25 +40,9 @@ class CountingLog extends FileEventLog {
   }
 }
 
+/** An answered read of commune COMMUNE, n ms after T (the audit specs' sample record otherwise). */
 function read(n: number, over: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    type: 'access',
-    time: new Date(T + n).toISOString(),
-    requestId: `req-${n}`,
-    clientId: 'c',
-    clientCommune: COMMUNE,
-    officerId: 'o',
-    purpose: '1.004222',
-    dossierId: null,
-    registry: 'population',
-    dataset: 'person',
-    subjectId: 's',
-    fields: [],
-    outcome: 'answered',
-    status: 200,
-    cache: 'MISS',
-    ...over,
-  };
+  return accessRecord(n, { time: new Date(T + n).toISOString(), clientCommune: COMMUNE, fields: [], cache: 'MISS', ...over });
 }
 
 async function start(): Promise<DataQualityProjection> {

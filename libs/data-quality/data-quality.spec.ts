@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { VnAdminDirectory } from '@motlan/vn-admin/vn-admin-directory.js';
 import type { AuditRecord } from '@motlan/audit/audit-record.js';
+import { accessRecord } from '../../test/support/audit-records.js';
 import { checkReadValues, fieldTypesOf, hasFormat } from './value-checks.js';
 import { DataQualityState, decodeDqStateData } from './data-quality-state.js';
 import { buildDataQualityReport, dataQualityToCsv } from './data-quality-report.js';
@@ -12,25 +13,9 @@ const hanoi = directory.communesOf('01')[0].code;
 const T = Date.parse('2026-12-06T03:00:00Z');
 const DAY = '2026-12-06';
 
+/** An answered read by a commune of Hồ Chí Minh City at T (the audit specs' sample record otherwise). */
 function access(over: Partial<AuditRecord>): AuditRecord {
-  return {
-    type: 'access',
-    time: new Date(T).toISOString(),
-    requestId: 'req-dq',
-    clientId: 'c',
-    clientCommune: hcm,
-    officerId: 'o',
-    purpose: '1.004222',
-    dossierId: null,
-    registry: 'population',
-    dataset: 'person',
-    subjectId: 's',
-    fields: [],
-    outcome: 'answered',
-    status: 200,
-    cache: 'MISS',
-    ...over,
-  };
+  return accessRecord(0, { time: new Date(T).toISOString(), requestId: 'req-dq', clientCommune: hcm, fields: [], cache: 'MISS', ...over });
 }
 
 describe('value checks', () => {
