@@ -94,6 +94,10 @@ export abstract class ChainedAuditSink extends AuditSink implements OnModuleDest
     return Promise.resolve();
   }
 
+  override ready(): Promise<void> {
+    return this.prepare();
+  }
+
   /** Releases the connection or file; called once the queue is drained at shutdown. */
   protected abstract release(): Promise<void>;
 

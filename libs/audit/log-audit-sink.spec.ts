@@ -99,6 +99,19 @@ describe('LogAuditSink on the embedded event log', () => {
     expect(readRecords(dir).map((l) => [l.type, l.chain.seq])).toEqual([['access', 1]]);
   });
 
+  it('says when the trail can be written: ready() rejects while the log cannot be reached, resolves once it can', async () => {
+    const dir = tempDir();
+    mkdirSync(path.dirname(dir), { recursive: true });
+    writeFileSync(dir, 'not a directory');
+    const sink = new LogAuditSink({ log: log(dir), writer: 'w' });
+    await expect(sink.ready()).rejects.toThrow();
+    rmSync(dir);
+    await expect(sink.ready()).resolves.toBeUndefined();
+    await sink.append(record(1));
+    await sink.onModuleDestroy();
+    expect(readRecords(dir).map((l) => [l.type, l.chain.seq])).toEqual([['access', 1]]);
+  });
+
   it('rejects the append when the write fails; the next write explains the gap with a notice', async () => {
     const dir = tempDir();
     const sink = new LogAuditSink({ log: log(dir), writer: 'w' });

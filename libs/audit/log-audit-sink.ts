@@ -51,7 +51,7 @@ export function ensureAuditTopic(log: EventLog, topic: string): Promise<void> {
 export class LogAuditSink extends ChainedAuditSink implements OnApplicationBootstrap {
   private readonly log: EventLog;
   private readonly topic: string;
-  private ready?: Promise<void>;
+  private topicReady?: Promise<void>;
 
   constructor(options: LogAuditSinkOptions) {
     super({ chain: new AuditChain(options.writer ?? chainWriterId(defaultInstanceId())), timeoutMs: options.timeoutMs });
@@ -71,11 +71,11 @@ export class LogAuditSink extends ChainedAuditSink implements OnApplicationBoots
 
   /** Makes sure the topic exists (with its retention), once; again after a failure. */
   protected override prepare(): Promise<void> {
-    this.ready ??= ensureAuditTopic(this.log, this.topic).catch((error: Error) => {
-      this.ready = undefined;
+    this.topicReady ??= ensureAuditTopic(this.log, this.topic).catch((error: Error) => {
+      this.topicReady = undefined;
       throw error;
     });
-    return this.ready;
+    return this.topicReady;
   }
 
   protected async write(batch: SealedBatch): Promise<void> {
@@ -85,7 +85,7 @@ export class LogAuditSink extends ChainedAuditSink implements OnApplicationBoots
   }
 
   protected async release(): Promise<void> {
-    this.ready = undefined;
+    this.topicReady = undefined;
     await this.log.close().catch(() => undefined);
   }
 }

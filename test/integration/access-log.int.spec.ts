@@ -3,6 +3,7 @@
  * projection following it in a consumer group into a real Redis, read back over real HTTP. Two
  * gateway instances share the log; one stops and the group goes on without loss or duplicates.
  */
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,8 @@ async function startGateway(): Promise<{ app: NestFastifyApplication; url: strin
   gateways.push(app);
   // Closing a gateway whose dossier sync is still starting would leave that sync's consumers running.
   await app.get(SyncLifecycle).whenStarted();
+  // Its audit topic is new: the first audited request must not race the topic's creation (503 audit_unavailable).
+  await app.get(AuditSink).ready();
   return { app, url: await app.getUrl() };
 }
 

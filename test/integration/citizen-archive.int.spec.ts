@@ -4,6 +4,7 @@
  * dump of Redis shows (no personal id, nothing of the content), a store that cannot answer; and two
  * gateway instances on Redis and Kafka sharing archives.
  */
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,8 @@ describe('the citizen archive shared by every instance (production: Redis and Ka
     await app.listen(0, '127.0.0.1');
     gateways.push(app);
     await app.get(SyncLifecycle).whenStarted();
+    // Its audit topic is new: the first audited request must not race the topic's creation (503 audit_unavailable).
+    await app.get(AuditSink).ready();
     await app.get(CitizenArchiveLifecycle).whenStarted();
     return app.getUrl();
   }

@@ -5,6 +5,7 @@
  * Redis; no cache to invalidate). A counter request approved on one instance cannot be approved
  * again on the other.
  */
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,8 @@ async function startGateway(): Promise<string> {
   await app.listen(0, '127.0.0.1');
   gateways.push(app);
   await app.get(SyncLifecycle).whenStarted();
+  // Its audit topic is new: the first audited request must not race the topic's creation (503 audit_unavailable).
+  await app.get(AuditSink).ready();
   return app.getUrl();
 }
 
@@ -89,7 +92,7 @@ describe('consents shared by every instance (production: Redis)', () => {
       token: citizen,
       body: { procedure: '2.000815', communeCode: '00004', datasets: BIRTH, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
     });
-    expect(given.status).toBe(201);
+    expect(given).toMatchObject({ status: 201 }); // on failure, shows the problem document
     expect((await lookup(two, given.body.id)).status).toBe(200);
     expect((await lookup(one, given.body.id)).status).toBe(200);
     const revoked = await httpCall(one, 'DELETE', `/v1/me/consents/${given.body.id}`, { token: citizen });
