@@ -4,6 +4,7 @@
  * restarts of every instance, and drop an adapter everywhere on its tombstone. Each run uses a
  * topic of its own (MOTLAN_ADAPTER_CATALOG_TOPIC) so other suites never see these adapters.
  */
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,8 @@ async function startGateway(name: string): Promise<Instance> {
   });
   const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
   await app.listen(0, '127.0.0.1');
+  // A new audit topic: the first audited request must not race its creation (503 audit_unavailable).
+  await app.get(AuditSink).ready();
   return { app, base: await app.getUrl() };
 }
 

@@ -3,6 +3,7 @@
  * Kafka broker (change events, dead-letter topic) and the registry simulator over real gRPC.
  * The test harness (test/support) starts private servers unless REDIS_URL / KAFKA_BROKERS are set.
  */
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,8 @@ async function startGateway(maxAgeCapSeconds = 600): Promise<string> {
   });
   const { app } = await createGatewayApp(config, pino({ level: 'silent' }));
   await app.listen(0, '127.0.0.1');
+  // A new audit topic: the first audited request must not race its creation (503 audit_unavailable).
+  await app.get(AuditSink).ready();
   gateways.push(app);
   // Change events published before an instance follows them are not for it (its cache is new).
   const cacheSync = app.get(CacheInvalidationService);

@@ -4,6 +4,7 @@
  * topics, and the fan-out on the change topic of each registry a subscription names, picked up at
  * the next poll after the subscription is made (and dropped once it is removed).
  */
+import { AuditSink } from '@motlan/audit/audit-sink.port.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,8 @@ beforeAll(async () => {
   });
   ({ app } = await createGatewayApp(config, pino({ level: process.env.E2E_LOG ?? 'silent' })));
   await app.listen(0, '127.0.0.1');
+  // A new audit topic: the first audited request must not race its creation (503 audit_unavailable).
+  await app.get(AuditSink).ready();
   base = await app.getUrl();
 }, 180_000);
 
