@@ -8,6 +8,7 @@ import { AuditChain } from './audit-chain.js';
 import type { AuditRecord } from './audit-record.js';
 import { AUDIT_MESSAGE_MAX_BYTES, auditRecordPosition, auditTrailCodec, encodeAuditMessages, type ReadAuditRecords } from './audit-trail-codec.js';
 import { accessRecord } from '../../test/support/audit-records.js';
+import { auditEntriesOf, feedPosition, readAuditMessage } from './audit-trail-reader.js';
 
 const access = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => accessRecord(n, extra);
 
@@ -153,5 +154,42 @@ describe('auditRecordPosition', () => {
   it('keeps partition:offset for a message of one record, adds the line for a message of several', () => {
     expect(auditRecordPosition(0, '12', 1, 1)).toBe('0:12');
     expect(auditRecordPosition(2, '12', 3, 5)).toBe('2:12:3');
+  });
+});
+
+describe('readAuditMessage (the feeds’ view of a message)', () => {
+  it('splits each record from its chain link, marks damaged lines, and lists the entries in order', () => {
+    const texts = sealed(3, 'gw~9');
+    const message = consumed({ key: 'gw~9', value: [texts[0], '{damaged', texts[1], texts[2]].join('\n') }, '11', 0);
+    const read = readAuditMessage(message);
+    if (!read.ok) throw new Error(read.reason);
+    expect(read.lineCount).toBe(4);
+    const requestIdOf = (entry: object | undefined) => (entry as AuditRecord | undefined)?.requestId ?? null;
+    expect(read.lines.map((l) => [l.line, l.chain?.seq ?? null, requestIdOf(l.entry)])).toEqual([
+      [1, 1, access(1).requestId],
+      [2, null, null],
+      [3, 2, access(2).requestId],
+      [4, 3, access(3).requestId],
+    ]);
+    expect(read.entries.map(requestIdOf)).toEqual([1, 2, 3].map((n) => access(n).requestId));
+    expect(read.entries.every((e) => !('chain' in e))).toBe(true);
+    expect(feedPosition(message, read.lines[2], read.lineCount)).toEqual({ position: '0:11:3', writer: 'gw~9', seq: 2 });
+    expect(auditEntriesOf(message)).toBe(read.entries);
+  });
+
+  it('decodes a message object once, whoever asks (followers in one process are handed the same object); another object is decoded anew', () => {
+    const message = consumed({ key: 'gw~1', value: sealed(2).join('\n') });
+    const first = readAuditMessage(message);
+    expect(readAuditMessage(message)).toBe(first);
+    const copy = { ...message };
+    const second = readAuditMessage(copy);
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+  });
+
+  it('reports a message with no record as not read, and gives no entries for it', () => {
+    const message = consumed({ key: 'gw~1', value: '\n' });
+    expect(readAuditMessage(message)).toEqual({ ok: false, reason: 'audit message holds no record' });
+    expect(auditEntriesOf(message)).toEqual([]);
   });
 });

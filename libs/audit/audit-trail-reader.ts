@@ -8,7 +8,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { ConsumedMessage, EventLog } from '@motlan/event-log/event-log.port.js';
-import { splitChained } from './audit-chain.js';
+import { splitChained, type AuditChainLink } from './audit-chain.js';
 import { auditRecordPosition, auditTrailCodec, parseTrailText } from './audit-trail-codec.js';
 import type { AuditPosition } from './audit-feed.port.js';
 import type { AuditEntry } from './audit-record.js';
@@ -24,13 +24,63 @@ export interface TrailItem {
   value: object | undefined;
 }
 
+/** A record of an audit message as the feeds hand it on: its line, its entry without the chain link, and the link. */
+export interface AuditMessageLine {
+  /** Its line in the message, from 1. */
+  line: number;
+  /** undefined when the line is not a JSON object (damaged: feeds skip it, the verify command reports it). */
+  entry: AuditEntry | undefined;
+  /** undefined for a record written before the trail was chained (or a damaged line). */
+  chain: AuditChainLink | undefined;
+}
+
+/** A message of the audit topic as the feeds read it. */
+export type AuditMessageRead =
+  { ok: true; lines: readonly AuditMessageLine[]; lineCount: number; entries: readonly AuditEntry[] } | { ok: false; reason: string };
+
+const readMessages = new WeakMap<ConsumedMessage, AuditMessageRead>();
+
 /**
- * The entry and position a feed hands to its handler. A record written before the trail was
- * chained has no writer and seq: writer "" and seq 0 then (its position still identifies it).
+ * A message of the audit topic decoded for the feeds (audit-trail-codec.ts), each record split from
+ * its chain link; `entries` are the records that are JSON objects, in order. Decoded once per
+ * message object: the file event log hands the followers of one process the same objects (the
+ * embedded profile's access log, service indicators and data quality follow the trail in one
+ * process), so each record is parsed once rather than once per follower. Shared: read-only.
  */
-export function toFeedDelivery(value: object, position: string): { entry: AuditEntry; position: AuditPosition } {
-  const { entry, chain } = splitChained(value);
-  return { entry: entry as unknown as AuditEntry, position: { position, writer: chain?.writer ?? '', seq: chain?.seq ?? 0 } };
+export function readAuditMessage(message: ConsumedMessage): AuditMessageRead {
+  let read = readMessages.get(message);
+  if (read) return read;
+  const decoded = auditTrailCodec.decode(message);
+  if (decoded.ok) {
+    const lines: AuditMessageLine[] = [];
+    const entries: AuditEntry[] = [];
+    for (const { line, record } of decoded.value.lines) {
+      if (record === undefined) {
+        lines.push({ line, entry: undefined, chain: undefined });
+        continue;
+      }
+      const { entry, chain } = splitChained(record);
+      lines.push({ line, entry: entry as unknown as AuditEntry, chain });
+      entries.push(entry as unknown as AuditEntry);
+    }
+    read = { ok: true, lines, lineCount: decoded.value.lineCount, entries };
+  } else {
+    read = decoded;
+  }
+  readMessages.set(message, read);
+  return read;
+}
+
+/**
+ * Where a record sits, for a feed's handler. A record written before the trail was chained has no
+ * writer and seq: writer "" and seq 0 then (its position still identifies it).
+ */
+export function feedPosition(message: ConsumedMessage, line: AuditMessageLine, lineCount: number): AuditPosition {
+  return {
+    position: auditRecordPosition(message.partition, message.offset, line.line, lineCount),
+    writer: line.chain?.writer ?? '',
+    seq: line.chain?.seq ?? 0,
+  };
 }
 
 /**
@@ -39,12 +89,9 @@ export function toFeedDelivery(value: object, position: string): { entry: AuditE
  * message offset: a message is one write batch, all of whose records are counted together. Lines
  * that are not JSON objects, and messages with no record, give nothing (the verify command reports them).
  */
-export function auditEntriesOf(message: ConsumedMessage): AuditEntry[] {
-  const decoded = auditTrailCodec.decode(message);
-  if (!decoded.ok) return [];
-  const entries: AuditEntry[] = [];
-  for (const { record } of decoded.value.lines) if (record !== undefined) entries.push(splitChained(record).entry as unknown as AuditEntry);
-  return entries;
+export function auditEntriesOf(message: ConsumedMessage): readonly AuditEntry[] {
+  const read = readAuditMessage(message);
+  return read.ok ? read.entries : [];
 }
 
 const NEWLINE = 0x0a;

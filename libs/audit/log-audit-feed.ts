@@ -2,8 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Topics } from '@motlan/events/topics.js';
 import type { EventLog } from '@motlan/event-log/event-log.port.js';
 import { AuditFeed, type AuditFeedHandler, type RunningAuditFeed } from './audit-feed.port.js';
-import { auditRecordPosition, auditTrailCodec } from './audit-trail-codec.js';
-import { toFeedDelivery } from './audit-trail-reader.js';
+import { feedPosition, readAuditMessage } from './audit-trail-reader.js';
 import { ensureAuditTopic } from './log-audit-sink.js';
 
 export interface LogAuditFeedOptions {
@@ -51,24 +50,23 @@ export class LogAuditFeed extends AuditFeed {
     // a message handled again after a throwing handler resumes at the entry that failed.
     const progress = new Map<number, { offset: string; done: number }>();
     const running = await this.options.log.consume({ group: consumer, topics: [this.topic], fromBeginning: true, ephemeral }, async (message) => {
-      const decoded = auditTrailCodec.decode(message);
-      if (!decoded.ok) {
-        this.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: decoded.reason }, 'audit message skipped');
+      const read = readAuditMessage(message);
+      if (!read.ok) {
+        this.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, reason: read.reason }, 'audit message skipped');
         return;
       }
-      const { lines, lineCount } = decoded.value;
+      const { lines, lineCount } = read;
       let mark = progress.get(message.partition);
       if (mark?.offset !== message.offset) progress.set(message.partition, (mark = { offset: message.offset, done: 0 }));
       for (let i = mark.done; i < lines.length; i++) {
-        const { line, record } = lines[i];
-        if (record === undefined) {
+        const line = lines[i];
+        if (line.entry === undefined) {
           this.logger.warn(
-            { topic: message.topic, partition: message.partition, offset: message.offset, line, reason: 'not a JSON object' },
+            { topic: message.topic, partition: message.partition, offset: message.offset, line: line.line, reason: 'not a JSON object' },
             'audit record skipped',
           );
         } else {
-          const { entry, position } = toFeedDelivery(record, auditRecordPosition(message.partition, message.offset, line, lineCount));
-          await handler(entry, position);
+          await handler(line.entry, feedPosition(message, line, lineCount));
         }
         mark.done = i + 1;
       }

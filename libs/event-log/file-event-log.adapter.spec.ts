@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileEventLog, partitionOf } from './file-event-log.adapter.js';
@@ -351,6 +351,48 @@ describe('FileEventLog', () => {
     expect(offsets(await log.endOffsets('t'))).toEqual(['5', '0']);
     await until('committed past the torn line', async () => (await log.committedOffsets('g', 't'))[0].offset === '5');
     expect(warnings.filter((w) => w.includes('torn write'))).toHaveLength(1);
+  });
+
+  it('followers of one file in one process share what one of them read: the same message objects, every message to each', async () => {
+    // Two instances, as the embedded audit trail's followers each have their own.
+    const a = open();
+    const b = open();
+    await a.append('t', messages('k', 0, 40));
+    const first = await collect(a, { group: 'first', topics: ['t'], ephemeral: true });
+    await first.consumer.caughtUp();
+    await until('the first has all 40', () => first.seen.length === 40);
+    // The second starts where the first's read began: it takes that read instead of reading the file.
+    const second = await collect(b, { group: 'second', topics: ['t'], ephemeral: true });
+    await second.consumer.caughtUp();
+    await until('the second has all 40', () => second.seen.length === 40);
+    second.seen.forEach((message, i) => expect(message).toBe(first.seen[i]));
+    // What comes after reaches both, in order, shared or not.
+    await a.append('t', messages('k', 40, 50));
+    await b.append('t', messages('k', 50, 60));
+    await until('both have all 60', () => first.seen.length === 60 && second.seen.length === 60);
+    for (const { seen } of [first, second]) {
+      expect(seen.map(seqOf)).toEqual([...Array(60).keys()]);
+      expect(offsets(seen)).toEqual([...Array(60).keys()].map(String));
+    }
+  });
+
+  it('a follower of a file that replaced another at its path reads the new file, never reads kept of the old one', async () => {
+    const log = open();
+    await log.append('t', messages('old', 0, 10));
+    const onOld = await collect(log, { group: 'old', topics: ['t'], ephemeral: true });
+    await onOld.consumer.caughtUp();
+    await until('the old file read', () => onOld.seen.length === 10);
+    // The same path, another file (the follower above still holds the old one open).
+    const otherDir = mkdtempSync(path.join(root, 'other-'));
+    const elsewhere = new FileEventLog({ dir: otherDir, partitions: 1 });
+    logs.push(elsewhere);
+    await elsewhere.append('t', messages('new', 100, 110));
+    renameSync(path.join(otherDir, 't', '0.jsonl'), path.join(dir, 't', '0.jsonl'));
+    const onNew = await collect(open(), { group: 'new', topics: ['t'], ephemeral: true });
+    await onNew.consumer.caughtUp();
+    await until('the new file read', () => onNew.seen.length === 10);
+    expect(onNew.seen.map((m) => m.key)).toEqual(Array(10).fill('new'));
+    expect(onNew.seen.map(seqOf)).toEqual([...Array(10).keys()].map((i) => 100 + i));
   });
 
   it('keeps the partition count a topic was created with', async () => {

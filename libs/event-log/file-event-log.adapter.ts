@@ -330,41 +330,31 @@ class FileRunningConsumer implements RunningConsumer {
 
   /** Follows one partition file until stopped: reads new complete lines, handles, commits. */
   private async follow(plan: PartitionPlan): Promise<void> {
-    const reader = new LineReader(plan.file);
+    const reader = new PartitionReader(plan.file, plan.topic, plan.partition);
     const commits = plan.offsetFile ? new OffsetCommitter(plan.offsetFile, plan.start, this.logger, this.modes) : undefined;
-    let index = 0;
     try {
       while (!this.signal.stopping) {
-        let lines: Buffer[];
+        let batch: ReadBatch;
         try {
-          lines = await reader.next();
+          batch = await reader.next();
         } catch (error) {
           this.logger.warn({ file: plan.file, reason: (error as Error).message }, 'file sync log partition not readable; trying again');
-          lines = [];
+          batch = { first: 0, items: [] };
         }
-        if (lines.length === 0) {
+        if (batch.items.length === 0) {
           await commits?.flush();
           await this.signal.sleep(this.pollMs);
           continue;
         }
-        for (const raw of lines) {
-          const offset = index++;
+        for (let i = 0; i < batch.items.length; i++) {
+          const offset = batch.first + i;
           if (offset < plan.start) continue;
           if (this.signal.stopping) return;
-          const line = parseLine(raw);
-          if (line === 'corrupt')
+          const item = batch.items[i];
+          if (item === 'corrupt')
             this.logger.warn({ topic: plan.topic, partition: plan.partition, offset }, 'file sync log line is not a message (torn write?); skipped');
-          if (typeof line === 'object') {
-            const message: ConsumedMessage = {
-              topic: plan.topic,
-              partition: plan.partition,
-              offset: String(offset),
-              key: line.k,
-              value: line.v,
-              headers: line.h,
-              timestamp: line.t,
-            };
-            const handled = await handleUntilResolved(message, { handler: this.handler, context: this.context, signal: this.signal, logger: this.logger });
+          if (typeof item === 'object') {
+            const handled = await handleUntilResolved(item, { handler: this.handler, context: this.context, signal: this.signal, logger: this.logger });
             if (!handled) return;
           }
           // Blank and torn lines (see AppendOnlyFile) hold an offset but no message: they count as handled.
@@ -387,52 +377,158 @@ class FileRunningConsumer implements RunningConsumer {
   }
 }
 
-/** Complete lines of a file as they are appended, remembering how far it read. */
-class LineReader {
+/** A line of a partition file as read: the message it holds, or why it holds none. */
+type ReadItem = ConsumedMessage | 'blank' | 'corrupt';
+
+/** The items a read found: the line at offset `first` and those after it. */
+interface ReadBatch {
+  first: number;
+  items: readonly ReadItem[];
+}
+
+/** What one follower read of a partition file: lines from offset `first`, up to byte `to` (after a newline). */
+interface SharedRead extends ReadBatch {
+  to: number;
+  atEnd: boolean;
+}
+
+/** Reads of one open partition file kept for the other followers of this process, newest last. */
+interface SharedReads {
+  readers: number;
+  reads: SharedRead[];
+  /** Settles when the read in progress, if any, has been kept. */
+  reading?: Promise<void>;
+}
+
+/** Reads kept per file: enough for followers a few reads apart (one read is at most READ_CHUNK). */
+const SHARED_READS_KEPT = 4;
+
+/**
+ * Reads of partition files shared by the followers of one process. Several followers often tail
+ * one file (the embedded audit trail has three: the access log, the service indicators and data
+ * quality, each through a log instance of its own), and each used to read and parse every line
+ * itself. Now every read is kept for a moment, parsed, and a follower whose next line lies in one
+ * takes the rest of it instead of reading: the same messages, the same objects (handlers must not
+ * change them). Within one file a line's offset stands for its byte position, so a follower that
+ * holds no partial line can continue from any line of another's read. Keyed by the file's device
+ * and inode; a file's reads are kept only while a follower holds it open, so an inode reused after
+ * the file was deleted never meets reads of the file it replaced.
+ */
+const sharedReads = new Map<string, SharedReads>();
+
+/** The messages of a partition file as they are appended, remembering how far it read. */
+class PartitionReader {
   private handle?: FileHandle;
+  /** Device and inode of the open file: the key of its shared reads. */
+  private identity?: string;
   private position = 0;
+  /** Offset of the next complete line. */
+  private index = 0;
   private partial: Buffer = Buffer.alloc(0);
   /** Whether the last read reached what was the end of the file when it began. */
   atEnd = true;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
 
-  /** The complete lines appended since the last call (without their newline); none when nothing new. */
-  async next(): Promise<Buffer[]> {
+  /** The lines appended since the last call; none when nothing new. */
+  async next(): Promise<ReadBatch> {
     if (!this.handle) {
       // Most partitions of a quiet system have no file yet, and every follower asks again each
       // pollMs: a failed open builds an error with a stack each time (seen in the embedded profile's
       // CPU profile), a synchronous existence check is one cheap syscall.
-      if (!existsSync(this.file)) return [];
+      if (!existsSync(this.file)) return { first: this.index, items: [] };
+      let handle: FileHandle;
       try {
-        this.handle = await open(this.file, 'r');
+        handle = await open(this.file, 'r');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { first: this.index, items: [] };
         throw error;
       }
+      const { dev, ino } = await handle.stat();
+      this.handle = handle;
+      this.identity = `${dev}:${ino}`;
+      let shared = sharedReads.get(this.identity);
+      if (!shared) sharedReads.set(this.identity, (shared = { readers: 0, reads: [] }));
+      shared.readers++;
     }
-    const { size } = await this.handle.stat();
+    const shared = sharedReads.get(this.identity!)!;
+    if (this.partial.length === 0) {
+      // Followers that woke together wait for the one read in progress rather than each reading.
+      if (shared.reading) await shared.reading;
+      const taken = this.takeShared(shared);
+      if (taken) return taken;
+    }
+    const reading = this.read(this.handle, shared);
+    const settled = reading.then(
+      () => undefined,
+      () => undefined,
+    );
+    shared.reading = settled;
+    try {
+      return await reading;
+    } finally {
+      if (shared.reading === settled) shared.reading = undefined;
+    }
+  }
+
+  /**
+   * The rest of a kept read that holds this follower's next line. Followers wake at their own
+   * times, so another's read usually began before this one's place; within one file, the line
+   * offset stands for the byte position.
+   */
+  private takeShared(shared: SharedReads): ReadBatch | undefined {
+    const index = this.index;
+    const read = shared.reads.find((r) => r.first <= index && index < r.first + r.items.length);
+    if (!read) return undefined;
+    this.position = read.to;
+    this.index = read.first + read.items.length;
+    this.atEnd = read.atEnd;
+    return { first: index, items: index === read.first ? read.items : read.items.slice(index - read.first) };
+  }
+
+  /** Reads what was appended since this follower's place, and keeps it for the others. */
+  private async read(handle: FileHandle, shared: SharedReads): Promise<ReadBatch> {
+    const { size } = await handle.stat();
     if (size < this.position) throw new Error(`${this.file} shrank below what was read (${size} < ${this.position} bytes): an append-only file was truncated`);
-    if (size === this.position) return [];
-    const chunk = Buffer.alloc(Math.min(size - this.position, READ_CHUNK));
-    const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.position);
+    if (size === this.position) return { first: this.index, items: [] };
+    const chunk = Buffer.allocUnsafe(Math.min(size - this.position, READ_CHUNK));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, this.position);
     this.position += bytesRead;
     this.atEnd = this.position >= size;
     const data = this.partial.length > 0 ? Buffer.concat([this.partial, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-    const lines: Buffer[] = [];
-    let from = 0;
-    for (let newline = data.indexOf(NEWLINE, from); newline >= 0; newline = data.indexOf(NEWLINE, from)) {
-      lines.push(data.subarray(from, newline));
-      from = newline + 1;
+    const first = this.index;
+    const items: ReadItem[] = [];
+    let start = 0;
+    for (let newline = data.indexOf(NEWLINE, start); newline >= 0; newline = data.indexOf(NEWLINE, start)) {
+      items.push(this.message(data.subarray(start, newline), this.index++));
+      start = newline + 1;
     }
     // A line still being written (no newline yet) waits for the next call; a copy, so the chunk can go.
-    this.partial = Buffer.from(data.subarray(from));
-    return lines;
+    this.partial = Buffer.from(data.subarray(start));
+    if (items.length > 0) {
+      shared.reads.push({ to: this.position - this.partial.length, first, items, atEnd: this.atEnd });
+      if (shared.reads.length > SHARED_READS_KEPT) shared.reads.shift();
+    }
+    return { first, items };
   }
 
   async close(): Promise<void> {
-    await this.handle?.close().catch(() => undefined);
+    const handle = this.handle;
+    if (!handle) return;
     this.handle = undefined;
+    const shared = sharedReads.get(this.identity!);
+    if (shared && --shared.readers === 0) sharedReads.delete(this.identity!);
+    await handle.close().catch(() => undefined);
+  }
+
+  private message(raw: Buffer, offset: number): ReadItem {
+    const line = parseLine(raw);
+    if (typeof line !== 'object') return line;
+    return { topic: this.topic, partition: this.partition, offset: String(offset), key: line.k, value: line.v, headers: line.h, timestamp: line.t };
   }
 }
 
