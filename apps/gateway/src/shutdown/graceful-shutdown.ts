@@ -28,7 +28,7 @@
  */
 import type { Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 
 export interface GracefulShutdownOptions {
@@ -63,17 +63,19 @@ export class GracefulShutdown {
   /** Counts requests in flight and marks responses sent while closing; call before listen(). */
   attach(): this {
     const fastify = this.app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', async (_request: FastifyRequest, reply: FastifyReply) => {
+    // Callback style: no promise per request (see the hooks in gateway-app.factory.ts).
+    fastify.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
       this.inFlight++;
       // 'close' fires once per response: sent, or its connection lost (onResponse would miss aborts).
       reply.raw.once('close', () => {
         this.inFlight--;
         if (this.closing) this.afterResponse();
       });
+      done();
     });
-    fastify.addHook('onSend', async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    fastify.addHook('onSend', (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
       if (this.closing) void reply.header('connection', 'close');
-      return payload;
+      done(null, payload);
     });
     return this;
   }
