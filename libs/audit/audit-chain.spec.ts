@@ -11,6 +11,7 @@ describe('canonicalJson', () => {
   it('sorts keys at every level, keeps array order, leaves undefined members out', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: undefined, x: null }], c: 'é' } })).toBe('{"a":{"c":"é","d":[3,{"x":null,"z":1}]},"b":1}');
     expect(canonicalJson([undefined, () => 1])).toBe('[null,null]');
+    expect(canonicalJson({ a: undefined, b: [], c: {}, d: [{}] })).toBe('{"b":[],"c":{},"d":[{}]}');
     expect(canonicalJson({ when: new Date('2025-01-01T00:00:00Z') })).toBe('{"when":"2025-01-01T00:00:00.000Z"}');
   });
 
