@@ -56,6 +56,11 @@ describe('CitizenArchiveIntake', () => {
     await intake.flush();
     expect(await store.dossierSubjects('00004', 'D-2')).toEqual([sealer.subjectKey(CITIZEN)]);
     expect((await store.list(sealer.subjectKey(CITIZEN))).length).toBe(1);
+    // Both links are remembered: either dossier again is recognised at once (a copy of the evidence object too).
+    const before = intake.stats.duplicates;
+    for (const dossierId of ['D-1', 'D-2', 'D-1']) expect(intake.offer({ ...evidence, dossierId })).toBe(true);
+    expect(intake.stats.duplicates).toBe(before + 3);
+    expect(intake.stats.dropped).toBe(0);
   });
 
   it('skips evidence about what is not a citizen, and drops rather than waits when the queue is full', async () => {
