@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AuditChain, GENESIS_HASH, canonicalJson, chainHash, chainWriterId, splitChained, type ChainedAuditEntry } from './audit-chain.js';
 import type { AuditRecord } from './audit-record.js';
 import { accessRecord } from '../../test/support/audit-records.js';
@@ -33,6 +34,8 @@ describe('AuditChain', () => {
       const { entry, chain: link } = splitChained(record);
       expect(link).toMatchObject({ writer: 'gw-1~a', seq: i + 1 });
       expect(link!.hash).toBe(chainHash(link!.prev, entry));
+      // The digest as the trail's documentation states it, computed here with a Hash object.
+      expect(link!.hash).toBe(createHash('sha256').update(link!.prev).update(canonicalJson(entry)).digest('hex'));
       expect(link!.hash).toMatch(/^[0-9a-f]{64}$/);
       if (i > 0) expect(link!.prev).toBe(records[i - 1].chain.hash);
     }
