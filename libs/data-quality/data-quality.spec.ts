@@ -23,6 +23,10 @@ describe('value checks', () => {
     expect(hasFormat('date', '2026-02-28')).toBe(true);
     expect(hasFormat('date', '2026-02-30')).toBe(false);
     expect(hasFormat('date', '31/02/1990')).toBe(false);
+    // Leap years, month lengths, and years Date.UTC would read as 19xx.
+    for (const day of ['2028-02-29', '2000-02-29', '2026-12-31', '2026-04-30', '0100-01-01']) expect([day, hasFormat('date', day)]).toEqual([day, true]);
+    for (const day of ['2026-02-29', '1900-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '0050-01-01'])
+      expect([day, hasFormat('date', day)]).toEqual([day, false]);
     expect(hasFormat('datetime', '2026-12-06T10:00:00+07:00')).toBe(true);
     expect(hasFormat('datetime', '2026-12-06')).toBe(false);
     expect(hasFormat('number', '12')).toBe(false);

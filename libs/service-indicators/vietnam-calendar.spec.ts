@@ -9,6 +9,12 @@ describe('Vietnam calendar days', () => {
   it('cuts days at midnight Vietnam time, not UTC', () => {
     expect(vnDay(Date.parse('2026-12-06T16:59:59.999Z'))).toBe('2026-12-06');
     expect(vnDay(Date.parse('2026-12-06T17:00:00.000Z'))).toBe('2026-12-07');
+    // The day answered last is remembered with its bounds: instants around them, in any order.
+    expect(vnDay(Date.parse('2026-12-07T16:59:59.999Z'))).toBe('2026-12-07');
+    expect(vnDay(Date.parse('2026-12-07T17:00:00.000Z'))).toBe('2026-12-08');
+    expect(vnDay(Date.parse('2026-12-06T16:59:59.999Z'))).toBe('2026-12-06');
+    expect(vnDay(Date.parse('1969-12-31T16:59:59.999Z'))).toBe('1969-12-31');
+    expect(vnDay(Date.parse('1969-12-31T17:00:00.000Z'))).toBe('1970-01-01');
     expect(new Date(vnDayStart('2026-12-07')).toISOString()).toBe('2026-12-06T17:00:00.000Z');
   });
 

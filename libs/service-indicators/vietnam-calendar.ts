@@ -7,9 +7,16 @@ const OFFSET_MS = 7 * 3_600_000;
 const DAY_MS = 86_400_000;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** The day vnDay answered last, and the instants it spans: records come in time order, so most fall in it. */
+let lastDay = { from: 0, to: 0, day: '' };
+
 /** The Vietnam calendar day (YYYY-MM-DD) of an instant. */
 export function vnDay(ms: number): string {
-  return new Date(ms + OFFSET_MS).toISOString().slice(0, 10);
+  if (ms >= lastDay.from && ms < lastDay.to) return lastDay.day;
+  const day = new Date(ms + OFFSET_MS).toISOString().slice(0, 10);
+  const from = Math.floor((ms + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
+  lastDay = { from, to: from + DAY_MS, day };
+  return day;
 }
 
 /** Midnight (start) of a Vietnam calendar day, as an instant (ms); NaN when `day` is not a real YYYY-MM-DD day. */
