@@ -83,7 +83,7 @@ export class CitizenArchiveIntake {
   /** Queues evidence for archiving; false when the queue is full (it is then not archived). Never throws, never waits. */
   offer(evidence: IssuedEvidence): boolean {
     // Evidence signatures are reused (evidence.md), so most lookups hand over evidence archived a
-    // moment ago: recognised here by its signature and its dossier link, before any parsing,
+    // moment ago: recognised here by its JWS and its dossier link, before any parsing,
     // hashing or queueing (they cost about 60 µs of each cached lookup in the api-role profile).
     if (this.seen.get(evidence.jws)?.includes(dossierLink(evidence))) {
       this.stats.duplicates++;
@@ -194,7 +194,6 @@ export class CitizenArchiveIntake {
   }
 }
 
-/** What makes handed-over evidence the same again: its signature (unique to its header and claims) and the dossier it names. */
 /** Dossier links remembered per evidence in `seen`. */
 const LINKS_KEPT_PER_EVIDENCE = 8;
 
